@@ -1,0 +1,62 @@
+// Applies clickhouse/migrations/NNNN_name.sql in order, once each, recording them in {database}.schema_migrations.
+// Every statement is idempotent (IF NOT EXISTS), so a half-applied migration can simply run again.
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ClickHouseClient } from '@clickhouse/client';
+
+export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export function listMigrations(dir = MIGRATIONS_DIR): Migration[] {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
+  const migrations = files.map((file) => {
+    const match = /^(\d{4})_([a-z0-9_]+)\.sql$/.exec(file);
+    if (!match) throw new Error(`migration file name must be NNNN_name.sql: ${file}`);
+    return { version: Number(match[1]), name: match[2]!, sql: readFileSync(join(dir, file), 'utf8') };
+  });
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`migrations must be numbered 0001, 0002, … without gaps or repeats; found ${String(m.version).padStart(4, '0')} at position ${i + 1}`);
+  });
+  return migrations;
+}
+
+/** Splits a file into statements (`;` at line end), dropping comments. */
+export function statements(sql: string): string[] {
+  return sql
+    .split(/;\s*(?:\n|$)/)
+    .map((s) => s.replace(/^\s*--.*$/gm, '').trim())
+    .filter(Boolean);
+}
+
+export interface MigrateOptions {
+  database: string;
+  retentionDays?: number;
+}
+
+export async function migrate(client: ClickHouseClient, opts: MigrateOptions): Promise<{ applied: string[] }> {
+  const db = opts.database;
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(db)) throw new Error(`invalid database name: ${db}`);
+  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}` });
+  await client.command({
+    query: `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations (version UInt32, name String, checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) ENGINE = ReplacingMergeTree ORDER BY version`,
+  });
+  const done = await client.query({ query: `SELECT version FROM ${db}.schema_migrations FINAL`, format: 'JSONEachRow' });
+  const appliedVersions = new Set((await done.json<{ version: number }>()).map((r) => Number(r.version)));
+  const applied: string[] = [];
+  for (const m of listMigrations()) {
+    if (appliedVersions.has(m.version)) continue;
+    const sql = m.sql.replaceAll('{database}', db).replaceAll('{retention_days}', String(opts.retentionDays ?? 90));
+    for (const statement of statements(sql)) await client.command({ query: statement });
+    const checksum = createHash('sha256').update(m.sql).digest('hex').slice(0, 16);
+    await client.insert({ table: `${db}.schema_migrations`, values: [{ version: m.version, name: m.name, checksum }], format: 'JSONEachRow' });
+    applied.push(`${String(m.version).padStart(4, '0')}_${m.name}`);
+  }
+  return { applied };
+}

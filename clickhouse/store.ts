@@ -1,0 +1,34 @@
+// The analytics store: a real ClickHouse server over HTTP when CLICKHOUSE_URL is set, otherwise ClickHouse
+// embedded in this process through chdb. Same @clickhouse/client API either way.
+// chdb allows ONE process per data directory, so in embedded mode the owning process (the ClickHouse sink)
+// also serves read-only SQL to the others (query-server.ts).
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { RuntimeEnv } from '../schemas/config.ts';
+
+/** Output settings that make chdb and HTTP agree (UInt64 as JSON numbers, ISO timestamps accepted). */
+export const CLIENT_SETTINGS = {
+  output_format_json_quote_64bit_integers: 0,
+  date_time_input_format: 'best_effort',
+} as const;
+
+export interface AnalyticsStore {
+  client: ClickHouseClient;
+  embedded: boolean;
+  database: string;
+  close(): Promise<void>;
+}
+
+export async function openAnalyticsStore(env: Pick<RuntimeEnv, 'clickhouseUrl' | 'clickhouseDatabase' | 'dataDir'>): Promise<AnalyticsStore> {
+  if (env.clickhouseUrl) {
+    const client = createClient({ url: env.clickhouseUrl, clickhouse_settings: CLIENT_SETTINGS, request_timeout: 30_000 });
+    return { client, embedded: false, database: env.clickhouseDatabase, close: () => client.close() };
+  }
+  const path = join(env.dataDir, 'clickhouse');
+  mkdirSync(path, { recursive: true });
+  // Loaded lazily: the native library is only needed by the one process that owns the embedded store.
+  const { createChdbConnection } = await import('chdb/connection');
+  const client = createClient({ connection: createChdbConnection({ path }), clickhouse_settings: CLIENT_SETTINGS } as Parameters<typeof createClient>[0]);
+  return { client, embedded: true, database: env.clickhouseDatabase, close: () => client.close() };
+}

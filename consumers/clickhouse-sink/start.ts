@@ -1,0 +1,31 @@
+// Starts the ClickHouse sink group: migrations, the consume loop and (embedded store) the read-only query server.
+import type { Kafka } from 'kafkajs';
+import type { FastifyInstance } from 'fastify';
+import type { HelixConfig } from '../../lib/config.ts';
+import { openAnalyticsStore } from '../../clickhouse/store.ts';
+import { migrate } from '../../clickhouse/migrate.ts';
+import { startQueryServer } from '../../clickhouse/query-server.ts';
+import { runConsumer } from '../runner.ts';
+import { clickhouseSink } from './index.ts';
+import { logger } from '../../lib/logger.ts';
+
+export const SINK_GROUP = 'helix-clickhouse-sink';
+
+export async function startClickhouseSink(kafka: Kafka, config: HelixConfig) {
+  const env = config.env;
+  const store = await openAnalyticsStore(env);
+  const { applied } = await migrate(store.client, { database: store.database });
+  if (applied.length) logger.info({ applied }, 'clickhouse migrations applied');
+  let queryServer: FastifyInstance | undefined;
+  if (store.embedded) queryServer = await startQueryServer(store, { port: env.queryServerPort, masterKey: env.masterKey });
+  const consumer = await runConsumer({ kafka, groupId: SINK_GROUP, topics: ['requests', 'responses'], topicPrefix: env.topicPrefix, sink: clickhouseSink(store) });
+  return {
+    name: 'clickhouse-sink',
+    stats: consumer.stats,
+    async stop() {
+      await consumer.stop();
+      await queryServer?.close();
+      await store.close();
+    },
+  };
+}

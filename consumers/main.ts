@@ -1,0 +1,38 @@
+// Runs the consumer groups (HELIX_CONSUMERS=comma list; default all) in this process until SIGINT/SIGTERM.
+import { loadConfig } from '../lib/config.ts';
+import { createKafka, ensureTopics } from '../lib/kafka.ts';
+import { logger } from '../lib/logger.ts';
+import { startClickhouseSink } from './clickhouse-sink/start.ts';
+
+const STARTERS = {
+  'clickhouse-sink': startClickhouseSink,
+} as const;
+
+async function main() {
+  const config = loadConfig();
+  const kafka = createKafka(config.env.kafkaBrokers, 'helix-consumers');
+  await ensureTopics(kafka, config.env.topicPrefix);
+  const wanted = (process.env.HELIX_CONSUMERS ?? Object.keys(STARTERS).join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+  const running: Array<{ stop(): Promise<void> }> = [];
+  for (const name of wanted) {
+    const start = STARTERS[name as keyof typeof STARTERS];
+    if (!start) throw new Error(`unknown consumer "${name}"; known: ${Object.keys(STARTERS).join(', ')}`);
+    running.push(await start(kafka, config));
+  }
+  logger.info({ consumers: wanted }, 'consumers running');
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await Promise.all(running.map((r) => r.stop()));
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+main().catch((err: unknown) => {
+  logger.fatal({ err }, 'consumers failed to start');
+  console.error(`helix consumers: ${(err as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,73 @@
+// Builds the gateway's fastify instance from its dependencies. main.ts listens; tests call buildApp directly.
+import Fastify, { type FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { HelixConfig } from '../lib/config.ts';
+import { logger } from '../lib/logger.ts';
+import { GatewayError, openAiErrorBody, toGatewayError } from './errors.ts';
+import { newContext, type RequestContext } from './pipeline/context.ts';
+import { errorEvent, requestEvent, type EventSink } from './pipeline/events.ts';
+import { Router } from './routing/router.ts';
+import { deploymentsFrom } from './providers/registry.ts';
+import { chatCompletionsRoutes } from './routes/chat-completions.ts';
+import { healthRoutes, type HealthProbe } from './routes/health.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    helix: RequestContext & { requestEmitted?: boolean };
+  }
+}
+
+export interface GatewayDeps {
+  config: HelixConfig;
+  events: EventSink;
+  router: Router;
+  health: HealthProbe;
+}
+
+export function createRouter(config: HelixConfig): Router {
+  return new Router(deploymentsFrom(config.model_list), config.router_settings);
+}
+
+export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: Math.floor(deps.config.general_settings.max_request_size_mb * 1024 * 1024),
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    // Validation errors name the offending field, OpenAI-style.
+    schemaErrorFormatter: (errors, dataVar) => {
+      const e = errors[0];
+      const field = e ? `${dataVar}${e.instancePath.replace(/\/(\d+)/g, '[$1]').replaceAll('/', '.')}`.replace(/^body\.?/, '') : '';
+      const err = new GatewayError('invalid_request', `Invalid request: ${field || 'body'} ${e?.message ?? 'is invalid'}${e?.params && 'allowedValues' in e.params ? ` (${(e.params.allowedValues as string[]).join(', ')})` : ''}`, { param: field || null });
+      return err;
+    },
+    ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
+  });
+
+  app.decorateRequest('helix', null as unknown as RequestContext);
+  app.addHook('onRequest', async (request) => {
+    request.helix = newContext(request.routeOptions.url ?? request.url, String(request.id));
+  });
+
+  app.setErrorHandler(async (error, request, reply) => {
+    const gerr = toGatewayError(error);
+    if (gerr.code === 'internal_error') logger.error({ err: error, requestId: request.id }, 'unhandled gateway error');
+    const ctx = request.helix;
+    if (ctx && ctx.endpoint.startsWith('/v1/')) {
+      if (!ctx.requestEmitted) deps.events.emit(requestEvent(ctx, [], false));
+      deps.events.emit(errorEvent(ctx, gerr));
+    }
+    if (gerr.extra.retryAfterSeconds !== undefined) void reply.header('retry-after', String(gerr.extra.retryAfterSeconds));
+    for (const [k, v] of Object.entries(gerr.extra.headers ?? {})) void reply.header(k, v);
+    return reply.status(gerr.status).header('x-request-id', String(request.id)).send(openAiErrorBody(gerr));
+  });
+
+  app.setNotFoundHandler(async (request, reply) => {
+    const err = new GatewayError('not_found', `Unknown route: ${request.method} ${request.url.split('?')[0]}`);
+    return reply.status(404).send(openAiErrorBody(err));
+  });
+
+  healthRoutes(app, deps.health);
+  chatCompletionsRoutes(app, deps);
+  return app;
+}

@@ -1,0 +1,24 @@
+// What /health/ready reports about the services behind the gateway. Cached briefly so probes stay cheap.
+import type { Redis } from 'ioredis';
+import type { EventBus } from '../lib/event-bus.ts';
+import type { AnalyticsReader } from '../clickhouse/reader.ts';
+import type { ComponentHealth, HealthProbe } from './routes/health.ts';
+
+export function gatewayHealth(deps: { events: EventBus; redis: Redis; analytics: AnalyticsReader; shuttingDown: () => boolean }): HealthProbe {
+  let cached: { at: number; value: Record<string, ComponentHealth> } | undefined;
+  return {
+    shuttingDown: deps.shuttingDown,
+    async components() {
+      if (cached && Date.now() - cached.at < 1_000) return cached.value;
+      const bus = deps.events.stats();
+      const analyticsUp = await deps.analytics.ping(300);
+      const value: Record<string, ComponentHealth> = {
+        kafka: { status: bus.connected ? 'up' : 'degraded', queued: bus.queued, spooled: bus.spooled, delivered: bus.delivered },
+        redis: { status: deps.redis.status === 'ready' ? 'up' : 'down' },
+        analytics: { status: analyticsUp ? 'up' : 'down' },
+      };
+      cached = { at: Date.now(), value };
+      return value;
+    },
+  };
+}

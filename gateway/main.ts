@@ -1,0 +1,52 @@
+// The gateway process: load config, connect dependencies, listen; on SIGTERM drain in-flight requests, flush events.
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { loadConfig } from '../lib/config.ts';
+import { createKafka, ensureTopics } from '../lib/kafka.ts';
+import { EventBus } from '../lib/event-bus.ts';
+import { logger } from '../lib/logger.ts';
+import { createAnalyticsReader } from '../clickhouse/reader.ts';
+import { buildApp, createRouter } from './app.ts';
+import { gatewayHealth } from './health.ts';
+
+async function main() {
+  const config = loadConfig();
+  const env = config.env;
+  const kafka = createKafka(env.kafkaBrokers, 'helix-gateway');
+  // Topics are created when Kafka is reachable; an outage at start-up must not stop the gateway (events spool).
+  ensureTopics(kafka, env.topicPrefix).catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'could not ensure kafka topics yet'));
+  const events = new EventBus({
+    kafka,
+    topicPrefix: env.topicPrefix,
+    spoolDir: config.helix_settings.events.spool_dir ?? join(env.dataDir, 'spool', `gateway-${env.port}`),
+    memoryMax: config.helix_settings.events.memory_queue_max,
+  });
+  events.start();
+  const redis = new Redis(env.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  redis.on('error', () => undefined); // state is reported by /health/ready
+  const analytics = await createAnalyticsReader(env);
+  let shuttingDown = false;
+  const health = gatewayHealth({ events, redis, analytics, shuttingDown: () => shuttingDown });
+
+  const app = await buildApp({ config, events, router: createRouter(config), health });
+  await app.listen({ port: env.port, host: env.host });
+  logger.info({ port: env.port, models: config.model_list.map((m) => m.model_name) }, 'helix gateway listening');
+
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info({ signal }, 'draining');
+    await app.close(); // stops accepting, waits for in-flight requests
+    await events.close(10_000);
+    redis.disconnect();
+    await analytics.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  console.error(`helix gateway: ${(err as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,46 @@
+// Per-request state that travels through the stages and ends up in the request and response events.
+import { randomUUID } from 'node:crypto';
+import type { Attempt } from '../../schemas/events.ts';
+import type { Usage } from '../providers/types.ts';
+
+export interface RequestContext {
+  requestId: string;
+  endpoint: string;
+  startedAt: number;
+  keyId: string;
+  teamId: string;
+  userId: string;
+  model: string;
+  provider: string;
+  deployment: string;
+  stream: boolean;
+  attempts: Attempt[];
+  upstreamMs: number;
+  upstreamTtfbMs: number;
+  usage: Usage | undefined;
+  finishReason: string;
+  cache: string;
+}
+
+export const now = () => performance.now();
+
+export function newContext(endpoint: string, requestId: string = randomUUID()): RequestContext {
+  return {
+    requestId,
+    endpoint,
+    startedAt: now(),
+    keyId: '',
+    teamId: '',
+    userId: '',
+    model: '',
+    provider: '',
+    deployment: '',
+    stream: false,
+    attempts: [],
+    upstreamMs: 0,
+    upstreamTtfbMs: 0,
+    usage: undefined,
+    finishReason: '',
+    cache: 'none',
+  };
+}

@@ -1,0 +1,77 @@
+// Turns a request's context into the request / response / error events of schemas/events.ts.
+import { randomUUID } from 'node:crypto';
+import { SCHEMA_VERSION, type HelixEvent, type RequestEvent, type ResponseEvent } from '../../schemas/events.ts';
+import { messageText } from '../../lib/tokens.ts';
+import type { GatewayError } from '../errors.ts';
+import type { ChatMessage } from '../providers/types.ts';
+import { now, type RequestContext } from './context.ts';
+
+export interface EventSink {
+  emit(event: HelixEvent): void;
+}
+
+const round = (ms: number) => Math.round(ms * 1000) / 1000;
+
+function envelope(ctx: RequestContext) {
+  return {
+    event_id: randomUUID(),
+    schema_version: SCHEMA_VERSION,
+    ts: new Date().toISOString(),
+    request_id: ctx.requestId,
+    key_id: ctx.keyId,
+    team_id: ctx.teamId,
+    user_id: ctx.userId,
+    model: ctx.model,
+    provider: ctx.provider,
+    deployment: ctx.deployment,
+  };
+}
+
+export function requestEvent(ctx: RequestContext, messages: ChatMessage[], logPrompts: boolean): RequestEvent {
+  const texts = messages.map((m) => messageText(m.content));
+  const promptChars = texts.reduce((n, t) => n + t.length, 0);
+  return {
+    ...envelope(ctx),
+    type: 'request',
+    endpoint: ctx.endpoint,
+    stream: ctx.stream,
+    message_count: messages.length,
+    prompt_chars: promptChars,
+    prompt: logPrompts ? JSON.stringify(messages) : '',
+  };
+}
+
+function completion(ctx: RequestContext) {
+  const totalMs = now() - ctx.startedAt;
+  const usage = ctx.usage;
+  return {
+    ...envelope(ctx),
+    endpoint: ctx.endpoint,
+    stream: ctx.stream,
+    finish_reason: ctx.finishReason,
+    prompt_tokens: usage?.prompt_tokens ?? 0,
+    completion_tokens: usage?.completion_tokens ?? 0,
+    total_tokens: usage?.total_tokens ?? 0,
+    gateway_overhead_ms: round(Math.max(0, totalMs - ctx.upstreamMs)),
+    upstream_ttfb_ms: round(ctx.upstreamTtfbMs),
+    upstream_ms: round(ctx.upstreamMs),
+    total_ms: round(totalMs),
+    attempts: ctx.attempts,
+    cache: ctx.cache,
+  };
+}
+
+export function responseEvent(ctx: RequestContext): ResponseEvent {
+  return { ...completion(ctx), type: 'response', status: 'ok', http_status: 200, error_type: '', error_message: '' };
+}
+
+export function errorEvent(ctx: RequestContext, err: GatewayError): ResponseEvent {
+  return {
+    ...completion(ctx),
+    type: 'error',
+    status: 'error',
+    http_status: err.status,
+    error_type: err.code,
+    error_message: err.message.slice(0, 500),
+  };
+}

@@ -1,0 +1,101 @@
+// The built-in mock provider. `mock/echo` answers with the last user message exactly as the provider received it
+// (tests use it to see what left the gateway); `mock/fixed` answers a fixed text. Latency and failures are
+// configurable per deployment so routing, retries and streaming can be exercised without a real LLM.
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { countChatPromptTokens, countTokens, messageText } from '../../../lib/tokens.ts';
+import {
+  UpstreamError,
+  type CallContext,
+  type ChatCompletion,
+  type ChatCompletionChunk,
+  type ChatRequest,
+  type EmbeddingRequest,
+  type EmbeddingResponse,
+  type ProviderAdapter,
+  type Usage,
+} from '../types.ts';
+
+export const FIXED_REPLY = 'Hello from the Helix mock provider.';
+
+function replyText(req: ChatRequest, ctx: CallContext): string {
+  const params = ctx.deployment.params;
+  if (params.mock_response !== undefined) return params.mock_response;
+  if (ctx.deployment.upstreamModel === 'fixed') return FIXED_REPLY;
+  const lastUser = [...req.messages].reverse().find((m) => m.role === 'user');
+  return lastUser ? messageText(lastUser.content) : '';
+}
+
+async function simulate(ctx: CallContext): Promise<void> {
+  const { mock_latency_ms: latency, mock_fail_status: failStatus, mock_fail_rate: failRate } = ctx.deployment.params;
+  if (latency) await sleep(latency, undefined, { signal: ctx.signal });
+  if (failStatus && Math.random() < (failRate ?? 1)) {
+    if (failStatus === 408 || failStatus === 504) throw new UpstreamError(failStatus, 'mock upstream timed out');
+    throw new UpstreamError(failStatus, `mock upstream failure ${failStatus}`, {
+      retryAfterMs: failStatus === 429 ? 1 : undefined,
+    });
+  }
+}
+
+function usageFor(req: ChatRequest, text: string): Usage {
+  const prompt = countChatPromptTokens(req.messages);
+  const completion = countTokens(text);
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+}
+
+/** Splits a reply into small stream deltas, the way real providers emit a few characters at a time. */
+export function streamPieces(text: string): string[] {
+  return text.match(/\s*\S+|\s+$/g) ?? [];
+}
+
+export const mockProvider: ProviderAdapter = {
+  name: 'mock',
+
+  async chat(req, ctx): Promise<ChatCompletion> {
+    await simulate(ctx);
+    const text = replyText(req, ctx);
+    return {
+      id: `chatcmpl-${randomUUID()}`,
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model: req.model,
+      choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop', logprobs: null }],
+      usage: usageFor(req, text),
+      system_fingerprint: 'helix-mock',
+    };
+  },
+
+  async *chatStream(req, ctx): AsyncIterable<ChatCompletionChunk> {
+    await simulate(ctx);
+    const text = replyText(req, ctx);
+    const base = { id: `chatcmpl-${randomUUID()}`, object: 'chat.completion.chunk' as const, created: Math.floor(Date.now() / 1000), model: req.model };
+    yield { ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] };
+    for (const piece of streamPieces(text)) {
+      if (ctx.signal.aborted) return;
+      yield { ...base, choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] };
+    }
+    yield { ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] };
+    yield { ...base, choices: [], usage: usageFor(req, text) };
+  },
+
+  async embeddings(req: EmbeddingRequest, ctx): Promise<EmbeddingResponse> {
+    await simulate(ctx);
+    const inputs = Array.isArray(req.input) ? req.input : [req.input];
+    const dims = req.dimensions ?? 8;
+    let tokens = 0;
+    const data = inputs.map((input, index) => {
+      const text = typeof input === 'string' ? input : JSON.stringify(input);
+      tokens += typeof input === 'string' ? countTokens(input) : Array.isArray(input) ? input.length : 1;
+      // Deterministic pseudo-embedding so tests can compare.
+      const embedding = Array.from({ length: dims }, (_, i) => Math.sin(hash(text) + i));
+      return { object: 'embedding' as const, index, embedding };
+    });
+    return { object: 'list', data, model: req.model, usage: { prompt_tokens: tokens, total_tokens: tokens } };
+  },
+};
+
+function hash(text: string): number {
+  let h = 0;
+  for (let i = 0; i < text.length; i++) h = (h * 31 + text.charCodeAt(i)) | 0;
+  return h;
+}

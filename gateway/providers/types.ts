@@ -1,0 +1,140 @@
+// The provider contract. Inside the gateway every request and response is in OpenAI's chat wire format;
+// each provider folder translates to and from its own API. Adding a provider is adding a folder + a registry line.
+import type { LitellmParams } from '../../schemas/config.ts';
+
+export type Role = 'system' | 'developer' | 'user' | 'assistant' | 'tool' | 'function';
+
+export interface ContentPart {
+  type: string;
+  text?: string;
+  [k: string]: unknown;
+}
+
+export interface ToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
+export interface ChatMessage {
+  role: Role;
+  content?: string | ContentPart[] | null;
+  name?: string;
+  tool_calls?: ToolCall[];
+  tool_call_id?: string;
+  [k: string]: unknown;
+}
+
+export interface ChatRequest {
+  model: string;
+  messages: ChatMessage[];
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean } | null;
+  max_tokens?: number | null;
+  max_completion_tokens?: number | null;
+  temperature?: number | null;
+  top_p?: number | null;
+  n?: number | null;
+  stop?: string | string[] | null;
+  seed?: number | null;
+  tools?: unknown[];
+  tool_choice?: unknown;
+  response_format?: unknown;
+  user?: string;
+  [k: string]: unknown;
+}
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  prompt_tokens_details?: { cached_tokens?: number };
+  [k: string]: unknown;
+}
+
+export interface ChatChoice {
+  index: number;
+  message: ChatMessage;
+  finish_reason: string | null;
+  logprobs?: unknown;
+}
+
+export interface ChatCompletion {
+  id: string;
+  object: 'chat.completion';
+  created: number;
+  model: string;
+  choices: ChatChoice[];
+  usage?: Usage;
+  system_fingerprint?: string | null;
+  [k: string]: unknown;
+}
+
+export interface ChunkChoice {
+  index: number;
+  delta: Partial<ChatMessage> & { tool_calls?: Array<Partial<ToolCall> & { index: number; function?: { name?: string; arguments?: string } }> };
+  finish_reason: string | null;
+  logprobs?: unknown;
+}
+
+export interface ChatCompletionChunk {
+  id: string;
+  object: 'chat.completion.chunk';
+  created: number;
+  model: string;
+  choices: ChunkChoice[];
+  usage?: Usage | null;
+  [k: string]: unknown;
+}
+
+export interface EmbeddingRequest {
+  model: string;
+  input: string | string[] | number[] | number[][];
+  encoding_format?: 'float' | 'base64';
+  dimensions?: number;
+  user?: string;
+}
+
+export interface EmbeddingResponse {
+  object: 'list';
+  data: Array<{ object: 'embedding'; index: number; embedding: number[] | string }>;
+  model: string;
+  usage: { prompt_tokens: number; total_tokens: number };
+}
+
+/** One configured upstream: a `model_list` entry. */
+export interface Deployment {
+  id: string;
+  modelName: string;
+  provider: string;
+  /** The model name the upstream expects (after the provider prefix). */
+  upstreamModel: string;
+  params: LitellmParams;
+}
+
+export interface CallContext {
+  deployment: Deployment;
+  signal: AbortSignal;
+  requestId: string;
+  timeoutMs: number;
+}
+
+/** Raised by adapters for a failed upstream call; the router decides whether to retry. */
+export class UpstreamError extends Error {
+  override name = 'UpstreamError';
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly options: { retryAfterMs?: number; type?: string; code?: string; body?: unknown } = {},
+  ) {
+    super(message);
+  }
+}
+
+export interface ProviderAdapter {
+  readonly name: string;
+  chat(req: ChatRequest, ctx: CallContext): Promise<ChatCompletion>;
+  /** Yields OpenAI-style chunks; the last chunk carries usage. */
+  chatStream(req: ChatRequest, ctx: CallContext): AsyncIterable<ChatCompletionChunk>;
+  embeddings?(req: EmbeddingRequest, ctx: CallContext): Promise<EmbeddingResponse>;
+}

@@ -1,0 +1,163 @@
+// Fire-and-forget event publishing. emit() never waits for Kafka and never throws: events queue in memory
+// (bounded), overflow to an on-disk spool while Kafka is away, and are delivered in order when it returns.
+import type { Kafka, Producer } from 'kafkajs';
+import { EVENT_TYPES, type HelixEvent } from '../schemas/events.ts';
+import { topicName, type TopicId } from '../schemas/topics.ts';
+import { DiskSpool, type SpooledMessage } from './spool.ts';
+import { logger } from './logger.ts';
+
+export interface EventBusOptions {
+  kafka: Kafka;
+  topicPrefix?: string;
+  spoolDir: string;
+  memoryMax?: number;
+  batchMax?: number;
+}
+
+export interface EventBusStats {
+  connected: boolean;
+  queued: number;
+  spooled: number;
+  delivered: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class EventBus {
+  private readonly producer: Producer;
+  private readonly spool: DiskSpool;
+  private readonly memoryMax: number;
+  private readonly batchMax: number;
+  private queue: SpooledMessage[] = [];
+  /** Once anything is on disk, new events go to disk too, so delivery order is emit order. */
+  private spilling: boolean;
+  private connected = false;
+  private delivered = 0;
+  private pumping = false;
+  private closed = false;
+  private backoffMs = 0;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly opts: EventBusOptions) {
+    this.producer = opts.kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+    this.spool = new DiskSpool(opts.spoolDir);
+    this.spilling = this.spool.size > 0;
+    this.memoryMax = opts.memoryMax ?? 10_000;
+    this.batchMax = opts.batchMax ?? 500;
+  }
+
+  start(): void {
+    void this.pump();
+  }
+
+  /** Queue an event for its topic, keyed by tenant so one key's events stay ordered. */
+  emit(event: HelixEvent): void {
+    const topic = EVENT_TYPES[event.type].topic;
+    this.publish(topic, event.key_id || 'anonymous', event);
+  }
+
+  publish(topic: TopicId, key: string, value: unknown): void {
+    if (this.closed) return;
+    const message = { topic: topicName(topic, this.opts.topicPrefix), key, value: JSON.stringify(value) };
+    if (this.spilling || this.queue.length >= this.memoryMax) {
+      this.spilling = true;
+      try {
+        this.spool.append([message]);
+      } catch (err) {
+        logger.error({ err }, 'event spool write failed; keeping event in memory');
+        this.queue.push(message);
+      }
+    } else {
+      this.queue.push(message);
+    }
+    this.wake?.();
+  }
+
+  stats(): EventBusStats {
+    return { connected: this.connected, queued: this.queue.length, spooled: this.spool.size, delivered: this.delivered };
+  }
+
+  /** Delivers what it can within the timeout; whatever is left is kept on disk for the next start. */
+  async close(timeoutMs = 5_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while ((this.queue.length > 0 || this.spool.size > 0) && Date.now() < deadline && this.connected) await sleep(20);
+    this.closed = true;
+    this.wake?.();
+    if (this.queue.length > 0) {
+      this.spool.append(this.queue);
+      this.queue = [];
+    }
+    await this.producer.disconnect().catch(() => undefined);
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    while (!this.closed) {
+      // Connect eagerly so health reports Kafka's state before the first event.
+      if (!this.connected && !(await this.connect())) continue;
+      if (this.queue.length === 0 && this.spool.size === 0) {
+        await new Promise<void>((r) => (this.wake = r));
+        this.wake = undefined;
+        continue;
+      }
+      if (this.queue.length > 0) await this.sendFromMemory();
+      else await this.sendFromSpool();
+    }
+    this.pumping = false;
+  }
+
+  private async connect(): Promise<boolean> {
+    try {
+      await this.producer.connect();
+      this.connected = true;
+      this.backoffMs = 0;
+      return true;
+    } catch (err) {
+      await this.backoff(err);
+      return false;
+    }
+  }
+
+  private async sendFromMemory(): Promise<void> {
+    const batch = this.queue.slice(0, this.batchMax);
+    if (await this.send(batch)) this.queue.splice(0, batch.length);
+  }
+
+  private async sendFromSpool(): Promise<void> {
+    const segment = this.spool.peekOldest();
+    if (!segment) return;
+    for (let i = 0; i < segment.messages.length; i += this.batchMax) {
+      // A failure mid-segment re-sends the segment later: duplicates are possible, loss is not (sinks dedupe by event id).
+      if (!(await this.send(segment.messages.slice(i, i + this.batchMax)))) return;
+    }
+    this.spool.acknowledge(segment.seq, segment.messages.length);
+    if (this.spool.size === 0) this.spilling = false;
+  }
+
+  private async send(batch: SpooledMessage[]): Promise<boolean> {
+    const byTopic = new Map<string, Array<{ key: string; value: string }>>();
+    for (const m of batch) {
+      const list = byTopic.get(m.topic) ?? [];
+      list.push({ key: m.key, value: m.value });
+      byTopic.set(m.topic, list);
+    }
+    try {
+      await this.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+      this.delivered += batch.length;
+      this.backoffMs = 0;
+      return true;
+    } catch (err) {
+      this.connected = false;
+      await this.producer.disconnect().catch(() => undefined);
+      await this.backoff(err);
+      return false;
+    }
+  }
+
+  private async backoff(err: unknown): Promise<void> {
+    this.backoffMs = Math.min(5_000, this.backoffMs ? this.backoffMs * 2 : 100);
+    logger.warn({ err: (err as Error).message, retryInMs: this.backoffMs, queued: this.queue.length, spooled: this.spool.size }, 'kafka unavailable; events kept');
+    await sleep(this.backoffMs);
+  }
+}

@@ -1,0 +1,25 @@
+// Request-body schemas of the OpenAI-compatible routes, compiled once by fastify at route registration.
+// Deliberately loose beyond what the gateway itself relies on: unknown fields pass through to the provider.
+import { Type } from '@sinclair/typebox';
+
+const Message = Type.Object(
+  {
+    role: Type.String({ enum: ['system', 'developer', 'user', 'assistant', 'tool', 'function'] }),
+    content: Type.Optional(Type.Union([Type.String(), Type.Array(Type.Object({ type: Type.String() }, { additionalProperties: true })), Type.Null()])),
+  },
+  { additionalProperties: true },
+);
+
+export const ChatCompletionBody = Type.Object(
+  {
+    model: Type.String({ minLength: 1 }),
+    messages: Type.Array(Message, { minItems: 1 }),
+    stream: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
+    max_tokens: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+    max_completion_tokens: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+    temperature: Type.Optional(Type.Union([Type.Number({ minimum: 0, maximum: 2 }), Type.Null()])),
+    top_p: Type.Optional(Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()])),
+    n: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 128 }), Type.Null()])),
+  },
+  { additionalProperties: true },
+);

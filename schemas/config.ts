@@ -1,0 +1,107 @@
+// The configuration schema, in one place. The YAML file (HELIX_CONFIG) accepts LiteLLM's proxy config.yaml as-is
+// (model_list / router_settings / general_settings / litellm_settings) plus a `helix_settings` section.
+import { Type, type Static } from '@sinclair/typebox';
+
+const Num = Type.Number();
+const Opt = Type.Optional;
+
+export const LitellmParams = Type.Object(
+  {
+    model: Type.String({ minLength: 1, description: 'provider/model, e.g. openai/gpt-4o, anthropic/claude-3-5-sonnet, mock/echo' }),
+    api_base: Opt(Type.String()),
+    api_key: Opt(Type.String()),
+    api_version: Opt(Type.String()),
+    rpm: Opt(Num),
+    tpm: Opt(Num),
+    weight: Opt(Num),
+    timeout: Opt(Num),
+    /** Mock provider knobs (tests, demos): latency and injected failures. */
+    mock_latency_ms: Opt(Num),
+    mock_fail_status: Opt(Type.Integer()),
+    mock_fail_rate: Opt(Num),
+    mock_response: Opt(Type.String()),
+    input_cost_per_token: Opt(Num),
+    output_cost_per_token: Opt(Num),
+    cache_read_input_token_cost: Opt(Num),
+  },
+  { additionalProperties: true },
+);
+
+export const ModelEntry = Type.Object(
+  {
+    model_name: Type.String({ minLength: 1 }),
+    litellm_params: LitellmParams,
+    model_info: Opt(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { additionalProperties: true },
+);
+
+export const RouterSettings = Type.Object(
+  {
+    routing_strategy: Type.Union(
+      [Type.Literal('simple-shuffle'), Type.Literal('least-busy'), Type.Literal('latency-based-routing'), Type.Literal('usage-based-routing')],
+      { default: 'simple-shuffle' },
+    ),
+    num_retries: Type.Integer({ minimum: 0, default: 2 }),
+    retry_after: Type.Number({ minimum: 0, default: 0 }),
+    timeout: Type.Number({ exclusiveMinimum: 0, default: 600 }),
+    allowed_fails: Type.Integer({ minimum: 0, default: 3 }),
+    cooldown_time: Type.Number({ minimum: 0, default: 30 }),
+    fallbacks: Type.Array(Type.Record(Type.String(), Type.Array(Type.String())), { default: [] }),
+  },
+  { additionalProperties: true, default: {} },
+);
+
+export const GeneralSettings = Type.Object(
+  {
+    master_key: Opt(Type.String()),
+    max_request_size_mb: Type.Number({ exclusiveMinimum: 0, default: 10 }),
+  },
+  { additionalProperties: true, default: {} },
+);
+
+export const HelixSettings = Type.Object(
+  {
+    log_prompts: Type.Boolean({ default: false, description: 'Put raw prompts into request events (off by default).' }),
+    events: Type.Object(
+      {
+        memory_queue_max: Type.Integer({ minimum: 1, default: 10000 }),
+        spool_dir: Opt(Type.String()),
+      },
+      { default: {} },
+    ),
+  },
+  { additionalProperties: true, default: {} },
+);
+
+export const HelixConfigFile = Type.Object(
+  {
+    model_list: Type.Array(ModelEntry, { default: [] }),
+    router_settings: RouterSettings,
+    general_settings: GeneralSettings,
+    litellm_settings: Type.Record(Type.String(), Type.Unknown(), { default: {} }),
+    environment_variables: Type.Record(Type.String(), Type.String(), { default: {} }),
+    helix_settings: HelixSettings,
+  },
+  { additionalProperties: false },
+);
+
+export type LitellmParams = Static<typeof LitellmParams>;
+export type ModelEntry = Static<typeof ModelEntry>;
+export type RouterSettings = Static<typeof RouterSettings>;
+export type HelixConfigFile = Static<typeof HelixConfigFile>;
+
+/** Process settings that come from the environment (12-factor): where the services are. */
+export interface RuntimeEnv {
+  port: number;
+  host: string;
+  kafkaBrokers: string[];
+  redisUrl: string;
+  clickhouseUrl: string | undefined;
+  clickhouseDatabase: string;
+  dataDir: string;
+  queryServerUrl: string;
+  queryServerPort: number;
+  masterKey: string | undefined;
+  topicPrefix: string;
+}

@@ -1,0 +1,110 @@
+// The event contracts: one TypeBox definition per event gives the TypeScript type, the runtime validator and
+// the ClickHouse column type (the `ch` annotation). Migrations are checked against these by a test.
+import { Type, type Static, type TSchema, type TObject } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { FormatRegistry } from '@sinclair/typebox';
+import type { TopicId } from './topics.ts';
+
+export const SCHEMA_VERSION = 1;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+if (!FormatRegistry.Has('uuid')) FormatRegistry.Set('uuid', (v) => UUID.test(v));
+
+/** A property that maps to one ClickHouse column of the given type. */
+const col = <T extends TSchema>(schema: T, ch: string): T => ({ ...schema, ch }) as T;
+
+const str = (ch = 'String') => col(Type.String(), ch);
+const lc = () => col(Type.String(), 'LowCardinality(String)');
+const u32 = () => col(Type.Integer({ minimum: 0 }), 'UInt32');
+const f64 = () => col(Type.Number(), 'Float64');
+
+/** Fields every event carries: the versioned envelope. */
+const envelope = {
+  event_id: col(Type.String({ format: 'uuid' }), 'UUID'),
+  type: lc(),
+  schema_version: col(Type.Integer({ minimum: 1 }), 'UInt16'),
+  ts: col(Type.String(), 'DateTime64(3, \'UTC\')'),
+  request_id: str(),
+  key_id: str(),
+  team_id: str(),
+  user_id: str(),
+};
+
+const routing = {
+  model: lc(),
+  provider: lc(),
+  deployment: lc(),
+};
+
+export const RequestEvent = Type.Object({
+  ...envelope,
+  ...routing,
+  type: col(Type.Literal('request'), 'LowCardinality(String)'),
+  endpoint: lc(),
+  stream: col(Type.Boolean(), 'Bool'),
+  message_count: u32(),
+  prompt_chars: u32(),
+  /** Only filled when prompt logging is enabled in config (off by default). */
+  prompt: str(),
+});
+
+export const Attempt = Type.Object({
+  provider: Type.String(),
+  deployment: Type.String(),
+  status: Type.Integer(),
+  latency_ms: Type.Number(),
+  error: Type.Optional(Type.String()),
+});
+
+export const ResponseEvent = Type.Object({
+  ...envelope,
+  ...routing,
+  type: col(Type.Union([Type.Literal('response'), Type.Literal('error')]), 'LowCardinality(String)'),
+  endpoint: lc(),
+  stream: col(Type.Boolean(), 'Bool'),
+  status: lc(),
+  http_status: col(Type.Integer(), 'UInt16'),
+  error_type: lc(),
+  error_message: str(),
+  finish_reason: lc(),
+  prompt_tokens: u32(),
+  completion_tokens: u32(),
+  total_tokens: u32(),
+  gateway_overhead_ms: f64(),
+  upstream_ttfb_ms: f64(),
+  upstream_ms: f64(),
+  total_ms: f64(),
+  attempts: col(Type.Array(Attempt), 'String'),
+  cache: lc(),
+});
+
+export type RequestEvent = Static<typeof RequestEvent>;
+export type ResponseEvent = Static<typeof ResponseEvent>;
+export type Attempt = Static<typeof Attempt>;
+
+/** Every event type: its schema, the topic it travels on and the ClickHouse table the sink writes it to. */
+export const EVENT_TYPES = {
+  request: { schema: RequestEvent, topic: 'requests', table: 'requests' },
+  response: { schema: ResponseEvent, topic: 'responses', table: 'responses' },
+  error: { schema: ResponseEvent, topic: 'responses', table: 'responses' },
+} as const satisfies Record<string, { schema: TObject; topic: TopicId; table: string }>;
+
+export type EventType = keyof typeof EVENT_TYPES;
+export type HelixEvent = RequestEvent | ResponseEvent;
+
+/** ClickHouse columns of a table, derived from the event schema (name → type). */
+export function columnsOf(schema: TObject): Array<{ name: string; type: string }> {
+  return Object.entries(schema.properties).map(([name, prop]) => ({ name, type: (prop as { ch?: string }).ch ?? 'String' }));
+}
+
+const validators = new Map(Object.entries(EVENT_TYPES).map(([t, d]) => [t, TypeCompiler.Compile(d.schema)]));
+
+/** Validates an event of any known type; returns a reason when it is not valid. */
+export function validateEvent(value: unknown): { ok: true; event: HelixEvent; type: EventType } | { ok: false; reason: string } {
+  const type = (value as { type?: unknown } | null)?.type;
+  if (typeof type !== 'string' || !(type in EVENT_TYPES)) return { ok: false, reason: `unknown event type ${JSON.stringify(type)}` };
+  const check = validators.get(type)!;
+  if (check.Check(value)) return { ok: true, event: value as HelixEvent, type: type as EventType };
+  const first = check.Errors(value).First();
+  return { ok: false, reason: first ? `${first.path}: ${first.message}` : 'invalid event' };
+}
