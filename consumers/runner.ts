@@ -39,7 +39,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function runConsumer<T>(opts: ConsumerOptions<T>): Promise<RunningConsumer> {
   const prefix = opts.topicPrefix;
-  const consumer: Consumer = opts.kafka.consumer({ groupId: `${prefix ?? ''}${opts.groupId}`, maxWaitTimeInMs: 100, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+  const consumer: Consumer = opts.kafka.consumer({
+    groupId: `${prefix ?? ''}${opts.groupId}`,
+    maxWaitTimeInMs: 100,
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3_000,
+    // A broker outage longer than kafkajs' retries must not leave the group dead: always rejoin.
+    retry: { initialRetryTime: 200, maxRetryTime: 5_000, retries: 10, restartOnFailure: async () => true },
+  });
   const dlq: Producer = opts.kafka.producer({ allowAutoTopicCreation: false });
   const miniBatch = opts.miniBatch ?? 1_000;
   const maxBackoff = opts.maxBackoffMs ?? 5_000;

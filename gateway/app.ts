@@ -10,6 +10,9 @@ import { Router } from './routing/router.ts';
 import { deploymentsFrom } from './providers/registry.ts';
 import { chatCompletionsRoutes } from './routes/chat-completions.ts';
 import { healthRoutes, type HealthProbe } from './routes/health.ts';
+import { modelsRoutes } from './routes/models.ts';
+import { embeddingsRoutes } from './routes/embeddings.ts';
+import type { GatewayMetrics } from './metrics.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -22,6 +25,7 @@ export interface GatewayDeps {
   events: EventSink;
   router: Router;
   health: HealthProbe;
+  metrics?: GatewayMetrics;
 }
 
 export function createRouter(config: HelixConfig): Router {
@@ -68,6 +72,12 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   });
 
   healthRoutes(app, deps.health);
+  if (deps.metrics) {
+    const registry = deps.metrics.registry;
+    app.get('/metrics', async (_request, reply) => reply.header('content-type', registry.contentType).send(await registry.metrics()));
+  }
   chatCompletionsRoutes(app, deps);
+  embeddingsRoutes(app, deps);
+  modelsRoutes(app, deps);
   return app;
 }

@@ -8,6 +8,7 @@ import { logger } from '../lib/logger.ts';
 import { createAnalyticsReader } from '../clickhouse/reader.ts';
 import { buildApp, createRouter } from './app.ts';
 import { gatewayHealth } from './health.ts';
+import { createMetrics } from './metrics.ts';
 
 async function main() {
   const config = loadConfig();
@@ -28,7 +29,9 @@ async function main() {
   let shuttingDown = false;
   const health = gatewayHealth({ events, redis, analytics, shuttingDown: () => shuttingDown });
 
-  const app = await buildApp({ config, events, router: createRouter(config), health });
+  const metrics = createMetrics();
+  metrics.setSpool(() => events.stats());
+  const app = await buildApp({ config, events: metrics.observe(events), router: createRouter(config), health, metrics });
   await app.listen({ port: env.port, host: env.host });
   logger.info({ port: env.port, models: config.model_list.map((m) => m.model_name) }, 'helix gateway listening');
 
@@ -36,7 +39,10 @@ async function main() {
     if (shuttingDown) return;
     shuttingDown = true;
     logger.info({ signal }, 'draining');
+    // Keep-alive sockets that finish their in-flight request become idle: close them so close() can complete.
+    const reaper = setInterval(() => app.server.closeIdleConnections(), 50);
     await app.close(); // stops accepting, waits for in-flight requests
+    clearInterval(reaper);
     await events.close(10_000);
     redis.disconnect();
     await analytics.close();

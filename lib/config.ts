@@ -17,6 +17,7 @@ const MOCK_ONLY: unknown = {
   model_list: [
     { model_name: 'mock/echo', litellm_params: { model: 'mock/echo' } },
     { model_name: 'mock/fixed', litellm_params: { model: 'mock/fixed' } },
+    { model_name: 'mock/slow', litellm_params: { model: 'mock/fixed', mock_latency_ms: 1000 } },
   ],
 };
 
@@ -45,6 +46,13 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, 
   }
   return withDefaults as HelixConfigFile;
 }
+
+/** Every environment variable Helix processes read (docker-compose.yml is checked against this list). */
+export const ENV_VARS = [
+  'HELIX_CONFIG', 'HELIX_PORT', 'HELIX_HOST', 'HELIX_KAFKA_BROKERS', 'HELIX_REDIS_URL', 'CLICKHOUSE_URL', 'HELIX_CLICKHOUSE_DATABASE',
+  'HELIX_DATA_DIR', 'HELIX_QUERY_URL', 'HELIX_QUERY_PORT', 'HELIX_MASTER_KEY', 'HELIX_TOPIC_PREFIX', 'HELIX_LOG_LEVEL', 'HELIX_CONSUMERS',
+  'HELIX_MODEL_DIR',
+] as const;
 
 export function runtimeEnv(env: NodeJS.ProcessEnv = process.env): RuntimeEnv {
   const port = Number(env.HELIX_PORT ?? 4000);

@@ -16,6 +16,8 @@ export interface EventBusOptions {
 
 export interface EventBusStats {
   connected: boolean;
+  /** True while events wait longer than expected: Kafka is down or slow. */
+  backlogged: boolean;
   queued: number;
   spooled: number;
   delivered: number;
@@ -33,6 +35,8 @@ export class EventBus {
   private spilling: boolean;
   private connected = false;
   private delivered = 0;
+  /** When the oldest undelivered event was queued (approximately), for backlog reporting. */
+  private pendingSince: number | undefined;
   private pumping = false;
   private closed = false;
   private backoffMs = 0;
@@ -70,11 +74,14 @@ export class EventBus {
     } else {
       this.queue.push(message);
     }
+    this.pendingSince ??= Date.now();
     this.wake?.();
   }
 
   stats(): EventBusStats {
-    return { connected: this.connected, queued: this.queue.length, spooled: this.spool.size, delivered: this.delivered };
+    const pending = this.queue.length + this.spool.size > 0;
+    const backlogged = pending && this.pendingSince !== undefined && Date.now() - this.pendingSince > 2_000;
+    return { connected: this.connected && !backlogged, backlogged, queued: this.queue.length, spooled: this.spool.size, delivered: this.delivered };
   }
 
   /** Delivers what it can within the timeout; whatever is left is kept on disk for the next start. */
@@ -146,6 +153,7 @@ export class EventBus {
       await this.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
       this.delivered += batch.length;
       this.backoffMs = 0;
+      this.pendingSince = this.queue.length + this.spool.size > batch.length ? Date.now() : undefined;
       return true;
     } catch (err) {
       this.connected = false;

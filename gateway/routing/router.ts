@@ -1,13 +1,25 @@
-// Picks the deployment(s) for a model name and calls the provider with retries.
-// (Load-balancing strategies, fallbacks and cooldowns build on this in the proxy issue.)
+// Picks deployments for a model group and calls the provider: load balancing, retries with backoff on
+// 408/429/5xx/timeouts/connection errors (Retry-After honoured), cooldown of failing deployments, then fallbacks
+// to other model groups. Every attempt is recorded on the request context and ends up in the response event.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RouterSettings } from '../../schemas/config.ts';
 import { GatewayError } from '../errors.ts';
 import { adapterFor } from '../providers/registry.ts';
 import { UpstreamError, type CallContext, type Deployment, type ProviderAdapter } from '../providers/types.ts';
 import { now, type RequestContext } from '../pipeline/context.ts';
+import { retryDelayMs } from './backoff.ts';
+import { Cooldowns } from './cooldown.ts';
+import { DeploymentStats, pickDeployment } from './strategies.ts';
+
+export type ProviderCall<T> = (adapter: ProviderAdapter, cc: CallContext) => Promise<T>;
+
+const isRetryable = (status: number) => status === 408 || status === 429 || status >= 500;
 
 export class Router {
   private readonly byModel = new Map<string, Deployment[]>();
+  private readonly stats = new DeploymentStats();
+  private readonly cooldowns: Cooldowns;
+  private readonly fallbacks = new Map<string, string[]>();
 
   constructor(
     deployments: Deployment[],
@@ -19,58 +31,111 @@ export class Router {
       list.push(d);
       this.byModel.set(d.modelName, list);
     }
+    for (const entry of settings.fallbacks) {
+      for (const [from, to] of Object.entries(entry)) {
+        for (const target of to) if (!this.byModel.has(target)) throw new Error(`router_settings.fallbacks: "${from}" falls back to unknown model "${target}"`);
+        this.fallbacks.set(from, to);
+      }
+    }
+    this.cooldowns = new Cooldowns(settings.allowed_fails, settings.cooldown_time * 1000);
   }
 
   modelNames(): string[] {
     return [...this.byModel.keys()];
   }
 
+  hasModel(model: string): boolean {
+    return this.byModel.has(model);
+  }
+
   deploymentsFor(model: string): Deployment[] {
     const list = this.byModel.get(model);
-    if (!list) {
-      const close = this.modelNames().filter((m) => m.includes(model) || model.includes(m.split('/').pop() ?? m)).slice(0, 5);
-      throw new GatewayError('model_not_found', `The model \`${model}\` does not exist or you do not have access to it.${close.length ? ` Did you mean: ${close.join(', ')}?` : ''}`, { param: 'model' });
-    }
+    if (!list) throw this.notFound(model);
     return list;
   }
 
-  /**
-   * Runs `call` against the model's deployments until one succeeds. Records every attempt on the context.
-   * Streams retry only until their first chunk has been sent (the caller enforces that).
-   */
-  async call<T>(ctx: RequestContext, model: string, call: (adapter: ProviderAdapter, cc: CallContext) => Promise<T>, signal: AbortSignal): Promise<T> {
-    const deployments = this.deploymentsFor(model);
-    const maxAttempts = this.settings.num_retries + 1;
+  private notFound(model: string): GatewayError {
+    const needle = model.toLowerCase().split('/').pop() ?? model;
+    const close = this.modelNames()
+      .filter((m) => m.toLowerCase().includes(needle) || needle.includes(m.toLowerCase().split('/').pop() ?? m))
+      .slice(0, 5);
+    const hint = close.length ? ` Did you mean: ${close.join(', ')}?` : ` Available models: ${this.modelNames().slice(0, 10).join(', ')}.`;
+    return new GatewayError('model_not_found', `The model \`${model}\` does not exist or you do not have access to it.${hint}`, { param: 'model' });
+  }
+
+  /** Calls the model group (then its fallbacks) until an attempt succeeds or nothing retryable is left. */
+  async call<T>(ctx: RequestContext, model: string, call: ProviderCall<T>, signal: AbortSignal): Promise<T> {
+    const groups = [model, ...(this.fallbacks.get(model) ?? [])];
     let lastError: unknown;
-    for (let attempt = 0; attempt < maxAttempts; attempt++) {
-      const deployment = deployments[attempt % deployments.length]!;
-      const adapter = adapterFor(deployment.provider)!;
-      ctx.provider = deployment.provider;
-      ctx.deployment = deployment.id;
-      const started = now();
-      try {
-        const timeoutMs = (deployment.params.timeout ?? this.settings.timeout) * 1000;
-        const result = await call(adapter, { deployment, signal, requestId: ctx.requestId, timeoutMs });
-        ctx.attempts.push({ provider: deployment.provider, deployment: deployment.id, status: 200, latency_ms: now() - started });
-        return result;
-      } catch (err) {
-        const status = err instanceof UpstreamError ? err.status : 502;
-        ctx.attempts.push({ provider: deployment.provider, deployment: deployment.id, status, latency_ms: now() - started, error: (err as Error).message.slice(0, 200) });
-        lastError = err;
-        if (signal.aborted || !(err instanceof UpstreamError) || !isRetryable(status)) break;
-      }
+    for (const group of groups) {
+      const outcome = await this.callGroup(ctx, group, call, signal);
+      if (outcome.ok) return outcome.value;
+      lastError = outcome.error;
+      if (!outcome.retryable || signal.aborted) break;
     }
     throw toUpstreamGatewayError(lastError);
   }
+
+  private async callGroup<T>(ctx: RequestContext, model: string, call: ProviderCall<T>, signal: AbortSignal): Promise<{ ok: true; value: T } | { ok: false; error: unknown; retryable: boolean }> {
+    const all = this.deploymentsFor(model);
+    const tried = new Set<string>();
+    let error: unknown;
+    for (let attempt = 0; attempt <= this.settings.num_retries; attempt++) {
+      const healthy = all.filter((d) => !this.cooldowns.isCooling(d.id));
+      const fresh = healthy.filter((d) => !tried.has(d.id));
+      const candidates = fresh.length ? fresh : healthy.length ? healthy : all;
+      const deployment = pickDeployment(this.settings.routing_strategy, candidates, this.stats);
+      tried.add(deployment.id);
+      const result = await this.attempt(ctx, deployment, call, signal);
+      if (result.ok) return result;
+      error = result.error;
+      const status = statusOf(result.error);
+      if (signal.aborted || !isRetryable(status)) return { ok: false, error, retryable: false };
+      if (attempt < this.settings.num_retries) {
+        const retryAfter = result.error instanceof UpstreamError ? result.error.options.retryAfterMs : undefined;
+        await sleep(retryDelayMs(attempt, retryAfter), undefined, { signal }).catch(() => undefined);
+      }
+    }
+    return { ok: false, error, retryable: true };
+  }
+
+  private async attempt<T>(ctx: RequestContext, deployment: Deployment, call: ProviderCall<T>, clientSignal: AbortSignal): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+    const adapter = adapterFor(deployment.provider)!;
+    const timeoutMs = (deployment.params.timeout ?? this.settings.timeout) * 1000;
+    const signal = AbortSignal.any([clientSignal, AbortSignal.timeout(timeoutMs)]);
+    ctx.provider = deployment.provider;
+    ctx.deployment = deployment.id;
+    const started = now();
+    this.stats.begin(deployment.id);
+    try {
+      const value = await call(adapter, { deployment, signal, requestId: ctx.requestId, timeoutMs });
+      const latency = now() - started;
+      this.stats.end(deployment.id, latency);
+      this.cooldowns.success(deployment.id);
+      ctx.attempts.push({ provider: deployment.provider, deployment: deployment.id, status: 200, latency_ms: round(latency) });
+      return { ok: true, value };
+    } catch (raw) {
+      this.stats.end(deployment.id, undefined);
+      const error = !clientSignal.aborted && signal.aborted ? new UpstreamError(504, `no answer within ${timeoutMs} ms`) : raw;
+      const status = statusOf(error);
+      if (isRetryable(status)) this.cooldowns.failure(deployment.id);
+      ctx.attempts.push({ provider: deployment.provider, deployment: deployment.id, status, latency_ms: round(now() - started), error: String((error as Error)?.message ?? error).slice(0, 200) });
+      return { ok: false, error };
+    }
+  }
 }
 
-const isRetryable = (status: number) => status === 408 || status === 429 || status >= 500;
+const round = (ms: number) => Math.round(ms * 1000) / 1000;
+
+/** Gateway-side refusals keep their status (not retried); unknown failures count as a bad gateway. */
+const statusOf = (err: unknown) => (err instanceof UpstreamError || err instanceof GatewayError ? err.status : 502);
 
 export function toUpstreamGatewayError(err: unknown): GatewayError {
   if (err instanceof GatewayError) return err;
   if (err instanceof UpstreamError) {
     if (err.status === 408 || err.status === 504) return new GatewayError('upstream_timeout', `Upstream timed out: ${err.message}`);
-    if (err.status === 429) return new GatewayError('rate_limit_exceeded', `Upstream rate limit: ${err.message}`, { retryAfterSeconds: Math.ceil((err.options.retryAfterMs ?? 1000) / 1000) });
+    if (err.status === 429) return new GatewayError('rate_limit_exceeded', `Upstream rate limit: ${err.message}`, { retryAfterSeconds: Math.max(1, Math.ceil((err.options.retryAfterMs ?? 1000) / 1000)) });
+    if (err.status === 401 || err.status === 403) return new GatewayError('upstream_error', `Upstream rejected the gateway's credentials (${err.status}): ${err.message}`);
     if (err.status >= 400 && err.status < 500) return new GatewayError('invalid_request', err.message);
     return new GatewayError('upstream_error', `Upstream error ${err.status}: ${err.message}`);
   }

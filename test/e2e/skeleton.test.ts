@@ -80,4 +80,19 @@ describe('walking skeleton on the real stack', () => {
   it('rejects a query that writes', async () => {
     await assert.rejects(helixSql(p.env, 'DROP TABLE helix.requests'), /only read queries/);
   });
+
+  it('drains in-flight requests and flushes their events on SIGTERM', async () => {
+    const inflight = client.chat.completions.create({ model: 'mock/slow', messages: [{ role: 'user', content: 'finish me' }] }).withResponse();
+    await new Promise((r) => setTimeout(r, 300));
+    const exit = p.gateway.stop('SIGTERM');
+    const { data, response } = await inflight;
+    assert.equal(data.choices[0]?.message.content, 'Hello from the Helix mock provider.');
+    assert.equal(await exit, 0);
+    const id = response.headers.get('x-request-id')!;
+    const rows = await waitFor('drained request in clickhouse', async () => {
+      const r = await helixSql<{ n: number }>(p.env, `SELECT count() AS n FROM helix.responses WHERE request_id = '${id}'`);
+      return r[0]?.n === 1 ? r : undefined;
+    }, 30_000, 500);
+    assert.equal(rows[0]?.n, 1);
+  });
 });

@@ -1,0 +1,67 @@
+// Prometheus metrics, derived from the same events that go to Kafka (one source of truth for what happened).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { HelixEvent } from '../schemas/events.ts';
+import type { EventSink } from './pipeline/events.ts';
+
+export interface GatewayMetrics {
+  registry: Registry;
+  /** Wraps an event sink so every event also updates the metrics. */
+  observe(sink: EventSink): EventSink;
+  count(name: 'cache' | 'pii', labels: Record<string, string>, n?: number): void;
+  setSpool(source: () => { queued: number; spooled: number }): void;
+}
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+export function createMetrics(): GatewayMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'helix_process_' });
+  const labels = ['model', 'provider', 'status', 'endpoint'] as const;
+  const requests = new Counter({ name: 'helix_requests_total', help: 'Completed requests by model, provider and outcome', labelNames: labels, registers: [registry] });
+  const latency = new Histogram({ name: 'helix_request_duration_seconds', help: 'Total request latency seen by the client', labelNames: labels, buckets: LATENCY_BUCKETS, registers: [registry] });
+  const upstream = new Histogram({ name: 'helix_upstream_duration_seconds', help: 'Upstream provider latency', labelNames: ['model', 'provider'], buckets: LATENCY_BUCKETS, registers: [registry] });
+  const overhead = new Histogram({ name: 'helix_gateway_overhead_seconds', help: 'Time spent in the gateway itself', buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05], registers: [registry] });
+  const tokens = new Counter({ name: 'helix_tokens_total', help: 'Tokens by model and direction', labelNames: ['model', 'provider', 'direction'], registers: [registry] });
+  const cache = new Counter({ name: 'helix_cache_events_total', help: 'Cache lookups by result', labelNames: ['result'], registers: [registry] });
+  const pii = new Counter({ name: 'helix_pii_detections_total', help: 'PII detections by entity and action', labelNames: ['entity', 'action'], registers: [registry] });
+  let spoolSource: (() => { queued: number; spooled: number }) | undefined;
+  new Gauge({
+    name: 'helix_event_backlog',
+    help: 'Events waiting for Kafka (memory queue and disk spool)',
+    labelNames: ['where'],
+    registers: [registry],
+    collect() {
+      const s = spoolSource?.();
+      this.set({ where: 'memory' }, s?.queued ?? 0);
+      this.set({ where: 'disk' }, s?.spooled ?? 0);
+    },
+  });
+
+  const record = (e: HelixEvent) => {
+    if (e.type !== 'response' && e.type !== 'error') return;
+    const l = { model: e.model, provider: e.provider, status: String(e.http_status), endpoint: e.endpoint };
+    requests.inc(l);
+    latency.observe(l, e.total_ms / 1000);
+    overhead.observe(e.gateway_overhead_ms / 1000);
+    if (e.upstream_ms > 0) upstream.observe({ model: e.model, provider: e.provider }, e.upstream_ms / 1000);
+    if (e.prompt_tokens) tokens.inc({ model: e.model, provider: e.provider, direction: 'input' }, e.prompt_tokens);
+    if (e.completion_tokens) tokens.inc({ model: e.model, provider: e.provider, direction: 'output' }, e.completion_tokens);
+  };
+
+  return {
+    registry,
+    observe: (sink) => ({
+      emit(event) {
+        record(event);
+        sink.emit(event);
+      },
+    }),
+    count(name, l, n = 1) {
+      if (name === 'cache') cache.inc({ result: l.result ?? 'unknown' }, n);
+      else pii.inc({ entity: l.entity ?? 'unknown', action: l.action ?? 'unknown' }, n);
+    },
+    setSpool(source) {
+      spoolSource = source;
+    },
+  };
+}

@@ -1,0 +1,246 @@
+// Kafka in KRaft mode (one process is both broker and controller), run straight from the jars
+// Maven resolves — no tarball, no Docker. Several instances can run at once on their own
+// ports and data dirs; a stopped instance can be started again on the same data.
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { cacheDir } from './paths.ts';
+import { ensureCached, runCommand } from './download.ts';
+import { logTail, sleep, spawnService } from './process.ts';
+import { canConnect } from './ports.ts';
+import type { ServiceProcess } from './process.ts';
+
+export const KAFKA_VERSION = '3.9.1';
+const SCALA_VERSION = '2.13';
+const JAVA_HINT = 'Kafka needs Java 17+ (Debian: apt-get install openjdk-17-jre-headless)';
+
+const POM = `<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>dev.helix</groupId><artifactId>helix-kafka-dist</artifactId><version>1</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_${SCALA_VERSION}</artifactId><version>${KAFKA_VERSION}</version></dependency>
+    <!-- the server logs through slf4j; reload4j lets us point it at a file -->
+    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-reload4j</artifactId><version>1.7.36</version></dependency>
+  </dependencies>
+</project>
+`;
+
+/** Shows Maven's downloads as one short line per artifact (file name and size, no URLs). */
+function summarizeMavenLine(line: string): string | undefined {
+  const downloaded = /Downloaded from [^:]+: \S*\/([^/\s]+) (\(.*\))/.exec(line);
+  if (downloaded) return downloaded[1]!.endsWith('.jar') ? `  mvn: ${downloaded[1]} ${downloaded[2]}` : undefined;
+  if (line.startsWith('[ERROR]')) return `  mvn: ${line}`;
+  return undefined;
+}
+
+/** Downloads the Kafka server jars (first run only); returns the dir holding them. */
+export async function ensureKafka(): Promise<string> {
+  const dir = join(cacheDir, `kafka-${KAFKA_VERSION}`);
+  await ensureCached(dir, `Kafka ${KAFKA_VERSION} jars`, async (tmp) => {
+    await writeFile(join(tmp, 'pom.xml'), POM);
+    await runCommand(
+      'mvn',
+      ['-B', '-f', join(tmp, 'pom.xml'), 'dependency:copy-dependencies', `-DoutputDirectory=${join(tmp, 'lib')}`, '-DincludeScope=runtime'],
+      { cwd: tmp, filterLine: summarizeMavenLine, missingHint: 'the stack fetches Kafka with Maven (Debian: apt-get install maven)' },
+    );
+    if (!existsSync(join(tmp, 'lib', `kafka_${SCALA_VERSION}-${KAFKA_VERSION}.jar`))) {
+      throw new Error(`helix stack: Maven finished but kafka_${SCALA_VERSION}-${KAFKA_VERSION}.jar is missing`);
+    }
+  });
+  return join(dir, 'lib');
+}
+
+export interface KafkaOptions {
+  port: number;
+  controllerPort: number;
+  dataDir: string;
+  /** Wipe dataDir first (a brand-new cluster). Default false: reuse topics and offsets. */
+  fresh?: boolean;
+  heapMb?: number;
+  readyTimeoutMs?: number;
+}
+
+export interface KafkaInstance {
+  readonly brokers: string[];
+  readonly port: number;
+  readonly controllerPort: number;
+  readonly dataDir: string;
+  /** As logged by the broker itself. */
+  readonly version: string;
+  /** Milliseconds from spawn to answering metadata requests, for the latest start. */
+  readonly startupMs: number;
+  readonly pid: number;
+  isRunning(): boolean;
+  /** Graceful stop (SIGTERM, SIGKILL after a timeout); data stays. */
+  stop(): Promise<void>;
+  /** Starts again on the same ports and data dir (no-op if running). */
+  start(): Promise<void>;
+}
+
+function serverProperties(o: KafkaOptions): string {
+  return `# Written by stack/kafka.ts on every start; edit that file instead.
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:${o.controllerPort}
+listeners=PLAINTEXT://127.0.0.1:${o.port},CONTROLLER://127.0.0.1:${o.controllerPort}
+advertised.listeners=PLAINTEXT://127.0.0.1:${o.port}
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=${join(o.dataDir, 'logs')}
+num.partitions=6
+default.replication.factor=1
+min.insync.replicas=1
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+# Fewer offsets partitions than the default 50: the first consumer group joins faster.
+offsets.topic.num.partitions=6
+# Consumers join immediately instead of waiting 3 s for more members.
+group.initial.rebalance.delay.ms=0
+# Topics are created explicitly by the code that owns them.
+auto.create.topics.enable=false
+`;
+}
+
+function log4jProperties(logFile: string): string {
+  return `log4j.rootLogger=INFO, file
+log4j.appender.file=org.apache.log4j.RollingFileAppender
+log4j.appender.file.File=${logFile}
+log4j.appender.file.MaxFileSize=20MB
+log4j.appender.file.MaxBackupIndex=2
+log4j.appender.file.layout=org.apache.log4j.PatternLayout
+log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka.request.logger=WARN
+log4j.logger.state.change.logger=WARN
+`;
+}
+
+/** Kafka cluster ids are 16 random bytes, base64url without padding. */
+function newClusterId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+/** Ready = the broker answers a metadata request (it only listens once it is unfenced). */
+async function answersMetadata(brokers: string[]): Promise<boolean> {
+  const admin = new Kafka({
+    clientId: 'helix-stack-probe',
+    brokers,
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 2000,
+    retry: { retries: 0 },
+  }).admin();
+  try {
+    await admin.connect();
+    await admin.listTopics();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/**
+ * Has the broker create its consumer-offsets topic now (it does so on the first coordinator
+ * lookup) so the first consumer group joins at once instead of retrying with error logs.
+ */
+async function warmUpGroupCoordinator(brokers: string[]): Promise<void> {
+  const admin = new Kafka({ clientId: 'helix-stack-warmup', brokers, logLevel: logLevel.NOTHING, retry: { retries: 20, initialRetryTime: 100, maxRetryTime: 1000 } }).admin();
+  try {
+    await admin.connect();
+    await admin.describeGroups(['helix-stack-warmup']);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+function loggedVersion(logFile: string): string | undefined {
+  try {
+    return /Kafka version: (\S+)/.exec(readFileSync(logFile, 'utf8'))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+export async function startKafka(opts: KafkaOptions): Promise<KafkaInstance> {
+  const libDir = await ensureKafka();
+  const { port, controllerPort, dataDir } = opts;
+  const brokers = [`127.0.0.1:${port}`];
+  const configFile = join(dataDir, 'server.properties');
+  const log4jFile = join(dataDir, 'log4j.properties');
+  const serverLog = join(dataDir, 'server.log');
+  const classpath = `${libDir}/*`;
+  const name = `kafka-${port}`;
+
+  if (opts.fresh) await rm(dataDir, { recursive: true, force: true });
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(configFile, serverProperties(opts));
+  await writeFile(log4jFile, log4jProperties(serverLog));
+  const jvmArgs = [`-Xmx${opts.heapMb ?? 512}m`, '-Djava.awt.headless=true', '-XX:+ExitOnOutOfMemoryError', `-Dlog4j.configuration=file:${log4jFile}`];
+
+  // KRaft needs its log dir formatted with a cluster id once; restarts reuse it.
+  if (!existsSync(join(dataDir, 'logs', 'meta.properties'))) {
+    await runCommand('java', [...jvmArgs, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', newClusterId(), '-c', configFile], {
+      filterLine: () => undefined,
+      missingHint: JAVA_HINT,
+    });
+  }
+
+  let proc: ServiceProcess | undefined;
+  let startupMs = 0;
+
+  async function start(): Promise<void> {
+    if (proc?.isRunning()) return;
+    const started = Date.now();
+    const running = spawnService({
+      name,
+      cmd: 'java',
+      args: [...jvmArgs, '-cp', classpath, 'kafka.Kafka', configFile],
+      logFile: join(dataDir, 'stdout.log'),
+      cmdlineMatch: configFile,
+      missingHint: JAVA_HINT,
+    });
+    proc = running;
+    const timeoutMs = opts.readyTimeoutMs ?? 90_000;
+    let exitCode: number | null | undefined;
+    void running.exited.then((code) => (exitCode = code));
+    try {
+      for (;;) {
+        if (exitCode !== undefined) throw new Error(`exited during startup (code ${exitCode})`);
+        if (Date.now() - started > timeoutMs) throw new Error(`not ready after ${timeoutMs / 1000} s`);
+        if ((await canConnect(port)) && (await answersMetadata(brokers))) break;
+        await sleep(200);
+      }
+      await warmUpGroupCoordinator(brokers);
+    } catch (err) {
+      await running.stop(5_000);
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new Error(`helix stack: Kafka on port ${port} ${reason}. Last log lines (${dataDir}):\n${logTail(serverLog)}\n${logTail(join(dataDir, 'stdout.log'), 10)}`);
+    }
+    startupMs = Date.now() - started;
+  }
+
+  await start();
+  return {
+    brokers,
+    port,
+    controllerPort,
+    dataDir,
+    version: loggedVersion(serverLog) ?? KAFKA_VERSION,
+    get startupMs() {
+      return startupMs;
+    },
+    get pid() {
+      return proc?.pid ?? -1;
+    },
+    isRunning: () => proc?.isRunning() ?? false,
+    start,
+    async stop() {
+      await proc?.stop();
+    },
+  };
+}

