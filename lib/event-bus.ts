@@ -24,6 +24,7 @@ export interface EventBusStats {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const LINGER_MS = 5;
 
 export class EventBus {
   private readonly producer: Producer;
@@ -108,6 +109,8 @@ export class EventBus {
         this.wake = undefined;
         continue;
       }
+      // A short linger turns many tiny produce requests into fewer, larger ones under load.
+      if (this.queue.length > 0 && this.queue.length < this.batchMax) await sleep(LINGER_MS);
       if (this.queue.length > 0) await this.sendFromMemory();
       else await this.sendFromSpool();
     }

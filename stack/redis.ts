@@ -91,7 +91,7 @@ async function probe(url: string): Promise<ServerInfo | undefined> {
       for (let i = 0; i + 1 < entry.length; i += 2) fields.set(String(entry[i]), entry[i + 1]);
       return `${String(fields.get('name'))} ${String(fields.get('ver'))}`;
     });
-    return { version, modules };
+    return { version, modules: modules.sort() };
   } catch {
     return undefined;
   } finally {

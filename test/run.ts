@@ -58,7 +58,7 @@ function findTestFiles(dir: string): string[] {
 
 /** Node 20's --test doesn't expand globs, so we list files ourselves. */
 function selectTestFiles(args: string[]): string[] {
-  const paths = args.length ? args : ['test'];
+  const paths = args.length ? args : [join(repoRoot, 'test')];
   const files = paths.flatMap((p) => {
     const abs = resolve(p);
     return statSync(abs).isDirectory() ? findTestFiles(abs) : [abs];

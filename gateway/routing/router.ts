@@ -101,8 +101,9 @@ export class Router {
 
   private async attempt<T>(ctx: RequestContext, deployment: Deployment, call: ProviderCall<T>, clientSignal: AbortSignal): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
     const adapter = adapterFor(deployment.provider)!;
+    // Adapters enforce timeoutMs themselves (one timer per call, not a composed signal per attempt).
     const timeoutMs = (deployment.params.timeout ?? this.settings.timeout) * 1000;
-    const signal = AbortSignal.any([clientSignal, AbortSignal.timeout(timeoutMs)]);
+    const signal = clientSignal;
     ctx.provider = deployment.provider;
     ctx.deployment = deployment.id;
     const started = now();
@@ -116,7 +117,7 @@ export class Router {
       return { ok: true, value };
     } catch (raw) {
       this.stats.end(deployment.id, undefined);
-      const error = !clientSignal.aborted && signal.aborted ? new UpstreamError(504, `no answer within ${timeoutMs} ms`) : raw;
+      const error = raw;
       const status = statusOf(error);
       if (isRetryable(status)) this.cooldowns.failure(deployment.id);
       ctx.attempts.push({ provider: deployment.provider, deployment: deployment.id, status, latency_ms: round(now() - started), error: String((error as Error)?.message ?? error).slice(0, 200) });

@@ -15,10 +15,10 @@ export interface HelixProcess {
   log(): string;
 }
 
-export function spawnHelix(entry: string, env: NodeJS.ProcessEnv, name: string, dir: string): HelixProcess {
+export function spawnHelix(entry: string, env: NodeJS.ProcessEnv, name: string, dir: string, nodeArgs: string[] = []): HelixProcess {
   const logFile = join(dir, `${name}.log`);
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, entry)], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', fd, fd] });
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(repoRoot, entry)], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', fd, fd] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
     child,

@@ -28,7 +28,13 @@ function replyText(req: ChatRequest, ctx: CallContext): string {
 
 async function simulate(ctx: CallContext): Promise<void> {
   const { mock_latency_ms: latency, mock_fail_status: failStatus, mock_fail_rate: failRate } = ctx.deployment.params;
-  if (latency) await sleep(latency, undefined, { signal: ctx.signal });
+  if (latency) {
+    if (latency > ctx.timeoutMs) {
+      await sleep(ctx.timeoutMs, undefined, { signal: ctx.signal });
+      throw new UpstreamError(504, `mock upstream: no answer within ${ctx.timeoutMs} ms`);
+    }
+    await sleep(latency, undefined, { signal: ctx.signal });
+  }
   if (failStatus && Math.random() < (failRate ?? 1)) {
     if (failStatus === 408 || failStatus === 504) throw new UpstreamError(failStatus, 'mock upstream timed out');
     throw new UpstreamError(failStatus, `mock upstream failure ${failStatus}`, {
