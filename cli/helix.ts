@@ -5,16 +5,21 @@ import { createAnalyticsReader } from '../clickhouse/reader.ts';
 import { openAnalyticsStore } from '../clickhouse/store.ts';
 import { migrate } from '../clickhouse/migrate.ts';
 import { formatTable } from './format.ts';
+import { KEYS_USAGE, runKeysCommand } from './keys.ts';
 
 const USAGE = `usage: helix <command>
 
   sql "<query>" [--json]   run a read-only SQL query against the analytics store
   migrate                  apply ClickHouse migrations (remote ClickHouse; embedded stores migrate on sink start)
+  keys <command>           manage virtual keys (see below)
 
-environment: HELIX_QUERY_URL (default http://127.0.0.1:8124), HELIX_MASTER_KEY, CLICKHOUSE_URL`;
+environment: HELIX_QUERY_URL (default http://127.0.0.1:8124), HELIX_MASTER_KEY, CLICKHOUSE_URL
+
+${KEYS_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'keys') return runKeysCommand(rest);
   const config = loadConfig();
   switch (command) {
     case 'sql': {

@@ -13,6 +13,13 @@ import { healthRoutes, type HealthProbe } from './routes/health.ts';
 import { modelsRoutes } from './routes/models.ts';
 import { embeddingsRoutes } from './routes/embeddings.ts';
 import type { GatewayMetrics } from './metrics.ts';
+import type { Auth } from './auth/authenticate.ts';
+import type { KeyStore } from './auth/key-store.ts';
+import type { Limits } from './limits/rate-limits.ts';
+import { registerAuth } from './auth/hook.ts';
+import { registerLimits } from './limits/hook.ts';
+import { keysRoutes } from './routes/keys.ts';
+import type { TopicId } from '../schemas/topics.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -26,6 +33,11 @@ export interface GatewayDeps {
   router: Router;
   health: HealthProbe;
   metrics?: GatewayMetrics;
+  auth?: Auth;
+  limits?: Limits;
+  keyStore?: KeyStore;
+  /** Fire-and-forget publishing of non-request events (audit). */
+  publish?: (topic: TopicId, key: string, value: unknown) => void;
 }
 
 export function createRouter(config: HelixConfig): Router {
@@ -53,6 +65,9 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
     request.helix = newContext(request.routeOptions.url ?? request.url, String(request.id));
   });
 
+  if (deps.auth) registerAuth(app, deps.auth);
+  if (deps.limits) registerLimits(app, deps.limits);
+
   app.setErrorHandler(async (error, request, reply) => {
     const gerr = toGatewayError(error);
     if (gerr.code === 'internal_error') logger.error({ err: error, requestId: request.id }, 'unhandled gateway error');
@@ -79,5 +94,6 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   chatCompletionsRoutes(app, deps);
   embeddingsRoutes(app, deps);
   modelsRoutes(app, deps);
+  if (deps.auth && deps.keyStore) keysRoutes(app, { store: deps.keyStore, auth: deps.auth, publish: deps.publish ?? (() => undefined) });
   return app;
 }

@@ -9,6 +9,9 @@ import { createAnalyticsReader } from '../clickhouse/reader.ts';
 import { buildApp, createRouter } from './app.ts';
 import { gatewayHealth } from './health.ts';
 import { createMetrics } from './metrics.ts';
+import { KeyStore } from './auth/key-store.ts';
+import { createAuth } from './auth/authenticate.ts';
+import { createLimits } from './limits/rate-limits.ts';
 
 async function main() {
   const config = loadConfig();
@@ -31,7 +34,20 @@ async function main() {
 
   const metrics = createMetrics();
   metrics.setSpool(() => events.stats());
-  const app = await buildApp({ config, events: metrics.observe(events), router: createRouter(config), health, metrics });
+  const keyStore = KeyStore.open(env.redisUrl, { prefix: config.helix_settings.auth.redis_prefix });
+  const auth = createAuth({ masterKey: env.masterKey, store: keyStore, settings: config.helix_settings.auth });
+  const limits = createLimits({ redis, settings: config.helix_settings.limits });
+  const app = await buildApp({
+    config,
+    events: metrics.observe(events),
+    router: createRouter(config),
+    health,
+    metrics,
+    auth,
+    limits,
+    keyStore,
+    publish: (topic, key, value) => events.publish(topic, key, value),
+  });
   await app.listen({ port: env.port, host: env.host });
   logger.info({ port: env.port, models: config.model_list.map((m) => m.model_name) }, 'helix gateway listening');
 
@@ -43,6 +59,8 @@ async function main() {
     const reaper = setInterval(() => app.server.closeIdleConnections(), 50);
     await app.close(); // stops accepting, waits for in-flight requests
     clearInterval(reaper);
+    await auth.close();
+    await keyStore.close();
     await events.close(10_000);
     redis.disconnect();
     await analytics.close();

@@ -1,6 +1,7 @@
 // The configuration schema, in one place. The YAML file (HELIX_CONFIG) accepts LiteLLM's proxy config.yaml as-is
 // (model_list / router_settings / general_settings / litellm_settings) plus a `helix_settings` section.
 import { Type, type Static } from '@sinclair/typebox';
+import { AuthSettings, LimitSettings } from './config/auth.ts';
 
 const Num = Type.Number();
 const Opt = Type.Optional;
@@ -70,6 +71,8 @@ export const HelixSettings = Type.Object(
       },
       { default: {} },
     ),
+    auth: AuthSettings,
+    limits: LimitSettings,
   },
   { additionalProperties: true, default: {} },
 );

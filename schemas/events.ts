@@ -1,34 +1,12 @@
 // The event contracts: one TypeBox definition per event gives the TypeScript type, the runtime validator and
 // the ClickHouse column type (the `ch` annotation). Migrations are checked against these by a test.
-import { Type, type Static, type TSchema, type TObject } from '@sinclair/typebox';
+import { Type, type Static, type TObject } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { FormatRegistry } from '@sinclair/typebox';
 import type { TopicId } from './topics.ts';
+import { bool, col, envelope, f64, lc, str, typeTag, u32 } from './columns.ts';
+import { AuditEvent } from './events/audit.ts';
 
 export const SCHEMA_VERSION = 1;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-if (!FormatRegistry.Has('uuid')) FormatRegistry.Set('uuid', (v) => UUID.test(v));
-
-/** A property that maps to one ClickHouse column of the given type. */
-const col = <T extends TSchema>(schema: T, ch: string): T => ({ ...schema, ch }) as T;
-
-const str = (ch = 'String') => col(Type.String(), ch);
-const lc = () => col(Type.String(), 'LowCardinality(String)');
-const u32 = () => col(Type.Integer({ minimum: 0 }), 'UInt32');
-const f64 = () => col(Type.Number(), 'Float64');
-
-/** Fields every event carries: the versioned envelope. */
-const envelope = {
-  event_id: col(Type.String({ format: 'uuid' }), 'UUID'),
-  type: lc(),
-  schema_version: col(Type.Integer({ minimum: 1 }), 'UInt16'),
-  ts: col(Type.String(), 'DateTime64(3, \'UTC\')'),
-  request_id: str(),
-  key_id: str(),
-  team_id: str(),
-  user_id: str(),
-};
 
 const routing = {
   model: lc(),
@@ -36,12 +14,17 @@ const routing = {
   deployment: lc(),
 };
 
+/** Column order is event_id, type, envelope…, as in the migrations. */
+const head = <T extends ReturnType<typeof typeTag>>(type: T) => {
+  const { event_id, ...rest } = envelope;
+  return { event_id, type, ...rest };
+};
+
 export const RequestEvent = Type.Object({
-  ...envelope,
+  ...head(typeTag('request')),
   ...routing,
-  type: col(Type.Literal('request'), 'LowCardinality(String)'),
   endpoint: lc(),
-  stream: col(Type.Boolean(), 'Bool'),
+  stream: bool(),
   message_count: u32(),
   prompt_chars: u32(),
   /** Only filled when prompt logging is enabled in config (off by default). */
@@ -57,11 +40,10 @@ export const Attempt = Type.Object({
 });
 
 export const ResponseEvent = Type.Object({
-  ...envelope,
+  ...head(typeTag('response', 'error')),
   ...routing,
-  type: col(Type.Union([Type.Literal('response'), Type.Literal('error')]), 'LowCardinality(String)'),
   endpoint: lc(),
-  stream: col(Type.Boolean(), 'Bool'),
+  stream: bool(),
   status: lc(),
   http_status: col(Type.Integer(), 'UInt16'),
   error_type: lc(),
@@ -87,15 +69,20 @@ export const EVENT_TYPES = {
   request: { schema: RequestEvent, topic: 'requests', table: 'requests' },
   response: { schema: ResponseEvent, topic: 'responses', table: 'responses' },
   error: { schema: ResponseEvent, topic: 'responses', table: 'responses' },
+  audit: { schema: AuditEvent, topic: 'audit', table: 'audit_events' },
 } as const satisfies Record<string, { schema: TObject; topic: TopicId; table: string }>;
 
 export type EventType = keyof typeof EVENT_TYPES;
-export type HelixEvent = RequestEvent | ResponseEvent;
+export type HelixEvent = RequestEvent | ResponseEvent | AuditEvent;
+export { head as eventHead };
 
 /** ClickHouse columns of a table, derived from the event schema (name → type). */
 export function columnsOf(schema: TObject): Array<{ name: string; type: string }> {
   return Object.entries(schema.properties).map(([name, prop]) => ({ name, type: (prop as { ch?: string }).ch ?? 'String' }));
 }
+
+/** Topics the ClickHouse sink reads: every topic some event type travels on. */
+export const SUNK_TOPICS: TopicId[] = [...new Set(Object.values(EVENT_TYPES).map((d) => d.topic))];
 
 const validators = new Map(Object.entries(EVENT_TYPES).map(([t, d]) => [t, TypeCompiler.Compile(d.schema)]));
 

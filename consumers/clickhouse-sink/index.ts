@@ -1,13 +1,19 @@
 // ClickHouse sink: events → rows of the table each event type maps to (schemas/events.ts). Exactly-once rows:
 // duplicates inside a batch are dropped, and ids already stored are skipped before the insert.
 import type { KafkaMessage } from 'kafkajs';
-import { EVENT_TYPES, validateEvent, type HelixEvent } from '../../schemas/events.ts';
+import { EVENT_TYPES, columnsOf, validateEvent, type HelixEvent } from '../../schemas/events.ts';
 import type { AnalyticsStore } from '../../clickhouse/store.ts';
 import type { DecodedMessage, Sink } from '../runner.ts';
 
-export function toRow(event: HelixEvent): Record<string, unknown> {
+/** Columns whose ClickHouse type is String but whose event value is structured (stored as JSON text). */
+const jsonColumns = new Map<string, Set<string>>(
+  Object.values(EVENT_TYPES).map((d) => [d.table, new Set(columnsOf(d.schema).filter((c) => c.type === 'String').map((c) => c.name))]),
+);
+
+export function toRow(table: string, event: HelixEvent): Record<string, unknown> {
+  const asJson = jsonColumns.get(table);
   const row: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(event)) row[k] = v !== null && typeof v === 'object' ? JSON.stringify(v) : v;
+  for (const [k, v] of Object.entries(event)) row[k] = asJson?.has(k) && v !== null && typeof v === 'object' ? JSON.stringify(v) : v;
   return row;
 }
 
@@ -37,7 +43,7 @@ export function clickhouseSink(store: AnalyticsStore): Sink<HelixEvent> {
       for (const [table, events] of byTable) {
         const fresh = await withoutStored(store, `${db}.${table}`, [...events.values()]);
         if (fresh.length === 0) continue;
-        await store.client.insert({ table: `${db}.${table}`, values: fresh.map(toRow), format: 'JSONEachRow' });
+        await store.client.insert({ table: `${db}.${table}`, values: fresh.map((e) => toRow(table, e)), format: 'JSONEachRow' });
       }
     },
   };

@@ -6,6 +6,7 @@ import { openAnalyticsStore } from '../../clickhouse/store.ts';
 import { migrate } from '../../clickhouse/migrate.ts';
 import { startQueryServer } from '../../clickhouse/query-server.ts';
 import { runConsumer } from '../runner.ts';
+import { SUNK_TOPICS } from '../../schemas/events.ts';
 import { clickhouseSink } from './index.ts';
 import { logger } from '../../lib/logger.ts';
 
@@ -18,7 +19,7 @@ export async function startClickhouseSink(kafka: Kafka, config: HelixConfig) {
   if (applied.length) logger.info({ applied }, 'clickhouse migrations applied');
   let queryServer: FastifyInstance | undefined;
   if (store.embedded) queryServer = await startQueryServer(store, { port: env.queryServerPort, masterKey: env.masterKey });
-  const consumer = await runConsumer({ kafka, groupId: SINK_GROUP, topics: ['requests', 'responses'], topicPrefix: env.topicPrefix, sink: clickhouseSink(store) });
+  const consumer = await runConsumer({ kafka, groupId: SINK_GROUP, topics: SUNK_TOPICS, topicPrefix: env.topicPrefix, sink: clickhouseSink(store) });
   return {
     name: 'clickhouse-sink',
     stats: consumer.stats,

@@ -20,8 +20,6 @@ export interface RequestContext {
   usage: Usage | undefined;
   finishReason: string;
   cache: string;
-  /** Model groups the caller may use (undefined or empty = all); set by auth. */
-  allowedModels?: string[];
 }
 
 export const now = () => performance.now();

@@ -1,10 +1,16 @@
 // Typed provider registry: the provider prefix of `litellm_params.model` picks the adapter.
 import type { ModelEntry } from '../../schemas/config.ts';
 import { mockProvider } from './mock/index.ts';
+import { openaiAdapters } from './openai/index.ts';
+import { azureProvider } from './azure/index.ts';
+import { anthropicProvider } from './anthropic/index.ts';
 import type { Deployment, ProviderAdapter } from './types.ts';
 
 const ADAPTERS: Record<string, ProviderAdapter> = {
   mock: mockProvider,
+  ...openaiAdapters, // openai + OpenAI-compatible prefixes (hosted_vllm, ollama, groq, together_ai, openrouter, …)
+  azure: azureProvider,
+  anthropic: anthropicProvider,
 };
 
 export function adapterFor(provider: string): ProviderAdapter | undefined {

@@ -102,6 +102,44 @@ export interface EmbeddingResponse {
   usage: { prompt_tokens: number; total_tokens: number };
 }
 
+/** Legacy text completions (`POST /v1/completions`), passed through to OpenAI-style upstreams. */
+export interface CompletionRequest {
+  model: string;
+  prompt: string | string[] | number[] | number[][];
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean } | null;
+  max_tokens?: number | null;
+  temperature?: number | null;
+  top_p?: number | null;
+  n?: number | null;
+  stop?: string | string[] | null;
+  seed?: number | null;
+  echo?: boolean | null;
+  logprobs?: number | null;
+  suffix?: string | null;
+  user?: string;
+  [k: string]: unknown;
+}
+
+export interface CompletionChoice {
+  index: number;
+  text: string;
+  finish_reason: string | null;
+  logprobs?: unknown;
+}
+
+/** A legacy completion; streamed chunks have the same shape (`object: 'text_completion'`), the last one carries usage. */
+export interface Completion {
+  id: string;
+  object: 'text_completion';
+  created: number;
+  model: string;
+  choices: CompletionChoice[];
+  usage?: Usage | null;
+  system_fingerprint?: string | null;
+  [k: string]: unknown;
+}
+
 /** One configured upstream: a `model_list` entry. */
 export interface Deployment {
   id: string;
@@ -137,4 +175,8 @@ export interface ProviderAdapter {
   /** Yields OpenAI-style chunks; the last chunk carries usage. */
   chatStream(req: ChatRequest, ctx: CallContext): AsyncIterable<ChatCompletionChunk>;
   embeddings?(req: EmbeddingRequest, ctx: CallContext): Promise<EmbeddingResponse>;
+  /** Legacy `/v1/completions`; only OpenAI-style upstreams implement it. */
+  completions?(req: CompletionRequest, ctx: CallContext): Promise<Completion>;
+  /** Streaming legacy completions; the last chunk carries usage. */
+  completionsStream?(req: CompletionRequest, ctx: CallContext): AsyncIterable<Completion>;
 }

@@ -1,15 +1,12 @@
 // GET /v1/models — the model groups this caller may use, OpenAI's list shape.
 import type { FastifyInstance } from 'fastify';
 import type { GatewayDeps } from '../app.ts';
+import { filterAllowedModels } from '../auth/authenticate.ts';
 
 export function modelsRoutes(app: FastifyInstance, deps: GatewayDeps): void {
   app.get('/v1/models', async (request) => {
-    const allowed = request.helix.allowedModels;
     const created = Math.floor(Date.now() / 1000);
-    const data = deps.router
-      .modelNames()
-      .filter((m) => !allowed || allowed.length === 0 || allowed.includes(m))
-      .map((id) => ({ id, object: 'model' as const, created, owned_by: deps.router.deploymentsFor(id)[0]!.provider }));
+    const data = filterAllowedModels(request.principal ?? { models: [] }, deps.router.modelNames()).map((id) => ({ id, object: 'model' as const, created, owned_by: deps.router.deploymentsFor(id)[0]!.provider }));
     return { object: 'list', data };
   });
 }

@@ -22,7 +22,7 @@ describe('Kafka outage', () => {
     const config = join(dir, 'helix.yaml');
     writeFileSync(config, 'helix_settings:\n  events:\n    memory_queue_max: 5\nmodel_list:\n  - model_name: mock/echo\n    litellm_params: { model: mock/echo }\n');
     p = await startPipeline({ HELIX_KAFKA_BROKERS: kafka.brokers.join(','), HELIX_CONFIG: config });
-    client = new OpenAI({ baseURL: `${p.gatewayUrl}/v1`, apiKey: 'sk-anything', maxRetries: 0 });
+    client = new OpenAI({ baseURL: `${p.gatewayUrl}/v1`, apiKey: p.env.HELIX_MASTER_KEY, maxRetries: 0 });
   });
   after(async () => {
     await p?.stop();

@@ -12,7 +12,7 @@ describe('walking skeleton on the real stack', () => {
   let client: OpenAI;
   before(async () => {
     p = await startPipeline();
-    client = new OpenAI({ baseURL: `${p.gatewayUrl}/v1`, apiKey: 'sk-anything', maxRetries: 0 });
+    client = new OpenAI({ baseURL: `${p.gatewayUrl}/v1`, apiKey: p.env.HELIX_MASTER_KEY, maxRetries: 0 });
   });
   after(async () => {
     await p?.stop();

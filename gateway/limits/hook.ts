@@ -1,0 +1,39 @@
+// Fastify wiring of model permissions and rate limits for every proxy route, so routes need no changes:
+// a preHandler (after body validation, before the handler) checks the key may use `body.model` (403) and admits the
+// call against RPM/TPM (429 + Retry-After); the rate-limit headers go on the raw response, so they are also sent when a
+// route hijacks the reply for streaming; when the response is done, the actual tokens are recorded.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { assertModelAllowed, type Principal } from '../auth/authenticate.ts';
+import type { Limits } from './rate-limits.ts';
+import { estimateRequestTokens } from './estimate.ts';
+
+export interface LimitsHookOptions {
+  /** Path prefixes to guard (default: the proxy API under /v1/). */
+  prefixes?: string[];
+  /** Estimate of the tokens a request may use (default: estimateRequestTokens on the body). */
+  estimateTokens?: (body: unknown) => number;
+  /** Tokens the call actually used, read when the response has finished (default: request.helix.usage.total_tokens). */
+  usedTokens?: (request: FastifyRequest) => number | undefined;
+}
+
+const defaultUsed = (request: FastifyRequest) => (request as { helix?: { usage?: { total_tokens?: number } } }).helix?.usage?.total_tokens;
+
+/** Register AFTER registerAuth (it reads `request.principal`). */
+export function registerLimits(app: FastifyInstance, limits: Limits, opts: LimitsHookOptions = {}): void {
+  const prefixes = opts.prefixes ?? ['/v1/'];
+  const estimate = opts.estimateTokens ?? estimateRequestTokens;
+  const used = opts.usedTokens ?? defaultUsed;
+  app.addHook('preHandler', async (request, reply) => {
+    const path = request.routeOptions.url ?? request.url;
+    if (!prefixes.some((p) => path.startsWith(p))) return;
+    const principal = (request as { principal?: Principal | null }).principal;
+    if (!principal) return;
+    const body = request.body as { model?: unknown } | undefined;
+    if (typeof body?.model === 'string') assertModelAllowed(principal, body.model);
+    if (request.method !== 'POST') return; // listings (GET /v1/models) are not rate limited
+    const admission = await limits.admit(principal, { estimatedTokens: estimate(body) });
+    // On the raw response: merged into writeHead by fastify's send and by streaming routes' startSse alike.
+    for (const [name, value] of Object.entries(admission.headers)) reply.raw.setHeader(name, value);
+    if (admission.limited) reply.raw.once('close', () => admission.settle(used(request) ?? 0));
+  });
+}

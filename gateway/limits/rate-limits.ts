@@ -1,0 +1,173 @@
+// RPM/TPM limits per key (and per team when configured), shared by every gateway process through Redis.
+// admit() runs before the upstream call: one request and the estimated tokens are charged atomically, or the request
+// is refused with 429 + Retry-After. settle() runs after it: the estimate is replaced by the actual tokens.
+// Redis unreachable → `fail_open` (default true: serve without limits) or 429; never a 5xx.
+import type { Redis } from 'ioredis';
+import { GatewayError } from '../errors.ts';
+import { logger } from '../../lib/logger.ts';
+import { limitSettings, type LimitSettingsInput } from '../../schemas/config/auth.ts';
+import type { Principal } from '../auth/authenticate.ts';
+import { SlidingWindowLimiter, type ConsumeResult, type Counter, type CounterState } from './sliding-window.ts';
+
+export type LimitDimension = 'requests' | 'tokens';
+
+interface Rule extends Counter {
+  dimension: LimitDimension;
+  scope: 'key' | 'team';
+  label: string;
+}
+
+export interface Admission {
+  /** x-ratelimit-* headers for the response (empty when nothing is limited or headers are off). */
+  headers: Record<string, string>;
+  /** Whether any limit applied (false: no limits configured, limits off, or Redis unreachable with fail_open). */
+  limited: boolean;
+  /** Record the actual tokens of the call (prompt + completion; 0 if it failed before using any). Idempotent. */
+  settle(actualTokens: number): void;
+}
+
+export interface Limits {
+  admit(principal: Pick<Principal, 'keyId' | 'alias' | 'teamId' | 'rpmLimit' | 'tpmLimit'>, opts?: { estimatedTokens?: number }): Promise<Admission>;
+}
+
+export interface LimitsDeps {
+  /** ioredis client (the gateway's; created with enableOfflineQueue: false so an outage fails fast). */
+  redis: Redis;
+  settings?: LimitSettingsInput;
+}
+
+const NOT_LIMITED: Admission = Object.freeze({ headers: {}, limited: false, settle: () => undefined });
+
+/** Durations the way OpenAI writes them in x-ratelimit-reset-*: `20ms`, `1s`, `6.5s`, `6m0s`. */
+export function formatResetDuration(ms: number): string {
+  const v = Math.max(0, Math.round(ms));
+  if (v < 1000) return `${v}ms`;
+  const totalSeconds = v / 1000;
+  if (totalSeconds < 60) return `${trim(totalSeconds)}s`;
+  const minutes = Math.floor(totalSeconds / 60);
+  return `${minutes}m${trim(totalSeconds - minutes * 60)}s`;
+}
+const trim = (n: number) => String(Math.round(n * 1000) / 1000);
+
+/** OpenAI's rate-limit headers from the most constrained counter of each dimension. */
+export function rateLimitHeaders(rules: Array<{ dimension: LimitDimension }>, states: CounterState[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const dimension of ['requests', 'tokens'] as const) {
+    let best: CounterState | undefined;
+    rules.forEach((r, i) => {
+      const s = states[i];
+      if (r.dimension !== dimension || !s) return;
+      if (!best || s.remaining < best.remaining || (s.remaining === best.remaining && s.resetMs > best.resetMs)) best = s;
+    });
+    if (!best) continue;
+    headers[`x-ratelimit-limit-${dimension}`] = String(best.limit);
+    headers[`x-ratelimit-remaining-${dimension}`] = String(best.remaining);
+    headers[`x-ratelimit-reset-${dimension}`] = formatResetDuration(best.resetMs);
+  }
+  return headers;
+}
+
+export function createLimits(deps: LimitsDeps): Limits {
+  const settings = limitSettings(deps.settings ?? {});
+  const windowMs = settings.window_seconds * 1000;
+  const limiter = new SlidingWindowLimiter(deps.redis, { windowMs, bucketMs: settings.bucket_ms });
+  const prefix = settings.redis_prefix;
+  let skipUntil = 0;
+  let lastLog = 0;
+
+  function rulesFor(p: Pick<Principal, 'keyId' | 'alias' | 'teamId' | 'rpmLimit' | 'tpmLimit'>, tokens: number): Rule[] {
+    const rules: Rule[] = [];
+    const keyLabel = p.alias ? `key ${p.alias}` : `key ${p.keyId}`;
+    if (p.keyId) {
+      if (p.rpmLimit) rules.push({ key: `${prefix}key:${p.keyId}:rpm`, limit: p.rpmLimit, cost: 1, dimension: 'requests', scope: 'key', label: keyLabel });
+      if (p.tpmLimit) rules.push({ key: `${prefix}key:${p.keyId}:tpm`, limit: p.tpmLimit, cost: tokens, dimension: 'tokens', scope: 'key', label: keyLabel });
+    }
+    const team = p.teamId ? settings.teams[p.teamId] : undefined;
+    if (team?.rpm_limit) rules.push({ key: `${prefix}team:${p.teamId}:rpm`, limit: team.rpm_limit, cost: 1, dimension: 'requests', scope: 'team', label: `team ${p.teamId}` });
+    if (team?.tpm_limit) rules.push({ key: `${prefix}team:${p.teamId}:tpm`, limit: team.tpm_limit, cost: tokens, dimension: 'tokens', scope: 'team', label: `team ${p.teamId}` });
+    return rules;
+  }
+
+  function unavailable(err: unknown): Admission {
+    skipUntil = Date.now() + 1_000;
+    if (Date.now() - lastLog > 30_000) {
+      lastLog = Date.now();
+      logger.warn({ err: (err as Error)?.message, failOpen: settings.fail_open }, 'rate limiter: redis unreachable');
+    }
+    if (settings.fail_open) return NOT_LIMITED;
+    throw new GatewayError('rate_limit_exceeded', 'Rate limits cannot be checked right now (rate limiter unavailable). Please retry shortly.', { retryAfterSeconds: 1 });
+  }
+
+  async function consume(rules: Rule[]): Promise<ConsumeResult> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`rate limiter timed out after ${settings.redis_timeout_ms} ms`)), settings.redis_timeout_ms);
+    });
+    try {
+      return await Promise.race([limiter.consume(rules), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  return {
+    async admit(principal, opts = {}) {
+      if (!settings.enabled) return NOT_LIMITED;
+      // A request always uses at least one token, so a spent TPM budget refuses even a tiny request.
+      const tokens = Math.max(1, Math.ceil(opts.estimatedTokens ?? 0));
+      const rules = rulesFor(principal, tokens);
+      if (rules.length === 0) return NOT_LIMITED;
+      if (Date.now() < skipUntil) return unavailable(new Error('recent failure'));
+      let result: ConsumeResult;
+      try {
+        result = await consume(rules);
+      } catch (err) {
+        return unavailable(err);
+      }
+      const headers = settings.headers ? rateLimitHeaders(rules, result.counters) : {};
+      if (!result.allowed) throw refusal(rules, result, headers, windowMs);
+      const tokenRules = rules.filter((r) => r.dimension === 'tokens');
+      let settled = tokenRules.length === 0;
+      return {
+        headers,
+        limited: true,
+        settle(actualTokens: number) {
+          if (settled) return;
+          settled = true;
+          const delta = Math.max(0, Math.round(actualTokens)) - tokens;
+          if (delta === 0) return;
+          limiter.adjust(result.bucket, tokenRules.map((r) => ({ key: r.key, delta }))).catch((err: unknown) => {
+            logger.debug({ err: (err as Error).message }, 'rate limiter: could not record actual tokens');
+          });
+        },
+      };
+    },
+  };
+}
+
+function refusal(rules: Rule[], result: ConsumeResult, headers: Record<string, string>, windowMs: number): GatewayError {
+  // The binding limit: the one that needs the longest wait (never-fitting costs first).
+  let worst = -1;
+  let retryMs = 0;
+  result.counters.forEach((s, i) => {
+    if (s.retryMs === 0) return;
+    const wait = s.retryMs < 0 ? Number.POSITIVE_INFINITY : s.retryMs;
+    if (worst < 0 || wait > retryMs) {
+      worst = i;
+      retryMs = wait;
+    }
+  });
+  const rule = rules[worst] ?? rules[0]!;
+  const state = result.counters[worst] ?? result.counters[0]!;
+  const unit = rule.dimension === 'requests' ? 'requests per minute (RPM)' : 'tokens per minute (TPM)';
+  const perWindow = windowMs === 60_000 ? unit : `${rule.dimension} per ${windowMs / 1000}s`;
+  let message: string;
+  if (!Number.isFinite(retryMs)) {
+    retryMs = windowMs;
+    message = `Request too large for ${rule.label} on ${perWindow}: Limit ${rule.limit}, Requested ${rule.cost}. Reduce the prompt or max_tokens.`;
+  } else {
+    message = `Rate limit reached for ${rule.label} on ${perWindow}: Limit ${rule.limit}, Used ${state.used}, Requested ${rule.cost}. Please try again in ${formatResetDuration(retryMs)}.`;
+  }
+  const retryAfterSeconds = Math.max(1, Math.ceil(retryMs / 1000));
+  return new GatewayError('rate_limit_exceeded', message, { retryAfterSeconds, headers: { ...headers, 'retry-after-ms': String(Math.max(0, Math.round(retryMs))) } });
+}

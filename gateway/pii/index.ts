@@ -1,0 +1,35 @@
+// Public API of the PII engine. The gateway, event producers and tools import from here only.
+export type { Detection, FindingEntity, PiiAction, PiiEntity, Recognizer, ScanContext } from './types.ts';
+export {
+  PII_ENTITIES,
+  PII_ACTIONS,
+  DENYLIST_ENTITY,
+  PiiProtectionSettings,
+  PiiProtectionOverride,
+  resolvePiiSettings,
+  validatePiiSettings,
+  defaultPiiSettings,
+} from '../../schemas/config/pii.ts';
+export { compilePolicy, createPolicy, policyFor, type PiiPolicy, type CompileOptions } from './policy.ts';
+export { scanText, resolveOverlaps, type ScanOptions } from './scanner.ts';
+export { applyActions, replacementFor, maskValue, type AppliedDetection, type ApplyResult } from './actions.ts';
+export { createRestorer, type Restorer, type StreamRestorer } from './restore.ts';
+export { PiiVault, PLACEHOLDER_PATTERN } from './vault.ts';
+export { fingerprint, normalizeForFingerprint, FINGERPRINT_LENGTH } from './fingerprint.ts';
+export {
+  walkRequest,
+  walkChatCompletion,
+  walkCompletion,
+  walkEmbeddings,
+  walkAnthropicMessagesRequest,
+  requestKindForPath,
+  scanResponseText,
+  type RequestKind,
+  type Finding,
+  type FindingLocation,
+  type WalkResult,
+  type WalkOptions,
+  type ResponseScanResult,
+} from './request-walker.ts';
+export { guard, guardRequest, guardResponseText, blockedMessage, type GuardOutcome, type ResponseGuardOutcome, type PiiErrorBody, type Guarded } from './guard.ts';
+export { BUILTIN_RECOGNIZERS } from './recognizers/index.ts';

@@ -1,0 +1,190 @@
+// API_KEY: provider secrets by their published prefixes (OpenAI, Anthropic, AWS, GitHub, Slack, Stripe, Google,
+// GitLab, Hugging Face, npm), JWTs, PEM private key blocks, and generic high-entropy values assigned to a
+// key/token/secret-like name. Documentation placeholders (`sk-...`, `sk-xxxx`, `<your-api-key>`, AWS's
+// `…EXAMPLE` keys) are skipped.
+import type { Detection, Recognizer, ScanContext } from '../types.ts';
+import { charClasses, looksLikePlaceholder, shannonEntropy } from '../text-utils.ts';
+import { cueHits } from './cues.ts';
+
+// One pass over the text for all prefixed formats. Every branch starts with a literal and has bounded or
+// single-class repetition, so the engine's work per start position is constant or linear in the token.
+const PROVIDER = new RegExp(
+  [
+    '(?<![\\w-])(?:',
+    '(sk-ant-[\\w-]{20,400})', // 1 Anthropic (sk-ant-api03-…, sk-ant-admin01-…)
+    '|(sk-(?:proj-|svcacct-|admin-)?[\\w-]{20,400})', // 2 OpenAI
+    '|((?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})', // 3 AWS access key id
+    '|(gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_\\w{30,255})', // 4 GitHub
+    '|(xox[abposr]-[\\w-]{10,255})', // 5 Slack
+    '|([sr]k_(?:live|test)_[A-Za-z0-9]{16,255})', // 6 Stripe
+    '|(AIza[\\w-]{35})', // 7 Google API key
+    '|(eyJ[\\w-]{8,4000}\\.eyJ[\\w-]{8,8000}\\.[\\w-]{8,4000})', // 8 JWT (header and payload are base64url JSON)
+    '|(glpat-[\\w-]{20,64}|hf_[A-Za-z0-9]{30,64}|npm_[A-Za-z0-9]{36})', // 9 GitLab, Hugging Face, npm
+    ')(?![\\w-])',
+  ].join(''),
+  'g',
+);
+const PROVIDER_NAMES = ['', 'anthropic', 'openai', 'aws_access_key_id', 'github', 'slack', 'stripe', 'google', 'jwt', 'token'] as const;
+
+const PEM_BEGIN = /-----BEGIN ((?:[A-Z0-9]+ ){0,3})PRIVATE KEY( BLOCK)?-----/y;
+const PEM_MAX = 16_384;
+
+// Generic secrets: a cue word inside an identifier, then an assignment, then the value.
+// Field names that hold secrets (for JSON fields; free text uses the shared cue scan in cues.ts).
+const SECRET_NAME = /key|secret|token|bearer|credential|auth/i;
+const ASSIGNED_VALUE =
+  /["']?(?:[ \t]{0,4}(?:[:=]|=>|:=)[ \t]{0,4}|[ \t]{1,3}(?:is|ist|est|es|lautet)[ \t]{1,3})(?:["'`]|(?:Bearer|Token|Basic)[ \t]+)?([A-Za-z0-9_\-+/=.~]{16,512})/y;
+const BEARER_VALUE = /[ \t]{1,4}([A-Za-z0-9_\-+/=.~]{16,512})/y;
+// Names that contain a cue word but hold no secret: limits, counts, URLs, ids, types, the tokenizer …
+const NOT_SECRET_NAME =
+  /(?:name|type|url|uri|path|file|count|limit|length|size|usage|ttl|expir|endpoint|format|version|(?:^|[_.-])id$|[a-z]id$|(?:^|[_.-])(?:max|min|len)(?:[_.-]|$)|tokens|tokeniz|author(?!iz)|auth_?method|rotation|provider|store|manager)/;
+const KEY_NAME = /(?:api|private|access|secret|signing|client|service|master|license|subscription|auth|encryption|x)[_. -]?key/;
+const FILE_PATH = /\/.*\.[a-z]{2,4}$/;
+const CODE_REFERENCE = /^(?:process\.env|os\.environ|env\.|self\.|this\.|config\.|settings\.)|^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const isIdentChar = (c: number): boolean =>
+  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45 || c === 46;
+
+/** Entropy gate for generic values: random-looking, with letters and digits. */
+export function looksRandom(value: string): boolean {
+  const cls = charClasses(value);
+  if (!(cls.digit && (cls.lower || cls.upper))) return false;
+  const h = shannonEntropy(value);
+  // Hex has only 16 symbols (at most 4 bits/char); random hex of 32+ chars sits around 3.6-3.9.
+  if (value.length >= 32 && /^[0-9a-fA-F]+$/.test(value)) return h >= 3.0;
+  return value.length >= 24 ? h >= 3.5 : h >= 3.2;
+}
+
+function providerSecretOk(kind: number, value: string): boolean {
+  const body = value.replace(/^(?:sk-ant-(?:api|admin)\d\d-|sk-(?:proj-|svcacct-|admin-)?|[sr]k_(?:live|test)_|gh[pousr]_|github_pat_|xox[abposr]-|AIza|glpat-|hf_|npm_)/, '');
+  if (looksLikePlaceholder(body)) return false;
+  if (kind === 3) return !/EXAMPLE/.test(value);
+  if (kind === 8) return isJwt(value);
+  const cls = charClasses(body);
+  // Real keys are random: letters and digits, mixed case for the base62 formats. Prose like
+  // "sk-learn-tutorial-for-beginners" has none of that.
+  if (kind === 1 || kind === 2 || kind === 4 || kind === 6 || kind === 7) return cls.digit && cls.lower && cls.upper && shannonEntropy(body) >= 3.5;
+  // Hugging Face tokens are letters only; the other formats mix in digits.
+  if (value.startsWith('hf_')) return cls.lower && cls.upper && shannonEntropy(body) >= 3.5;
+  return cls.digit && (cls.lower || cls.upper) && shannonEntropy(body) >= 3.0;
+}
+
+function isJwt(value: string): boolean {
+  const header = value.slice(0, value.indexOf('.'));
+  try {
+    const json = Buffer.from(header, 'base64url').toString('utf8');
+    return json.startsWith('{') && json.includes('"alg"');
+  } catch {
+    return false;
+  }
+}
+
+function detectPem(text: string, out: Detection[]): void {
+  // Position of the next END marker, searched once and reused: BEGIN markers without END must not make every
+  // BEGIN rescan the rest of the text (quadratic).
+  let nextEnd = -2;
+  for (let i = text.indexOf('-----BEGIN '); i !== -1; i = text.indexOf('-----BEGIN ', i + 1)) {
+    PEM_BEGIN.lastIndex = i;
+    if (!PEM_BEGIN.exec(text)) continue;
+    const bodyStart = PEM_BEGIN.lastIndex;
+    if (nextEnd !== -1 && nextEnd < bodyStart) nextEnd = text.indexOf('-----END ', bodyStart);
+    let end: number;
+    if (nextEnd !== -1 && nextEnd - i < PEM_MAX) {
+      const close = text.indexOf('-----', nextEnd + 9);
+      end = close === -1 || close - nextEnd > 64 ? nextEnd + 9 : close + 5;
+    } else {
+      // Truncated block: take the base64 body that follows (bounded).
+      end = bodyStart;
+      const limit = Math.min(text.length, i + PEM_MAX);
+      while (end < limit && isPemBodyChar(text.charCodeAt(end))) end++;
+    }
+    out.push({ entity: 'API_KEY', start: i, end, confidence: 0.99, detector: 'api_key.pem_private_key' });
+    i = end - 1;
+  }
+}
+
+function isPemBodyChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 43 || c === 47 || c === 61 || c === 92 || c <= 32;
+}
+
+function detectAssigned(text: string, ctx: ScanContext, out: Detection[]): void {
+  const hits = cueHits(text, ctx).secret;
+  let consumed = 0;
+  for (let h = 0; h < hits.length; h += 2) {
+    const cueStart = hits[h]!;
+    const cueEnd = hits[h + 1]!;
+    if (cueStart < consumed) continue; // same identifier or inside a value already taken
+    let s = cueStart;
+    let e = cueEnd;
+    while (s > 0 && cueStart - s < 40 && isIdentChar(text.charCodeAt(s - 1))) s--;
+    // Names may be a few words ("Secret access key: …"): up to two single spaces followed by a letter.
+    for (let spaces = 0; e < text.length && e - cueStart < 48; e++) {
+      const c = text.charCodeAt(e);
+      if (isIdentChar(c)) continue;
+      if (c === 32 && spaces < 2 && /[A-Za-z]/.test(text[e + 1] ?? '') && /^[A-Za-z_]+(?: [A-Za-z_]+)? ?[:=]/.test(text.slice(e + 1, e + 32))) {
+        spaces++;
+        continue;
+      }
+      break;
+    }
+    consumed = e;
+    const name = text.slice(s, e).toLowerCase();
+    if (NOT_SECRET_NAME.test(name)) continue;
+    // "key" alone is too common ("object key is …"): only compound names like api_key / private key count.
+    if ((text.charCodeAt(cueStart) | 32) === 107 /* k */ && !KEY_NAME.test(name)) continue;
+    const re = name.endsWith('bearer') ? BEARER_VALUE : ASSIGNED_VALUE;
+    re.lastIndex = e;
+    const v = re.exec(text);
+    if (!v || v[1] === undefined) continue;
+    const value = v[1].replace(/[.=]+$/, (tail) => (tail.includes('=') ? tail : '')); // keep base64 padding, drop a full stop
+    const start = re.lastIndex - v[1].length;
+    const confidence = genericSecretConfidence(value);
+    if (confidence === 0) continue;
+    out.push({ entity: 'API_KEY', start, end: start + value.length, confidence, detector: 'api_key.assigned_secret' });
+    consumed = start + value.length;
+  }
+}
+
+/** Confidence for a value assigned to a secret-like name (0: not a secret). */
+export function genericSecretConfidence(value: string): number {
+  if (value.length < 16 || looksLikePlaceholder(value) || CODE_REFERENCE.test(value) || FILE_PATH.test(value)) return 0;
+  if (UUID.test(value)) return 0.7; // Heroku-style keys are UUIDs; after a secret cue that is what they are
+  return looksRandom(value) ? 0.8 : 0;
+}
+
+/** For JSON fields named like a secret (`{"api_key": "…"}`): the whole string value is the candidate. */
+export function secretFieldName(name: string): boolean {
+  const n = name.toLowerCase();
+  return SECRET_NAME.test(n) && !NOT_SECRET_NAME.test(n);
+}
+
+export const apiKeyRecognizer: Recognizer = {
+  name: 'api_key',
+  entities: ['API_KEY'],
+  detect(text: string, ctx: ScanContext, out: Detection[]): void {
+    PROVIDER.lastIndex = 0;
+    for (let m = PROVIDER.exec(text); m; m = PROVIDER.exec(text)) {
+      const kind = m.findIndex((g, i) => i > 0 && g !== undefined);
+      if (kind <= 0 || !providerSecretOk(kind, m[0])) continue;
+      const testKey = kind === 6 && m[0].includes('_test_');
+      out.push({
+        entity: 'API_KEY',
+        start: m.index,
+        end: m.index + m[0].length,
+        confidence: testKey ? 0.8 : 0.95,
+        detector: `api_key.${PROVIDER_NAMES[kind] ?? 'token'}`,
+      });
+    }
+    if (text.indexOf('-----BEGIN ') !== -1) detectPem(text, out);
+    detectAssigned(text, ctx, out);
+    if (ctx.fieldName !== undefined && secretFieldName(ctx.fieldName)) {
+      const value = text.trim();
+      const confidence = /\s/.test(value) ? 0 : genericSecretConfidence(value);
+      if (confidence > 0) {
+        const start = text.indexOf(value);
+        out.push({ entity: 'API_KEY', start, end: start + value.length, confidence, detector: 'api_key.secret_field' });
+      }
+    }
+  },
+};

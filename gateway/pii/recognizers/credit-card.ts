@@ -1,0 +1,94 @@
+// CREDIT_CARD: 12..19 digits, optionally grouped by single spaces or dashes the way cards are printed, that pass
+// the Luhn checksum and start with an issuer prefix (IIN) of a known brand with a length that brand issues.
+import type { Detection, Recognizer, ScanContext } from '../types.ts';
+import { lineBefore } from '../text-utils.ts';
+
+// A digit, then 11..18 more each optionally preceded by one separator: no nested ambiguity, bounded length.
+const CANDIDATE = /(?<![\d.,-])\d(?:[ -]?\d){11,18}(?!\d|[.,]\d|-\d)/g;
+const CARD_CUE = /(?:card|visa|master|amex|american express|discover|diners|jcb|maestro|karte|carte|tarjeta|carta|cartão|\bcc\b|cvv|zahlung|payment|paiement|pago|charge)/;
+const NOT_CARD_CUE = /(?:order|invoice|rechnung|bestell|tracking|sendung|ticket|\bref|account|konto|serial|isbn|\bsku|imei|\bid\b|#\s*$|\bnr\.?\s*$|\bno\.?\s*$)/;
+
+/** Luhn (mod 10) checksum over a digit string. */
+export function luhnValid(digits: string): boolean {
+  let sum = 0;
+  let double = false;
+  for (let i = digits.length - 1; i >= 0; i--) {
+    let d = digits.charCodeAt(i) - 48;
+    if (double) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    double = !double;
+  }
+  return sum % 10 === 0;
+}
+
+/** Brand of a card number by issuer prefix and length, or undefined when no brand issues such a number. */
+export function cardBrand(d: string): string | undefined {
+  const len = d.length;
+  const p2 = Number(d.slice(0, 2));
+  const p3 = Number(d.slice(0, 3));
+  const p4 = Number(d.slice(0, 4));
+  const p6 = Number(d.slice(0, 6));
+  if (d[0] === '4') return len === 13 || len === 16 || len === 19 ? 'visa' : undefined;
+  if ((p2 >= 51 && p2 <= 55) || (p4 >= 2221 && p4 <= 2720)) return len === 16 ? 'mastercard' : undefined;
+  if (p2 === 34 || p2 === 37) return len === 15 ? 'amex' : undefined;
+  if (p4 === 6011 || (p3 >= 644 && p3 <= 649) || p2 === 65 || (p6 >= 622126 && p6 <= 622925)) return len >= 16 && len <= 19 ? 'discover' : undefined;
+  if (p4 >= 3528 && p4 <= 3589) return len >= 16 && len <= 19 ? 'jcb' : undefined;
+  if ((p3 >= 300 && p3 <= 305) || p3 === 309 || p2 === 36 || p2 === 38 || p2 === 39) return len >= 14 && len <= 19 ? 'diners' : undefined;
+  if (p2 === 62) return len >= 16 && len <= 19 ? 'unionpay' : undefined;
+  if (p4 >= 2200 && p4 <= 2204) return len === 16 ? 'mir' : undefined;
+  if ([5018, 5020, 5038, 5893, 6304, 6759, 6761, 6762, 6763].includes(p4)) return len >= 12 && len <= 19 ? 'maestro' : undefined;
+  return undefined;
+}
+
+/** Cards are printed ungrouped, in fours (last group shorter), or 4-6-5 / 4-6-4 (Amex, Diners). */
+function isCardGrouping(raw: string): boolean {
+  // One pass, no allocation: this runs for every long digit run in the text.
+  let sep = 0;
+  let groups = 0;
+  let run = 0;
+  let g0 = 0;
+  let g1 = 0;
+  let allFours = true;
+  for (let i = 0; i <= raw.length; i++) {
+    const c = i < raw.length ? raw.charCodeAt(i) : -1;
+    if (c >= 48 && c <= 57) {
+      run++;
+      continue;
+    }
+    if (c !== -1) {
+      if (sep === 0) sep = c;
+      else if (c !== sep) return false;
+    }
+    if (groups === 0) g0 = run;
+    else if (groups === 1) g1 = run;
+    groups++;
+    if (c !== -1 && run !== 4) allFours = false;
+    if (c === -1 && run > 4) allFours = false;
+    run = 0;
+  }
+  if (sep === 0) return true;
+  if (groups === 3 && g0 === 4 && g1 === 6) return true; // 4-6-5 / 4-6-4
+  return allFours && groups >= 3;
+}
+
+export const creditCardRecognizer: Recognizer = {
+  name: 'credit_card',
+  entities: ['CREDIT_CARD'],
+  detect(text: string, _ctx: ScanContext, out: Detection[]): void {
+    CANDIDATE.lastIndex = 0;
+    for (let m = CANDIDATE.exec(text); m; m = CANDIDATE.exec(text)) {
+      const raw = m[0];
+      if (!isCardGrouping(raw)) continue;
+      const digits = raw.length > 19 || raw.includes(' ') || raw.includes('-') ? raw.replace(/[ -]/g, '') : raw;
+      if (!luhnValid(digits) || !cardBrand(digits)) continue;
+      const before = lineBefore(text, m.index, 40);
+      const cue = CARD_CUE.test(before);
+      // A Luhn-valid number right after "Order #" is one in ten order numbers, not a card.
+      const confidence = cue ? 0.99 : NOT_CARD_CUE.test(before) ? 0.3 : raw.length > digits.length ? 0.95 : 0.9;
+      out.push({ entity: 'CREDIT_CARD', start: m.index, end: m.index + raw.length, confidence, detector: 'credit_card.luhn' });
+    }
+  },
+};

@@ -1,0 +1,26 @@
+// One shared pass for the cue words of the PASSWORD and API_KEY recognizers. A single case-insensitive
+// alternation over the text is ~2x cheaper than one pass per recognizer; the hits are computed once per scanned
+// string (lazily, by whichever recognizer asks first) and kept on the scan context.
+import type { ScanContext } from '../types.ts';
+
+const CUES = /p(?:ass|wd?)|key|secret|token|bearer|credential|auth|kennwort|contrase[ñn]a|senha|wachtwoord|has[łl]o|lösenord|salasana|heslo/gi;
+
+export interface CueHits {
+  /** [start, end) pairs of password cue words (`pass…`, `pwd`, `pw`, `Passwort`, `contraseña` …), in text order. */
+  password: number[];
+  /** [start, end) pairs of secret cue words (`key`, `secret`, `token`, `bearer`, `credential`, `auth`). */
+  secret: number[];
+}
+
+export function cueHits(text: string, ctx: ScanContext): CueHits {
+  if (ctx.cues) return ctx.cues;
+  const hits: CueHits = { password: [], secret: [] };
+  CUES.lastIndex = 0;
+  for (let m = CUES.exec(text); m; m = CUES.exec(text)) {
+    const c = (m[0].charCodeAt(0) | 32) === 112 /* p */ ? 'p' : m[0].toLowerCase();
+    const list = c === 'p' || c.startsWith('kenn') || c.startsWith('contra') || c === 'senha' || c === 'wachtwoord' || c.startsWith('has') || c === 'lösenord' || c === 'salasana' || c === 'heslo' ? hits.password : hits.secret;
+    list.push(m.index, m.index + m[0].length);
+  }
+  ctx.cues = hits;
+  return hits;
+}

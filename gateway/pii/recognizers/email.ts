@@ -1,0 +1,54 @@
+// EMAIL_ADDRESS: anchored on '@' (found with indexOf, so text without '@' costs one memchr), local part read
+// backwards with a hard length cap, domain read forwards with a sticky, bounded regex. Linear in input size.
+import type { Detection, Recognizer, ScanContext } from '../types.ts';
+
+const MAX_LOCAL = 64;
+// Labels of 1..63 chars, at most 10 of them, then an alphabetic TLD. Each label ends at '.', which no class in
+// the repetition contains, so the engine never has two ways to split the domain.
+const DOMAIN = /(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,10}([A-Za-z]{2,24})(?![A-Za-z0-9-]|\.[A-Za-z0-9])/y;
+// File names like `logo@2x.png` have the '@' shape but a file-extension "TLD".
+const FILE_EXTENSIONS = new Set(['png', 'jpg', 'jpeg', 'gif', 'svg', 'webp', 'ico', 'pdf', 'js', 'mjs', 'ts', 'tsx', 'jsx', 'css', 'scss', 'html', 'json', 'yaml', 'yml', 'txt', 'lock', 'tgz', 'gz']);
+
+function isLocalChar(c: number): boolean {
+  return (
+    (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) ||
+    c === 46 /* . */ || c === 95 /* _ */ || c === 45 /* - */ || c === 43 /* + */ || c === 37 /* % */ || c === 39 /* ' */
+  );
+}
+
+export const emailRecognizer: Recognizer = {
+  name: 'email',
+  entities: ['EMAIL_ADDRESS'],
+  detect(text: string, _ctx: ScanContext, out: Detection[]): void {
+    for (let at = text.indexOf('@'); at !== -1; at = text.indexOf('@', at + 1)) {
+      let start = at;
+      while (start > 0 && at - start <= MAX_LOCAL && isLocalChar(text.charCodeAt(start - 1))) start--;
+      if (at - start > MAX_LOCAL) continue; // part of a longer token: not an address
+      while (start < at && (text.charCodeAt(start) === 46 || text.charCodeAt(start) === 39)) start++; // no leading '.'/'\''
+      if (start === at || text.charCodeAt(at - 1) === 46) continue;
+      // `scheme://user:pass@host` and `https://git@host` are URL credentials, not addresses.
+      const before = start > 0 ? text.charCodeAt(start - 1) : 0;
+      if (before === 47 /* / */ || isUrlUserinfo(text, start)) continue;
+      DOMAIN.lastIndex = at + 1;
+      const m = DOMAIN.exec(text);
+      if (!m) continue;
+      const end = DOMAIN.lastIndex;
+      const tld = (m[1] ?? '').toLowerCase();
+      const isFileName = FILE_EXTENSIONS.has(tld);
+      // `git@github.com:org/repo.git` is an SSH remote.
+      const isGitRemote = text.charCodeAt(end) === 58 && text.slice(start, at) === 'git';
+      if (isGitRemote) continue;
+      out.push({ entity: 'EMAIL_ADDRESS', start, end, confidence: isFileName ? 0.3 : 0.95, detector: 'email' });
+      at = end - 1;
+    }
+  },
+};
+
+/** Whether `start` lies in the userinfo of a URL (`scheme://user:pass@host`: `://` earlier in the same token). */
+function isUrlUserinfo(text: string, start: number): boolean {
+  const window = text.slice(Math.max(0, start - 160), start); // bounded: keeps the scan linear
+  const scheme = window.lastIndexOf('://');
+  if (scheme === -1) return false;
+  for (let i = scheme + 3; i < window.length; i++) if (window.charCodeAt(i) <= 32) return false;
+  return true;
+}

@@ -1,0 +1,32 @@
+// Building blocks of event schemas: each property carries the ClickHouse column type it maps to (`ch`), so one
+// definition yields the TypeScript type, the validator and the table's columns.
+import { FormatRegistry, Type, type TSchema } from '@sinclair/typebox';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+if (!FormatRegistry.Has('uuid')) FormatRegistry.Set('uuid', (v) => UUID.test(v));
+
+/** A property that maps to one ClickHouse column of the given type. */
+export const col = <T extends TSchema>(schema: T, ch: string): T => ({ ...schema, ch }) as T;
+
+export const str = (ch = 'String') => col(Type.String(), ch);
+export const lc = () => col(Type.String(), 'LowCardinality(String)');
+export const u32 = () => col(Type.Integer({ minimum: 0 }), 'UInt32');
+export const f64 = () => col(Type.Number(), 'Float64');
+export const bool = () => col(Type.Boolean(), 'Bool');
+/** Money in USD: exact decimal in ClickHouse, a JSON number in events. */
+export const usd = () => col(Type.Number(), 'Decimal(18, 9)');
+
+/** Fields every event carries: the versioned envelope. */
+export const envelope = {
+  event_id: col(Type.String({ format: 'uuid' }), 'UUID'),
+  schema_version: col(Type.Integer({ minimum: 1 }), 'UInt16'),
+  ts: col(Type.String(), "DateTime64(3, 'UTC')"),
+  request_id: str(),
+  key_id: str(),
+  team_id: str(),
+  user_id: str(),
+};
+
+/** The `type` discriminator column. */
+export const typeTag = <T extends string>(...types: T[]) =>
+  col(types.length === 1 ? Type.Literal(types[0]!) : Type.Union(types.map((t) => Type.Literal(t))), 'LowCardinality(String)');

@@ -1,0 +1,64 @@
+// Linear time: inputs built to trigger catastrophic backtracking or quadratic rescans in naive recognizers must
+// each be scanned (all entities, denylist on) well within 500 ms.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createPolicy, scanText, walkRequest } from '../../gateway/pii/index.ts';
+
+const policy = createPolicy({ denylist: ['project falcon', 'acme'], allowlist: ['@example.com'] });
+const LIMIT_MS = 500;
+
+function base64(bytes: number): string {
+  // Deterministic pseudo-random bytes (xorshift), base64 encoded: letters, digits, '+', '/' — every recognizer's
+  // character classes, no natural separators.
+  const buf = Buffer.alloc(bytes);
+  let x = 2463534242;
+  for (let i = 0; i < bytes; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    buf[i] = x & 0xff;
+  }
+  return buf.toString('base64');
+}
+
+const inputs: Array<[string, () => string]> = [
+  ['200k digit run', () => '7'.repeat(200_000)],
+  ['200k digits with single spaces', () => '1 2 3 4 5 6 7 8 9 0 '.repeat(10_000)],
+  ['phone-like groups', () => '+49 151 2345 '.repeat(15_000)],
+  ['a@a@a@… 100k', () => 'a@'.repeat(50_000)],
+  ['dotted local parts before @', () => `${'a.'.repeat(50_000)}@${'b.'.repeat(50_000)}`],
+  ['1 MB base64', () => base64(768 * 1024)],
+  ['1 MB base64 after a secret cue', () => `api_key = ${base64(768 * 1024)}`],
+  ['long whitespace runs', () => `${' '.repeat(300_000)}x${'\t\n '.repeat(100_000)}`],
+  ['password: repeated', () => 'password: '.repeat(50_000)],
+  ['password:" unterminated quotes', () => 'password:"'.repeat(50_000)],
+  ['connection-string prefixes', () => 'postgres://user:'.repeat(30_000)],
+  ['colon runs (IPv6 prefilter)', () => 'a:'.repeat(100_000)],
+  ['dotted-quad runs', () => '1.2.'.repeat(100_000)],
+  ['key/token/secret cues', () => 'token secret key auth bearer '.repeat(20_000)],
+  ['PEM BEGIN without END', () => '-----BEGIN PRIVATE KEY-----\n'.repeat(20_000)],
+  ['JWT-like prefixes', () => 'eyJhbGciOi.eyJ'.repeat(40_000)],
+  ['sk- prefixes', () => 'sk-'.repeat(100_000)],
+  ['IBAN heads', () => 'DE89 '.repeat(100_000)],
+  ['denylist near-misses', () => 'acm '.repeat(100_000)],
+];
+
+describe('adversarial inputs scan in linear time', () => {
+  // Warm up the JIT so the first case is not charged for compilation.
+  scanText('warm up john@example.com +49 151 23456789 4111 1111 1111 1111 password: x1y2z3', policy);
+  for (const [name, make] of inputs) {
+    it(`${name} (< ${LIMIT_MS} ms)`, () => {
+      const text = make();
+      const t0 = performance.now();
+      scanText(text, policy);
+      const ms = performance.now() - t0;
+      assert.ok(ms < LIMIT_MS, `${name}: ${ms.toFixed(1)} ms for ${text.length} chars`);
+    });
+  }
+  it('a whole request of 1 MB is walked in < 500 ms', () => {
+    const body = { model: 'm', messages: [{ role: 'user', content: base64(400 * 1024) }, { role: 'user', content: 'a@'.repeat(100_000) }] };
+    const t0 = performance.now();
+    walkRequest('openai.chat', body, policy);
+    assert.ok(performance.now() - t0 < LIMIT_MS);
+  });
+});
