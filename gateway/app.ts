@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { HelixConfig } from '../lib/config.ts';
 import { logger } from '../lib/logger.ts';
-import { GatewayError, openAiErrorBody, toGatewayError } from './errors.ts';
+import { GatewayError, anthropicErrorBody, openAiErrorBody, toGatewayError } from './errors.ts';
 import { newContext, type RequestContext } from './pipeline/context.ts';
 import { errorEvent, requestEvent, type EventSink } from './pipeline/events.ts';
 import { Router } from './routing/router.ts';
@@ -11,6 +11,8 @@ import { deploymentsFrom } from './providers/registry.ts';
 import { chatCompletionsRoutes } from './routes/chat-completions.ts';
 import { healthRoutes, type HealthProbe } from './routes/health.ts';
 import { modelsRoutes } from './routes/models.ts';
+import { messagesRoutes } from './routes/messages.ts';
+import { completionsRoutes } from './routes/completions.ts';
 import { embeddingsRoutes } from './routes/embeddings.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import type { Auth } from './auth/authenticate.ts';
@@ -23,7 +25,7 @@ import type { TopicId } from '../schemas/topics.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    helix: RequestContext & { requestEmitted?: boolean };
+    helix: RequestContext;
   }
 }
 
@@ -78,7 +80,8 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
     }
     if (gerr.extra.retryAfterSeconds !== undefined) void reply.header('retry-after', String(gerr.extra.retryAfterSeconds));
     for (const [k, v] of Object.entries(gerr.extra.headers ?? {})) void reply.header(k, v);
-    return reply.status(gerr.status).header('x-request-id', String(request.id)).send(openAiErrorBody(gerr));
+    const body = request.url.startsWith('/v1/messages') ? anthropicErrorBody(gerr) : openAiErrorBody(gerr);
+    return reply.status(gerr.status).header('x-request-id', String(request.id)).send(body);
   });
 
   app.setNotFoundHandler(async (request, reply) => {
@@ -92,6 +95,8 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
     app.get('/metrics', async (_request, reply) => reply.header('content-type', registry.contentType).send(await registry.metrics()));
   }
   chatCompletionsRoutes(app, deps);
+  messagesRoutes(app, deps);
+  completionsRoutes(app, deps);
   embeddingsRoutes(app, deps);
   modelsRoutes(app, deps);
   if (deps.auth && deps.keyStore) keysRoutes(app, { store: deps.keyStore, auth: deps.auth, publish: deps.publish ?? (() => undefined) });

@@ -19,6 +19,7 @@ export const ERRORS = {
   rate_limit_exceeded: { status: 429, type: 'rate_limit_error', anthropicType: 'rate_limit_error' },
   budget_exceeded: { status: 429, type: 'budget_exceeded', anthropicType: 'rate_limit_error' },
   client_closed_request: { status: 499, type: 'api_error', anthropicType: 'api_error' },
+  pii_scan_failed: { status: 500, type: 'api_error', anthropicType: 'api_error' },
   internal_error: { status: 500, type: 'api_error', anthropicType: 'api_error' },
   upstream_error: { status: 502, type: 'api_error', anthropicType: 'api_error' },
   service_unavailable: { status: 503, type: 'api_error', anthropicType: 'overloaded_error' },

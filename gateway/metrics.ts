@@ -38,6 +38,7 @@ export function createMetrics(): GatewayMetrics {
   });
 
   const record = (e: HelixEvent) => {
+    if (e.type === 'pii') pii.inc({ entity: e.entity, action: e.action });
     if (e.type !== 'response' && e.type !== 'error') return;
     const l = { model: e.model, provider: e.provider, status: String(e.http_status), endpoint: e.endpoint };
     requests.inc(l);

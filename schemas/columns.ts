@@ -30,3 +30,16 @@ export const envelope = {
 /** The `type` discriminator column. */
 export const typeTag = <T extends string>(...types: T[]) =>
   col(types.length === 1 ? Type.Literal(types[0]!) : Type.Union(types.map((t) => Type.Literal(t))), 'LowCardinality(String)');
+
+/** The first columns of every event table: event_id, type, then the rest of the envelope. */
+export const eventHead = <T extends ReturnType<typeof typeTag>>(type: T) => {
+  const { event_id, ...rest } = envelope;
+  return { event_id, type, ...rest };
+};
+
+/** Which model/provider/deployment served the request. */
+export const routing = {
+  model: lc(),
+  provider: lc(),
+  deployment: lc(),
+};

@@ -2,6 +2,7 @@
 // (model_list / router_settings / general_settings / litellm_settings) plus a `helix_settings` section.
 import { Type, type Static } from '@sinclair/typebox';
 import { AuthSettings, LimitSettings } from './config/auth.ts';
+import { PiiProtectionSettings } from './config/pii.ts';
 
 const Num = Type.Number();
 const Opt = Type.Optional;
@@ -73,6 +74,7 @@ export const HelixSettings = Type.Object(
     ),
     auth: AuthSettings,
     limits: LimitSettings,
+    pii_protection: { ...PiiProtectionSettings, default: {} },
   },
   { additionalProperties: true, default: {} },
 );

@@ -3,25 +3,14 @@
 import { Type, type Static, type TObject } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { TopicId } from './topics.ts';
-import { bool, col, envelope, f64, lc, str, typeTag, u32 } from './columns.ts';
+import { bool, col, eventHead, f64, lc, routing, str, typeTag, u32 } from './columns.ts';
+import { PiiEvent } from './events/pii.ts';
 import { AuditEvent } from './events/audit.ts';
 
 export const SCHEMA_VERSION = 1;
 
-const routing = {
-  model: lc(),
-  provider: lc(),
-  deployment: lc(),
-};
-
-/** Column order is event_id, type, envelope…, as in the migrations. */
-const head = <T extends ReturnType<typeof typeTag>>(type: T) => {
-  const { event_id, ...rest } = envelope;
-  return { event_id, type, ...rest };
-};
-
 export const RequestEvent = Type.Object({
-  ...head(typeTag('request')),
+  ...eventHead(typeTag('request')),
   ...routing,
   endpoint: lc(),
   stream: bool(),
@@ -40,7 +29,7 @@ export const Attempt = Type.Object({
 });
 
 export const ResponseEvent = Type.Object({
-  ...head(typeTag('response', 'error')),
+  ...eventHead(typeTag('response', 'error')),
   ...routing,
   endpoint: lc(),
   stream: bool(),
@@ -70,11 +59,11 @@ export const EVENT_TYPES = {
   response: { schema: ResponseEvent, topic: 'responses', table: 'responses' },
   error: { schema: ResponseEvent, topic: 'responses', table: 'responses' },
   audit: { schema: AuditEvent, topic: 'audit', table: 'audit_events' },
+  pii: { schema: PiiEvent, topic: 'pii', table: 'pii_incidents' },
 } as const satisfies Record<string, { schema: TObject; topic: TopicId; table: string }>;
 
 export type EventType = keyof typeof EVENT_TYPES;
-export type HelixEvent = RequestEvent | ResponseEvent | AuditEvent;
-export { head as eventHead };
+export type HelixEvent = RequestEvent | ResponseEvent | AuditEvent | PiiEvent;
 
 /** ClickHouse columns of a table, derived from the event schema (name → type). */
 export function columnsOf(schema: TObject): Array<{ name: string; type: string }> {

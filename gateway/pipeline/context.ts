@@ -20,6 +20,9 @@ export interface RequestContext {
   usage: Usage | undefined;
   finishReason: string;
   cache: string;
+  piiFindings: number;
+  /** Set once the request event went out (the error handler emits one otherwise). */
+  requestEmitted?: boolean;
 }
 
 export const now = () => performance.now();
@@ -42,5 +45,6 @@ export function newContext(endpoint: string, requestId: string = randomUUID()): 
     usage: undefined,
     finishReason: '',
     cache: 'none',
+    piiFindings: 0,
   };
 }

@@ -70,9 +70,17 @@ export interface ChatCompletion {
   [k: string]: unknown;
 }
 
+/** A streamed piece of a tool call: name and id come first, arguments arrive in fragments. */
+export interface ToolCallDelta {
+  index: number;
+  id?: string;
+  type?: 'function';
+  function?: { name?: string; arguments?: string };
+}
+
 export interface ChunkChoice {
   index: number;
-  delta: Partial<ChatMessage> & { tool_calls?: Array<Partial<ToolCall> & { index: number; function?: { name?: string; arguments?: string } }> };
+  delta: Omit<Partial<ChatMessage>, 'tool_calls'> & { tool_calls?: ToolCallDelta[] };
   finish_reason: string | null;
   logprobs?: unknown;
 }

@@ -5,6 +5,7 @@ import type { GatewayDeps } from '../app.ts';
 import { GatewayError } from '../errors.ts';
 import { now } from '../pipeline/context.ts';
 import { abortOnClientGone } from '../pipeline/abort.ts';
+import { policyForCaller, protectRequest } from '../pipeline/pii-stage.ts';
 import { requestEvent, responseEvent } from '../pipeline/events.ts';
 import type { EmbeddingRequest } from '../providers/types.ts';
 
@@ -25,13 +26,14 @@ export function embeddingsRoutes(app: FastifyInstance, deps: GatewayDeps): void 
     const texts = (Array.isArray(body.input) ? body.input : [body.input]).filter((t): t is string => typeof t === 'string');
     deps.events.emit(requestEvent(ctx, texts.map((t) => ({ role: 'user', content: t })), deps.config.helix_settings.log_prompts));
     ctx.requestEmitted = true;
+    const pii = protectRequest('openai.embeddings', body, policyForCaller(deps.config.helix_settings.pii_protection, request.principal?.metadata?.pii_protection), ctx, deps.events);
     const started = now();
     const result = await deps.router.call(
       ctx,
       body.model,
       (adapter, cc) => {
         if (!adapter.embeddings) throw new GatewayError('invalid_request', `Provider ${adapter.name} does not support embeddings.`, { param: 'model' });
-        return adapter.embeddings({ ...body, model: cc.deployment.upstreamModel }, cc);
+        return adapter.embeddings({ ...pii.body, model: cc.deployment.upstreamModel }, cc);
       },
       abortOnClientGone(reply),
     );

@@ -296,7 +296,10 @@ function openAICompletionAnswer(body: Json, options: FakeOpenAIOptions): FakeBeh
 function openAIEmbeddingAnswer(body: Json): FakeBehavior {
   const inputs = Array.isArray(body.input) ? body.input : [body.input];
   const dims = typeof body.dimensions === 'number' ? body.dimensions : 4;
-  const data = inputs.map((input, index) => ({ object: 'embedding', index, embedding: Array.from({ length: dims }, (_, i) => (String(input).length + i) / 100) }));
+  const vector = (input: unknown) => Array.from({ length: dims }, (_, i) => (String(input).length + i) / 100);
+  // Like OpenAI: base64 (little-endian float32) when asked — the official SDK asks by default.
+  const encode = (v: number[]) => (body.encoding_format === 'base64' ? Buffer.from(new Float32Array(v).buffer).toString('base64') : v);
+  const data = inputs.map((input, index) => ({ object: 'embedding', index, embedding: encode(vector(input)) }));
   return { kind: 'json', body: { object: 'list', data, model: str(body.model), usage: { prompt_tokens: inputs.length * 3, total_tokens: inputs.length * 3 } } };
 }
 

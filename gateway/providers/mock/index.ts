@@ -10,6 +10,8 @@ import {
   type ChatCompletion,
   type ChatCompletionChunk,
   type ChatRequest,
+  type Completion,
+  type CompletionRequest,
   type EmbeddingRequest,
   type EmbeddingResponse,
   type ProviderAdapter,
@@ -41,6 +43,13 @@ async function simulate(ctx: CallContext): Promise<void> {
       retryAfterMs: failStatus === 429 ? 1 : undefined,
     });
   }
+}
+
+const promptText = (req: CompletionRequest) => (Array.isArray(req.prompt) ? req.prompt.filter((p) => typeof p === 'string').join('\n') : String(req.prompt));
+
+function completionText(req: CompletionRequest, ctx: CallContext): string {
+  if (ctx.deployment.params.mock_response !== undefined) return ctx.deployment.params.mock_response;
+  return ctx.deployment.upstreamModel === 'fixed' ? FIXED_REPLY : promptText(req);
 }
 
 function usageFor(req: ChatRequest, text: string): Usage {
@@ -84,6 +93,35 @@ export const mockProvider: ProviderAdapter = {
     yield { ...base, choices: [], usage: usageFor(req, text) };
   },
 
+  async completions(req: CompletionRequest, ctx): Promise<Completion> {
+    await simulate(ctx);
+    const text = completionText(req, ctx);
+    const prompt = countTokens(promptText(req));
+    const completion = countTokens(text);
+    return {
+      id: `cmpl-${randomUUID()}`,
+      object: 'text_completion',
+      created: Math.floor(Date.now() / 1000),
+      model: req.model,
+      choices: [{ index: 0, text, finish_reason: 'stop', logprobs: null }],
+      usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
+    };
+  },
+
+  async *completionsStream(req: CompletionRequest, ctx): AsyncIterable<Completion> {
+    await simulate(ctx);
+    const text = completionText(req, ctx);
+    const base = { id: `cmpl-${randomUUID()}`, object: 'text_completion' as const, created: Math.floor(Date.now() / 1000), model: req.model };
+    const pieces = streamPieces(text);
+    for (const [i, piece] of pieces.entries()) {
+      if (ctx.signal.aborted) return;
+      yield { ...base, choices: [{ index: 0, text: piece, finish_reason: i === pieces.length - 1 ? 'stop' : null, logprobs: null }] };
+    }
+    const prompt = countTokens(promptText(req));
+    const completion = countTokens(text);
+    yield { ...base, choices: [], usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion } };
+  },
+
   async embeddings(req: EmbeddingRequest, ctx): Promise<EmbeddingResponse> {
     await simulate(ctx);
     const inputs = Array.isArray(req.input) ? req.input : [req.input];
@@ -93,7 +131,9 @@ export const mockProvider: ProviderAdapter = {
       const text = typeof input === 'string' ? input : JSON.stringify(input);
       tokens += typeof input === 'string' ? countTokens(input) : Array.isArray(input) ? input.length : 1;
       // Deterministic pseudo-embedding so tests can compare.
-      const embedding = Array.from({ length: dims }, (_, i) => Math.sin(hash(text) + i));
+      const vector = Array.from({ length: dims }, (_, i) => Math.sin(hash(text) + i));
+      // Like OpenAI: base64 little-endian float32 when asked (the official SDK asks by default).
+      const embedding = req.encoding_format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector;
       return { object: 'embedding' as const, index, embedding };
     });
     return { object: 'list', data, model: req.model, usage: { prompt_tokens: tokens, total_tokens: tokens } };

@@ -1,0 +1,57 @@
+// Semantic lookup on an exact miss: embed the prompt off the event loop, KNN over the entries of the same
+// namespace, model and parameters, then serve the nearest candidate at or above the threshold that the verifier
+// accepts as the same request.
+import type { EmbeddingPool } from '../../lib/embedding-pool.ts';
+import type { StoredAnswer } from './exact.ts';
+import type { RedisGuard } from './redis-guard.ts';
+import { entryKeyPrefix, parseSearchReply, tagFilter, vectorBlob } from './semantic-index.ts';
+import { verifySameRequest, type VerifyOptions } from './verify.ts';
+import type { ChatCompletion } from '../providers/types.ts';
+
+export interface SemanticQuery {
+  namespace: string;
+  model: string;
+  paramsHash: string;
+  prompt: string;
+  threshold: number;
+}
+
+export interface SemanticHit extends StoredAnswer {
+  similarity: number;
+}
+
+export interface SemanticCacheOptions {
+  guard: RedisGuard;
+  embeddings: EmbeddingPool;
+  index: string;
+  prefix: string;
+  candidates: number;
+  embedTimeoutMs: number;
+  /** Off only for evaluation: raw similarity decides. */
+  verify: boolean;
+  verifyOptions?: VerifyOptions;
+}
+
+export class SemanticCache {
+  constructor(private readonly opts: SemanticCacheOptions) {}
+
+  async lookup(q: SemanticQuery): Promise<SemanticHit | undefined> {
+    const { guard, index, candidates } = this.opts;
+    if (!guard.available()) return undefined;
+    const vector = await this.opts.embeddings.embed(q.prompt, this.opts.embedTimeoutMs);
+    const query = `(${tagFilter(q)})=>[KNN ${candidates} @vector $vec AS dist]`;
+    const reply = await guard.run('semantic search', (r) =>
+      r.call('FT.SEARCH', index, query, 'PARAMS', '2', 'vec', vectorBlob(vector), 'SORTBY', 'dist', 'ASC', 'RETURN', '3', 'dist', '$.prompt', '$.upstream_ms', 'LIMIT', '0', String(candidates), 'DIALECT', '2'),
+    );
+    for (const { key, fields } of parseSearchReply(reply).docs) {
+      const similarity = 1 - Number(fields.dist);
+      if (!(similarity >= q.threshold)) break; // sorted: the rest are further away
+      if (this.opts.verify && !verifySameRequest(fields['$.prompt'] ?? '', q.prompt, this.opts.verifyOptions).same) continue;
+      const response = await guard.run('semantic get', (r) => r.call('JSON.GET', key, '$.response'));
+      const completion = response ? (JSON.parse(String(response)) as ChatCompletion[])[0] : undefined;
+      if (!completion) continue; // expired between search and get
+      return { id: key.slice(entryKeyPrefix(this.opts.prefix).length), completion, upstream_ms: Number(fields['$.upstream_ms'] ?? 0), created_ms: 0, similarity };
+    }
+    return undefined;
+  }
+}

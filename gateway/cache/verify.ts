@@ -1,0 +1,326 @@
+// Precision first: a semantic hit is served only when the cached prompt asks the same thing as the new one.
+// Embedding similarity alone cannot tell "capital of Austria" from "capital of Australia" or "to JSON" from
+// "from JSON", so before serving we compare the discrete details that change an answer: quoted text, code
+// identifiers, numbers, units, formats, named entities, negations, the kind of answer (who/when/where), the
+// direction of "A to B", and finally every content word (modulo politeness, framing, synonyms and typos).
+// Any unexplained difference means "not the same request": the cost of a false miss is one upstream call,
+// the cost of a false hit is a wrong answer.
+import {
+  ANSWER_TYPE_WORDS,
+  DIRECTION_CONNECTORS,
+  FORMATS,
+  FRAMING_WORDS,
+  NEGATIONS,
+  OPPOSITES,
+  POLITENESS_PATTERNS,
+  STOPWORDS,
+  SYNONYM_GROUPS,
+  UNITS,
+} from './verify-lexicon.ts';
+
+export type Verdict = { same: true } | { same: false; reason: string };
+
+export interface VerifyOptions {
+  /** Whether a word is a real word (e.g. in the embedding model's vocabulary): two real words are never typos of each other. */
+  knownWord?: (word: string) => boolean;
+}
+
+interface Features {
+  quoted: string[];
+  code: Set<string>;
+  numbers: string[];
+  units: Set<string>;
+  formats: Set<string>;
+  entities: Set<string>;
+  negations: string[];
+  answerTypes: Set<string>;
+  /** canonical stem → the word as written */
+  content: Map<string, string>;
+  /** every lower-case word token, for presence checks */
+  words: Set<string>;
+  /** neighbours of direction words ("A to B"): connector → left / right key words */
+  roles: Map<string, { left: Set<string>; right: Set<string> }>;
+}
+
+const NUMBER_WORDS: Readonly<Record<string, string>> = {
+  zero: '0', one: '1', two: '2', three: '3', four: '4', five: '5', six: '6', seven: '7', eight: '8', nine: '9', ten: '10',
+  eleven: '11', twelve: '12', thirteen: '13', fourteen: '14', fifteen: '15', sixteen: '16', seventeen: '17', eighteen: '18',
+  nineteen: '19', twenty: '20', thirty: '30', forty: '40', fifty: '50', sixty: '60', seventy: '70', eighty: '80', ninety: '90',
+  hundred: '100', thousand: '1000', million: '1000000', billion: '1000000000', dozen: '12', half: '0.5', twice: '2x', double: '2x', triple: '3x',
+  first: '1', second: '2', third: '3', fourth: '4', fifth: '5', sixth: '6', seventh: '7', eighth: '8', ninth: '9', tenth: '10',
+};
+/** "one" is often a pronoun ("which one", "one of"): counted as a number only elsewhere. */
+const ONE_AS_PRONOUN_BEFORE = new Set(['which', 'this', 'that', 'the', 'any', 'every', 'each', 'no', 'some', 'another']);
+const ONE_AS_PRONOUN_AFTER = new Set(['of', 'another', 'or']);
+/** Sentence-initial capitals and these tokens are not named entities. */
+const NOT_ENTITIES = new Set(['i', 'ok', 'okay']);
+
+export function stem(word: string): string {
+  let w = word.toLowerCase();
+  if (w.length > 4 && w.endsWith('ies')) w = `${w.slice(0, -3)}y`;
+  else if (w.length > 5 && w.endsWith('ing')) w = w.slice(0, -3);
+  else if (w.length > 4 && w.endsWith('ed')) w = w.slice(0, -2);
+  else if (w.length >= 6 && w.endsWith('ly') && !w.endsWith('ily')) w = w.slice(0, -2);
+  else if (w.length > 3 && w.endsWith('s') && !/(?:ss|us|is)$/.test(w)) w = w.slice(0, -1);
+  if (w.length > 3 && w.endsWith('e')) w = w.slice(0, -1);
+  if (w.length > 3 && w.at(-1) === w.at(-2) && !/[aeiou]/.test(w.at(-1)!)) w = w.slice(0, -1);
+  return w;
+}
+
+const SYNONYM_OF = new Map<string, string>();
+for (const group of SYNONYM_GROUPS) for (const word of group) SYNONYM_OF.set(stem(word), stem(group[0]!));
+const OPPOSITE_STEMS = new Set(OPPOSITES.flatMap(([a, b]) => [`${stem(a)}|${stem(b)}`, `${stem(b)}|${stem(a)}`]));
+const IGNORED_WORDS = new Set([...STOPWORDS, ...FRAMING_WORDS]);
+
+const canonical = (word: string) => {
+  const s = stem(word);
+  return SYNONYM_OF.get(s) ?? s;
+};
+
+// Identifiers as programmers write them: dotted paths, calls, camelCase, snake_case, flags, operators.
+const CODE_PATTERNS: readonly RegExp[] = [
+  /\b[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+(?:\(\w*\))?/g,
+  /\b[A-Za-z_$][\w$]*\(\w*\)/g,
+  /\b[a-z]+[A-Z][\w$]*/g,
+  /\b[A-Za-z]\w*_\w+/g,
+  /(?<![\w-])--?[a-zA-Z][\w-]*/g,
+  /[=!<>]==?|=>|->|&&|\|\||::/g,
+];
+const ABBREVIATIONS = new Set(['e.g', 'i.e', 'etc', 'vs', 'a.m', 'p.m']);
+const normalizeIdentifier = (s: string) => s.toLowerCase().replace(/[^a-z0-9=!<>&|:-]/g, '');
+
+function extractQuoted(text: string): { rest: string; quoted: string[]; code: string[] } {
+  const quoted: string[] = [];
+  const code: string[] = [];
+  let rest = text.replace(/`([^`]+)`/g, (_, inner: string) => {
+    code.push(inner.trim());
+    quoted.push(inner.trim().toLowerCase().replace(/\s+/g, ' '));
+    return ' ';
+  });
+  rest = rest.replace(/"([^"]+)"|(?<![\p{L}\p{N}])'([^']+)'(?![\p{L}\p{N}])/gu, (_, dq: string | undefined, sq: string | undefined) => {
+    quoted.push((dq ?? sq ?? '').trim().toLowerCase().replace(/\s+/g, ' '));
+    return ' ';
+  });
+  return { rest, quoted, code };
+}
+
+function normalizeText(text: string): string {
+  return text
+    .normalize('NFKC')
+    .replace(/[\u2018\u2019\u02bc]/g, "'")
+    .replace(/[\u201c\u201d]/g, '"')
+    .replace(/\bcan['’]?t\b/gi, 'can not')
+    .replace(/\bwon['’]t\b/gi, 'will not')
+    .replace(/\bcannot\b/gi, 'can not')
+    .replace(/n['’]t\b/gi, ' not')
+    .replace(/['’](?:s|d|ll|re|ve|m)\b/gi, '')
+    .replace(/\bstep[- ]by[- ]step\b/gi, ' stepwise ')
+    .replace(/\bbullet[- ]points?\b/gi, ' bullets ')
+    .replace(/\bkm\/h\b/gi, ' kmh ')
+    .replace(/\bget rid of\b/gi, ' remove ');
+}
+
+function removePoliteness(text: string): string {
+  let out = text.toLowerCase();
+  for (const re of POLITENESS_PATTERNS) out = out.replace(re, ' ');
+  return out;
+}
+
+/** Capitalised words that are not sentence-initial, and acronyms / inner capitals anywhere ("NASA", "iPhone"). */
+function extractEntities(text: string): Set<string> {
+  const out = new Set<string>();
+  const re = /[\p{L}\p{N}][\p{L}\p{N}]*/gu;
+  let last = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const sentenceStart = last === 0 || /[.!?:;\n][\s"'(]*$/.test(text.slice(last, m.index));
+    const token = m[0];
+    const lower = token.toLowerCase();
+    const innerCaps = /\p{Lu}/u.test(token.slice(1));
+    const capital = /^\p{Lu}/u.test(token);
+    if (!NOT_ENTITIES.has(lower) && !/^\d+$/.test(token) && (innerCaps || (capital && !sentenceStart))) out.add(lower);
+    last = m.index + token.length;
+  }
+  return out;
+}
+
+function extractNumbers(text: string, tokens: string[]): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/(?<![\p{L}\d.])\d[\d,]*(?:\.\d+)?/gu)) {
+    const n = m[0].replace(/,/g, '');
+    out.push(n.includes('.') ? String(Number(n)) : n.replace(/^0+(?=\d)/, ''));
+  }
+  tokens.forEach((t, i) => {
+    const value = NUMBER_WORDS[t];
+    if (value === undefined) return;
+    if (t === 'one' && (ONE_AS_PRONOUN_BEFORE.has(tokens[i - 1] ?? '') || ONE_AS_PRONOUN_AFTER.has(tokens[i + 1] ?? ''))) return;
+    if (t === 'second' && UNITS[tokens[i + 1] ?? ''] === undefined && tokens[i - 1] !== 'the') return; // "second" as in "a second opinion"
+    out.push(value);
+  });
+  return out.sort();
+}
+
+function extractRoles(tokens: string[], isKey: (t: string) => boolean): Map<string, { left: Set<string>; right: Set<string> }> {
+  const roles = new Map<string, { left: Set<string>; right: Set<string> }>();
+  tokens.forEach((t, i) => {
+    if (!DIRECTION_CONNECTORS.has(t)) return;
+    const role = roles.get(t) ?? { left: new Set<string>(), right: new Set<string>() };
+    roles.set(t, role);
+    for (let j = i - 1; j >= Math.max(0, i - 3); j--) {
+      if (DIRECTION_CONNECTORS.has(tokens[j]!)) break;
+      if (isKey(tokens[j]!)) {
+        role.left.add(keyOf(tokens[j]!));
+        break;
+      }
+    }
+    for (let j = i + 1; j <= Math.min(tokens.length - 1, i + 3); j++) {
+      if (DIRECTION_CONNECTORS.has(tokens[j]!)) break;
+      if (isKey(tokens[j]!)) {
+        role.right.add(keyOf(tokens[j]!));
+        break;
+      }
+    }
+  });
+  return roles;
+}
+
+const keyOf = (token: string) => UNITS[token] ?? FORMATS[token] ?? NUMBER_WORDS[token] ?? canonical(token);
+
+export function analyze(prompt: string): Features {
+  const normalized = normalizeText(prompt);
+  const { rest, quoted, code: backticked } = extractQuoted(normalized);
+  const polite = removePoliteness(rest);
+  // Quoted words still count as words ("affect" and "effect" in quotes or not); politeness never applies inside quotes.
+  const combinedLower = `${polite} . ${quoted.join(' . ')}`;
+  const original = `${rest} . ${backticked.join(' . ')} . ${quoted.join(' . ')}`;
+  const tokens = (combinedLower.match(/[\p{L}\p{N}]+|[$€£¥%]/gu) ?? []).map((t) => t.toLowerCase());
+
+  const code = new Set<string>();
+  for (const re of CODE_PATTERNS) {
+    for (const m of original.matchAll(re)) {
+      const id = m[0].replace(/[.,;:]+$/, '');
+      if (!ABBREVIATIONS.has(id.toLowerCase())) code.add(normalizeIdentifier(id));
+    }
+  }
+  for (const b of backticked) code.add(normalizeIdentifier(b));
+
+  const units = new Set<string>();
+  const formats = new Set<string>();
+  const negations: string[] = [];
+  const answerTypes = new Set<string>();
+  const content = new Map<string, string>();
+  for (const raw of tokens) {
+    const t = raw.replace(/^\d+(?=[a-z])/, ''); // "10km" → "km"
+    if (UNITS[t] !== undefined) units.add(UNITS[t]);
+    else if (FORMATS[t] !== undefined) formats.add(FORMATS[t]);
+    else if (NEGATIONS[t] !== undefined) negations.push(NEGATIONS[t]);
+    else if (ANSWER_TYPE_WORDS.has(t)) answerTypes.add(t.startsWith('who') ? 'who' : t);
+    else if (NUMBER_WORDS[t] !== undefined || /^\d/.test(t) || IGNORED_WORDS.has(t) || t.length < 2) continue;
+    else content.set(canonical(t), t);
+  }
+  const numbers = extractNumbers(combinedLower, tokens);
+  const entities = extractEntities(original);
+  const isKey = (t: string) => UNITS[t] !== undefined || FORMATS[t] !== undefined || /^\d/.test(t) || content.has(canonical(t));
+  return {
+    quoted,
+    code,
+    numbers,
+    units,
+    formats,
+    entities,
+    negations: negations.sort(),
+    answerTypes,
+    content,
+    words: new Set(tokens),
+    roles: extractRoles(tokens, isKey),
+  };
+}
+
+const sameSet = (a: Set<string>, b: Set<string>) => a.size === b.size && [...a].every((x) => b.has(x));
+const sameList = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+const fmt = (xs: Iterable<string>) => [...xs].join(',');
+
+/** Damerau–Levenshtein distance (adjacent transpositions count 1), stopping early above `max`. */
+export function editDistance(a: string, b: string, max = 2): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** A misspelling of the other word: same first letter, small edit distance, not two real words, not opposites. */
+function isTypo(a: string, b: string, knownWord: ((w: string) => boolean) | undefined): boolean {
+  if (!knownWord || a.length < 4 || b.length < 4 || a[0] !== b[0]) return false;
+  if (knownWord(a) && knownWord(b)) return false;
+  if (OPPOSITE_STEMS.has(`${stem(a)}|${stem(b)}`)) return false;
+  const longest = Math.max(a.length, b.length);
+  return editDistance(a, b) <= (longest >= 7 ? 2 : 1);
+}
+
+/** Content words of one side that the other side does not explain. */
+function unexplained(a: Features, b: Features, knownWord: VerifyOptions['knownWord']): { onlyA: string[]; onlyB: string[] } {
+  let onlyA = [...a.content].filter(([k]) => !b.content.has(k)).map(([, w]) => w);
+  let onlyB = [...b.content].filter(([k]) => !a.content.has(k)).map(([, w]) => w);
+  // Misspelled content words pair up; a misspelled function word ("wiht") is as ignorable as the word itself.
+  for (const wa of [...onlyA]) {
+    const wb = onlyB.find((w) => isTypo(wa, w, knownWord));
+    if (wb !== undefined) {
+      onlyA = onlyA.filter((w) => w !== wa);
+      onlyB = onlyB.filter((w) => w !== wb);
+    }
+  }
+  const typoOfIgnored = (w: string) => knownWord !== undefined && !knownWord(w) && [...IGNORED_WORDS].some((s) => isTypo(w, s, knownWord));
+  return { onlyA: onlyA.filter((w) => !typoOfIgnored(w)), onlyB: onlyB.filter((w) => !typoOfIgnored(w)) };
+}
+
+function directionFlip(a: Features, b: Features): string | undefined {
+  const keysA = new Set([...a.content.keys(), ...a.units, ...a.formats, ...a.numbers]);
+  const keysB = new Set([...b.content.keys(), ...b.units, ...b.formats, ...b.numbers]);
+  for (const [connector, ra] of a.roles) {
+    const rb = b.roles.get(connector);
+    if (!rb) continue;
+    for (const side of ['left', 'right'] as const) {
+      const x = ra[side];
+      const y = rb[side];
+      if (x.size === 0 || y.size === 0 || [...x].some((k) => y.has(k))) continue;
+      if ([...x].every((k) => keysB.has(k)) && [...y].every((k) => keysA.has(k))) return `"${connector}" ${side} side: ${fmt(x)} vs ${fmt(y)}`;
+    }
+  }
+  return undefined;
+}
+
+/** Same request? Symmetric in its two prompts. */
+export function verifySameRequest(cachedPrompt: string, prompt: string, opts: VerifyOptions = {}): Verdict {
+  const a = analyze(cachedPrompt);
+  const b = analyze(prompt);
+  const joinedA = a.words;
+  const joinedB = b.words;
+  const textA = normalizeText(cachedPrompt).toLowerCase();
+  const textB = normalizeText(prompt).toLowerCase();
+  const missingQuote = a.quoted.find((q) => !textB.includes(q)) ?? b.quoted.find((q) => !textA.includes(q));
+  if (missingQuote !== undefined) return { same: false, reason: `quoted text "${missingQuote}"` };
+  const idsB = new Set([...b.code, ...joinedB]);
+  const idsA = new Set([...a.code, ...joinedA]);
+  const missingCode = [...a.code].find((c) => !idsB.has(c)) ?? [...b.code].find((c) => !idsA.has(c));
+  if (missingCode !== undefined) return { same: false, reason: `code identifier ${missingCode}` };
+  if (!sameList(a.numbers, b.numbers)) return { same: false, reason: `numbers ${fmt(a.numbers)} vs ${fmt(b.numbers)}` };
+  if (!sameSet(a.units, b.units)) return { same: false, reason: `units ${fmt(a.units)} vs ${fmt(b.units)}` };
+  if (!sameSet(a.formats, b.formats)) return { same: false, reason: `formats ${fmt(a.formats)} vs ${fmt(b.formats)}` };
+  const missingEntity = [...a.entities].find((e) => !joinedB.has(e)) ?? [...b.entities].find((e) => !joinedA.has(e));
+  if (missingEntity !== undefined) return { same: false, reason: `named entity ${missingEntity}` };
+  if (!sameList(a.negations, b.negations)) return { same: false, reason: `negation ${fmt(a.negations)} vs ${fmt(b.negations)}` };
+  if (a.answerTypes.size > 0 && b.answerTypes.size > 0 && !sameSet(a.answerTypes, b.answerTypes)) {
+    return { same: false, reason: `question ${fmt(a.answerTypes)} vs ${fmt(b.answerTypes)}` };
+  }
+  const flip = directionFlip(a, b);
+  if (flip) return { same: false, reason: `direction ${flip}` };
+  const { onlyA, onlyB } = unexplained(a, b, opts.knownWord);
+  if (onlyA.length > 0 || onlyB.length > 0) return { same: false, reason: `content ${fmt(onlyA)} | ${fmt(onlyB)}` };
+  return { same: true };
+}

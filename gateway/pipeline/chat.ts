@@ -1,0 +1,119 @@
+// The chat pipeline shared by /v1/chat/completions and /v1/messages: request event → PII → provider (via the
+// router) → PII restore → response event. Routes only translate wire formats and write the answer.
+import type { GatewayDeps } from '../app.ts';
+import { GatewayError } from '../errors.ts';
+import { toUpstreamGatewayError } from '../routing/router.ts';
+import type { Restorer, StreamRestorer } from '../pii/index.ts';
+import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from '../providers/types.ts';
+import { now, type RequestContext } from './context.ts';
+import { errorEvent, requestEvent, responseEvent } from './events.ts';
+import { policyForCaller, protectRequest } from './pii-stage.ts';
+
+export type ChatOutcome = { kind: 'completion'; completion: ChatCompletion } | { kind: 'stream'; chunks: AsyncGenerator<ChatCompletionChunk, void, undefined> };
+
+export async function runChat(deps: GatewayDeps, ctx: RequestContext, body: ChatRequest, signal: AbortSignal, piiOverride?: unknown): Promise<ChatOutcome> {
+  ctx.model = body.model;
+  ctx.stream = body.stream === true;
+  deps.router.deploymentsFor(body.model); // 404 before anything is sent upstream
+  deps.events.emit(requestEvent(ctx, body.messages, deps.config.helix_settings.log_prompts));
+  ctx.requestEmitted = true;
+
+  const pii = protectRequest('openai.chat', body, policyForCaller(deps.config.helix_settings.pii_protection, piiOverride), ctx, deps.events);
+  const upstreamBody = pii.body;
+
+  const started = now();
+  if (!ctx.stream) {
+    const completion = await deps.router.call(ctx, body.model, (adapter, cc) => adapter.chat({ ...upstreamBody, model: cc.deployment.upstreamModel }, cc), signal);
+    ctx.upstreamMs = ctx.upstreamTtfbMs = now() - started;
+    ctx.usage = completion.usage;
+    ctx.finishReason = completion.choices[0]?.finish_reason ?? '';
+    if (pii.restorer) restoreCompletion(completion, pii.restorer);
+    deps.events.emit(responseEvent(ctx));
+    return { kind: 'completion', completion };
+  }
+
+  // Retries are only possible until the first chunk: the router retries obtaining it.
+  const { iterator, first } = await deps.router.call(
+    ctx,
+    body.model,
+    async (adapter, cc) => {
+      const it = adapter.chatStream({ ...upstreamBody, model: cc.deployment.upstreamModel }, cc)[Symbol.asyncIterator]();
+      return { iterator: it, first: await it.next() };
+    },
+    signal,
+  );
+  ctx.upstreamTtfbMs = now() - started;
+  return { kind: 'stream', chunks: streamWithEvents(deps, ctx, iterator, first, started, signal, pii.restorer) };
+}
+
+async function* streamWithEvents(
+  deps: GatewayDeps,
+  ctx: RequestContext,
+  iterator: AsyncIterator<ChatCompletionChunk>,
+  first: IteratorResult<ChatCompletionChunk>,
+  started: number,
+  signal: AbortSignal,
+  restorer: Restorer | undefined,
+): AsyncGenerator<ChatCompletionChunk, void, undefined> {
+  const restore = restorer ? chunkRestorer(restorer) : undefined;
+  let completed = false;
+  try {
+    for (let next = first; !next.done; next = await iterator.next()) {
+      const chunk = next.value;
+      if (chunk.usage) ctx.usage = chunk.usage;
+      const finish = chunk.choices[0]?.finish_reason;
+      if (finish) ctx.finishReason = finish;
+      yield restore ? restore(chunk) : chunk;
+      if (signal.aborted) break;
+    }
+    completed = !signal.aborted;
+  } catch (err) {
+    ctx.upstreamMs = now() - started;
+    deps.events.emit(errorEvent(ctx, toUpstreamGatewayError(err)));
+    throw err;
+  } finally {
+    if (!completed) await iterator.return?.().catch(() => undefined);
+  }
+  ctx.upstreamMs = now() - started;
+  if (completed) deps.events.emit(responseEvent(ctx));
+  else deps.events.emit(errorEvent(ctx, new GatewayError('client_closed_request', 'The client closed the stream before it finished.')));
+}
+
+function restoreCompletion(completion: ChatCompletion, restorer: Restorer): void {
+  for (const choice of completion.choices) {
+    const m = choice.message;
+    if (typeof m.content === 'string') m.content = restorer.restoreText(m.content);
+    for (const call of m.tool_calls ?? []) call.function.arguments = restorer.restoreJsonString(call.function.arguments);
+  }
+}
+
+/** Restores placeholders in stream deltas; one stream restorer per choice and per tool call, as they interleave. */
+function chunkRestorer(restorer: Restorer): (chunk: ChatCompletionChunk) => ChatCompletionChunk {
+  const streams = new Map<string, StreamRestorer>();
+  const streamFor = (key: string, json: boolean) => {
+    let s = streams.get(key);
+    if (!s) streams.set(key, (s = restorer.stream({ json })));
+    return s;
+  };
+  return (chunk) => {
+    for (const choice of chunk.choices) {
+      const delta = choice.delta;
+      const content = streamFor(`c${choice.index}`, false);
+      if (typeof delta.content === 'string') delta.content = content.push(delta.content);
+      for (const call of delta.tool_calls ?? []) {
+        if (call.function?.arguments !== undefined) call.function.arguments = streamFor(`t${choice.index}.${call.index}`, true).push(call.function.arguments);
+      }
+      if (choice.finish_reason) {
+        // End of this choice: release anything held back.
+        const rest = content.flush();
+        if (rest) delta.content = (delta.content ?? '') + rest;
+        for (const [key, s] of streams) {
+          if (!key.startsWith(`t${choice.index}.`)) continue;
+          const tail = s.flush();
+          if (tail) (delta.tool_calls ??= []).push({ index: Number(key.split('.')[1]), function: { arguments: tail } });
+        }
+      }
+    }
+    return chunk;
+  };
+}

@@ -1,0 +1,85 @@
+// The PII stage: scans the request body before anything leaves the gateway (fail-closed), rewrites it per policy,
+// emits one PII event per finding (never the value), and — for mask-and-restore — returns a restorer that puts the
+// originals back into what the client receives.
+import { randomUUID } from 'node:crypto';
+import { SCHEMA_VERSION } from '../../schemas/events.ts';
+import type { PiiEvent } from '../../schemas/events/pii.ts';
+import { createRestorer, guardRequest, policyFor, resolvePiiSettings, type Finding, type PiiPolicy, type RequestKind, type Restorer } from '../pii/index.ts';
+import type { PiiProtectionOverride, PiiProtectionSettings } from '../../schemas/config/pii.ts';
+import { GatewayError } from '../errors.ts';
+import type { RequestContext } from './context.ts';
+import type { EventSink } from './events.ts';
+
+export interface PiiStageResult<T> {
+  body: T;
+  /** Present when some value was replaced by a restorable placeholder. */
+  restorer: Restorer | undefined;
+}
+
+/** The policy for this caller: config, then the key's own override (metadata.pii_protection), compiled once. */
+export function policyForCaller(base: PiiProtectionSettings, override: unknown): PiiPolicy {
+  if (!override || typeof override !== 'object') return policyFor(base);
+  return policyFor(resolveOverride(base, override as PiiProtectionOverride));
+}
+
+const overrides = new WeakMap<object, PiiProtectionSettings>();
+function resolveOverride(base: PiiProtectionSettings, override: PiiProtectionOverride): PiiProtectionSettings {
+  let settings = overrides.get(override);
+  if (!settings) {
+    settings = resolvePiiSettings(base, override);
+    overrides.set(override, settings);
+  }
+  return settings;
+}
+
+export function protectRequest<T extends object>(kind: RequestKind, body: T, policy: PiiPolicy, ctx: RequestContext, events: EventSink): PiiStageResult<T> {
+  if (!policy.settings.enabled) return { body, restorer: undefined };
+  const outcome = guardRequest(kind, body, policy);
+  switch (outcome.outcome) {
+    case 'forward_unscanned':
+      return { body, restorer: undefined };
+    case 'refuse':
+      throw new GatewayError('pii_scan_failed', outcome.body.error.message);
+    case 'block':
+      emitFindings(outcome.result.findings, ctx, events);
+      throw new GatewayError('pii_detected', outcome.body.error.message, { param: 'messages' });
+    case 'forward': {
+      const { result } = outcome;
+      if (result.findings.length > 0) emitFindings(result.findings, ctx, events);
+      return { body: result.body, restorer: result.vault.size > 0 ? createRestorer(result.vault) : undefined };
+    }
+  }
+}
+
+function emitFindings(findings: Finding[], ctx: RequestContext, events: EventSink): void {
+  const ts = new Date().toISOString();
+  for (const f of findings) {
+    const event: PiiEvent = {
+      event_id: randomUUID(),
+      type: 'pii',
+      schema_version: SCHEMA_VERSION,
+      ts,
+      request_id: ctx.requestId,
+      key_id: ctx.keyId,
+      team_id: ctx.teamId,
+      user_id: ctx.userId,
+      model: ctx.model,
+      provider: '',
+      deployment: '',
+      endpoint: ctx.endpoint,
+      direction: 'request',
+      entity: f.entity,
+      action: f.action,
+      detector: f.detector,
+      confidence: f.confidence,
+      path: f.location.path,
+      message_index: f.location.messageIndex ?? -1,
+      role: f.location.role ?? '',
+      offset: f.location.offset,
+      length: f.location.length,
+      fingerprint: f.fingerprint,
+    };
+    events.emit(event);
+  }
+  ctx.piiFindings += findings.length;
+}
