@@ -31,7 +31,7 @@ export function registerLimits(app: FastifyInstance, limits: Limits, opts: Limit
     const body = request.body as { model?: unknown } | undefined;
     if (typeof body?.model === 'string') assertModelAllowed(principal, body.model);
     if (request.method !== 'POST') return; // listings (GET /v1/models) are not rate limited
-    const admission = await limits.admit(principal, { estimatedTokens: estimate(body) });
+    const admission = await limits.admit(principal, { estimatedTokens: () => estimate(body) });
     // On the raw response: merged into writeHead by fastify's send and by streaming routes' startSse alike.
     for (const [name, value] of Object.entries(admission.headers)) reply.raw.setHeader(name, value);
     if (admission.limited) reply.raw.once('close', () => admission.settle(used(request) ?? 0));

@@ -27,7 +27,7 @@ export interface Admission {
 }
 
 export interface Limits {
-  admit(principal: Pick<Principal, 'keyId' | 'alias' | 'teamId' | 'rpmLimit' | 'tpmLimit'>, opts?: { estimatedTokens?: number }): Promise<Admission>;
+  admit(principal: Pick<Principal, 'keyId' | 'alias' | 'teamId' | 'rpmLimit' | 'tpmLimit'>, opts?: { estimatedTokens?: number | (() => number) }): Promise<Admission>;
 }
 
 export interface LimitsDeps {
@@ -75,16 +75,20 @@ export function createLimits(deps: LimitsDeps): Limits {
   let skipUntil = 0;
   let lastLog = 0;
 
-  function rulesFor(p: Pick<Principal, 'keyId' | 'alias' | 'teamId' | 'rpmLimit' | 'tpmLimit'>, tokens: number): Rule[] {
+  function rulesFor(p: Pick<Principal, 'keyId' | 'alias' | 'teamId' | 'rpmLimit' | 'tpmLimit'>, estimate: number | (() => number) | undefined): Rule[] {
     const rules: Rule[] = [];
+    // Counting prompt tokens costs real CPU: only when a TPM rule needs it. A request always uses at least one token,
+    // so a spent TPM budget refuses even a tiny request.
+    let memo: number | undefined;
+    const tokensOf = () => (memo ??= Math.max(1, Math.ceil((typeof estimate === 'function' ? estimate() : estimate) ?? 0)));
     const keyLabel = p.alias ? `key ${p.alias}` : `key ${p.keyId}`;
     if (p.keyId) {
       if (p.rpmLimit) rules.push({ key: `${prefix}key:${p.keyId}:rpm`, limit: p.rpmLimit, cost: 1, dimension: 'requests', scope: 'key', label: keyLabel });
-      if (p.tpmLimit) rules.push({ key: `${prefix}key:${p.keyId}:tpm`, limit: p.tpmLimit, cost: tokens, dimension: 'tokens', scope: 'key', label: keyLabel });
+      if (p.tpmLimit) rules.push({ key: `${prefix}key:${p.keyId}:tpm`, limit: p.tpmLimit, cost: tokensOf(), dimension: 'tokens', scope: 'key', label: keyLabel });
     }
     const team = p.teamId ? settings.teams[p.teamId] : undefined;
     if (team?.rpm_limit) rules.push({ key: `${prefix}team:${p.teamId}:rpm`, limit: team.rpm_limit, cost: 1, dimension: 'requests', scope: 'team', label: `team ${p.teamId}` });
-    if (team?.tpm_limit) rules.push({ key: `${prefix}team:${p.teamId}:tpm`, limit: team.tpm_limit, cost: tokens, dimension: 'tokens', scope: 'team', label: `team ${p.teamId}` });
+    if (team?.tpm_limit) rules.push({ key: `${prefix}team:${p.teamId}:tpm`, limit: team.tpm_limit, cost: tokensOf(), dimension: 'tokens', scope: 'team', label: `team ${p.teamId}` });
     return rules;
   }
 
@@ -113,9 +117,7 @@ export function createLimits(deps: LimitsDeps): Limits {
   return {
     async admit(principal, opts = {}) {
       if (!settings.enabled) return NOT_LIMITED;
-      // A request always uses at least one token, so a spent TPM budget refuses even a tiny request.
-      const tokens = Math.max(1, Math.ceil(opts.estimatedTokens ?? 0));
-      const rules = rulesFor(principal, tokens);
+      const rules = rulesFor(principal, opts.estimatedTokens);
       if (rules.length === 0) return NOT_LIMITED;
       if (Date.now() < skipUntil) return unavailable(new Error('recent failure'));
       let result: ConsumeResult;
@@ -134,7 +136,7 @@ export function createLimits(deps: LimitsDeps): Limits {
         settle(actualTokens: number) {
           if (settled) return;
           settled = true;
-          const delta = Math.max(0, Math.round(actualTokens)) - tokens;
+          const delta = Math.max(0, Math.round(actualTokens)) - (tokenRules[0]?.cost ?? 0);
           if (delta === 0) return;
           limiter.adjust(result.bucket, tokenRules.map((r) => ({ key: r.key, delta }))).catch((err: unknown) => {
             logger.debug({ err: (err as Error).message }, 'rate limiter: could not record actual tokens');

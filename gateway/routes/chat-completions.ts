@@ -1,5 +1,5 @@
 // POST /v1/chat/completions — OpenAI's wire format around the shared chat pipeline.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ChatCompletionBody } from '../../schemas/api/openai.ts';
 import type { GatewayDeps } from '../app.ts';
 import { openAiErrorBody } from '../errors.ts';
@@ -39,7 +39,7 @@ export function chatCompletionsRoutes(app: FastifyInstance, deps: GatewayDeps): 
 }
 
 /** Headers set on the reply before it was hijacked (rate-limit headers, …) go out with the SSE head. */
-export function headersOf(reply: import('fastify').FastifyReply): Record<string, string> {
+export function headersOf(reply: FastifyReply): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) out[k] = String(v);
   return out;
