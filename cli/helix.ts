@@ -6,12 +6,22 @@ import { openAnalyticsStore } from '../clickhouse/store.ts';
 import { migrate } from '../clickhouse/migrate.ts';
 import { formatTable } from './format.ts';
 import { KEYS_USAGE, runKeysCommand } from './keys.ts';
+import { CACHE_USAGE, cacheCommand } from './cache.ts';
+import { REPLAY_USAGE, replayCommand } from './replay-cache.ts';
+import { USAGE_USAGE, usageCommand } from './usage.ts';
+import { OPTIMIZE_USAGE, optimizeCommand } from './optimize.ts';
+import { REPLAY_LEDGER_USAGE, replayLedgerCommand } from './replay-ledger.ts';
 
 const USAGE = `usage: helix <command>
 
   sql "<query>" [--json]   run a read-only SQL query against the analytics store
   migrate                  apply ClickHouse migrations (remote ClickHouse; embedded stores migrate on sink start)
   keys <command>           manage virtual keys (see below)
+${CACHE_USAGE}
+${REPLAY_USAGE}
+${REPLAY_LEDGER_USAGE}
+${USAGE_USAGE}
+${OPTIMIZE_USAGE}
 
 environment: HELIX_QUERY_URL (default http://127.0.0.1:8124), HELIX_MASTER_KEY, CLICKHOUSE_URL
 
@@ -21,6 +31,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'keys') return runKeysCommand(rest);
   const config = loadConfig();
+  if (command === 'replay' && rest[0] === 'ledger') return replayLedgerCommand(rest.slice(1), config);
   switch (command) {
     case 'sql': {
       const json = rest.includes('--json');
@@ -35,6 +46,10 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    case 'usage':
+      return usageCommand(rest, config);
+    case 'optimize':
+      return optimizeCommand(rest, config);
     case 'migrate': {
       const store = await openAnalyticsStore(config.env);
       try {
@@ -46,6 +61,10 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case undefined:
+    case 'cache':
+      return cacheCommand(rest, config);
+    case 'replay':
+      return replayCommand(rest, config);
     case 'help':
     case '--help':
       console.log(USAGE);

@@ -3,9 +3,13 @@ import { loadConfig } from '../lib/config.ts';
 import { createKafka, ensureTopics } from '../lib/kafka.ts';
 import { logger } from '../lib/logger.ts';
 import { startClickhouseSink } from './clickhouse-sink/start.ts';
+import { startLedger } from './ledger/start.ts';
+import { startCacheBuilder } from './cache-builder/start.ts';
 
 const STARTERS = {
   'clickhouse-sink': startClickhouseSink,
+  ledger: startLedger,
+  'cache-builder': startCacheBuilder,
 } as const;
 
 async function main() {

@@ -1,5 +1,6 @@
 // Builds the gateway's fastify instance from its dependencies. main.ts listens; tests call buildApp directly.
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import type { HelixConfig } from '../lib/config.ts';
 import { logger } from '../lib/logger.ts';
@@ -21,7 +22,11 @@ import type { Limits } from './limits/rate-limits.ts';
 import { registerAuth } from './auth/hook.ts';
 import { registerLimits } from './limits/hook.ts';
 import { keysRoutes } from './routes/keys.ts';
+import { optimizerRoutes } from './routes/optimizer.ts';
+import type { CostControl } from './budgets/cost-control.ts';
 import type { TopicId } from '../schemas/topics.ts';
+import type { ChatCache } from './cache/index.ts';
+import { cacheAdminRoutes } from './cache/admin.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -40,6 +45,10 @@ export interface GatewayDeps {
   keyStore?: KeyStore;
   /** Fire-and-forget publishing of non-request events (audit). */
   publish?: (topic: TopicId, key: string, value: unknown) => void;
+  /** Prices, budgets, model optimizer (gateway/budgets/cost-control.ts). */
+  costControl?: CostControl;
+  cache?: ChatCache;
+  redis?: Redis;
 }
 
 export function createRouter(config: HelixConfig): Router {
@@ -99,6 +108,11 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   completionsRoutes(app, deps);
   embeddingsRoutes(app, deps);
   modelsRoutes(app, deps);
+  if (deps.cache && deps.auth && deps.redis) {
+    const auth = deps.auth;
+    cacheAdminRoutes(app, { redis: deps.redis, settings: deps.cache.settings, requireAdmin: (headers) => auth.authenticateAdmin({ headers }) });
+  }
+  if (deps.costControl) optimizerRoutes(app, { ...deps, costControl: deps.costControl });
   if (deps.auth && deps.keyStore) keysRoutes(app, { store: deps.keyStore, auth: deps.auth, publish: deps.publish ?? (() => undefined) });
   return app;
 }

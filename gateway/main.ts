@@ -12,6 +12,8 @@ import { createMetrics } from './metrics.ts';
 import { KeyStore } from './auth/key-store.ts';
 import { createAuth } from './auth/authenticate.ts';
 import { createLimits } from './limits/rate-limits.ts';
+import { createCostControl } from './budgets/cost-control.ts';
+import { cacheSettingsFromConfig, createChatCache } from './cache/index.ts';
 
 async function main() {
   const config = loadConfig();
@@ -37,6 +39,12 @@ async function main() {
   const keyStore = KeyStore.open(env.redisUrl, { prefix: config.helix_settings.auth.redis_prefix });
   const auth = createAuth({ masterKey: env.masterKey, store: keyStore, settings: config.helix_settings.auth });
   const limits = createLimits({ redis, settings: config.helix_settings.limits });
+  const cache = createChatCache({
+    redis,
+    settings: cacheSettingsFromConfig(config.helix_settings),
+    publishFill: (fill) => events.publish('cacheFill', fill.namespace, fill),
+    publishEvent: (event) => events.emit(event),
+  });
   const app = await buildApp({
     config,
     events: metrics.observe(events),
@@ -47,6 +55,9 @@ async function main() {
     limits,
     keyStore,
     publish: (topic, key, value) => events.publish(topic, key, value),
+    costControl: createCostControl({ config, redis, analytics }),
+    cache,
+    redis,
   });
   await app.listen({ port: env.port, host: env.host });
   logger.info({ port: env.port, models: config.model_list.map((m) => m.model_name) }, 'helix gateway listening');
@@ -60,6 +71,7 @@ async function main() {
     await app.close(); // stops accepting, waits for in-flight requests
     clearInterval(reaper);
     await auth.close();
+    await cache.close();
     await keyStore.close();
     await events.close(10_000);
     redis.disconnect();

@@ -130,8 +130,12 @@ export const NEGATIONS: Readonly<Record<string, string>> = {
   lack: 'lack', lacking: 'lack', cannot: 'not',
 };
 
-/** Question words that ask for a different kind of answer (a person, a time, a place). */
-export const ANSWER_TYPE_WORDS = new Set(['who', 'whom', 'whose', 'when', 'where']);
+/** Question words → the kind of answer they ask for (a person, a time, a place, a reason, a manner, an amount). */
+export const ANSWER_TYPES: Readonly<Record<string, string>> = {
+  who: 'person', whom: 'person', whose: 'person', when: 'time', where: 'place', why: 'reason', how: 'manner',
+};
+/** "how many", "how long", … ask for an amount, not a manner. */
+export const AMOUNT_AFTER_HOW = new Set(['many', 'much', 'long', 'far', 'big', 'old', 'tall', 'often', 'fast', 'large', 'high', 'deep', 'heavy']);
 
 /** Words whose neighbours carry a direction: "A to B", "from A", "A than B", "A orbits B". */
 export const DIRECTION_CONNECTORS = new Set(['to', 'into', 'from', 'than', 'orbit', 'orbits', 'cause', 'causes', 'affect', 'affects', 'beat', 'beats', 'defeat', 'defeated', 'replace', 'replaces', 'in']);

@@ -6,7 +6,8 @@
 // Any unexplained difference means "not the same request": the cost of a false miss is one upstream call,
 // the cost of a false hit is a wrong answer.
 import {
-  ANSWER_TYPE_WORDS,
+  AMOUNT_AFTER_HOW,
+  ANSWER_TYPES,
   DIRECTION_CONNECTORS,
   FORMATS,
   FRAMING_WORDS,
@@ -71,6 +72,9 @@ const SYNONYM_OF = new Map<string, string>();
 for (const group of SYNONYM_GROUPS) for (const word of group) SYNONYM_OF.set(stem(word), stem(group[0]!));
 const OPPOSITE_STEMS = new Set(OPPOSITES.flatMap(([a, b]) => [`${stem(a)}|${stem(b)}`, `${stem(b)}|${stem(a)}`]));
 const IGNORED_WORDS = new Set([...STOPWORDS, ...FRAMING_WORDS]);
+const IGNORED_STEMS = new Set([...FRAMING_WORDS].map(stem));
+/** Function and framing words, in any inflection ("lists", "explains"). */
+const isIgnored = (word: string) => IGNORED_WORDS.has(word) || IGNORED_STEMS.has(stem(word));
 
 const canonical = (word: string) => {
   const s = stem(word);
@@ -194,6 +198,7 @@ export function analyze(prompt: string): Features {
   const original = `${rest} . ${backticked.join(' . ')} . ${quoted.join(' . ')}`;
   const tokens = (combinedLower.match(/[\p{L}\p{N}]+|[$€£¥%]/gu) ?? []).map((t) => t.toLowerCase());
 
+  const entities = extractEntities(original);
   const code = new Set<string>();
   for (const re of CODE_PATTERNS) {
     for (const m of original.matchAll(re)) {
@@ -208,18 +213,17 @@ export function analyze(prompt: string): Features {
   const negations: string[] = [];
   const answerTypes = new Set<string>();
   const content = new Map<string, string>();
-  for (const raw of tokens) {
+  tokens.forEach((raw, i) => {
     const t = raw.replace(/^\d+(?=[a-z])/, ''); // "10km" → "km"
     if (UNITS[t] !== undefined) units.add(UNITS[t]);
     else if (FORMATS[t] !== undefined) formats.add(FORMATS[t]);
     else if (NEGATIONS[t] !== undefined) negations.push(NEGATIONS[t]);
-    else if (ANSWER_TYPE_WORDS.has(t)) answerTypes.add(t.startsWith('who') ? 'who' : t);
-    else if (NUMBER_WORDS[t] !== undefined || /^\d/.test(t) || IGNORED_WORDS.has(t) || t.length < 2) continue;
-    else content.set(canonical(t), t);
-  }
+    else if (ANSWER_TYPES[t] !== undefined) answerTypes.add(t === 'how' && AMOUNT_AFTER_HOW.has(tokens[i + 1] ?? '') ? 'amount' : ANSWER_TYPES[t]);
+    else if (NUMBER_WORDS[t] === undefined && !/^\d/.test(t) && !isIgnored(t) && t.length >= 2) content.set(canonical(t), t);
+  });
   const numbers = extractNumbers(combinedLower, tokens);
-  const entities = extractEntities(original);
-  const isKey = (t: string) => UNITS[t] !== undefined || FORMATS[t] !== undefined || /^\d/.test(t) || content.has(canonical(t));
+  // Named entities count even when short or a function word elsewhere ("from A to Z").
+  const isKey = (t: string) => UNITS[t] !== undefined || FORMATS[t] !== undefined || /^\d/.test(t) || entities.has(t) || content.has(canonical(t));
   return {
     quoted,
     code,
@@ -280,8 +284,8 @@ function unexplained(a: Features, b: Features, knownWord: VerifyOptions['knownWo
 }
 
 function directionFlip(a: Features, b: Features): string | undefined {
-  const keysA = new Set([...a.content.keys(), ...a.units, ...a.formats, ...a.numbers]);
-  const keysB = new Set([...b.content.keys(), ...b.units, ...b.formats, ...b.numbers]);
+  const keysA = new Set([...a.content.keys(), ...a.units, ...a.formats, ...a.numbers, ...a.entities]);
+  const keysB = new Set([...b.content.keys(), ...b.units, ...b.formats, ...b.numbers, ...b.entities]);
   for (const [connector, ra] of a.roles) {
     const rb = b.roles.get(connector);
     if (!rb) continue;

@@ -1,6 +1,8 @@
 // The chat pipeline shared by /v1/chat/completions and /v1/messages: request event → PII → provider (via the
 // router) → PII restore → response event. Routes only translate wire formats and write the answer.
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { GatewayDeps } from '../app.ts';
+import { replayChunks } from '../cache/replay.ts';
 import { GatewayError } from '../errors.ts';
 import { toUpstreamGatewayError } from '../routing/router.ts';
 import type { Restorer, StreamRestorer } from '../pii/index.ts';
@@ -11,15 +13,38 @@ import { policyForCaller, protectRequest } from './pii-stage.ts';
 
 export type ChatOutcome = { kind: 'completion'; completion: ChatCompletion } | { kind: 'stream'; chunks: AsyncGenerator<ChatCompletionChunk, void, undefined> };
 
-export async function runChat(deps: GatewayDeps, ctx: RequestContext, body: ChatRequest, signal: AbortSignal, piiOverride?: unknown): Promise<ChatOutcome> {
+export interface ChatCaller {
+  headers: IncomingHttpHeaders;
+  /** The raw response: cache headers are set on it and merged into whatever head the route writes. */
+  res: ServerResponse;
+  keyMetadata: Record<string, unknown> | undefined;
+}
+
+export async function runChat(deps: GatewayDeps, ctx: RequestContext, body: ChatRequest, signal: AbortSignal, caller: ChatCaller): Promise<ChatOutcome> {
   ctx.model = body.model;
   ctx.stream = body.stream === true;
   deps.router.deploymentsFor(body.model); // 404 before anything is sent upstream
   deps.events.emit(requestEvent(ctx, body.messages, deps.config.helix_settings.log_prompts));
   ctx.requestEmitted = true;
 
-  const pii = protectRequest('openai.chat', body, policyForCaller(deps.config.helix_settings.pii_protection, piiOverride), ctx, deps.events);
-  const upstreamBody = pii.body;
+  const pii = protectRequest('openai.chat', body, policyForCaller(deps.config.helix_settings.pii_protection, caller.keyMetadata?.pii_protection), ctx, deps.events);
+
+  // Cache on what the provider would see (after PII handling): no raw PII is ever cached; restore still applies.
+  const cached = deps.cache ? await deps.cache.begin({ headers: caller.headers, body: pii.body, ctx, keyMetadata: caller.keyMetadata, res: caller.res }) : undefined;
+  const upstreamBody = cached?.body ?? pii.body;
+  if (cached?.hit) {
+    const completion = deps.cache!.answer(cached, caller.res, ctx);
+    if (!ctx.stream) {
+      if (pii.restorer) restoreCompletion(completion, pii.restorer);
+      deps.events.emit(responseEvent(ctx));
+      return { kind: 'completion', completion };
+    }
+    const replay = (async function* () {
+      for (const chunk of replayChunks(completion, { id: completion.id, created: completion.created, includeUsage: true })) yield chunk;
+    })();
+    const first = await replay.next();
+    return { kind: 'stream', chunks: streamWithEvents(deps, ctx, replay, first, now(), signal, pii.restorer, undefined) };
+  }
 
   const started = now();
   if (!ctx.stream) {
@@ -27,6 +52,7 @@ export async function runChat(deps: GatewayDeps, ctx: RequestContext, body: Chat
     ctx.upstreamMs = ctx.upstreamTtfbMs = now() - started;
     ctx.usage = completion.usage;
     ctx.finishReason = completion.choices[0]?.finish_reason ?? '';
+    if (cached) deps.cache!.store(cached, structuredClone(completion), ctx);
     if (pii.restorer) restoreCompletion(completion, pii.restorer);
     deps.events.emit(responseEvent(ctx));
     return { kind: 'completion', completion };
@@ -43,7 +69,8 @@ export async function runChat(deps: GatewayDeps, ctx: RequestContext, body: Chat
     signal,
   );
   ctx.upstreamTtfbMs = now() - started;
-  return { kind: 'stream', chunks: streamWithEvents(deps, ctx, iterator, first, started, signal, pii.restorer) };
+  const collector = cached ? deps.cache!.collector(cached) : undefined;
+  return { kind: 'stream', chunks: streamWithEvents(deps, ctx, iterator, first, started, signal, pii.restorer, collector) };
 }
 
 async function* streamWithEvents(
@@ -54,6 +81,7 @@ async function* streamWithEvents(
   started: number,
   signal: AbortSignal,
   restorer: Restorer | undefined,
+  collector: { add(chunk: ChatCompletionChunk): void; finish(ctx: RequestContext): void } | undefined,
 ): AsyncGenerator<ChatCompletionChunk, void, undefined> {
   const restore = restorer ? chunkRestorer(restorer) : undefined;
   let completed = false;
@@ -63,6 +91,7 @@ async function* streamWithEvents(
       if (chunk.usage) ctx.usage = chunk.usage;
       const finish = chunk.choices[0]?.finish_reason;
       if (finish) ctx.finishReason = finish;
+      collector?.add(chunk); // before restore: the cache keeps what the provider said
       yield restore ? restore(chunk) : chunk;
       if (signal.aborted) break;
     }
@@ -75,6 +104,7 @@ async function* streamWithEvents(
     if (!completed) await iterator.return?.().catch(() => undefined);
   }
   ctx.upstreamMs = now() - started;
+  if (completed) collector?.finish(ctx);
   if (completed) deps.events.emit(responseEvent(ctx));
   else deps.events.emit(errorEvent(ctx, new GatewayError('client_closed_request', 'The client closed the stream before it finished.')));
 }

@@ -45,9 +45,9 @@ export const CacheSettings = Type.Object(
     /** Nearest neighbours checked per lookup (the verifier may reject the first). */
     candidates: Type.Integer({ minimum: 1, maximum: 20, default: 3 }),
     /** A cache command slower than this counts as "Redis unavailable": the request goes on uncached. */
-    redis_timeout_ms: Type.Integer({ minimum: 1, default: 100 }),
+    redis_timeout_ms: Type.Integer({ minimum: 1, default: 250 }),
     /** Embedding the query may take this long before the lookup is given up (a miss). */
-    embed_timeout_ms: Type.Integer({ minimum: 1, default: 250 }),
+    embed_timeout_ms: Type.Integer({ minimum: 1, default: 1000 }),
     /** Worker threads embedding queries in the gateway (each loads the model once). */
     embedding_workers: Type.Integer({ minimum: 1, maximum: 2, default: 1 }),
   },

@@ -2,38 +2,20 @@
 // (after PII handling) and answered; the cache-builder group turns it into a semantic entry, and `helix replay
 // cache` rebuilds the index from it. `cache` (topic helix.cache → ClickHouse `cache`): one per hit, with what it saved.
 // Same conventions as schemas/events.ts: the versioned envelope and a `ch` ClickHouse column type per field.
-import { FormatRegistry, Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import type { TopicId } from '../topics.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-if (!FormatRegistry.Has('uuid')) FormatRegistry.Set('uuid', (v) => UUID.test(v));
+import { bool, envelope, eventHead, f64, lc, str, typeTag, u32, usd } from '../columns.ts';
 
 export const CACHE_SCHEMA_VERSION = 1;
 
-/** Add to TOPICS in schemas/topics.ts as `cacheFill`. */
-export const CACHE_FILL_TOPIC = { name: 'helix.cache.fill', partitions: 6 } as const;
-// The one place that names the topic id until TOPICS declares it (see docs/cache.md, "Wiring").
-export const CACHE_FILL_TOPIC_ID = 'cacheFill' as TopicId;
-
-const col = <T extends TSchema>(schema: T, ch: string): T => ({ ...schema, ch }) as T;
-const str = () => col(Type.String(), 'String');
-const lc = () => col(Type.String(), 'LowCardinality(String)');
-const u32 = () => col(Type.Integer({ minimum: 0 }), 'UInt32');
-const f64 = () => col(Type.Number(), 'Float64');
-
-const envelope = {
-  event_id: col(Type.String({ format: 'uuid' }), 'UUID'),
-  schema_version: col(Type.Integer({ minimum: 1 }), 'UInt16'),
-  ts: col(Type.String(), "DateTime64(3, 'UTC')"),
-  request_id: str(),
-  key_id: str(),
-  team_id: str(),
-};
-
 export const CacheFill = Type.Object({
-  ...envelope,
+  event_id: envelope.event_id,
   type: Type.Literal('cache_fill'),
+  schema_version: envelope.schema_version,
+  ts: envelope.ts,
+  request_id: envelope.request_id,
+  key_id: envelope.key_id,
+  team_id: envelope.team_id,
   namespace: Type.String({ minLength: 1 }),
   model: Type.String({ minLength: 1 }),
   /** Hash of everything but the last user message (parameters, system prompt, earlier turns): must match exactly. */
@@ -53,9 +35,7 @@ export const CacheFill = Type.Object({
 });
 
 export const CacheEvent = Type.Object({
-  ...envelope,
-  type: col(Type.Literal('cache'), 'LowCardinality(String)'),
-  user_id: str(),
+  ...eventHead(typeTag('cache')),
   model: lc(),
   namespace: str(),
   /** exact | semantic */
@@ -64,11 +44,11 @@ export const CacheEvent = Type.Object({
   similarity: f64(),
   saved_prompt_tokens: u32(),
   saved_completion_tokens: u32(),
-  saved_cost_usd: f64(),
+  saved_cost_usd: usd(),
   /** What the original upstream call took minus what serving the hit took. */
   saved_latency_ms: f64(),
   lookup_ms: f64(),
-  stream: col(Type.Boolean(), 'Bool'),
+  stream: bool(),
 });
 
 export type CacheFill = Static<typeof CacheFill>;

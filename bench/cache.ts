@@ -1,0 +1,70 @@
+// Cache benchmark, one run (needs the cache wired into the gateway — docs/cache.md, "Wiring"):
+//  1. exact-hit throughput through Helix vs the bare fastify pass-through of bench/gateway.ts (target ≥ 1×);
+//  2. semantic-hit latency p50/p99 with 1 and with 8 connections (targets with 1: p50 ≤ 10 ms, p99 ≤ 25 ms).
+// Real Kafka, Redis Stack, cache-builder and MiniLM. Usage: npx tsx bench/cache.ts [--seconds 10] [--connections 50]
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startServices } from '../stack/services.ts';
+import { fmt, load, startServer, table, type LoadResult } from './lib.ts';
+import { spawnHelix, waitFor } from '../test/helpers/processes.ts';
+import { freePort } from '../stack/ports.ts';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '50' } } });
+const seconds = Number(values.seconds);
+const connections = Number(values.connections);
+const chat = (content: string) => JSON.stringify({ model: 'bench', messages: [{ role: 'user', content }] });
+const cached = chat('What is the capital of Australia?');
+const paraphrase = chat('Hi! Could you please tell me what the capital of Australia is? Thanks!');
+
+const services = await startServices({ ports: 'random' });
+const dir = mkdtempSync(join(tmpdir(), 'helix-bench-cache-'));
+const stops: Array<() => Promise<unknown>> = [() => services.stop()];
+const rows: Array<Record<string, string>> = [];
+const results: Record<string, LoadResult> = {};
+try {
+  const upstream = await startServer('bench/servers/mock-upstream.ts');
+  stops.unshift(upstream.stop);
+  const bare = await startServer('bench/servers/bare-passthrough.ts', { UPSTREAM: upstream.url });
+  stops.unshift(bare.stop);
+  const config = join(dir, 'helix.yaml');
+  writeFileSync(config, `model_list:\n  - model_name: bench\n    litellm_params:\n      model: openai/bench-model\n      api_base: ${upstream.url}/v1\n      api_key: sk-bench\n`);
+  const port = await freePort();
+  const env = { ...services.env, HELIX_PORT: String(port), HELIX_CONFIG: config, HELIX_DATA_DIR: dir, HELIX_LOG_LEVEL: 'warn', HELIX_TOPIC_PREFIX: 'benchcache.', HELIX_QUERY_PORT: String(await freePort()) };
+  const consumers = spawnHelix('consumers/main.ts', env, 'consumers', dir);
+  stops.unshift(() => consumers.stop());
+  const helix = spawnHelix('gateway/main.ts', env, 'gateway', dir);
+  stops.unshift(() => helix.stop());
+  const url = `http://127.0.0.1:${port}/v1/chat/completions`;
+  await waitFor('helix gateway', async () => (await fetch(`http://127.0.0.1:${port}/health/live`)).ok);
+  const post = (body: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+
+  const first = await post(cached);
+  if (!first.headers.get('x-helix-cache')) throw new Error('the gateway sends no x-helix-cache header: wire the cache first (docs/cache.md)');
+  await waitFor('exact hit', async () => (await post(cached)).headers.get('x-helix-cache') === 'exact');
+  await waitFor('semantic entry built by the cache-builder', async () => (await post(paraphrase)).headers.get('x-helix-cache') === 'semantic', 120_000, 500);
+
+  await load(`${bare.url}/v1/chat/completions`, cached, connections, 2); // warm-up
+  results.bare = await load(`${bare.url}/v1/chat/completions`, cached, connections, seconds);
+  await load(url, cached, connections, 2);
+  results.exact = await load(url, cached, connections, seconds);
+  await load(url, paraphrase, 1, 2);
+  results.semantic1 = await load(url, paraphrase, 1, seconds);
+  results.semantic8 = await load(url, paraphrase, 8, seconds);
+  const check = await post(paraphrase);
+  if (check.headers.get('x-helix-cache') !== 'semantic') throw new Error(`expected semantic hits, got ${check.headers.get('x-helix-cache')}`);
+} finally {
+  for (const stop of stops) await stop();
+}
+
+const name = { bare: `bare pass-through (${connections} conn)`, exact: `helix exact hit (${connections} conn)`, semantic1: 'helix semantic hit (1 conn)', semantic8: 'helix semantic hit (8 conn)' } as const;
+for (const [k, label] of Object.entries(name)) {
+  const r = results[k]!;
+  rows.push({ target: label, 'req/s': fmt(r.rps, 0), 'p50 ms': fmt(r.p50, 2), 'p99 ms': fmt(r.p99, 2), errors: String(r.errors + r.non2xx) });
+}
+console.log(`\nCache benchmark (${seconds} s per run, loopback; load generator, gateway, consumers, Kafka and Redis share this machine's cores)\n`);
+console.log(table(rows));
+const ratio = results.exact!.rps / results.bare!.rps;
+console.log(`\nexact-hit throughput / bare pass-through: ${fmt(ratio, 2)}×   (target ≥ 1×)`);
+console.log(`semantic hit, 1 connection: p50 ${fmt(results.semantic1!.p50, 2)} ms (target ≤ 10), p99 ${fmt(results.semantic1!.p99, 2)} ms (target ≤ 25)`);

@@ -1,0 +1,67 @@
+// Cache-builder sink: cache fills → semantic entries. Prompts are embedded in batches with the local MiniLM; each
+// entry is saved as a redis-om document (id = the fill's event id, so a redelivered fill overwrites itself) with
+// the rest of its TTL. Fills already expired — e.g. when replaying an old topic — are skipped.
+import type { KafkaMessage } from 'kafkajs';
+import type { Repository } from 'redis-om';
+import type { Embedder } from '../../lib/embedder.ts';
+import { validateCacheFill, type CacheFill } from '../../schemas/events/cache.ts';
+import type { SemanticEntry } from '../../gateway/cache/semantic-index.ts';
+import type { DecodedMessage, Sink } from '../runner.ts';
+
+export const EMBED_BATCH = 32;
+
+export interface CacheBuilderDeps {
+  repository: Repository;
+  embedder: Pick<Embedder, 'embed'>;
+  now?: () => number;
+}
+
+export function entryFromFill(fill: CacheFill, embedding: Float32Array): SemanticEntry {
+  return {
+    id: fill.event_id,
+    namespace: fill.namespace,
+    model: fill.model,
+    params_hash: fill.params_hash,
+    prompt: fill.prompt,
+    created_ms: Date.parse(fill.ts),
+    expires_ms: Date.parse(fill.expires_at),
+    upstream_ms: fill.upstream_ms,
+    prompt_tokens: fill.prompt_tokens,
+    completion_tokens: fill.completion_tokens,
+    response: fill.response,
+    embedding: Array.from(embedding),
+  };
+}
+
+export function cacheBuilderSink(deps: CacheBuilderDeps): Sink<CacheFill> {
+  const clock = deps.now ?? Date.now;
+  return {
+    decode(message: KafkaMessage) {
+      if (!message.value) return { ok: false, reason: 'empty message' };
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(message.value.toString('utf8'));
+      } catch {
+        return { ok: false, reason: 'invalid JSON' };
+      }
+      return validateCacheFill(parsed);
+    },
+
+    async write(batch: Array<DecodedMessage<CacheFill>>) {
+      const fills = new Map<string, CacheFill>();
+      for (const { value } of batch) if (Date.parse(value.expires_at) > clock() + 1_000) fills.set(value.event_id, value);
+      const live = [...fills.values()];
+      for (let i = 0; i < live.length; i += EMBED_BATCH) {
+        const slice = live.slice(i, i + EMBED_BATCH);
+        const vectors = await deps.embedder.embed(slice.map((f) => f.prompt));
+        await Promise.all(
+          slice.map(async (fill, j) => {
+            const entry = entryFromFill(fill, vectors[j]!);
+            await deps.repository.save(entry.id, { ...entry });
+            await deps.repository.expire(entry.id, Math.max(1, Math.ceil((entry.expires_ms - clock()) / 1000)));
+          }),
+        );
+      }
+    },
+  };
+}

@@ -1,0 +1,104 @@
+// Cache administration: invalidate by entry id, namespace or model (exact and semantic entries alike), and stats.
+// Used by the admin routes (master key only) and by `helix cache`.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Redis } from 'ioredis';
+import type { CacheSettings } from '../../schemas/config/cache.ts';
+import { exactKeyPattern } from './exact.ts';
+import { entryKeyPrefix, parseSearchReply, tagFilter } from './semantic-index.ts';
+
+export interface InvalidateTarget {
+  entryId?: string;
+  namespace?: string;
+  model?: string;
+}
+
+export interface CacheStats {
+  exact_entries: number;
+  semantic_entries: number;
+  index: string;
+  counters: Record<string, number>;
+}
+
+async function unlinkAll(redis: Redis, keys: string[]): Promise<number> {
+  let deleted = 0;
+  for (let i = 0; i < keys.length; i += 500) deleted += await redis.unlink(...keys.slice(i, i + 500));
+  return deleted;
+}
+
+async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    keys.push(...batch);
+  } while (cursor !== '0');
+  return keys;
+}
+
+async function semanticKeys(redis: Redis, settings: CacheSettings, filter: { namespace?: string; model?: string }): Promise<string[]> {
+  const keys: string[] = [];
+  for (let offset = 0; ; offset += 1000) {
+    let reply: unknown;
+    try {
+      reply = await redis.call('FT.SEARCH', settings.redis_index, tagFilter(filter), 'NOCONTENT', 'LIMIT', String(offset), '1000', 'DIALECT', '2');
+    } catch (err) {
+      if (/unknown index|no such index/i.test((err as Error).message)) return keys;
+      throw err;
+    }
+    const arr = Array.isArray(reply) ? reply.slice(1).map(String) : [];
+    keys.push(...arr);
+    if (arr.length < 1000) return keys;
+  }
+}
+
+/** Deletes the matching entries; a target needs at least one of entryId, namespace, model (namespace + model = both). */
+export async function invalidateCache(redis: Redis, settings: CacheSettings, target: InvalidateTarget): Promise<{ deleted: number }> {
+  const prefix = settings.redis_prefix;
+  if (target.entryId) {
+    const keys = [`${entryKeyPrefix(prefix)}${target.entryId}`, ...(await scanKeys(redis, exactKeyPattern(prefix, { hash: target.entryId })))];
+    return { deleted: await unlinkAll(redis, keys) };
+  }
+  if (target.namespace === undefined && target.model === undefined) throw new Error('invalidate needs an entry id, a namespace or a model');
+  const filter = { namespace: target.namespace, model: target.model };
+  const keys = [...(await scanKeys(redis, exactKeyPattern(prefix, filter))), ...(await semanticKeys(redis, settings, filter))];
+  return { deleted: await unlinkAll(redis, keys) };
+}
+
+export async function cacheStats(redis: Redis, settings: CacheSettings): Promise<CacheStats> {
+  const exact = await scanKeys(redis, exactKeyPattern(settings.redis_prefix, {}));
+  let semantic = 0;
+  try {
+    semantic = parseSearchReply(await redis.call('FT.SEARCH', settings.redis_index, '*', 'LIMIT', '0', '0')).total;
+  } catch (err) {
+    if (!/unknown index|no such index/i.test((err as Error).message)) throw err;
+  }
+  const raw = await redis.hgetall(`${settings.redis_prefix}stats`);
+  const counters = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Number(v)]));
+  return { exact_entries: exact.length, semantic_entries: semantic, index: settings.redis_index, counters };
+}
+
+export interface CacheAdminDeps {
+  redis: Redis;
+  settings: CacheSettings;
+  /** Throws (401/403) unless the caller is an admin, e.g. `(h) => auth.authenticateAdmin({ headers: h })`. */
+  requireAdmin: (headers: IncomingHttpHeaders) => Promise<unknown>;
+}
+
+/** `POST /cache/invalidate` {entry_id | namespace | model} and `GET /cache/stats`, admin only. */
+export function cacheAdminRoutes(app: FastifyInstance, deps: CacheAdminDeps): void {
+  const fail = (reply: FastifyReply, status: number, message: string) => reply.status(status).send({ error: { message, type: 'invalid_request_error', code: 'cache_admin' } });
+  app.post('/cache/invalidate', async (request, reply) => {
+    await deps.requireAdmin(request.headers);
+    const body = (request.body ?? {}) as { entry_id?: unknown; namespace?: unknown; model?: unknown };
+    const pick = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+    const target = { entryId: pick(body.entry_id), namespace: pick(body.namespace), model: pick(body.model) };
+    if (!target.entryId && !target.namespace && !target.model) return fail(reply, 400, 'Give entry_id, namespace or model.');
+    return reply.send(await invalidateCache(deps.redis, deps.settings, target));
+  });
+  app.get('/cache/stats', async (request, reply) => {
+    await deps.requireAdmin(request.headers);
+    return reply.send(await cacheStats(deps.redis, deps.settings));
+  });
+}

@@ -1,0 +1,211 @@
+// The cache against the real Redis Stack and the real MiniLM: index creation, builder writes (redis-om), KNN
+// filtered by namespace/model/params, team isolation, exact entries, invalidation, stats — and Redis going away.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { createClient } from 'redis';
+import { Repository, type RedisConnection } from 'redis-om';
+import { createEmbedder } from '../../lib/embedder.ts';
+import { createEmbeddingPool, type EmbeddingPool } from '../../lib/embedding-pool.ts';
+import { cacheSettings, type CacheSettings } from '../../schemas/config/cache.ts';
+import type { CacheFill } from '../../schemas/events/cache.ts';
+import { createChatCache, type ChatCache } from '../../gateway/cache/index.ts';
+import { cacheStats, invalidateCache } from '../../gateway/cache/admin.ts';
+import { ensureSemanticIndex, entrySchema } from '../../gateway/cache/semantic-index.ts';
+import { cacheBuilderSink } from '../../consumers/cache-builder/index.ts';
+import { newContext, type RequestContext } from '../../gateway/pipeline/context.ts';
+import type { ChatCompletion, ChatRequest } from '../../gateway/providers/types.ts';
+import { startRedis, type RedisInstance } from '../../stack/redis.ts';
+import { freePort } from '../../stack/ports.ts';
+
+const redisUrl = process.env.HELIX_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const answer = (text: string): ChatCompletion => ({
+  id: 'chatcmpl-up',
+  object: 'chat.completion',
+  created: 1,
+  model: 'gpt-4o',
+  choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+  usage: { prompt_tokens: 10, completion_tokens: 4, total_tokens: 14 },
+});
+const ask = (content: string, extra: Partial<ChatRequest> = {}): ChatRequest => ({ model: 'gpt-4o', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content }], ...extra });
+const caller = (teamId: string, keyId = `key_${teamId}`): RequestContext => Object.assign(newContext('/v1/chat/completions'), { teamId, keyId });
+
+void describe('cache on Redis Stack', () => {
+  const run = randomBytes(4).toString('hex');
+  const settings: CacheSettings = cacheSettings({ redis_prefix: `test:${run}:cache:`, redis_index: `test:${run}:semantic:index`, redis_timeout_ms: 500, embed_timeout_ms: 2_000 });
+  let redis: Redis;
+  let nodeRedis: ReturnType<typeof createClient>;
+  let pool: EmbeddingPool;
+  let cache: ChatCache;
+  const fills: CacheFill[] = [];
+  let builder: ReturnType<typeof cacheBuilderSink>;
+
+  before(async () => {
+    redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    await new Promise<void>((r) => (redis.status === 'ready' ? r() : redis.once('ready', () => r())));
+    nodeRedis = createClient({ url: redisUrl });
+    await nodeRedis.connect();
+    pool = createEmbeddingPool({ workers: 1 });
+    await pool.ready();
+    cache = createChatCache({ redis, settings, embeddings: pool, publishFill: (f) => fills.push(f) });
+    const repository = new Repository(entrySchema(settings.redis_prefix), nodeRedis as unknown as RedisConnection);
+    builder = cacheBuilderSink({ repository, embedder: createEmbedder() });
+  });
+  after(async () => {
+    await invalidateCache(redis, settings, { namespace: 'team:red' }).catch(() => undefined);
+    await redis.call('FT.DROPINDEX', settings.redis_index, 'DD').catch(() => undefined);
+    await cache.close();
+    await pool.close();
+    redis.disconnect();
+    await nodeRedis.quit();
+  });
+
+  /** A miss answered "upstream", stored, and its fill built into a semantic entry (what the consumer does). */
+  async function fill(ctx: RequestContext, body: ChatRequest, text: string) {
+    const req = await cache.begin({ headers: {}, body, ctx });
+    assert.equal(req.status, 'miss');
+    ctx.upstreamMs = 800;
+    cache.store(req, answer(text), ctx);
+    const f = fills.at(-1)!;
+    await builder.write([{ value: f, topic: 't', partition: 0, offset: '0' }]);
+    return f;
+  }
+
+  void it('creates the HNSW index idempotently', async () => {
+    await ensureSemanticIndex((...a) => redis.call(a[0] as string, ...a.slice(1)), settings.redis_index, settings.redis_prefix);
+    await ensureSemanticIndex((...a) => redis.call(a[0] as string, ...a.slice(1)), settings.redis_index, settings.redis_prefix);
+    const info = (await redis.call('FT.INFO', settings.redis_index)) as unknown[];
+    const text = JSON.stringify(info);
+    assert.match(text, /HNSW/);
+    assert.match(text, /COSINE/);
+    assert.match(text, /384/);
+  });
+
+  void it('serves exact hits, semantic hits after verification, and isolates teams', async () => {
+    const red = caller('red');
+    const f = await fill(red, ask('What is the capital of Australia?'), 'Canberra.');
+    assert.equal(f.namespace, 'team:red');
+    const doc = (await redis.call('JSON.GET', `${settings.redis_prefix}entry:${f.event_id}`, '$.prompt', '$.namespace')) as string;
+    assert.match(doc, /capital of Australia/);
+    assert.ok((await redis.ttl(`${settings.redis_prefix}entry:${f.event_id}`)) > 86_000, 'entry carries the TTL');
+
+    const exact = await cache.begin({ headers: {}, body: ask('What is the capital of Australia?'), ctx: caller('red', 'key_other_in_red') });
+    assert.equal(exact.status, 'exact', 'same team, another key: same namespace');
+
+    const para = await cache.begin({ headers: {}, body: ask('Hi! Could you please tell me what the capital of Australia is? Thanks!'), ctx: caller('red') });
+    assert.equal(para.status, 'semantic');
+    assert.equal(para.hit?.answer.id, f.event_id);
+    assert.ok(para.hit!.similarity >= 0.88);
+    assert.equal(para.hit?.answer.completion.choices[0]?.message.content, 'Canberra.');
+
+    const near = await cache.begin({ headers: {}, body: ask('What is the capital of Austria?'), ctx: caller('red') });
+    assert.equal(near.status, 'miss', 'a different entity is not served');
+    const otherParams = await cache.begin({ headers: {}, body: ask('Hi! Could you please tell me what the capital of Australia is? Thanks!', { temperature: 0 }), ctx: caller('red') });
+    assert.equal(otherParams.status, 'miss', 'other parameters: other entries');
+
+    for (const body of [ask('What is the capital of Australia?'), ask('Hi! Could you please tell me what the capital of Australia is? Thanks!')]) {
+      const blue = await cache.begin({ headers: {}, body, ctx: caller('blue') });
+      assert.equal(blue.status, 'miss', 'another team never sees red entries');
+    }
+  });
+
+  void it('honours no-cache, no-store, TTL and the LiteLLM body form', async () => {
+    const ctx = caller('red');
+    const body = { ...ask('How many moons does Mars have?'), cache: { 'no-cache': true } } as ChatRequest;
+    const r1 = await cache.begin({ headers: {}, body, ctx });
+    assert.equal(r1.status, 'bypass');
+    assert.equal('cache' in r1.body, false, 'the body field never reaches the provider');
+    cache.store(r1, answer('Two.'), ctx);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal((await cache.begin({ headers: {}, body: ask('How many moons does Mars have?'), ctx })).status, 'exact', 'no-cache still stores');
+
+    const r2 = await cache.begin({ headers: { 'cache-control': 'no-store', 'x-helix-cache-ttl': '60' }, body: ask('Name a moon of Jupiter.'), ctx });
+    cache.store(r2, answer('Io.'), ctx);
+    const r3 = await cache.begin({ headers: { 'x-helix-cache-ttl': '60' }, body: ask('Name a moon of Saturn.'), ctx });
+    cache.store(r3, answer('Titan.'), ctx);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal((await cache.begin({ headers: {}, body: ask('Name a moon of Jupiter.'), ctx })).status, 'miss', 'no-store stores nothing');
+    const keys = await redis.keys(`${settings.redis_prefix}exact:*`);
+    const ttls = await Promise.all(keys.map((k) => redis.ttl(k)));
+    assert.ok(ttls.some((t) => t > 0 && t <= 60), 'x-helix-cache-ttl applies');
+
+    const hot = await cache.begin({ headers: {}, body: ask('Name a moon of Saturn.', { temperature: 1.5 }), ctx });
+    assert.equal(hot.status, 'bypass', 'temperature above the limit');
+    const off = await cache.begin({ headers: {}, body: ask('Name a moon of Saturn.'), ctx, keyMetadata: { cache: false } });
+    assert.equal(off.status, 'bypass', 'key with the cache off');
+  });
+
+  void it('invalidates by entry id, namespace and model; reports stats', async () => {
+    const red = caller('red');
+    const f = await fill(red, ask('Explain how photosynthesis works.'), 'Light to sugar.');
+    assert.equal((await cache.begin({ headers: {}, body: ask('Please explain how photosynthesis works. Thanks!'), ctx: red })).status, 'semantic');
+    assert.ok((await invalidateCache(redis, settings, { entryId: f.event_id })).deleted >= 1);
+    assert.equal((await cache.begin({ headers: {}, body: ask('Please explain how photosynthesis works. Thanks!'), ctx: red })).status, 'miss');
+
+    const stats = await cacheStats(redis, settings);
+    assert.ok(stats.exact_entries >= 1 && stats.semantic_entries >= 1, JSON.stringify(stats));
+    assert.ok((stats.counters.semantic_hits ?? 0) >= 1 && (stats.counters.misses ?? 0) >= 1);
+    const { deleted } = await invalidateCache(redis, settings, { namespace: 'team:red', model: 'gpt-4o' });
+    assert.ok(deleted >= 2);
+    assert.equal((await cache.begin({ headers: {}, body: ask('What is the capital of Australia?'), ctx: red })).status, 'miss');
+    assert.equal((await cacheStats(redis, settings)).semantic_entries, 0);
+  });
+
+  void it('skips expired fills (replaying an old topic)', async () => {
+    const f = { ...fills[0]!, event_id: randomUUID(), expires_at: new Date(Date.now() - 1000).toISOString() };
+    await builder.write([{ value: f, topic: 't', partition: 0, offset: '1' }]);
+    assert.equal(await redis.exists(`${settings.redis_prefix}entry:${f.event_id}`), 0);
+  });
+});
+
+void describe('cache with Redis unreachable', () => {
+  let server: RedisInstance;
+  let redis: Redis;
+  let dir: string;
+  let cache: ChatCache;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'helix-cache-down-'));
+    server = await startRedis({ port: await freePort(), dataDir: dir });
+    redis = new Redis(server.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: () => 100 });
+    redis.on('error', () => undefined);
+    await new Promise<void>((r) => (redis.status === 'ready' ? r() : redis.once('ready', () => r())));
+    cache = createChatCache({ redis, settings: cacheSettings({ semantic_enabled: false, redis_timeout_ms: 100 }) });
+  });
+  after(async () => {
+    try {
+      process.kill(server.pid, 'SIGCONT');
+    } catch {
+      /* not stopped */
+    }
+    redis.disconnect();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  void it('bypasses (never throws, never hangs) while Redis is frozen or down', async () => {
+    const ctx = caller('red');
+    const first = await cache.begin({ headers: {}, body: ask('hello'), ctx });
+    assert.equal(first.status, 'miss');
+    cache.store(first, answer('hi'), ctx);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal((await cache.begin({ headers: {}, body: ask('hello'), ctx })).status, 'exact');
+
+    process.kill(server.pid, 'SIGSTOP');
+    for (let i = 0; i < 3; i++) {
+      const t0 = Date.now();
+      const r = await cache.begin({ headers: {}, body: ask('hello'), ctx });
+      assert.equal(r.status, 'bypass');
+      assert.ok(Date.now() - t0 < 400, `took ${Date.now() - t0} ms`);
+      cache.store(r, answer('hi'), ctx); // harmless
+    }
+    process.kill(server.pid, 'SIGCONT');
+    await server.stop();
+    const t0 = Date.now();
+    assert.equal((await cache.begin({ headers: {}, body: ask('hello'), ctx })).status, 'bypass');
+    assert.ok(Date.now() - t0 < 200);
+  });
+});
