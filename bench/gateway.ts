@@ -39,8 +39,9 @@ try {
   const targets = {
     direct: `${upstream.url}/v1/chat/completions`,
     bare: `${bare.url}/v1/chat/completions`,
-    helix: await startHelix('helix', ''),
-    'helix-pii-off': await startHelix('helix-pii-off', 'helix_settings:\n  pii_protection: { enabled: false }\n'),
+    // Identical bodies would be exact cache hits: the proxy path is measured with the cache off (bench/cache.ts measures hits).
+    helix: await startHelix('helix', 'helix_settings:\n  semantic_cache: { enabled: false }\n'),
+    'helix-pii-off': await startHelix('helix-pii-off', 'helix_settings:\n  semantic_cache: { enabled: false }\n  pii_protection: { enabled: false }\n'),
   };
   for (const [name, url] of Object.entries(targets)) {
     if (values.only && name !== values.only) continue;

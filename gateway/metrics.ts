@@ -37,16 +37,35 @@ export function createMetrics(): GatewayMetrics {
     },
   });
 
+  // Label children resolved once per label combination: prom-client hashes label objects on every call otherwise.
+  type Children = { requests: ReturnType<typeof requests.labels>; latency: ReturnType<typeof latency.labels>; upstream: ReturnType<typeof upstream.labels>; input: ReturnType<typeof tokens.labels>; output: ReturnType<typeof tokens.labels> };
+  const children = new Map<string, Children>();
+  const childrenFor = (model: string, provider: string, status: string, endpoint: string): Children => {
+    const id = `${model}\u0000${provider}\u0000${status}\u0000${endpoint}`;
+    let c = children.get(id);
+    if (!c) {
+      c = {
+        requests: requests.labels(model, provider, status, endpoint),
+        latency: latency.labels(model, provider, status, endpoint),
+        upstream: upstream.labels(model, provider),
+        input: tokens.labels(model, provider, 'input'),
+        output: tokens.labels(model, provider, 'output'),
+      };
+      if (children.size < 10_000) children.set(id, c);
+    }
+    return c;
+  };
+
   const record = (e: HelixEvent) => {
     if (e.type === 'pii') pii.inc({ entity: e.entity, action: e.action });
     if (e.type !== 'response' && e.type !== 'error') return;
-    const l = { model: e.model, provider: e.provider, status: String(e.http_status), endpoint: e.endpoint };
-    requests.inc(l);
-    latency.observe(l, e.total_ms / 1000);
+    const c = childrenFor(e.model, e.provider, String(e.http_status), e.endpoint);
+    c.requests.inc();
+    c.latency.observe(e.total_ms / 1000);
     overhead.observe(e.gateway_overhead_ms / 1000);
-    if (e.upstream_ms > 0) upstream.observe({ model: e.model, provider: e.provider }, e.upstream_ms / 1000);
-    if (e.prompt_tokens) tokens.inc({ model: e.model, provider: e.provider, direction: 'input' }, e.prompt_tokens);
-    if (e.completion_tokens) tokens.inc({ model: e.model, provider: e.provider, direction: 'output' }, e.completion_tokens);
+    if (e.upstream_ms > 0) c.upstream.observe(e.upstream_ms / 1000);
+    if (e.prompt_tokens) c.input.inc(e.prompt_tokens);
+    if (e.completion_tokens) c.output.inc(e.completion_tokens);
   };
 
   return {

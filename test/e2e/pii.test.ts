@@ -123,5 +123,10 @@ helix_settings:
     const haystack = dumps.join('\n');
     for (const s of Object.values(SAMPLES)) assert.ok(!haystack.includes(s.value), `raw value leaked: ${s.value}`);
     assert.match(dumps.at(-1)!, /helix_pii_detections_total\{entity="EMAIL_ADDRESS",action="restore"\}/);
+
+    // The admin actions that created the four keys are in the audit trail, without their secrets.
+    const audit = await helixSql<{ action: string; target_key_alias: string; actor: string }>(p.env, "SELECT action, target_key_alias, actor FROM helix.audit_events WHERE action = 'key.create' ORDER BY target_key_alias");
+    assert.deepEqual(audit.map((a) => a.target_key_alias), ['pii-block', 'pii-mask', 'pii-redact', 'pii-restore']);
+    assert.ok(audit.every((a) => a.actor === 'master'));
   });
 });
