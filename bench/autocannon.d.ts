@@ -23,6 +23,8 @@ declare module 'autocannon' {
     headers?: Record<string, string>;
     body?: string;
     pipelining?: number;
+    overallRate?: number;
+    timeout?: number;
   }
   function autocannon(opts: Options): Promise<Result>;
   export default autocannon;

@@ -5,11 +5,15 @@ import { logger } from '../lib/logger.ts';
 import { startClickhouseSink } from './clickhouse-sink/start.ts';
 import { startLedger } from './ledger/start.ts';
 import { startCacheBuilder } from './cache-builder/start.ts';
+import { startAnomalyDetector } from './anomaly/start.ts';
+import { startWebhooks } from './webhooks/start.ts';
 
 const STARTERS = {
   'clickhouse-sink': startClickhouseSink,
   ledger: startLedger,
   'cache-builder': startCacheBuilder,
+  anomaly: startAnomalyDetector,
+  webhooks: startWebhooks,
 } as const;
 
 async function main() {

@@ -3,6 +3,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { AuthSettings, LimitSettings } from './config/auth.ts';
 import { PiiProtectionSettings } from './config/pii.ts';
+import { CacheSettings } from './config/cache.ts';
+import { LEDGER_SETTINGS } from './config/budgets.ts';
+import { AnalyticsSettings } from './config/analytics.ts';
 
 const Num = Type.Number();
 const Opt = Type.Optional;
@@ -75,6 +78,9 @@ export const HelixSettings = Type.Object(
     auth: AuthSettings,
     limits: LimitSettings,
     pii_protection: { ...PiiProtectionSettings, default: {} },
+    semantic_cache: { ...CacheSettings, default: {} },
+    ...LEDGER_SETTINGS,
+    analytics: AnalyticsSettings,
   },
   { additionalProperties: true, default: {} },
 );

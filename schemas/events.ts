@@ -5,7 +5,10 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { TopicId } from './topics.ts';
 import { bool, col, eventHead, f64, lc, routing, str, typeTag, u32 } from './columns.ts';
 import { PiiEvent } from './events/pii.ts';
+import { CacheEvent } from './events/cache.ts';
 import { AuditEvent } from './events/audit.ts';
+import { BudgetAlert, LedgerEntry } from './events/ledger.ts';
+import { AnomalyEvent, WebhookDeliveryEvent } from './events/anomaly.ts';
 
 export const SCHEMA_VERSION = 1;
 
@@ -60,10 +63,15 @@ export const EVENT_TYPES = {
   error: { schema: ResponseEvent, topic: 'responses', table: 'responses' },
   audit: { schema: AuditEvent, topic: 'audit', table: 'audit_events' },
   pii: { schema: PiiEvent, topic: 'pii', table: 'pii_incidents' },
+  ledger: { schema: LedgerEntry, topic: 'ledger', table: 'ledger_entries' },
+  budget_alert: { schema: BudgetAlert, topic: 'budgetAlerts', table: 'budget_alerts' },
+  cache: { schema: CacheEvent, topic: 'cache', table: 'cache_events' },
+  anomaly: { schema: AnomalyEvent, topic: 'anomalies', table: 'anomalies' },
+  webhook_delivery: { schema: WebhookDeliveryEvent, topic: 'webhookDeliveries', table: 'webhook_deliveries' },
 } as const satisfies Record<string, { schema: TObject; topic: TopicId; table: string }>;
 
 export type EventType = keyof typeof EVENT_TYPES;
-export type HelixEvent = RequestEvent | ResponseEvent | AuditEvent | PiiEvent;
+export type HelixEvent = RequestEvent | ResponseEvent | AuditEvent | PiiEvent | CacheEvent | AnomalyEvent | WebhookDeliveryEvent;
 
 /** ClickHouse columns of a table, derived from the event schema (name → type). */
 export function columnsOf(schema: TObject): Array<{ name: string; type: string }> {

@@ -1,9 +1,11 @@
 // ClickHouse sink: events → rows of the table each event type maps to (schemas/events.ts). Exactly-once rows:
-// duplicates inside a batch are dropped, and ids already stored are skipped before the insert.
+// duplicates inside a batch are dropped, and ids already stored are skipped before the insert (so materialized
+// views, which see exactly the inserted rows, never count an event twice).
 import type { KafkaMessage } from 'kafkajs';
 import { EVENT_TYPES, columnsOf, validateEvent, type HelixEvent } from '../../schemas/events.ts';
 import type { AnalyticsStore } from '../../clickhouse/store.ts';
 import type { DecodedMessage, Sink } from '../runner.ts';
+import { clientInserter, type RowInserter } from './rows.ts';
 
 /** Columns whose ClickHouse type is String but whose event value is structured (stored as JSON text). */
 const jsonColumns = new Map<string, Set<string>>(
@@ -17,8 +19,15 @@ export function toRow(table: string, event: HelixEvent): Record<string, unknown>
   return row;
 }
 
-export function clickhouseSink(store: AnalyticsStore): Sink<HelixEvent> {
+/** The message bytes each decoded event came from: validated JSON that is already its row. */
+const rawOf = new WeakMap<HelixEvent, Buffer>();
+
+const lineOf = (table: string, e: HelixEvent) => rawOf.get(e) ?? Buffer.from(JSON.stringify(toRow(table, e)));
+
+export function clickhouseSink(store: AnalyticsStore, insert: RowInserter = clientInserter(store)): Sink<HelixEvent> {
   const db = store.database;
+  // Query parameters travel in the URL to a ClickHouse server, which caps URLs; embedded there is no URL.
+  const idsPerQuery = store.embedded ? Infinity : IDS_PER_QUERY;
   return {
     decode(message: KafkaMessage) {
       if (!message.value) return { ok: false, reason: 'empty message' };
@@ -29,7 +38,9 @@ export function clickhouseSink(store: AnalyticsStore): Sink<HelixEvent> {
         return { ok: false, reason: 'invalid JSON' };
       }
       const result = validateEvent(parsed);
-      return result.ok ? { ok: true, value: result.event } : { ok: false, reason: result.reason };
+      if (!result.ok) return { ok: false, reason: result.reason };
+      rawOf.set(result.event, message.value);
+      return { ok: true, value: result.event };
     },
 
     async write(batch: Array<DecodedMessage<HelixEvent>>) {
@@ -40,17 +51,30 @@ export function clickhouseSink(store: AnalyticsStore): Sink<HelixEvent> {
         rows.set(value.event_id, value);
         byTable.set(table, rows);
       }
-      for (const [table, events] of byTable) {
-        const fresh = await withoutStored(store, `${db}.${table}`, [...events.values()]);
-        if (fresh.length === 0) continue;
-        await store.client.insert({ table: `${db}.${table}`, values: fresh.map((e) => toRow(table, e)), format: 'JSONEachRow' });
-      }
+      // Tables are independent: their dedupe queries and inserts run side by side (ClickHouse works off-thread).
+      await Promise.all(
+        [...byTable].map(async ([table, events]) => {
+          const fresh = await withoutStored(store, `${db}.${table}`, [...events.values()], idsPerQuery);
+          if (fresh.length > 0) await insert(`${db}.${table}`, fresh.map((e) => lineOf(table, e)));
+        }),
+      );
     },
   };
 }
 
+/** Ids per dedupe query to a ClickHouse server: ~80 KB of URL, well under its http_max_uri_size (1 MiB). */
+const IDS_PER_QUERY = 2_000;
+
 /** Drops events whose id is already in the table (redelivery after a crash between insert and offset commit). */
-async function withoutStored(store: AnalyticsStore, table: string, events: HelixEvent[]): Promise<HelixEvent[]> {
+async function withoutStored(store: AnalyticsStore, table: string, events: HelixEvent[], idsPerQuery: number): Promise<HelixEvent[]> {
+  const stored = new Set<string>();
+  for (let i = 0; i < events.length; i += idsPerQuery) {
+    for (const id of await storedIds(store, table, events.slice(i, i + idsPerQuery))) stored.add(id);
+  }
+  return stored.size === 0 ? events : events.filter((e) => !stored.has(e.event_id));
+}
+
+async function storedIds(store: AnalyticsStore, table: string, events: HelixEvent[]): Promise<string[]> {
   let min = events[0]!.ts;
   let max = min;
   for (const e of events) {
@@ -62,6 +86,5 @@ async function withoutStored(store: AnalyticsStore, table: string, events: Helix
     query_params: { min, max, ids: events.map((e) => e.event_id) },
     format: 'JSONEachRow',
   });
-  const stored = new Set((await rs.json<{ id: string }>()).map((r) => r.id));
-  return stored.size === 0 ? events : events.filter((e) => !stored.has(e.event_id));
+  return (await rs.json<{ id: string }>()).map((r) => r.id);
 }

@@ -9,23 +9,39 @@ import { runConsumer } from '../runner.ts';
 import { SUNK_TOPICS } from '../../schemas/events.ts';
 import { clickhouseSink } from './index.ts';
 import { logger } from '../../lib/logger.ts';
+import { metricsPort } from './metrics.ts';
+import { applyRetention } from './retention.ts';
+import { embeddedInserter } from './rows.ts';
 
 export const SINK_GROUP = 'helix-clickhouse-sink';
 
 export async function startClickhouseSink(kafka: Kafka, config: HelixConfig) {
   const env = config.env;
+  const analytics = config.helix_settings.analytics;
   const store = await openAnalyticsStore(env);
-  const { applied } = await migrate(store.client, { database: store.database });
+  const { applied } = await migrate(store.client, { database: store.database, retentionDays: analytics.retention_days });
   if (applied.length) logger.info({ applied }, 'clickhouse migrations applied');
+  const retained = await applyRetention(store.client, store.database, analytics.retention_days);
+  if (retained.length) logger.info({ tables: retained, days: analytics.retention_days }, 'clickhouse retention changed');
   let queryServer: FastifyInstance | undefined;
   if (store.embedded) queryServer = await startQueryServer(store, { port: env.queryServerPort, masterKey: env.masterKey });
-  const consumer = await runConsumer({ kafka, groupId: SINK_GROUP, topics: SUNK_TOPICS, topicPrefix: env.topicPrefix, sink: clickhouseSink(store) });
+  const raw = store.embedded ? await embeddedInserter(env.dataDir) : undefined;
+  const consumer = await runConsumer({
+    kafka,
+    groupId: SINK_GROUP,
+    topics: SUNK_TOPICS,
+    topicPrefix: env.topicPrefix,
+    sink: clickhouseSink(store, raw?.insert),
+    batch: { maxItems: analytics.sink.batch_max_rows, lingerMs: analytics.sink.batch_linger_ms },
+    metricsPort: metricsPort(analytics.consumers_metrics_port),
+  });
   return {
     name: 'clickhouse-sink',
     stats: consumer.stats,
     async stop() {
       await consumer.stop();
       await queryServer?.close();
+      raw?.close();
       await store.close();
     },
   };

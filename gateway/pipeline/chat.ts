@@ -3,6 +3,8 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { GatewayDeps } from '../app.ts';
 import { replayChunks } from '../cache/replay.ts';
+import type { BudgetHolder } from '../budgets/scopes.ts';
+import type { Reservation } from '../budgets/index.ts';
 import { GatewayError } from '../errors.ts';
 import { toUpstreamGatewayError } from '../routing/router.ts';
 import type { Restorer, StreamRestorer } from '../pii/index.ts';
@@ -18,6 +20,8 @@ export interface ChatCaller {
   /** The raw response: cache headers are set on it and merged into whatever head the route writes. */
   res: ServerResponse;
   keyMetadata: Record<string, unknown> | undefined;
+  /** Who pays: budgets are reserved against this caller's key, user and team. */
+  principal: BudgetHolder | undefined;
 }
 
 export async function runChat(deps: GatewayDeps, ctx: RequestContext, body: ChatRequest, signal: AbortSignal, caller: ChatCaller): Promise<ChatOutcome> {
@@ -46,31 +50,50 @@ export async function runChat(deps: GatewayDeps, ctx: RequestContext, body: Chat
     return { kind: 'stream', chunks: streamWithEvents(deps, ctx, replay, first, now(), signal, pii.restorer, undefined) };
   }
 
+  // Budget: reserve the worst-case cost atomically before the provider is called (429 budget_exceeded if it would
+  // pass the limit); settled to the actual cost by the response event, released if the call fails.
+  const reservation = deps.costControl && caller.principal ? await deps.costControl.budgets.reserve({ holder: caller.principal, model: body.model, body: upstreamBody }) : undefined;
+
   const started = now();
   if (!ctx.stream) {
-    const completion = await deps.router.call(ctx, body.model, (adapter, cc) => adapter.chat({ ...upstreamBody, model: cc.deployment.upstreamModel }, cc), signal);
+    let completion: ChatCompletion;
+    try {
+      completion = await deps.router.call(ctx, body.model, (adapter, cc) => adapter.chat({ ...upstreamBody, model: cc.deployment.upstreamModel }, cc), signal);
+    } catch (err) {
+      await reservation?.release(); // failed before any event with usage: give the reserved amount back
+      throw err;
+    }
     ctx.upstreamMs = ctx.upstreamTtfbMs = now() - started;
     ctx.usage = completion.usage;
     ctx.finishReason = completion.choices[0]?.finish_reason ?? '';
     if (cached) deps.cache!.store(cached, structuredClone(completion), ctx);
     if (pii.restorer) restoreCompletion(completion, pii.restorer);
-    deps.events.emit(responseEvent(ctx));
+    const event = responseEvent(ctx);
+    deps.events.emit(event);
+    void reservation?.settle(event);
     return { kind: 'completion', completion };
   }
 
   // Retries are only possible until the first chunk: the router retries obtaining it.
-  const { iterator, first } = await deps.router.call(
-    ctx,
-    body.model,
-    async (adapter, cc) => {
-      const it = adapter.chatStream({ ...upstreamBody, model: cc.deployment.upstreamModel }, cc)[Symbol.asyncIterator]();
-      return { iterator: it, first: await it.next() };
-    },
-    signal,
-  );
+  let stream: { iterator: AsyncIterator<ChatCompletionChunk>; first: IteratorResult<ChatCompletionChunk> };
+  try {
+    stream = await deps.router.call(
+      ctx,
+      body.model,
+      async (adapter, cc) => {
+        const it = adapter.chatStream({ ...upstreamBody, model: cc.deployment.upstreamModel }, cc)[Symbol.asyncIterator]();
+        return { iterator: it, first: await it.next() };
+      },
+      signal,
+    );
+  } catch (err) {
+    await reservation?.release(); // failed before any event with usage: give the reserved amount back
+    throw err;
+  }
+  const { iterator, first } = stream;
   ctx.upstreamTtfbMs = now() - started;
   const collector = cached ? deps.cache!.collector(cached) : undefined;
-  return { kind: 'stream', chunks: streamWithEvents(deps, ctx, iterator, first, started, signal, pii.restorer, collector) };
+  return { kind: 'stream', chunks: streamWithEvents(deps, ctx, iterator, first, started, signal, pii.restorer, collector, reservation) };
 }
 
 async function* streamWithEvents(
@@ -82,6 +105,7 @@ async function* streamWithEvents(
   signal: AbortSignal,
   restorer: Restorer | undefined,
   collector: { add(chunk: ChatCompletionChunk): void; finish(ctx: RequestContext): void } | undefined,
+  reservation?: Reservation,
 ): AsyncGenerator<ChatCompletionChunk, void, undefined> {
   const restore = restorer ? chunkRestorer(restorer) : undefined;
   let completed = false;
@@ -98,15 +122,18 @@ async function* streamWithEvents(
     completed = !signal.aborted;
   } catch (err) {
     ctx.upstreamMs = now() - started;
-    deps.events.emit(errorEvent(ctx, toUpstreamGatewayError(err)));
+    const event = errorEvent(ctx, toUpstreamGatewayError(err));
+    deps.events.emit(event);
+    void reservation?.settle(event);
     throw err;
   } finally {
     if (!completed) await iterator.return?.().catch(() => undefined);
   }
   ctx.upstreamMs = now() - started;
   if (completed) collector?.finish(ctx);
-  if (completed) deps.events.emit(responseEvent(ctx));
-  else deps.events.emit(errorEvent(ctx, new GatewayError('client_closed_request', 'The client closed the stream before it finished.')));
+  const event = completed ? responseEvent(ctx) : errorEvent(ctx, new GatewayError('client_closed_request', 'The client closed the stream before it finished.'));
+  deps.events.emit(event);
+  void reservation?.settle(event);
 }
 
 function restoreCompletion(completion: ChatCompletion, restorer: Restorer): void {

@@ -14,7 +14,7 @@ export function chatCompletionsRoutes(app: FastifyInstance, deps: GatewayDeps): 
     const ctx = request.helix;
     const body = request.body as ChatRequest;
     const signal = abortOnClientGone(reply);
-    const outcome = await runChat(deps, ctx, body, signal, { headers: request.headers, res: reply.raw, keyMetadata: request.principal?.metadata });
+    const outcome = await runChat(deps, ctx, body, signal, { headers: request.headers, res: reply.raw, keyMetadata: request.principal?.metadata, principal: request.principal ?? undefined });
     if (outcome.kind === 'completion') return reply.header('x-request-id', ctx.requestId).send(outcome.completion);
 
     const wantsUsage = body.stream_options?.include_usage === true;

@@ -17,7 +17,7 @@ export function messagesRoutes(app: FastifyInstance, deps: GatewayDeps): void {
     const body = request.body as AnthropicMessagesRequest;
     const chat = anthropicRequestToOpenAI(body);
     const signal = abortOnClientGone(reply);
-    const outcome = await runChat(deps, ctx, chat, signal, { headers: request.headers, res: reply.raw, keyMetadata: request.principal?.metadata });
+    const outcome = await runChat(deps, ctx, chat, signal, { headers: request.headers, res: reply.raw, keyMetadata: request.principal?.metadata, principal: request.principal ?? undefined });
     if (outcome.kind === 'completion') return reply.header('x-request-id', ctx.requestId).send(openAIResponseToAnthropic(outcome.completion, body.model));
 
     const translator = new OpenAIStreamToAnthropic(body.model, { inputTokens: countChatPromptTokens(chat.messages) });

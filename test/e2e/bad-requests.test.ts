@@ -9,6 +9,8 @@ import { freePort } from '../../stack/ports.ts';
 import { spawnHelix, waitFor, type HelixProcess } from '../helpers/processes.ts';
 
 const json = (body: unknown) => JSON.stringify(body);
+const MASTER = 'sk-helix-fuzz';
+const auth = { authorization: `Bearer ${MASTER}` };
 const msg = [{ role: 'user', content: 'hi' }];
 
 // [name, body (string or bytes), expected status, content-type]
@@ -52,7 +54,7 @@ describe('bad requests never crash the gateway', () => {
     writeFileSync(config, 'model_list:\n  - model_name: mock/echo\n    litellm_params: { model: mock/echo }\ngeneral_settings:\n  max_request_size_mb: 1\n');
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    gw = spawnHelix('gateway/main.ts', { HELIX_PORT: String(port), HELIX_CONFIG: config, HELIX_DATA_DIR: dir, HELIX_TOPIC_PREFIX: 'fuzz.' }, 'gateway', dir);
+    gw = spawnHelix('gateway/main.ts', { HELIX_PORT: String(port), HELIX_CONFIG: config, HELIX_DATA_DIR: dir, HELIX_TOPIC_PREFIX: 'fuzz.', HELIX_MASTER_KEY: MASTER }, 'gateway', dir);
     await waitFor('gateway', async () => (await fetch(`${url}/health/live`)).ok);
   });
   after(async () => {
@@ -61,7 +63,7 @@ describe('bad requests never crash the gateway', () => {
 
   for (const [name, body, status, contentType] of CORPUS) {
     it(`${name} → ${status}`, async () => {
-      const res = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': contentType ?? 'application/json' }, body });
+      const res = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { ...auth, 'content-type': contentType ?? 'application/json' }, body });
       assert.equal(res.status, status, `${name}: ${await res.clone().text().then((t) => t.slice(0, 300))}`);
       const payload = (await res.json()) as { error?: { message: string; type: string; code: string | null } };
       if (status >= 400) {
@@ -73,21 +75,21 @@ describe('bad requests never crash the gateway', () => {
   }
 
   it('names the offending field', async () => {
-    const res = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: json({ model: 'mock/echo', messages: [{ role: 'user', content: 'x' }, { role: 'wizard', content: 'y' }] }) });
+    const res = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: json({ model: 'mock/echo', messages: [{ role: 'user', content: 'x' }, { role: 'wizard', content: 'y' }] }) });
     const body = (await res.json()) as { error: { param: string; message: string } };
     assert.equal(body.error.param, 'messages[1].role');
     assert.match(body.error.message, /allowed values/);
   });
 
   it('unknown routes are 404 in the same error shape', async () => {
-    const res = await fetch(`${url}/v1/nope`);
+    const res = await fetch(`${url}/v1/nope`, { headers: auth });
     assert.equal(res.status, 404);
     assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'not_found');
   });
 
   it('is still healthy and serving afterwards', async () => {
     assert.equal((await fetch(`${url}/health/live`)).status, 200);
-    const res = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: json({ model: 'mock/echo', messages: msg }) });
+    const res = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: json({ model: 'mock/echo', messages: msg }) });
     assert.equal(res.status, 200);
     assert.equal(gw.child.exitCode, null, 'process still running');
   });

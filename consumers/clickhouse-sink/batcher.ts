@@ -1,0 +1,85 @@
+// Cross-partition batching for the consume loop: every partition's handler adds its decoded messages here. One
+// write covers all partitions (and topics) that delivered within the linger, so
+// ClickHouse gets few large inserts instead of one small insert per partition — its preferred shape.
+//
+// Each add() resolves when the write holding those items succeeded; the consume loop commits a partition's offsets
+// only then — a crash redelivers, never skips. While one write runs, new messages accumulate for the next one.
+
+export interface BatcherOptions<T> {
+  /** Write as soon as this many items are waiting… */
+  maxItems: number;
+  /** …or when the oldest waiting item is this old. */
+  lingerMs: number;
+  /** Writes one batch. Retries are its business: a rejection fails every waiter of that batch. */
+  write(items: T[]): Promise<void>;
+}
+
+interface Waiter {
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+export class Batcher<T> {
+  private items: T[] = [];
+  private waiters: Waiter[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private due = false;
+  /** The pump loop while it runs (flush waits for it). */
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly opts: BatcherOptions<T>) {}
+
+  /** Resolves once the items are written (possibly together with others); rejects if that write failed. */
+  add(items: T[]): Promise<void> {
+    if (items.length === 0) return Promise.resolve();
+    const written = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    for (const item of items) this.items.push(item);
+    if (this.items.length >= this.opts.maxItems) this.markDue();
+    else this.timer ??= setTimeout(() => this.markDue(), this.opts.lingerMs);
+    return written;
+  }
+
+  /** Items waiting for a write (not counting the one in progress). */
+  get pending(): number {
+    return this.items.length;
+  }
+
+  /** Writes what is buffered now; resolves when nothing is buffered or being written (written or failed). */
+  async flush(): Promise<void> {
+    if (this.items.length > 0) this.markDue();
+    while (this.running) await this.running;
+  }
+
+  private markDue(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.due = true;
+    // pump() reaches its first await (the write) before returning, so `running` is set while it runs and cleared
+    // in the same step as its last check for more work: a markDue() in between cannot be lost.
+    if (this.items.length > 0) this.running ??= this.pump();
+  }
+
+  /** One write at a time; what arrives meanwhile goes into the next write. */
+  private async pump(): Promise<void> {
+    try {
+      while (this.due && this.items.length > 0) {
+        this.due = false;
+        const items = this.items;
+        const waiters = this.waiters;
+        this.items = [];
+        this.waiters = [];
+        try {
+          await this.opts.write(items);
+          for (const w of waiters) w.resolve();
+        } catch (err) {
+          for (const w of waiters) w.reject(err);
+        }
+        // Items that arrived during the write start their own linger now, unless they already filled a batch.
+        if (this.items.length >= this.opts.maxItems) this.due = true;
+        else if (this.items.length > 0 && !this.due) this.timer ??= setTimeout(() => this.markDue(), this.opts.lingerMs);
+      }
+    } finally {
+      this.running = undefined;
+    }
+  }
+}

@@ -1,0 +1,85 @@
+// The ledger sink: completed-request events (topic responses) and cache hits (topic cache) → bookings in Redis
+// (spend counters per key, user, team, model and global, per period; idempotent by event id, in one Lua call with
+// dropping the gateway's pending charge) → ledger entries and budget alerts published to Kafka. Offsets are
+// committed only after the publish, and a redelivered event re-publishes the identical entry (see store.ts APPLY),
+// so nothing is lost or charged twice.
+import type { KafkaMessage } from 'kafkajs';
+import { validateEvent, type ResponseEvent } from '../../schemas/events.ts';
+import type { CacheEvent } from '../../schemas/events/cache.ts';
+import type { BudgetAlert, LedgerEntry } from '../../schemas/events/ledger.ts';
+import type { BudgetSettings, CostOptimizationSettings } from '../../schemas/config/budgets.ts';
+import type { PriceBook } from '../../lib/prices.ts';
+import { counterName, type BudgetStore } from '../../gateway/budgets/store.ts';
+import { budgetScopes, configBudgets, registeredBudget, scopeKind, type ScopeBudget } from '../../gateway/budgets/scopes.ts';
+import type { DecodedMessage, Sink } from '../runner.ts';
+import { bookingOf, countersOf, type Booking, type LedgerInput } from './entries.ts';
+import { alertsOf } from './alerts.ts';
+
+export interface LedgerSinkDeps {
+  store: BudgetStore;
+  prices: PriceBook;
+  budgets: BudgetSettings;
+  alerts: CostOptimizationSettings['budget_alerts'];
+  /** Publishes entries (topic ledger) and alerts (topic budgetAlerts); resolves once Kafka acknowledged them. */
+  publish(entries: LedgerEntry[], alerts: BudgetAlert[]): Promise<void>;
+}
+
+/** Decoded message: a booking source, or null for events the ledger ignores (requests, other types). */
+export type LedgerMessage = LedgerInput | null;
+
+export function decodeLedgerInput(message: KafkaMessage): { ok: true; value: LedgerMessage } | { ok: false; reason: string } {
+  if (!message.value) return { ok: false, reason: 'empty message' };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(message.value.toString('utf8'));
+  } catch {
+    return { ok: false, reason: 'invalid JSON' };
+  }
+  const result = validateEvent(parsed);
+  if (!result.ok) return result;
+  if (result.type === 'response' || result.type === 'error') return { ok: true, value: { kind: 'response', event: result.event as ResponseEvent } };
+  if (result.type === 'cache') return { ok: true, value: { kind: 'cache', event: result.event as unknown as CacheEvent } };
+  return { ok: true, value: null };
+}
+
+export function ledgerSink(deps: LedgerSinkDeps): Sink<LedgerMessage> {
+  const fromConfig = configBudgets(deps.budgets);
+  const thresholds = deps.alerts.enabled ? deps.alerts.thresholds : [];
+
+  /** Budgets of the batch's scopes: config for teams/users/global, what gateways registered for keys. */
+  async function budgetsFor(bookings: Booking[]): Promise<Map<string, ScopeBudget>> {
+    const keyScopes = [...new Set(bookings.flatMap((b) => budgetScopes(b.tenant)).filter((s) => scopeKind(s) === 'key'))];
+    const registered = await deps.store.registered(keyScopes);
+    const out = new Map(fromConfig);
+    for (const [scope, fields] of registered) {
+      const b = registeredBudget(scope, fields);
+      if (b) out.set(scope, b);
+    }
+    return out;
+  }
+
+  return {
+    decode: (message) => decodeLedgerInput(message),
+
+    async write(batch: Array<DecodedMessage<LedgerMessage>>) {
+      const bookings = batch.flatMap((m) => {
+        const b = m.value ? bookingOf(m.value, deps.prices) : undefined;
+        return b ? [b] : [];
+      });
+      if (bookings.length === 0) return;
+      const budgets = await budgetsFor(bookings);
+      const now = Date.now();
+      const inputs = bookings.map((b) => ({
+        eventId: b.entry.source_event_id,
+        amountNano: b.amountNano,
+        // Only budgeted scopes can hold a pending charge (gateways reserve on those alone).
+        pendingScopes: budgetScopes(b.tenant).filter((s) => budgets.has(s)),
+        counters: countersOf(b, budgets, thresholds, now),
+      }));
+      const results = await deps.store.book(inputs, deps.budgets.dedupe_ttl_seconds);
+      const entries: LedgerEntry[] = bookings.map((b, i) => ({ ...b.entry, counters: inputs[i]!.counters.map((c) => counterName(c.scope, c.periodId)) }));
+      const alerts: BudgetAlert[] = bookings.flatMap((b, i) => alertsOf({ booking: b, crossings: results[i]!.crossings, budgets, thresholds }));
+      await deps.publish(entries, alerts);
+    },
+  };
+}

@@ -1,0 +1,38 @@
+// Everything the gateway needs for money, built once from config: prices, the budget service, the model optimizer
+// and (for the suggestions route) the analytics reader. gateway/main.ts puts it into GatewayDeps as `costControl`.
+import type { Redis } from 'ioredis';
+import type { HelixConfig } from '../../lib/config.ts';
+import { PriceBook } from '../../lib/prices.ts';
+import type { AnalyticsReader } from '../../clickhouse/reader.ts';
+import { createOptimizer, type ModelOptimizer } from '../optimizer/index.ts';
+import { ModelFamilies } from '../optimizer/families.ts';
+import { createBudgets, type BudgetService } from './index.ts';
+
+export interface CostControl {
+  prices: PriceBook;
+  families: ModelFamilies;
+  budgets: BudgetService;
+  optimizer: ModelOptimizer;
+  /** For GET /v1/helix/optimizer/*: history from ClickHouse. */
+  analytics?: AnalyticsReader | undefined;
+  /** ClickHouse database of the Helix tables. */
+  database: string;
+  /** USD cost of a usage on a model group: the cache's `costOf` (saved_cost_usd of hits). */
+  costOfModel(model: string, usage: { prompt_tokens?: number; completion_tokens?: number }): number;
+}
+
+export function createCostControl(deps: { config: HelixConfig; redis: Redis; analytics?: AnalyticsReader | undefined }): CostControl {
+  const { config } = deps;
+  const settings = config.helix_settings;
+  const prices = new PriceBook(config.model_list, config.router_settings.fallbacks);
+  const budgets = createBudgets({ redis: deps.redis, prices, settings: settings.budgets, routerTimeoutSeconds: config.router_settings.timeout });
+  return {
+    prices,
+    families: new ModelFamilies(prices),
+    budgets,
+    optimizer: createOptimizer({ settings: settings.cost_optimization, prices, budgets }),
+    analytics: deps.analytics,
+    database: config.env.clickhouseDatabase,
+    costOfModel: (model, usage) => prices.costOfModel(model, usage).costUsd,
+  };
+}
