@@ -6,5 +6,7 @@ cd "$(dirname "$0")/.."
 
 if [[ ! -d node_modules || ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
   echo "helix stack: installing npm dependencies (npm ci)…"
-  npm ci --no-audit --no-fund --progress=true
+  # npm ci refuses lock files that lack other platforms' optional packages (chdb's per-OS libraries); npm install
+  # then installs exactly the locked versions for this platform.
+  npm ci --no-audit --no-fund --progress=true || npm install --no-audit --no-fund --progress=true
 fi
