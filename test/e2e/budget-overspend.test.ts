@@ -27,7 +27,8 @@ model_list:
   - model_name: mock/fixed
     litellm_params: { model: mock/fixed, input_cost_per_token: 0.000001, output_cost_per_token: 0.000002, mock_latency_ms: 20 }
 helix_settings:
-  budgets: { redis_prefix: "${PREFIX}" }
+  # A generous Redis timeout: 200 concurrent requests on a small shared machine must not fail closed by accident.
+  budgets: { redis_prefix: "${PREFIX}", redis_timeout_ms: 2000 }
   # Every request must reach the provider (a cache hit would be free).
   semantic_cache: { enabled: false }
 `;

@@ -45,7 +45,13 @@ describe('ClickHouse outage', () => {
     s.kill('SIGKILL');
     await exited;
   };
-  const metrics = async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const metrics = async () => {
+    try {
+      return await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    } catch (err) {
+      throw new Error(`consumers metrics unreachable (${(err as Error).message}); ClickHouse server exit: ${unexpectedExit ?? 'none'}\n${p.consumers.log().slice(-3000)}`);
+    }
+  };
   const gauge = (text: string, name: string, labels: string) => Number(new RegExp(`^${name}\\{${labels}\\} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
 
   before(async () => {

@@ -2,7 +2,7 @@
 // generated traffic through the real gateway and pipeline, and returns rows. Macros are substituted the way the
 // ClickHouse datasource plugin does ($__timeFilter, $__timeInterval, $__dateFilter, $__fromTime …) and variables the
 // way Grafana does (${var:singlequote}; All = the variable's custom all value) — then the SQL goes through the same
-// read-only endpoint `helix sql` uses.
+// read-only endpoint `helix sql` uses. The example queries of docs/sql.md run on the same data.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -130,7 +130,8 @@ describe('Grafana panels on the real schema', () => {
     const config = writeConfig(dir, {
       model_list: testModelList(),
       helix_settings: {
-        budgets: { teams: { 'team-burn': { max_budget: 0.0008, budget_duration: '1d' } } },
+        // Small reservations (no max_tokens in the calls) so team-burn's requests pass until its spend crosses the thresholds.
+        budgets: { default_max_tokens: 16, teams: { 'team-burn': { max_budget: 0.002, budget_duration: '1d' } } },
         analytics: {
           anomalies: { window_seconds: 2, history_windows: 20, min_history_windows: 3, detectors: { spend_spike: { dimensions: ['key'], min_value: 0.1, min_ratio: 4 } } },
           webhooks: { allow_loopback: true, endpoints: [{ name: 'ops', url: receiver.url, secret: 'whsec_grafana_test_secret' }] },
@@ -169,13 +170,24 @@ describe('Grafana panels on the real schema', () => {
       },
       90_000,
       1_000,
-    ).catch((err: unknown) => {
-      throw new Error(`${(err as Error).message}: ${JSON.stringify(counts)}`);
+    ).catch(async (err: unknown) => {
+      const spend = await sql("SELECT team_id, count() AS entries, sum(cost_usd) AS usd FROM helix.ledger_entries GROUP BY team_id").catch(() => []);
+      const statuses = await sql("SELECT team_id, http_status, count() AS n FROM helix.responses GROUP BY team_id, http_status ORDER BY team_id").catch(() => []);
+      throw new Error(`${(err as Error).message}: ${JSON.stringify(counts)} ledger ${JSON.stringify(spend)} statuses ${JSON.stringify(statuses)}`);
     });
   });
   after(async () => {
     await p?.stop();
     await receiver?.close();
+  });
+
+  it('runs every example query of docs/sql.md, each returning rows', async () => {
+    const doc = readFileSync(join(repoRoot, 'docs/sql.md'), 'utf8');
+    const examples = [...doc.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]!.trim());
+    assert.ok(examples.length >= 10, `${examples.length} examples`);
+    const empty: string[] = [];
+    for (const example of examples) if ((await sql(example)).length === 0) empty.push(example.split('\n')[0]!);
+    assert.deepEqual(empty, [], 'examples without rows');
   });
 
   for (const d of dashboards) {
