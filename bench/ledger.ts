@@ -113,6 +113,12 @@ async function ledgerThroughput(): Promise<Array<Record<string, string | number>
   ];
 }
 
+/** Redis-side execution time of EVALSHA (INFO commandstats): the scripts' own cost, free of client scheduling noise. */
+async function evalshaStats(): Promise<{ calls: number; usec: number }> {
+  const m = /cmdstat_evalsha:calls=(\d+),usec=(\d+)/.exec(await redis.info('commandstats'));
+  return { calls: Number(m?.[1] ?? 0), usec: Number(m?.[2] ?? 0) };
+}
+
 async function reservationOverhead(): Promise<Array<Record<string, string | number>>> {
   const prices = new PriceBook(MODEL_LIST);
   const budgets = createBudgets({ redis, prices, settings: budgetSettings({ redis_prefix: `${prefix}:`, teams: { t1: { max_budget: 1e6, budget_duration: 'monthly' } } }) });
@@ -135,8 +141,12 @@ async function reservationOverhead(): Promise<Array<Record<string, string | numb
     return () => r.release();
   };
   rows.push(row('budget reserve (1 Lua, key+team: before the call)', quantiles(await latencies(reserveOnly))));
+  const before = await evalshaStats();
   rows.push(row('budget reserve + settle (2 Lua, key+team)', quantiles(await latencies(reserveSettle))));
+  const after = await evalshaStats();
+  const serverUs = (after.usec - before.usec) / Math.max(1, after.calls - before.calls);
   rows.push(row('budget reserve + settle, 32 in flight', quantiles(await latencies(reserveSettle, 32))));
+  rows.push({ what: 'Redis time per budget script (server side)', 'p50 ms': '', 'p99 ms': '', 'mean ms': fmt(serverUs / 1000, 3), 'p99 vs PING': '' });
   return rows;
 }
 

@@ -53,18 +53,18 @@ async function main(argv: string[]): Promise<number> {
     case 'migrate': {
       const store = await openAnalyticsStore(config.env);
       try {
-        const { applied } = await migrate(store.client, { database: store.database });
+        const { applied } = await migrate(store.client, { database: store.database, retentionDays: config.helix_settings.analytics.retention_days });
         console.log(applied.length ? `applied: ${applied.join(', ')}` : 'up to date');
       } finally {
         await store.close();
       }
       return 0;
     }
-    case undefined:
     case 'cache':
       return cacheCommand(rest, config);
     case 'replay':
       return replayCommand(rest, config);
+    case undefined:
     case 'help':
     case '--help':
       console.log(USAGE);

@@ -184,6 +184,9 @@ export function createBudgets(deps: BudgetDeps): BudgetService {
       try {
         result = await withTimeout(store.reserve(holdId, holdTtlMs, scopes), settings.redis_timeout_ms, 'budget reservation');
       } catch (err) {
+        // A slow Redis may still run the reservation after we stopped waiting: queue its release behind it (same
+        // connection, so in order), or the hold would block the budget until it expires.
+        store.settle(holdId, '', pendingTtlMs, budgets.map((b) => ({ scope: b.scope, amountNano: 0 }))).catch(() => undefined);
         return unavailable(err);
       }
       if (result.refused >= 0) throw refusal(budgets[result.refused]!, result, result.refused, worst.costNano);
