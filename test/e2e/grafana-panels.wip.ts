@@ -13,7 +13,7 @@ import { repoRoot } from '../../stack/paths.ts';
 import { ANOMALY_GROUP } from '../../consumers/anomaly/start.ts';
 import { WEBHOOK_GROUP } from '../../consumers/webhooks/start.ts';
 import { startPipeline, waitFor, type Pipeline } from '../helpers/processes.ts';
-import { createKey, mixedCalls, runCalls, startWebhookReceiver, testModelList, waitForGroups, writeConfig, type TrafficKey, type WebhookReceiver } from '../helpers/traffic.ts';
+import { chat, createKey, mixedCalls, runCalls, startWebhookReceiver, testModelList, waitForGroups, writeConfig, type TrafficKey, type WebhookReceiver } from '../helpers/traffic.ts';
 
 interface Target {
   rawSql: string;
@@ -131,7 +131,7 @@ describe('Grafana panels on the real schema', () => {
       model_list: testModelList(),
       helix_settings: {
         // Small reservations (no max_tokens in the calls) so team-burn's requests pass until its spend crosses the thresholds.
-        budgets: { default_max_tokens: 16, teams: { 'team-burn': { max_budget: 0.002, budget_duration: '1d' } } },
+        budgets: { default_max_tokens: 8, teams: { 'team-burn': { max_budget: 0.0008, budget_duration: '1d' } } },
         analytics: {
           anomalies: { window_seconds: 2, history_windows: 20, min_history_windows: 3, detectors: { spend_spike: { dimensions: ['key'], min_value: 0.1, min_ratio: 4 } } },
           webhooks: { allow_loopback: true, endpoints: [{ name: 'ops', url: receiver.url, secret: 'whsec_grafana_test_secret' }] },
@@ -153,6 +153,8 @@ describe('Grafana panels on the real schema', () => {
       await runCalls(p.gatewayUrl, mixedCalls(keys, 2), 8);
       await new Promise((r) => setTimeout(r, 800));
     }
+    // team-burn spends its budget: unique prompts (no cache hits) until the gateway refuses (budget alerts at 50/80/100 %).
+    for (let i = 0; i < 8; i++) await chat(p.gatewayUrl, keys[2]!.key, { model: 'mock/echo', content: `Burn ${i} ${randomUUID()} with a longer prompt than usual` });
     const spiker = keys[3]!;
     const long = (i: number) => `${randomUUID()} ${'explain the invoice in painful detail '.repeat(60)} ${i}`;
     await runCalls(p.gatewayUrl, Array.from({ length: 30 }, (_, i) => ({ apiKey: spiker.key, call: { model: 'mock/echo', content: long(i) } })), 15);
