@@ -20,12 +20,15 @@ export interface AnalyticsStore {
   close(): Promise<void>;
 }
 
+/** Where the embedded store keeps its data (one place: the sink's raw inserter opens the same path). */
+export const embeddedStorePath = (dataDir: string) => join(dataDir, 'clickhouse');
+
 export async function openAnalyticsStore(env: Pick<RuntimeEnv, 'clickhouseUrl' | 'clickhouseDatabase' | 'dataDir'>): Promise<AnalyticsStore> {
   if (env.clickhouseUrl) {
     const client = createClient({ url: env.clickhouseUrl, clickhouse_settings: CLIENT_SETTINGS, request_timeout: 30_000 });
     return { client, embedded: false, database: env.clickhouseDatabase, close: () => client.close() };
   }
-  const path = join(env.dataDir, 'clickhouse');
+  const path = embeddedStorePath(env.dataDir);
   mkdirSync(path, { recursive: true });
   // Loaded lazily: the native library is only needed by the one process that owns the embedded store.
   const { createChdbConnection } = await import('chdb/connection');

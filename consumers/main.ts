@@ -2,6 +2,7 @@
 import { loadConfig } from '../lib/config.ts';
 import { createKafka, ensureTopics } from '../lib/kafka.ts';
 import { logger } from '../lib/logger.ts';
+import { untilReady } from '../lib/until-ready.ts';
 import { startClickhouseSink } from './clickhouse-sink/start.ts';
 import { startLedger } from './ledger/start.ts';
 import { startCacheBuilder } from './cache-builder/start.ts';
@@ -19,7 +20,7 @@ const STARTERS = {
 async function main() {
   const config = loadConfig();
   const kafka = createKafka(config.env.kafkaBrokers, 'helix-consumers');
-  await ensureTopics(kafka, config.env.topicPrefix);
+  await untilReady('kafka', () => ensureTopics(kafka, config.env.topicPrefix));
   const wanted = (process.env.HELIX_CONSUMERS ?? Object.keys(STARTERS).join(',')).split(',').map((s) => s.trim()).filter(Boolean);
   const running: Array<{ stop(): Promise<void> }> = [];
   for (const name of wanted) {

@@ -1,12 +1,13 @@
 // The one consume loop every consumer group uses: mini-batches, the sink's write retried with capped backoff,
 // bad messages to the dead-letter topic with a reason, and offsets resolved only after the write (or the DLQ)
 // succeeded — so a crash redelivers, never skips. With `batch`, all partitions feed one write (by size and time:
-// clickhouse-sink/batcher.ts). Lag and write metrics: clickhouse-sink/metrics.ts.
+// batcher.ts). Lag and write metrics: metrics.ts.
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { topicName, type TopicId } from '../schemas/topics.ts';
 import { logger } from '../lib/logger.ts';
-import { Batcher } from './clickhouse-sink/batcher.ts';
-import { consumerMetrics, serveMetrics, trackLag } from './clickhouse-sink/metrics.ts';
+import { untilReady } from '../lib/until-ready.ts';
+import { Batcher } from './batcher.ts';
+import { consumerMetrics, serveMetrics, trackLag } from './metrics.ts';
 
 export interface DecodedMessage<T> {
   value: T;
@@ -53,8 +54,9 @@ export async function runConsumer<T>(opts: ConsumerOptions<T>): Promise<RunningC
   const consumer: Consumer = opts.kafka.consumer({
     groupId,
     maxWaitTimeInMs: 100,
-    // Batching consumers take bigger fetches: kafkajs' 1 MB per partition caps a round at a few thousand events.
-    ...(opts.batch ? { maxBytesPerPartition: 8 * 1024 * 1024, maxBytes: 64 * 1024 * 1024 } : {}),
+    // Batching consumers take bigger fetches (kafkajs' 1 MB per partition caps a round at a few thousand events),
+    // but bounded: a round should be about one write, not several held in memory at once.
+    ...(opts.batch ? { maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 32 * 1024 * 1024 } : {}),
     sessionTimeout: 30_000,
     heartbeatInterval: HEARTBEAT_MS,
     // A broker outage longer than kafkajs' retries must not leave the group dead: always rejoin.
@@ -193,10 +195,12 @@ export async function runConsumer<T>(opts: ConsumerOptions<T>): Promise<RunningC
     }
   };
 
-  await Promise.all([consumer.connect(), dlq.connect()]);
-  await consumer.subscribe({ topics, fromBeginning: opts.fromBeginning ?? true });
+  await untilReady(`kafka (${groupId})`, async () => {
+    await Promise.all([consumer.connect(), dlq.connect()]);
+    await consumer.subscribe({ topics, fromBeginning: opts.fromBeginning ?? true });
+  });
   const untrack = trackLag({ kafka: opts.kafka, groupId, topics });
-  const releaseMetrics = opts.metricsPort ? await serveMetrics(opts.metricsPort) : async () => undefined;
+  const releaseMetrics = opts.metricsPort ? await serveMetrics(opts.metricsPort, process.env.HELIX_HOST) : async () => undefined;
 
   await consumer.run({
     eachBatchAutoResolve: false,

@@ -51,7 +51,7 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, 
 export const ENV_VARS = [
   'HELIX_CONFIG', 'HELIX_PORT', 'HELIX_HOST', 'HELIX_KAFKA_BROKERS', 'HELIX_REDIS_URL', 'CLICKHOUSE_URL', 'HELIX_CLICKHOUSE_DATABASE',
   'HELIX_DATA_DIR', 'HELIX_QUERY_URL', 'HELIX_QUERY_PORT', 'HELIX_MASTER_KEY', 'HELIX_TOPIC_PREFIX', 'HELIX_LOG_LEVEL', 'HELIX_CONSUMERS',
-  'HELIX_MODEL_DIR',
+  'HELIX_MODEL_DIR', 'HELIX_CONSUMERS_METRICS_PORT',
 ] as const;
 
 export function runtimeEnv(env: NodeJS.ProcessEnv = process.env): RuntimeEnv {

@@ -7,7 +7,7 @@ import { bool, col, eventHead, f64, lc, routing, str, typeTag, u32 } from './col
 import { PiiEvent } from './events/pii.ts';
 import { CacheEvent } from './events/cache.ts';
 import { AuditEvent } from './events/audit.ts';
-import { BudgetAlert, LedgerEntry } from './events/ledger.ts';
+import { BudgetAlert, LedgerEntry, RESPONSE_LEDGER_FIELDS } from './events/ledger.ts';
 import { AnomalyEvent, WebhookDeliveryEvent } from './events/anomaly.ts';
 
 export const SCHEMA_VERSION = 1;
@@ -50,6 +50,7 @@ export const ResponseEvent = Type.Object({
   total_ms: f64(),
   attempts: col(Type.Array(Attempt), 'String'),
   cache: lc(),
+  ...RESPONSE_LEDGER_FIELDS,
 });
 
 export type RequestEvent = Static<typeof RequestEvent>;

@@ -196,8 +196,13 @@ export async function startClickhouseServer(opts: { port: number; host?: string;
   });
   // Malformed or oversized requests: answer in ClickHouse's error format, so clients report why.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    // A reset or half-closed connection has nobody to answer (Node's own default does the same).
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
     const body = new ClickHouseError(1001, `bad HTTP request: ${err.code ?? err.message}`, 'STD_EXCEPTION').render();
-    if (socket.writable) socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\nx-clickhouse-exception-code: 1001\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\nx-clickhouse-exception-code: 1001\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   });
   await new Promise<void>((resolvePromise, reject) => {
     server.once('error', reject);

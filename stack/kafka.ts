@@ -119,9 +119,15 @@ log4j.logger.state.change.logger=WARN
 `;
 }
 
-/** Kafka cluster ids are 16 random bytes, base64url without padding. */
+/**
+ * Kafka cluster ids are 16 random bytes, base64url without padding. Like Kafka's own Uuid.randomUuid(), never one
+ * that starts with '-': the storage tool would read it as an option.
+ */
 function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 /** Ready = the broker answers a metadata request (it only listens once it is unfenced). */

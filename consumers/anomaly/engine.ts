@@ -9,7 +9,7 @@ import type { ResponseEvent } from '../../schemas/events.ts';
 import type { PiiEvent } from '../../schemas/events/pii.ts';
 import type { BudgetAlert } from '../../schemas/events/ledger.ts';
 import type { DecodedMessage } from '../runner.ts';
-import { registry } from '../clickhouse-sink/metrics.ts';
+import { registry } from '../metrics.ts';
 import { statisticalAnomaly, type Subject } from './anomaly-event.ts';
 import { budgetAlertToAnomaly } from './budget.ts';
 import { SPECS, STAT_DETECTORS, entityOf, evaluate, responseContribution, type StatDetector, type Window } from './detectors.ts';

@@ -8,7 +8,7 @@ import { logger } from '../../lib/logger.ts';
 import { TOPICS, topicName, type TopicId } from '../../schemas/topics.ts';
 import type { AnomalyEvent } from '../../schemas/events/anomaly.ts';
 import { runConsumer, type RunningConsumer } from '../runner.ts';
-import { metricsPort } from '../clickhouse-sink/metrics.ts';
+import { metricsPort } from '../metrics.ts';
 import { PriceBook } from '../../lib/prices.ts';
 import { bookingOf } from '../ledger/entries.ts';
 import { createEngine } from './engine.ts';

@@ -1,6 +1,7 @@
 // ClickHouse sink: events → rows of the table each event type maps to (schemas/events.ts). Exactly-once rows:
 // duplicates inside a batch are dropped, and ids already stored are skipped before the insert (so materialized
 // views, which see exactly the inserted rows, never count an event twice).
+import { createHash } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
 import { EVENT_TYPES, columnsOf, validateEvent, type HelixEvent } from '../../schemas/events.ts';
 import type { AnalyticsStore } from '../../clickhouse/store.ts';
@@ -24,8 +25,23 @@ const rawOf = new WeakMap<HelixEvent, Buffer>();
 
 const lineOf = (table: string, e: HelixEvent) => rawOf.get(e) ?? Buffer.from(JSON.stringify(toRow(table, e)));
 
+/** One table's insert of a batch: decided once (dedupe), then retried as is until it succeeds. */
+interface Plan {
+  lines: Buffer[];
+  token: string;
+}
+
+const tokenOf = (table: string, events: HelixEvent[]) => {
+  const h = createHash('sha256').update(table);
+  for (const e of events) h.update(e.event_id);
+  return h.digest('hex');
+};
+
 export function clickhouseSink(store: AnalyticsStore, insert: RowInserter = clientInserter(store)): Sink<HelixEvent> {
   const db = store.database;
+  // Plans of batches whose write failed, by batch (the consume loop retries a write with the same array). A retry
+  // must re-send the identical block: re-deduplicating would drop rows the table got but its views may not have.
+  const retrying = new WeakMap<object, Map<string, Plan>>();
   // Query parameters travel in the URL to a ClickHouse server, which caps URLs; embedded there is no URL.
   const idsPerQuery = store.embedded ? Infinity : IDS_PER_QUERY;
   return {
@@ -51,13 +67,21 @@ export function clickhouseSink(store: AnalyticsStore, insert: RowInserter = clie
         rows.set(value.event_id, value);
         byTable.set(table, rows);
       }
+      const plans = retrying.get(batch) ?? new Map<string, Plan>();
+      retrying.set(batch, plans);
       // Tables are independent: their dedupe queries and inserts run side by side (ClickHouse works off-thread).
       await Promise.all(
         [...byTable].map(async ([table, events]) => {
-          const fresh = await withoutStored(store, `${db}.${table}`, [...events.values()], idsPerQuery);
-          if (fresh.length > 0) await insert(`${db}.${table}`, fresh.map((e) => lineOf(table, e)));
+          let plan = plans.get(table);
+          if (!plan) {
+            const fresh = await withoutStored(store, `${db}.${table}`, [...events.values()], idsPerQuery);
+            plan = { lines: fresh.map((e) => lineOf(table, e)), token: tokenOf(table, fresh) };
+            plans.set(table, plan);
+          }
+          if (plan.lines.length > 0) await insert(`${db}.${table}`, plan.lines, plan.token);
         }),
       );
+      retrying.delete(batch);
     },
   };
 }

@@ -9,9 +9,10 @@ import { runConsumer } from '../runner.ts';
 import { SUNK_TOPICS } from '../../schemas/events.ts';
 import { clickhouseSink } from './index.ts';
 import { logger } from '../../lib/logger.ts';
-import { metricsPort } from './metrics.ts';
+import { metricsPort } from '../metrics.ts';
 import { applyRetention } from './retention.ts';
 import { embeddedInserter } from './rows.ts';
+import { untilReady } from '../../lib/until-ready.ts';
 
 export const SINK_GROUP = 'helix-clickhouse-sink';
 
@@ -19,10 +20,13 @@ export async function startClickhouseSink(kafka: Kafka, config: HelixConfig) {
   const env = config.env;
   const analytics = config.helix_settings.analytics;
   const store = await openAnalyticsStore(env);
-  const { applied } = await migrate(store.client, { database: store.database, retentionDays: analytics.retention_days });
-  if (applied.length) logger.info({ applied }, 'clickhouse migrations applied');
-  const retained = await applyRetention(store.client, store.database, analytics.retention_days);
-  if (retained.length) logger.info({ tables: retained, days: analytics.retention_days }, 'clickhouse retention changed');
+  // A ClickHouse server may still be starting (or briefly away): wait for it rather than exit.
+  await untilReady('clickhouse', async () => {
+    const { applied } = await migrate(store.client, { database: store.database, retentionDays: analytics.retention_days });
+    if (applied.length) logger.info({ applied }, 'clickhouse migrations applied');
+    const retained = await applyRetention(store.client, store.database, analytics.retention_days);
+    if (retained.length) logger.info({ tables: retained, days: analytics.retention_days }, 'clickhouse retention changed');
+  }, { timeoutMs: 120_000, retryable: () => !store.embedded });
   let queryServer: FastifyInstance | undefined;
   if (store.embedded) queryServer = await startQueryServer(store, { port: env.queryServerPort, masterKey: env.masterKey });
   const raw = store.embedded ? await embeddedInserter(env.dataDir) : undefined;

@@ -9,7 +9,7 @@ import { EventBus } from '../../lib/event-bus.ts';
 import { logger } from '../../lib/logger.ts';
 import { topicName } from '../../schemas/topics.ts';
 import { runConsumer, type RunningConsumer } from '../runner.ts';
-import { metricsPort } from '../clickhouse-sink/metrics.ts';
+import { metricsPort } from '../metrics.ts';
 import { createTargetGuard } from './address-guard.ts';
 import { createDispatcher, targetOf } from './dispatcher.ts';
 import { webhookSink } from './index.ts';

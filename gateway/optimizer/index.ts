@@ -17,10 +17,12 @@ import { conditionsHold, isSimpleRequest, type RequestFacts } from './rules.ts';
 export const SWAP_HEADER = 'x-helix-model-swap';
 export const SWAPPED_FROM_HEADER = 'x-helix-model-swapped-from';
 
+/** The caller (a Principal fits): allowed models, metadata, budgets. */
+export type SwapCaller = BudgetHolder & { models?: string[]; metadata?: Record<string, unknown> };
+
 export interface SwapInput {
   body: ChatRequest;
-  /** The caller (a Principal fits): allowed models, metadata, budgets. */
-  caller?: (BudgetHolder & { models?: string[]; metadata?: Record<string, unknown> }) | undefined;
+  caller?: SwapCaller | undefined;
   headers?: IncomingHttpHeaders;
   /** Prompt tokens when already counted. */
   promptTokens?: number;

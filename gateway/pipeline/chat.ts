@@ -3,8 +3,8 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { GatewayDeps } from '../app.ts';
 import { replayChunks } from '../cache/replay.ts';
-import type { BudgetHolder } from '../budgets/scopes.ts';
 import type { Reservation } from '../budgets/index.ts';
+import { SWAPPED_FROM_HEADER, type SwapCaller } from '../optimizer/index.ts';
 import { GatewayError } from '../errors.ts';
 import { toUpstreamGatewayError } from '../routing/router.ts';
 import type { Restorer, StreamRestorer } from '../pii/index.ts';
@@ -20,11 +20,18 @@ export interface ChatCaller {
   /** The raw response: cache headers are set on it and merged into whatever head the route writes. */
   res: ServerResponse;
   keyMetadata: Record<string, unknown> | undefined;
-  /** Who pays: budgets are reserved against this caller's key, user and team. */
-  principal: BudgetHolder | undefined;
+  /** Who pays: budgets are reserved against this caller's key, user and team; its allowed models bound swaps. */
+  principal: SwapCaller | undefined;
 }
 
-export async function runChat(deps: GatewayDeps, ctx: RequestContext, body: ChatRequest, signal: AbortSignal, caller: ChatCaller): Promise<ChatOutcome> {
+export async function runChat(deps: GatewayDeps, ctx: RequestContext, requested: ChatRequest, signal: AbortSignal, caller: ChatCaller): Promise<ChatOutcome> {
+  // Swap first: events, cache, budget and router all see the model actually served.
+  const swap = deps.costControl ? await deps.costControl.optimizer.choose({ body: requested, caller: caller.principal, headers: caller.headers }) : undefined;
+  const body = swap ? { ...requested, model: swap.to } : requested;
+  if (swap) {
+    ctx.modelSwappedFrom = swap.from;
+    caller.res.setHeader(SWAPPED_FROM_HEADER, swap.from);
+  }
   ctx.model = body.model;
   ctx.stream = body.stream === true;
   deps.router.deploymentsFor(body.model); // 404 before anything is sent upstream
@@ -93,7 +100,20 @@ export async function runChat(deps: GatewayDeps, ctx: RequestContext, body: Chat
   const { iterator, first } = stream;
   ctx.upstreamTtfbMs = now() - started;
   const collector = cached ? deps.cache!.collector(cached) : undefined;
-  return { kind: 'stream', chunks: streamWithEvents(deps, ctx, iterator, first, started, signal, pii.restorer, collector, reservation) };
+  const chunks = streamWithEvents(deps, ctx, iterator, first, started, signal, pii.restorer, collector, reservation);
+  return { kind: 'stream', chunks: reservation ? releasing(chunks, reservation) : chunks };
+}
+
+/**
+ * A stream the route stops reading (its write failed, it returned early) ends without an event to settle with:
+ * release the hold then rather than leave it blocking the budget until it expires. A no-op once settled.
+ */
+async function* releasing(chunks: AsyncGenerator<ChatCompletionChunk, void, undefined>, reservation: Reservation): AsyncGenerator<ChatCompletionChunk, void, undefined> {
+  try {
+    yield* chunks;
+  } finally {
+    await reservation.release();
+  }
 }
 
 async function* streamWithEvents(

@@ -20,6 +20,8 @@ export interface RequestContext {
   usage: Usage | undefined;
   finishReason: string;
   cache: string;
+  /** The model the client asked for when the optimizer served another ('' = not swapped). */
+  modelSwappedFrom: string;
   piiFindings: number;
   /** Set once the request event went out (the error handler emits one otherwise). */
   requestEmitted?: boolean;
@@ -45,6 +47,7 @@ export function newContext(endpoint: string, requestId: string = randomUUID()): 
     usage: undefined,
     finishReason: '',
     cache: 'none',
+    modelSwappedFrom: '',
     piiFindings: 0,
   };
 }

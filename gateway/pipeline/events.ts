@@ -73,6 +73,8 @@ function completionEvent(ctx: RequestContext, type: 'response' | 'error', httpSt
     total_ms: round(totalMs),
     attempts: ctx.attempts,
     cache: ctx.cache,
+    cached_tokens: usage?.prompt_tokens_details?.cached_tokens ?? 0,
+    model_swapped_from: ctx.modelSwappedFrom,
   };
 }
 

@@ -13,7 +13,7 @@ const Fraction = (def: number) => Type.Number({ minimum: 0, maximum: 1, default:
 export const SinkSettings = Type.Object(
   {
     /** A ClickHouse insert is made when this many events are buffered (across all partitions and topics)… */
-    batch_max_rows: Type.Integer({ minimum: 1, default: 20_000 }),
+    batch_max_rows: Type.Integer({ minimum: 1, default: 50_000 }),
     /** …or when the oldest buffered event has waited this long. Bounds freshness under light load. */
     batch_linger_ms: Type.Integer({ minimum: 0, default: 250 }),
   },
@@ -149,6 +149,7 @@ export const WebhookSettings = Type.Object(
 
 export const AnalyticsSettings = Type.Object(
   {
+    /** Accepted for the roadmap's vocabulary; events always land in ClickHouse. Turn detection off with anomalies.enabled. */
     enabled: Type.Boolean({ default: true }),
     /** ClickHouse TTL of raw events and rollups (applied by migrations; changing it re-applies the TTL on start). */
     retention_days: Type.Integer({ minimum: 1, maximum: 36_500, default: 90 }),

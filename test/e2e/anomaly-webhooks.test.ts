@@ -77,7 +77,7 @@ describe('anomaly detection and signed webhooks, end to end', () => {
     await broken?.close();
   });
 
-  it('raises exactly one signed spend anomaly for the spiking key, queryable with helix sql', async () => {
+  it('raises exactly one signed spend anomaly for the spiking key, queryable with helix sql', async (t) => {
     // Normal traffic: a short, unique prompt (no cache hits) about four times a second for ~8 windows.
     const normalUntil = Date.now() + 8 * WINDOW_S * 1000;
     for (let i = 0; Date.now() < normalUntil; i++) {
@@ -107,6 +107,7 @@ describe('anomaly detection and signed webhooks, end to end', () => {
     assert.equal(payload.anomaly.key_id, key.keyId);
     assert.ok(payload.anomaly.observed > 4 * payload.anomaly.baseline);
     assert.ok(latencyS < 20, `alert ${latencyS.toFixed(1)} s after the spike`);
+    t.diagnostic(`webhook ${latencyS.toFixed(1)} s after the spike's last response; observed $${payload.anomaly.observed.toFixed(3)} vs usual $${payload.anomaly.baseline.toFixed(4)}`);
 
     const rows = await waitFor(
       'the anomaly in ClickHouse',

@@ -81,16 +81,6 @@ void describe('costOf', () => {
     const w = worstCaseCost({ provider: 'mock', model: 'echo', deploymentParams: MOCK_PRICES, promptTokens: 100, maxOutputTokens: 50 });
     assert.equal(w.costNano, 100 * 1000 + 50 * 2000);
   });
-
-  void it('is fast enough for the request path once a model is resolved', () => {
-    const usage = { prompt_tokens: 1234, completion_tokens: 321 };
-    costOf({ provider: 'openai', model: 'gpt-4o', usage });
-    const n = 50_000;
-    const t0 = performance.now();
-    for (let i = 0; i < n; i++) costOf({ provider: 'openai', model: 'gpt-4o', usage: { prompt_tokens: i, completion_tokens: 7 } });
-    const usPerCall = ((performance.now() - t0) * 1000) / n;
-    assert.ok(usPerCall < 5, `${usPerCall.toFixed(2)} µs per lookup`);
-  });
 });
 
 void describe('PriceBook', () => {

@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { Admin, Kafka } from 'kafkajs';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { logger } from '../../lib/logger.ts';
+import { logger } from '../lib/logger.ts';
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: 'helix_consumers_process_' });
@@ -100,7 +100,10 @@ new Gauge({
 
 let server: { port: number; http: Server; users: number } | undefined;
 
-/** Starts the shared /metrics server once per process (later calls share it); the returned function releases it. */
+/**
+ * Starts the shared /metrics server once per process (later calls share it); the returned function releases it.
+ * Listens on HELIX_HOST when set (0.0.0.0 in containers, so Prometheus can scrape), else loopback.
+ */
 export async function serveMetrics(port: number, host = '127.0.0.1'): Promise<() => Promise<void>> {
   if (server) {
     if (server.port !== port) logger.warn({ port, serving: server.port }, 'consumers metrics already served on another port');

@@ -1,0 +1,78 @@
+// The chat pipeline's side of model swaps and budget holds (gateway/pipeline/chat.ts), with the mock provider and a
+// stub optimizer and budget service: the swapped model is what is served and recorded, and a stream the route stops
+// reading releases its hold.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ServerResponse } from 'node:http';
+import { parseConfig, runtimeEnv, type HelixConfig } from '../../lib/config.ts';
+import { createRouter, type GatewayDeps } from '../../gateway/app.ts';
+import type { CostControl } from '../../gateway/budgets/cost-control.ts';
+import type { Reservation } from '../../gateway/budgets/index.ts';
+import { runChat } from '../../gateway/pipeline/chat.ts';
+import { newContext } from '../../gateway/pipeline/context.ts';
+import type { ResponseEvent } from '../../schemas/events.ts';
+
+const config: HelixConfig = {
+  ...parseConfig({
+    model_list: [
+      { model_name: 'big', litellm_params: { model: 'mock/big' } },
+      { model_name: 'small', litellm_params: { model: 'mock/small' } },
+    ],
+  }, process.env),
+  env: runtimeEnv({ HELIX_DATA_DIR: '.tmp/test' }),
+};
+
+function setup(swapTo?: string) {
+  const events: ResponseEvent[] = [];
+  const headers: Record<string, string> = {};
+  const calls: string[] = [];
+  const reservation: Reservation = {
+    active: true,
+    worstCaseUsd: 1,
+    maxOutputTokens: 100,
+    settle: async () => void calls.push('settle'),
+    release: async () => void calls.push('release'),
+  };
+  const costControl = {
+    optimizer: { choose: async ({ body }: { body: { model: string } }) => (swapTo ? { from: body.model, to: swapTo, rule: 'test' } : undefined) },
+    budgets: { reserve: async () => reservation },
+  } as unknown as CostControl;
+  const deps = { config, events: { emit: (e: ResponseEvent) => events.push(e) }, router: createRouter(config), costControl } as unknown as GatewayDeps;
+  const res = { setHeader: (k: string, v: string) => (headers[k] = v) } as unknown as ServerResponse;
+  const caller = { headers: {}, res, keyMetadata: undefined, principal: { keyId: 'k', userId: '', teamId: '', models: [], metadata: {} } };
+  const run = (stream: boolean) => runChat(deps, newContext('chat'), { model: 'big', stream, messages: [{ role: 'user', content: 'hello there, how are you today?' }] }, new AbortController().signal, caller);
+  return { events, headers, calls, run };
+}
+
+void describe('chat pipeline: model swaps and budget holds', () => {
+  void it('serves the swapped model and records it in the header and the response event', async () => {
+    const t = setup('small');
+    const out = await t.run(false);
+    assert.equal(out.kind === 'completion' && out.completion.model, 'small');
+    assert.equal(t.headers['x-helix-model-swapped-from'], 'big');
+    const response = t.events.find((e) => e.type === 'response');
+    assert.deepEqual([response?.model, response?.model_swapped_from], ['small', 'big']);
+    assert.deepEqual(t.calls, ['settle']);
+  });
+
+  void it('leaves an unswapped request as asked, with an empty model_swapped_from', async () => {
+    const t = setup();
+    await t.run(false);
+    assert.equal(t.headers['x-helix-model-swapped-from'], undefined);
+    const response = t.events.find((e) => e.type === 'response');
+    assert.deepEqual([response?.model, response?.model_swapped_from], ['big', '']);
+  });
+
+  void it('settles a finished stream and releases one the route stops reading', async () => {
+    const done = setup('small');
+    const all = await done.run(true);
+    if (all.kind === 'stream') for await (const _chunk of all.chunks) void _chunk;
+    assert.deepEqual(done.calls, ['settle', 'release'], 'the release after a settle is a no-op in the real service');
+
+    const dropped = setup('small');
+    const partial = await dropped.run(true);
+    assert.equal(partial.kind, 'stream');
+    if (partial.kind === 'stream') for await (const _chunk of partial.chunks) break;
+    assert.deepEqual(dropped.calls, ['release']);
+  });
+});
