@@ -43,4 +43,11 @@ describe('ClickHouse migrations', () => {
       assert.deepEqual(actual, columnsOf(schema), `table ${table} drifted from its event schema`);
     }
   });
+
+  it('remember recent inserts in every sink table, so a retried insert never duplicates rows', async () => {
+    for (const table of new Set(Object.values(EVENT_TYPES).map((d) => d.table))) {
+      const rs = await store.client.query({ query: `SHOW CREATE TABLE ${store.database}.${table}`, format: 'TabSeparatedRaw' });
+      assert.match(await rs.text(), /non_replicated_deduplication_window = [1-9]/, `table ${table} has no insert deduplication window`);
+    }
+  });
 });
