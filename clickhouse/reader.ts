@@ -13,7 +13,7 @@ export interface AnalyticsReader {
 
 export async function createAnalyticsReader(env: RuntimeEnv): Promise<AnalyticsReader> {
   if (env.clickhouseUrl) {
-    const store: AnalyticsStore = await openAnalyticsStore(env);
+    const store: AnalyticsStore = await openAnalyticsStore(env, { asCurrentDatabase: true });
     return {
       async query(sql) {
         const refused = checkReadOnlySql(sql);

@@ -23,9 +23,14 @@ export interface AnalyticsStore {
 /** Where the embedded store keeps its data (one place: the sink's raw inserter opens the same path). */
 export const embeddedStorePath = (dataDir: string) => join(dataDir, 'clickhouse');
 
-export async function openAnalyticsStore(env: Pick<RuntimeEnv, 'clickhouseUrl' | 'clickhouseDatabase' | 'dataDir'>): Promise<AnalyticsStore> {
+/**
+ * `asCurrentDatabase`: unqualified table names resolve in Helix's database (readers: `helix sql` users write
+ * v_requests). Not for the migrating writer: its database may not exist yet.
+ */
+export async function openAnalyticsStore(env: Pick<RuntimeEnv, 'clickhouseUrl' | 'clickhouseDatabase' | 'dataDir'>, opts: { asCurrentDatabase?: boolean } = {}): Promise<AnalyticsStore> {
   if (env.clickhouseUrl) {
-    const client = createClient({ url: env.clickhouseUrl, clickhouse_settings: CLIENT_SETTINGS, request_timeout: 30_000 });
+    const database = opts.asCurrentDatabase ? env.clickhouseDatabase : undefined;
+    const client = createClient({ url: env.clickhouseUrl, database, clickhouse_settings: CLIENT_SETTINGS, request_timeout: 30_000 });
     return { client, embedded: false, database: env.clickhouseDatabase, close: () => client.close() };
   }
   const path = embeddedStorePath(env.dataDir);

@@ -28,7 +28,12 @@ export async function startClickhouseSink(kafka: Kafka, config: HelixConfig) {
     if (retained.length) logger.info({ tables: retained, days: analytics.retention_days }, 'clickhouse retention changed');
   }, { timeoutMs: 120_000, retryable: () => !store.embedded });
   let queryServer: FastifyInstance | undefined;
-  if (store.embedded) queryServer = await startQueryServer(store, { port: env.queryServerPort, masterKey: env.masterKey });
+  if (store.embedded) {
+    // `helix sql` users write v_requests, not helix.v_requests: the session's current database is Helix's (the
+    // sink's own statements name their database anyway).
+    await store.client.command({ query: `USE ${store.database}` });
+    queryServer = await startQueryServer(store, { port: env.queryServerPort, masterKey: env.masterKey });
+  }
   const raw = store.embedded ? await embeddedInserter(env.dataDir) : undefined;
   const consumer = await runConsumer({
     kafka,
