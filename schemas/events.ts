@@ -72,7 +72,7 @@ export const EVENT_TYPES = {
 } as const satisfies Record<string, { schema: TObject; topic: TopicId; table: string }>;
 
 export type EventType = keyof typeof EVENT_TYPES;
-export type HelixEvent = RequestEvent | ResponseEvent | AuditEvent | PiiEvent | CacheEvent | AnomalyEvent | WebhookDeliveryEvent;
+export type HelixEvent = RequestEvent | ResponseEvent | AuditEvent | PiiEvent | CacheEvent | LedgerEntry | BudgetAlert | AnomalyEvent | WebhookDeliveryEvent;
 
 /** ClickHouse columns of a table, derived from the event schema (name → type). */
 export function columnsOf(schema: TObject): Array<{ name: string; type: string }> {

@@ -3,7 +3,7 @@
 // already dead-letters — or other event types) are skipped, not dead-lettered a second time.
 import type { KafkaMessage } from 'kafkajs';
 import { validateEvent } from '../../schemas/events.ts';
-import type { BudgetAlert } from '../../schemas/events/ledger.ts';
+import { parseMessage } from '../decode.ts';
 import type { DecodedMessage, Sink } from '../runner.ts';
 import type { Observation } from './engine.ts';
 
@@ -17,19 +17,14 @@ export function anomalySink(opts: AnomalySinkOptions): Sink<Observation> {
   return {
     decode(message: KafkaMessage) {
       if (!message.value) return SKIP;
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(message.value.toString('utf8'));
-      } catch {
-        return { ok: false, reason: 'invalid JSON' };
-      }
-      const result = validateEvent(parsed);
+      const parsed = parseMessage(message);
+      if (!parsed.ok) return parsed;
+      const result = validateEvent(parsed.value);
       if (!result.ok) return SKIP;
       const e = result.event;
       if (e.type === 'response' || e.type === 'error') return { ok: true, value: { kind: 'response', event: e } };
       if (e.type === 'pii') return { ok: true, value: { kind: 'pii', event: e } };
-      // Validated against its schema; HelixEvent does not list the ledger's types, so narrow by `result.type`.
-      if (result.type === 'budget_alert') return { ok: true, value: { kind: 'budget', event: result.event as unknown as BudgetAlert } };
+      if (e.type === 'budget_alert') return { ok: true, value: { kind: 'budget', event: e } };
       return SKIP;
     },
 

@@ -3,7 +3,8 @@
 // views, which see exactly the inserted rows, never count an event twice).
 import { createHash } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
-import { EVENT_TYPES, columnsOf, validateEvent, type HelixEvent } from '../../schemas/events.ts';
+import { EVENT_TYPES, columnsOf, type HelixEvent } from '../../schemas/events.ts';
+import { decodeEvent } from '../decode.ts';
 import type { AnalyticsStore } from '../../clickhouse/store.ts';
 import type { DecodedMessage, Sink } from '../runner.ts';
 import { clientInserter, type RowInserter } from './rows.ts';
@@ -46,17 +47,9 @@ export function clickhouseSink(store: AnalyticsStore, insert: RowInserter = clie
   const idsPerQuery = store.embedded ? Infinity : IDS_PER_QUERY;
   return {
     decode(message: KafkaMessage) {
-      if (!message.value) return { ok: false, reason: 'empty message' };
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(message.value.toString('utf8'));
-      } catch {
-        return { ok: false, reason: 'invalid JSON' };
-      }
-      const result = validateEvent(parsed);
-      if (!result.ok) return { ok: false, reason: result.reason };
-      rawOf.set(result.event, message.value);
-      return { ok: true, value: result.event };
+      const result = decodeEvent(message);
+      if (result.ok) rawOf.set(result.value, message.value!);
+      return result;
     },
 
     async write(batch: Array<DecodedMessage<HelixEvent>>) {

@@ -4,8 +4,7 @@
 // committed only after the publish, and a redelivered event re-publishes the identical entry (see store.ts APPLY),
 // so nothing is lost or charged twice.
 import type { KafkaMessage } from 'kafkajs';
-import { validateEvent, type ResponseEvent } from '../../schemas/events.ts';
-import type { CacheEvent } from '../../schemas/events/cache.ts';
+import { decodeEvent } from '../decode.ts';
 import type { BudgetAlert, LedgerEntry } from '../../schemas/events/ledger.ts';
 import type { BudgetSettings, CostOptimizationSettings } from '../../schemas/config/budgets.ts';
 import type { PriceBook } from '../../lib/prices.ts';
@@ -28,17 +27,11 @@ export interface LedgerSinkDeps {
 export type LedgerMessage = LedgerInput | null;
 
 export function decodeLedgerInput(message: KafkaMessage): { ok: true; value: LedgerMessage } | { ok: false; reason: string } {
-  if (!message.value) return { ok: false, reason: 'empty message' };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(message.value.toString('utf8'));
-  } catch {
-    return { ok: false, reason: 'invalid JSON' };
-  }
-  const result = validateEvent(parsed);
+  const result = decodeEvent(message);
   if (!result.ok) return result;
-  if (result.type === 'response' || result.type === 'error') return { ok: true, value: { kind: 'response', event: result.event as ResponseEvent } };
-  if (result.type === 'cache') return { ok: true, value: { kind: 'cache', event: result.event as unknown as CacheEvent } };
+  const e = result.value;
+  if (e.type === 'response' || e.type === 'error') return { ok: true, value: { kind: 'response', event: e } };
+  if (e.type === 'cache') return { ok: true, value: { kind: 'cache', event: e } };
   return { ok: true, value: null };
 }
 

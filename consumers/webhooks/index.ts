@@ -3,7 +3,7 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { WebhookEndpoint } from '../../schemas/config/analytics.ts';
 import type { AnomalyEvent } from '../../schemas/events/anomaly.ts';
-import { validateEvent } from '../../schemas/events.ts';
+import { decodeEvent } from '../decode.ts';
 import type { Sink } from '../runner.ts';
 import { wants } from './payload.ts';
 import type { DeliveryQueue } from './queue.ts';
@@ -11,17 +11,10 @@ import type { DeliveryQueue } from './queue.ts';
 export function webhookSink(opts: { queue: DeliveryQueue; endpoints: readonly WebhookEndpoint[]; queued(): void; now?: () => number }): Sink<AnomalyEvent> {
   return {
     decode(message: KafkaMessage) {
-      if (!message.value) return { ok: false, reason: 'empty message' };
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(message.value.toString('utf8'));
-      } catch {
-        return { ok: false, reason: 'invalid JSON' };
-      }
-      const result = validateEvent(parsed);
+      const result = decodeEvent(message);
       if (!result.ok) return result;
-      if (result.event.type !== 'anomaly') return { ok: false, reason: `not an anomaly: ${result.event.type}` };
-      return { ok: true, value: result.event };
+      if (result.value.type !== 'anomaly') return { ok: false, reason: `not an anomaly: ${result.value.type}` };
+      return { ok: true, value: result.value };
     },
 
     async write(batch) {
