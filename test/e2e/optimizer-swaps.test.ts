@@ -39,10 +39,13 @@ void describe('model swaps end to end', () => {
     assert.deepEqual([rows[0]!.model, rows[0]!.requested_model], ['gpt-4o-mini', 'gpt-4o']);
     assert.equal(nanoFromDecimal(rows[0]!.saved), u.prompt_tokens * (big[0] - small[0]) + u.completion_tokens * (big[1] - small[1]));
 
-    const responses = await sql<{ model: string; swapped_from: string }>(`SELECT model, model_swapped_from AS swapped_from FROM helix.responses FINAL WHERE key_id = '${key.id}' ORDER BY ts`);
+    // Through the documented view (users' SQL surface): the requested model and the saving, only when swapped.
+    const requests = await sql<{ model: string; swapped_from: string; saved: string }>(
+      `SELECT model, model_swapped_from AS swapped_from, toString(swap_saved_usd) AS saved FROM v_requests WHERE key_id = '${key.id}' ORDER BY ts`,
+    );
     assert.deepEqual(
-      responses.map((r) => [r.model, r.swapped_from]),
-      [['gpt-4o-mini', 'gpt-4o'], ['gpt-4o', ''], ['gpt-4o', '']],
+      requests.map((r) => [r.model, r.swapped_from, nanoFromDecimal(r.saved)]),
+      [['gpt-4o-mini', 'gpt-4o', nanoFromDecimal(rows[0]!.saved)], ['gpt-4o', '', 0], ['gpt-4o', '', 0]],
       'the response event names the requested model only when swapped',
     );
 
