@@ -1,6 +1,7 @@
 // Cache benchmark, one run (needs the cache wired into the gateway — docs/cache.md, "Wiring"):
 //  1. exact-hit throughput through Helix vs the bare fastify pass-through of bench/gateway.ts (target ≥ 1×);
-//  2. semantic-hit latency p50/p99 with 1 and with 8 connections (targets with 1: p50 ≤ 10 ms, p99 ≤ 25 ms).
+//  2. semantic-hit latency p50/p99 with 1 and with 8 connections (targets with 1: p50 ≤ 10 ms, p99 ≤ 25 ms) for a
+//     repeated paraphrase, and with 1 connection for distinct paraphrases (each embedded, none seen before).
 // Real Kafka, Redis Stack, cache-builder and MiniLM. Usage: npx tsx bench/cache.ts [--seconds 10] [--connections 50]
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,12 +18,23 @@ const connections = Number(values.connections);
 const chat = (content: string) => JSON.stringify({ model: 'bench', messages: [{ role: 'user', content }] });
 const cached = chat('What is the capital of Australia?');
 const paraphrase = chat('Hi! Could you please tell me what the capital of Australia is? Thanks!');
+// Distinct paraphrases for cold lookups: the gateway reuses the vectors of recent prompts, a repeated one skips MiniLM.
+const coldParaphrases = ['', 'Hi! ', 'Hello, ', 'Hey! ', 'Good morning! ', 'Hi there, ', 'Hello there! '].flatMap((hi) =>
+  ['could you please tell me', 'can you tell me', 'please tell me', 'I would like to know', 'do you know'].flatMap((ask) =>
+    ['?', '? Thanks!', '? Thank you.', '? Thanks a lot!', '? Thanks in advance.'].map((end) => {
+      const text = `${hi}${ask} what the capital of Australia is${end}`;
+      return chat(text[0]!.toUpperCase() + text.slice(1));
+    }),
+  ),
+);
+const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 
 const services = await startServices({ ports: 'random' });
 const dir = mkdtempSync(join(tmpdir(), 'helix-bench-cache-'));
 const stops: Array<() => Promise<unknown>> = [() => services.stop()];
 const rows: Array<Record<string, string>> = [];
 const results: Record<string, LoadResult> = {};
+let cold = { hits: 0, p50: NaN, p99: NaN };
 try {
   const upstream = await startServer('bench/servers/mock-upstream.ts');
   stops.unshift(upstream.stop);
@@ -38,27 +50,43 @@ try {
   stops.unshift(() => helix.stop());
   const url = `http://127.0.0.1:${port}/v1/chat/completions`;
   await waitFor('helix gateway', async () => (await fetch(`http://127.0.0.1:${port}/health/live`)).ok);
-  const post = (body: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const post = (body: string, headers: Record<string, string> = {}) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
 
   const first = await post(cached);
   if (!first.headers.get('x-helix-cache')) throw new Error('the gateway sends no x-helix-cache header: wire the cache first (docs/cache.md)');
   await waitFor('exact hit', async () => (await post(cached)).headers.get('x-helix-cache') === 'exact');
-  await waitFor('semantic entry built by the cache-builder', async () => (await post(paraphrase)).headers.get('x-helix-cache') === 'semantic', 120_000, 500);
+  // no-store: a probe that misses must not store the paraphrase as an exact entry (that would shadow the semantic one).
+  await waitFor('semantic entry built by the cache-builder', async () => (await post(paraphrase, { 'cache-control': 'no-store' })).headers.get('x-helix-cache') === 'semantic', 120_000, 500);
 
   await load(`${bare.url}/v1/chat/completions`, cached, connections, 2); // warm-up
   results.bare = await load(`${bare.url}/v1/chat/completions`, cached, connections, seconds);
   await load(url, cached, connections, 2);
+  // Helix forwarding without the cache (lookup and store skipped): what an exact hit saves within Helix.
+  results.uncached = await load(url, cached, connections, seconds, { 'cache-control': 'no-cache, no-store' });
   results.exact = await load(url, cached, connections, seconds);
-  await load(url, paraphrase, 1, 2);
-  results.semantic1 = await load(url, paraphrase, 1, seconds);
-  results.semantic8 = await load(url, paraphrase, 8, seconds);
-  const check = await post(paraphrase);
+  // no-store on every semantic request: one slow lookup (a miss or bypass under load) must not store the
+  // paraphrase as an exact entry and turn the rest of the run into exact hits.
+  const noStore = { 'cache-control': 'no-store' };
+  await load(url, paraphrase, 1, 2, noStore);
+  results.semantic1 = await load(url, paraphrase, 1, seconds, noStore);
+  results.semantic8 = await load(url, paraphrase, 8, seconds, noStore);
+  // One at a time, each prompt once: latency of the semantic hits among them (the others are misses, not counted).
+  const coldMs: number[] = [];
+  for (const body of coldParaphrases) {
+    const t0 = performance.now();
+    const res = await post(body, noStore);
+    await res.arrayBuffer();
+    if (res.headers.get('x-helix-cache') === 'semantic') coldMs.push(performance.now() - t0);
+  }
+  coldMs.sort((a, b) => a - b);
+  cold = { hits: coldMs.length, p50: percentile(coldMs, 0.5), p99: percentile(coldMs, 0.99) };
+  const check = await post(paraphrase, noStore);
   if (check.headers.get('x-helix-cache') !== 'semantic') throw new Error(`expected semantic hits, got ${check.headers.get('x-helix-cache')}`);
 } finally {
   for (const stop of stops) await stop();
 }
 
-const name = { bare: `bare pass-through (${connections} conn)`, exact: `helix exact hit (${connections} conn)`, semantic1: 'helix semantic hit (1 conn)', semantic8: 'helix semantic hit (8 conn)' } as const;
+const name = { bare: `bare pass-through (${connections} conn)`, uncached: `helix, cache skipped (${connections} conn)`, exact: `helix exact hit (${connections} conn)`, semantic1: 'helix semantic hit, same prompt (1 conn)', semantic8: 'helix semantic hit, same prompt (8 conn)' } as const;
 for (const [k, label] of Object.entries(name)) {
   const r = results[k]!;
   rows.push({ target: label, 'req/s': fmt(r.rps, 0), 'p50 ms': fmt(r.p50, 2), 'p99 ms': fmt(r.p99, 2), errors: String(r.errors + r.non2xx) });
@@ -67,4 +95,6 @@ console.log(`\nCache benchmark (${seconds} s per run, loopback; load generator, 
 console.log(table(rows));
 const ratio = results.exact!.rps / results.bare!.rps;
 console.log(`\nexact-hit throughput / bare pass-through: ${fmt(ratio, 2)}×   (target ≥ 1×)`);
+console.log(`exact-hit throughput / helix with the cache skipped: ${fmt(results.exact!.rps / results.uncached!.rps, 2)}×`);
 console.log(`semantic hit, 1 connection: p50 ${fmt(results.semantic1!.p50, 2)} ms (target ≤ 10), p99 ${fmt(results.semantic1!.p99, 2)} ms (target ≤ 25)`);
+console.log(`semantic hit, 1 connection, each prompt new (embedded): p50 ${fmt(cold.p50, 2)} ms, p99 ${fmt(cold.p99, 2)} ms (${cold.hits} hits of ${coldParaphrases.length} distinct paraphrases)`);

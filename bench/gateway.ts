@@ -1,37 +1,51 @@
 // Gateway benchmark, one process and one run: direct to the mock upstream, a bare fastify+undici pass-through,
 // and Helix's full path (real Kafka for events), with PII protection on (default) and off. Prints req/s, p50/p99 and ratios, and the latency Helix adds with
-// one connection. Usage: npx tsx bench/gateway.ts [--seconds 10] [--connections 50]
+// one connection. Alongside req/s it prints each server process's CPU time per request (utime+stime from /proc,
+// measured around each load run): on a shared 2-core machine req/s swings with whatever else runs, CPU µs/req
+// much less, so that is the number to compare Helix with the bare pass-through and before/after a change.
+// Usage: npx tsx bench/gateway.ts [--seconds 10] [--connections 50] [--rounds 1] [--only helix]
+//   --rounds N  runs every target's load N times (interleaved) and reports the median of each number.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startServices } from '../stack/services.ts';
-import { fmt, load, startServer, table, type LoadResult } from './lib.ts';
+import { fmt, load, startServer, table, withCpu, type LoadResult } from './lib.ts';
 import { spawnHelix, waitFor } from '../test/helpers/processes.ts';
 import { freePort } from '../stack/ports.ts';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '50' }, extra: { type: 'string', default: '' }, only: { type: 'string' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '50' }, extra: { type: 'string', default: '' }, only: { type: 'string' }, rounds: { type: 'string', default: '1' } } });
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
+const rounds = Math.max(1, Number(values.rounds));
 const body = JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: 'Say hello to the benchmark.' }] });
 
 const services = await startServices({ ports: 'random' });
 const dir = mkdtempSync(join(tmpdir(), 'helix-bench-'));
 const stops: Array<() => Promise<unknown>> = [() => services.stop()];
-const results: Record<string, { many: LoadResult; one: LoadResult }> = {};
+type Measured = LoadResult & { cpuUsPerReq: Record<string, number> };
+const runs: Record<string, Array<{ many: Measured; one: Measured }>> = {};
 try {
   const upstream = await startServer('bench/servers/mock-upstream.ts');
   stops.unshift(upstream.stop);
-  const bare = await startServer('bench/servers/bare-passthrough.ts', { UPSTREAM: upstream.url });
+  // HELIX_BENCH_PROFILE=<dir>: .cpuprofile files of the bare pass-through and of each Helix process.
+  const profile = process.env.HELIX_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HELIX_BENCH_PROFILE}`] : [];
+  const bare = await startServer('bench/servers/bare-passthrough.ts', { UPSTREAM: upstream.url }, profile);
   stops.unshift(bare.stop);
+  // Which processes' CPU is read for each target: the server under test, the mock upstream behind it, and Kafka.
+  const pidOf = (pid: number | undefined) => (pid !== undefined && pid > 0 ? pid : undefined);
+  const pids: Record<string, Record<string, number | undefined>> = {
+    direct: { server: upstream.child.pid },
+    bare: { server: bare.child.pid, upstream: upstream.child.pid },
+  };
   const startHelix = async (name: string, extraYaml: string) => {
     const config = join(dir, `${name}.yaml`);
     writeFileSync(config, `model_list:\n  - model_name: bench\n    litellm_params:\n      model: openai/bench-model\n      api_base: ${upstream.url}/v1\n      api_key: sk-bench\n${extraYaml}${values.extra}`);
     const port = await freePort();
-    const profile = process.env.HELIX_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HELIX_BENCH_PROFILE}`] : [];
     const env = { ...services.env, HELIX_PORT: String(port), HELIX_CONFIG: config, HELIX_DATA_DIR: join(dir, name), HELIX_LOG_LEVEL: 'warn', HELIX_TOPIC_PREFIX: `bench-${name}.` };
     const helix = spawnHelix('gateway/main.ts', env, name, dir, profile);
     stops.unshift(() => helix.stop());
+    pids[name] = { server: helix.child.pid, upstream: upstream.child.pid, kafka: pidOf(services.kafka.pid) };
     const helixUrl = `http://127.0.0.1:${port}`;
     await waitFor('helix gateway', async () => (await fetch(`${helixUrl}/health/live`)).ok);
     return `${helixUrl}/v1/chat/completions`;
@@ -43,24 +57,45 @@ try {
     helix: await startHelix('helix', 'helix_settings:\n  semantic_cache: { enabled: false }\n'),
     'helix-pii-off': await startHelix('helix-pii-off', 'helix_settings:\n  semantic_cache: { enabled: false }\n  pii_protection: { enabled: false }\n'),
   };
-  for (const [name, url] of Object.entries(targets)) {
-    if (values.only && name !== values.only) continue;
-    await load(url, body, connections, 2); // warm-up (JIT, pools)
-    const many = await load(url, body, connections, seconds);
-    const one = await load(url, body, 1, Math.max(3, Math.round(seconds / 2)));
-    if (many.errors || many.non2xx) console.error(`${name}: ${many.errors} errors, ${many.non2xx} non-2xx`);
-    results[name] = { many, one };
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, url] of Object.entries(targets)) {
+      if (values.only && name !== values.only) continue;
+      await load(url, body, connections, 2); // warm-up (JIT, pools)
+      const many = await withCpu(pids[name]!, () => load(url, body, connections, seconds));
+      const one = await withCpu(pids[name]!, () => load(url, body, 1, Math.max(3, Math.round(seconds / 2))));
+      if (many.errors || many.non2xx) console.error(`${name}: ${many.errors} errors, ${many.non2xx} non-2xx`);
+      (runs[name] ??= []).push({ many, one });
+      if (rounds > 1) console.error(`round ${round + 1}/${rounds} ${name}: ${fmt(many.rps, 0)} req/s, ${fmt(many.cpuUsPerReq.server!, 0)} CPU µs/req`);
+    }
   }
 } finally {
   for (const stop of stops) await stop();
 }
 
+// With several rounds every number is the median over the rounds (each taken on its own).
+const median = (xs: number[]) => {
+  const v = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  if (v.length === 0) return Number.NaN;
+  const mid = v.length >> 1;
+  return v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+};
+const medianOf = (list: Measured[]): Measured => {
+  const first = list[0]!;
+  const out = { ...first, cpuUsPerReq: { ...first.cpuUsPerReq } };
+  for (const k of ['rps', 'requests', 'p50', 'p99', 'mean', 'errors', 'non2xx'] as const) out[k] = median(list.map((m) => m[k]));
+  for (const k of Object.keys(first.cpuUsPerReq)) out.cpuUsPerReq[k] = median(list.map((m) => m.cpuUsPerReq[k]!));
+  return out;
+};
+const results: Record<string, { many: Measured; one: Measured }> = Object.fromEntries(
+  Object.entries(runs).map(([name, list]) => [name, { many: medianOf(list.map((x) => x.many)), one: medianOf(list.map((x) => x.one)) }]),
+);
+
 if (values.only) {
   console.log(JSON.stringify(results, null, 1));
   process.exit(0);
 }
-const r = results as Record<'direct' | 'bare' | 'helix' | 'helix-pii-off', { many: LoadResult; one: LoadResult }>;
-console.log(`\nGateway benchmark: ${connections} connections × ${seconds} s, then 1 connection (loopback; load generator, servers and Kafka share this machine's cores)\n`);
+const r = results as Record<'direct' | 'bare' | 'helix' | 'helix-pii-off', { many: Measured; one: Measured }>;
+console.log(`\nGateway benchmark: ${connections} connections × ${seconds} s, then 1 connection (loopback; load generator, servers and Kafka share this machine's cores)${rounds > 1 ? `; medians of ${rounds} rounds` : ''}\n`);
 console.log(
   table(
     (['direct', 'bare', 'helix', 'helix-pii-off'] as const).map((name) => ({
@@ -70,12 +105,21 @@ console.log(
       'p99 ms': fmt(r[name].many.p99, 2),
       '1-conn req/s': fmt(r[name].one.rps, 0),
       '1-conn ms/req': fmt(1000 / r[name].one.rps, 3),
+      // The server process's CPU per request (the upstream's for `direct`), then what the same requests cost the
+      // mock upstream and Kafka (events): with 50 connections, and with 1.
+      'CPU µs/req': fmt(r[name].many.cpuUsPerReq.server!, 0),
+      '1-conn CPU µs/req': fmt(r[name].one.cpuUsPerReq.server!, 0),
+      'upstream µs/req': name === 'direct' ? '-' : fmt(r[name].many.cpuUsPerReq.upstream!, 0),
+      'kafka µs/req': name.startsWith('helix') ? fmt(r[name].many.cpuUsPerReq.kafka!, 0) : '-',
     })),
   ),
 );
 const ratio = r.helix.many.rps / r.bare.many.rps;
 const added = 1000 / r.helix.one.rps - 1000 / r.bare.one.rps;
+const cpuRatio = r.helix.many.cpuUsPerReq.server! / r.bare.many.cpuUsPerReq.server!;
 console.log(`\nhelix / bare throughput: ${fmt(ratio * 100, 1)} %   (target ≥ 50 %)`);
+console.log(`helix / bare CPU per request: ${fmt(cpuRatio, 2)}×   (${fmt(r.helix.many.cpuUsPerReq.server!, 0)} vs ${fmt(r.bare.many.cpuUsPerReq.server!, 0)} µs; ${fmt(100 / cpuRatio, 1)} % is the throughput ratio when both are CPU-bound)`);
 console.log(`helix / direct throughput: ${fmt((r.helix.many.rps / r.direct.many.rps) * 100, 1)} %`);
 console.log(`latency added over bare with 1 connection: ${fmt(added, 3)} ms   (target ≤ 0.3 ms)`);
 console.log(`PII on / PII off throughput: ${fmt((r.helix.many.rps / r['helix-pii-off'].many.rps) * 100, 1)} %   (target ≥ 90 %)`);
+console.log(`PII on / PII off CPU per request: ${fmt((r.helix.many.cpuUsPerReq.server! / r['helix-pii-off'].many.cpuUsPerReq.server!) * 100, 1)} %`);

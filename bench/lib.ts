@@ -1,5 +1,6 @@
 // Shared benchmark plumbing: child servers on loopback and autocannon runs with their numbers.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { repoRoot } from '../stack/paths.ts';
@@ -11,8 +12,8 @@ export interface Server {
 }
 
 /** Starts a TS server script that prints `listening <port>` once ready. */
-export async function startServer(script: string, env: NodeJS.ProcessEnv = {}): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, script)], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+export async function startServer(script: string, env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): Promise<Server> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(repoRoot, script)], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -36,6 +37,8 @@ export async function startServer(script: string, env: NodeJS.ProcessEnv = {}): 
 
 export interface LoadResult {
   rps: number;
+  /** Responses received during the run (warm-up excluded). */
+  requests: number;
   p50: number;
   p99: number;
   mean: number;
@@ -52,7 +55,7 @@ export async function load(url: string, body: string, connections: number, secon
     headers: { 'content-type': 'application/json', ...headers },
     body,
   });
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, mean: r.latency.average, errors: r.errors, non2xx: r.non2xx };
+  return { rps: r.requests.average, requests: r.requests.total, p50: r.latency.p50, p99: r.latency.p99, mean: r.latency.average, errors: r.errors, non2xx: r.non2xx };
 }
 
 export const fmt = (n: number, digits = 1) => n.toFixed(digits);
@@ -62,4 +65,37 @@ export function table(rows: Array<Record<string, string | number>>): string {
   const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
   const line = (vals: string[]) => vals.map((v, i) => v.padEnd(width[i]!)).join('  ');
   return [line(cols), line(width.map((w) => '-'.repeat(w))), ...rows.map((r) => line(cols.map((c) => String(r[c]))))].join('\n');
+}
+
+// CPU time of a process, from /proc/<pid>/stat: user + system time of all its threads (JIT, GC and libuv
+// threads included). req/s on a shared 2-core machine moves with whatever else runs; CPU per request barely does,
+// so it is the number to compare servers and before/after changes with.
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** utime + stime of `pid` in microseconds; NaN when it cannot be read (process gone, no /proc). */
+export function cpuMicros(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces, hence lastIndexOf): state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLK_TCK;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU µs per served request for each named pid, measured around `run`. */
+export async function withCpu<T extends { requests: number }>(pids: Record<string, number | undefined>, run: () => Promise<T>): Promise<T & { cpuUsPerReq: Record<string, number> }> {
+  const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMicros(pid)]));
+  const result = await run();
+  const cpuUsPerReq: Record<string, number> = {};
+  for (const [name, pid] of Object.entries(pids)) cpuUsPerReq[name] = (cpuMicros(pid) - before[name]!) / Math.max(1, result.requests);
+  return { ...result, cpuUsPerReq };
 }

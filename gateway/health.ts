@@ -3,8 +3,11 @@ import type { Redis } from 'ioredis';
 import type { EventBus } from '../lib/event-bus.ts';
 import type { AnalyticsReader } from '../clickhouse/reader.ts';
 import type { ComponentHealth, HealthProbe } from './routes/health.ts';
+import type { ChatCache } from './cache/index.ts';
 
-export function gatewayHealth(deps: { events: EventBus; redis: Redis; analytics: AnalyticsReader; shuttingDown: () => boolean }): HealthProbe {
+const CACHE_HEALTH = { off: 'disabled', loading: 'degraded', ready: 'up', failed: 'degraded' } as const;
+
+export function gatewayHealth(deps: { events: EventBus; redis: Redis; analytics: AnalyticsReader; shuttingDown: () => boolean; cache?: ChatCache }): HealthProbe {
   let cached: { at: number; value: Record<string, ComponentHealth> } | undefined;
   return {
     shuttingDown: deps.shuttingDown,
@@ -17,6 +20,9 @@ export function gatewayHealth(deps: { events: EventBus; redis: Redis; analytics:
         redis: { status: deps.redis.status === 'ready' ? 'up' : 'down' },
         analytics: { status: analyticsUp ? 'up' : 'down' },
       };
+      // Semantic hits need the embedding model loaded; until then only exact hits (the gateway still serves).
+      const semantic = deps.cache?.semanticStatus();
+      if (semantic) value.cache = { status: CACHE_HEALTH[semantic], semantic };
       cached = { at: Date.now(), value };
       return value;
     },

@@ -26,13 +26,13 @@ async function main() {
     topicPrefix: env.topicPrefix,
     spoolDir: config.helix_settings.events.spool_dir ?? join(env.dataDir, 'spool', `gateway-${env.port}`),
     memoryMax: config.helix_settings.events.memory_queue_max,
+    lingerMs: config.helix_settings.events.linger_ms,
   });
   events.start();
   const redis = new Redis(env.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false });
   redis.on('error', () => undefined); // state is reported by /health/ready
   const analytics = await createAnalyticsReader(env);
   let shuttingDown = false;
-  const health = gatewayHealth({ events, redis, analytics, shuttingDown: () => shuttingDown });
 
   const metrics = createMetrics();
   metrics.setSpool(() => events.stats());
@@ -45,6 +45,7 @@ async function main() {
     publishFill: (fill) => events.publish('cacheFill', fill.namespace, fill),
     publishEvent: (event) => events.emit(event),
   });
+  const health = gatewayHealth({ events, redis, analytics, shuttingDown: () => shuttingDown, cache });
   const app = await buildApp({
     config,
     events: metrics.observe(events),

@@ -1,5 +1,6 @@
 // Prometheus metrics, derived from the same events that go to Kafka (one source of truth for what happened).
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { CounterCells, HistogramCells, type CounterCell, type HistogramCell } from './metric-cells.ts';
 import type { HelixEvent } from '../schemas/events.ts';
 import type { EventSink } from './pipeline/events.ts';
 
@@ -17,11 +18,12 @@ export function createMetrics(): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'helix_process_' });
   const labels = ['model', 'provider', 'status', 'endpoint'] as const;
-  const requests = new Counter({ name: 'helix_requests_total', help: 'Completed requests by model, provider and outcome', labelNames: labels, registers: [registry] });
-  const latency = new Histogram({ name: 'helix_request_duration_seconds', help: 'Total request latency seen by the client', labelNames: labels, buckets: LATENCY_BUCKETS, registers: [registry] });
-  const upstream = new Histogram({ name: 'helix_upstream_duration_seconds', help: 'Upstream provider latency', labelNames: ['model', 'provider'], buckets: LATENCY_BUCKETS, registers: [registry] });
-  const overhead = new Histogram({ name: 'helix_gateway_overhead_seconds', help: 'Time spent in the gateway itself', buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05], registers: [registry] });
-  const tokens = new Counter({ name: 'helix_tokens_total', help: 'Tokens by model and direction', labelNames: ['model', 'provider', 'direction'], registers: [registry] });
+  // Updated on every request: cell-based (see metric-cells.ts), exposed exactly like prom-client's own.
+  const requests = new CounterCells({ name: 'helix_requests_total', help: 'Completed requests by model, provider and outcome', labelNames: labels, registry });
+  const latency = new HistogramCells({ name: 'helix_request_duration_seconds', help: 'Total request latency seen by the client', labelNames: labels, buckets: LATENCY_BUCKETS, registry });
+  const upstream = new HistogramCells({ name: 'helix_upstream_duration_seconds', help: 'Upstream provider latency', labelNames: ['model', 'provider'], buckets: LATENCY_BUCKETS, registry });
+  const overhead = new HistogramCells({ name: 'helix_gateway_overhead_seconds', help: 'Time spent in the gateway itself', buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05], registry }).labels();
+  const tokens = new CounterCells({ name: 'helix_tokens_total', help: 'Tokens by model and direction', labelNames: ['model', 'provider', 'direction'], registry });
   const cache = new Counter({ name: 'helix_cache_events_total', help: 'Cache lookups by result', labelNames: ['result'], registers: [registry] });
   const pii = new Counter({ name: 'helix_pii_detections_total', help: 'PII detections by entity and action', labelNames: ['entity', 'action'], registers: [registry] });
   let spoolSource: (() => { queued: number; spooled: number }) | undefined;
@@ -37,8 +39,8 @@ export function createMetrics(): GatewayMetrics {
     },
   });
 
-  // Label children resolved once per label combination: prom-client hashes label objects on every call otherwise.
-  type Children = { requests: ReturnType<typeof requests.labels>; latency: ReturnType<typeof latency.labels>; upstream: ReturnType<typeof upstream.labels>; input: ReturnType<typeof tokens.labels>; output: ReturnType<typeof tokens.labels> };
+  // Cells resolved once per label combination (a Map lookup on one string instead of four).
+  type Children = { requests: CounterCell; latency: HistogramCell; upstream: HistogramCell; input: CounterCell; output: CounterCell };
   const children = new Map<string, Children>();
   const childrenFor = (model: string, provider: string, status: string, endpoint: string): Children => {
     const id = `${model}\u0000${provider}\u0000${status}\u0000${endpoint}`;

@@ -109,11 +109,14 @@ export function createEmbeddingPool(opts: EmbeddingPoolOptions = {}): EmbeddingP
     return new Promise<Float32Array[]>((resolve, reject) => {
       const job: Job = { id: nextId++, texts, resolve, reject };
       if (timeoutMs !== undefined) {
-        job.timer = setTimeout(() => {
+        const expire = () => {
+          if (!pending.has(job.id)) return; // answered meanwhile
           const at = queue.indexOf(job);
           if (at >= 0) queue.splice(at, 1);
           settle(job, new EmbeddingUnavailableError(`embedding took longer than ${timeoutMs} ms`));
-        }, timeoutMs);
+        };
+        // Pending I/O first (timers run before the poll phase): after an event-loop stall the answer may be waiting.
+        job.timer = setTimeout(() => setImmediate(expire), timeoutMs);
       }
       pending.set(job.id, job);
       queue.push(job);

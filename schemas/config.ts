@@ -72,6 +72,12 @@ export const HelixSettings = Type.Object(
       {
         memory_queue_max: Type.Integer({ minimum: 1, default: 10000 }),
         spool_dir: Opt(Type.String()),
+        linger_ms: Type.Integer({
+          minimum: 0,
+          maximum: 1000,
+          default: 20,
+          description: 'How long events wait to be sent together: fewer, larger Kafka produce requests (less CPU in the gateway and in Kafka) for this much delivery delay.',
+        }),
       },
       { default: {} },
     ),

@@ -12,3 +12,5 @@ app.post('/v1/chat/completions', async (request, reply) => {
 });
 await app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' });
 process.stdout.write(`listening ${(app.server.address() as { port: number }).port}\n`);
+// Exit normally on SIGTERM so `--cpu-prof` (HELIX_BENCH_PROFILE) gets to write its profile.
+process.on('SIGTERM', () => process.exit(0));

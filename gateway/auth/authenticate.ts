@@ -70,16 +70,19 @@ export class ForbiddenError extends Error {
 const ANONYMOUS: Principal = Object.freeze({ kind: 'anonymous', admin: false, keyId: '', alias: '', userId: '', teamId: '', models: [], metadata: {} }) as Principal;
 const MASTER: Principal = Object.freeze({ kind: 'master', admin: true, keyId: 'master', alias: 'master', userId: '', teamId: '', models: [], metadata: {} }) as Principal;
 
+// Module-level, not a closure inside extractApiKey: tsx (esbuild keepNames) wraps every named closure in a
+// defineProperty call, paid on each request otherwise.
+const firstValue = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v)?.trim() || undefined;
+
 /** The credential of a request: `Authorization: Bearer …`, then `x-api-key` (Anthropic clients), then `api-key` (Azure). */
 export function extractApiKey(headers: IncomingHttpHeaders): string | undefined {
-  const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v)?.trim() || undefined;
-  const auth = first(headers.authorization);
+  const auth = firstValue(headers.authorization);
   if (auth) {
     const m = /^bearer\s+(.+)$/i.exec(auth);
     if (m) return m[1]!.trim() || undefined;
     if (!/\s/.test(auth)) return auth; // a bare key
   }
-  return first(headers['x-api-key']) ?? first(headers['api-key']);
+  return firstValue(headers['x-api-key']) ?? firstValue(headers['api-key']);
 }
 
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();

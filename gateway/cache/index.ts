@@ -83,6 +83,8 @@ export interface ChatCache {
   readonly settings: CacheSettings;
   /** Resolves once the embedding workers have loaded the model (lookups before that are exact-only misses). Never rejects. */
   ready(): Promise<void>;
+  /** For /health/ready: whether semantic lookups run yet. */
+  semanticStatus(): 'off' | 'loading' | 'ready' | 'failed';
   begin(input: BeginInput): Promise<CacheRequest>;
   /**
    * The answer for a hit, as a fresh completion: sets the x-helix-cache headers on `res` (merged into whatever head
@@ -113,7 +115,16 @@ export function createChatCache(deps: ChatCacheDeps): ChatCache {
   const semanticOn = settings.enabled && settings.semantic_enabled;
   const ownPool = semanticOn && !deps.embeddings ? createEmbeddingPool({ workers: settings.embedding_workers }) : undefined;
   const embeddings = semanticOn ? (deps.embeddings ?? ownPool) : undefined;
-  embeddings?.ready().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'semantic cache: embedding workers failed to start; semantic lookups miss'));
+  // Until the model is loaded a lookup would only queue and time out (each request waiting embed_timeout_ms, then
+  // missing and storing an exact entry that shadows the semantic one): skip semantic lookups until then.
+  let semanticState: 'loading' | 'ready' | 'failed' = 'loading';
+  embeddings?.ready().then(
+    () => (semanticState = 'ready'),
+    (err: unknown) => {
+      semanticState = 'failed';
+      logger.warn({ err: (err as Error).message }, 'semantic cache: embedding workers failed to start; semantic lookups miss');
+    },
+  );
   const semantic = embeddings
     ? new SemanticCache({
         guard,
@@ -175,13 +186,15 @@ export function createChatCache(deps: ChatCacheDeps): ChatCache {
       logger.debug({ err: (err as Error).message }, 'exact cache lookup failed; bypassing');
       return { status: 'bypass' };
     }
-    if (!semantic || p.prompt === undefined) return { status: 'miss' };
+    if (!semantic || semanticState !== 'ready' || p.prompt === undefined) return { status: 'miss' };
     try {
       await ensureIndexOccasionally();
       const hit = await semantic.lookup({ namespace: p.namespace, model: p.model, paramsHash: p.paramsHash, prompt: p.prompt, threshold: p.threshold });
       if (hit) return { status: 'semantic', hit: { kind: 'semantic', answer: hit, similarity: hit.similarity } };
     } catch (err) {
-      logger.debug({ err: (err as Error).message }, 'semantic cache lookup failed; treating as a miss');
+      const message = (err as Error).message;
+      if (/unknown index|no such index/i.test(message)) indexCheckedAt = -Infinity; // Redis came back empty: recreate now
+      logger.debug({ err: message }, 'semantic cache lookup failed; treating as a miss');
     }
     return { status: guard.available() ? 'miss' : 'bypass' };
   }
@@ -259,6 +272,8 @@ export function createChatCache(deps: ChatCacheDeps): ChatCache {
     settings,
 
     ready: () => (embeddings ? embeddings.ready().catch(() => undefined) : Promise.resolve()),
+
+    semanticStatus: () => (semantic ? semanticState : 'off'),
 
     async begin(input) {
       const body = withoutCacheField(input.body);

@@ -24,7 +24,10 @@ export class RedisGuard {
     if (!this.available()) throw new CacheUnavailableError(`cache: Redis unavailable (${what})`);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new CacheUnavailableError(`cache: ${what} timed out after ${timeoutMs} ms`)), timeoutMs);
+      // Give way to pending I/O once (timers run before the poll phase): after an event-loop stall the reply may
+      // already be waiting in the socket, and a stalled gateway must not declare a healthy Redis down.
+      const expire = () => reject(new CacheUnavailableError(`cache: ${what} timed out after ${timeoutMs} ms`));
+      timer = setTimeout(() => setImmediate(expire), timeoutMs);
     });
     try {
       return await Promise.race([op(this.redis), timeout]);

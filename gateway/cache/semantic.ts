@@ -32,13 +32,34 @@ export interface SemanticCacheOptions {
   verifyOptions?: VerifyOptions;
 }
 
+const RECENT_VECTORS = 1024;
+
 export class SemanticCache {
+  /**
+   * Query vectors of recent prompts, least recently used first. The same last message recurs (a paraphrase that
+   * keeps hitting, "continue" in many conversations, other parameters): it skips the model, and concurrent
+   * lookups of one prompt share one embedding. Vectors depend on the text only, so they never go stale.
+   */
+  private readonly vectors = new Map<string, Promise<Float32Array>>();
+
   constructor(private readonly opts: SemanticCacheOptions) {}
+
+  private embed(prompt: string): Promise<Float32Array> {
+    const known = this.vectors.get(prompt);
+    this.vectors.delete(prompt);
+    const vector = known ?? this.opts.embeddings.embed(prompt, this.opts.embedTimeoutMs);
+    this.vectors.set(prompt, vector);
+    if (!known) {
+      vector.catch(() => this.vectors.get(prompt) === vector && this.vectors.delete(prompt)); // retry failures next time
+      if (this.vectors.size > RECENT_VECTORS) this.vectors.delete(this.vectors.keys().next().value!);
+    }
+    return vector;
+  }
 
   async lookup(q: SemanticQuery): Promise<SemanticHit | undefined> {
     const { guard, index, candidates } = this.opts;
     if (!guard.available()) return undefined;
-    const vector = await this.opts.embeddings.embed(q.prompt, this.opts.embedTimeoutMs);
+    const vector = await this.embed(q.prompt);
     const query = `(${tagFilter(q)})=>[KNN ${candidates} @vector $vec AS dist]`;
     const reply = await guard.run('semantic search', (r) =>
       r.call('FT.SEARCH', index, query, 'PARAMS', '2', 'vec', vectorBlob(vector), 'SORTBY', 'dist', 'ASC', 'RETURN', '3', 'dist', '$.prompt', '$.upstream_ms', 'LIMIT', '0', String(candidates), 'DIALECT', '2'),

@@ -18,6 +18,15 @@ export interface LimitsHookOptions {
 
 const defaultUsed = (request: FastifyRequest) => (request as { helix?: { usage?: { total_tokens?: number } } }).helix?.usage?.total_tokens;
 
+/**
+ * The lazy estimate (prompts are only tokenized when a TPM limit applies). Returned from a factory rather than
+ * written as `{ estimatedTokens: () => … }` in the hook: tsx (esbuild keepNames) wraps a closure that gets a name
+ * from its property in a defineProperty call, paid on every request.
+ */
+function lazyEstimate(estimate: (body: unknown) => number, body: unknown): () => number {
+  return () => estimate(body);
+}
+
 /** Register AFTER registerAuth (it reads `request.principal`). */
 export function registerLimits(app: FastifyInstance, limits: Limits, opts: LimitsHookOptions = {}): void {
   const prefixes = opts.prefixes ?? ['/v1/'];
@@ -31,7 +40,7 @@ export function registerLimits(app: FastifyInstance, limits: Limits, opts: Limit
     const body = request.body as { model?: unknown } | undefined;
     if (typeof body?.model === 'string') assertModelAllowed(principal, body.model);
     if (request.method !== 'POST') return; // listings (GET /v1/models) are not rate limited
-    const admission = await limits.admit(principal, { estimatedTokens: () => estimate(body) });
+    const admission = await limits.admit(principal, { estimatedTokens: lazyEstimate(estimate, body) });
     // On the raw response: merged into writeHead by fastify's send and by streaming routes' startSse alike.
     for (const [name, value] of Object.entries(admission.headers)) reply.raw.setHeader(name, value);
     if (admission.limited) reply.raw.once('close', () => admission.settle(used(request) ?? 0));

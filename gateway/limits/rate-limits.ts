@@ -67,6 +67,15 @@ export function rateLimitHeaders(rules: Array<{ dimension: LimitDimension }>, st
   return headers;
 }
 
+/**
+ * The token cost a TPM rule charges up front. A request always uses at least one token, so a spent TPM budget refuses
+ * even a tiny request. (Module-level rather than a closure in rulesFor: tsx wraps named closures in a defineProperty
+ * call, paid per request.)
+ */
+function tokenCost(estimate: number | (() => number) | undefined): number {
+  return Math.max(1, Math.ceil((typeof estimate === 'function' ? estimate() : estimate) ?? 0));
+}
+
 export function createLimits(deps: LimitsDeps): Limits {
   const settings = limitSettings(deps.settings ?? {});
   const windowMs = settings.window_seconds * 1000;
@@ -77,18 +86,16 @@ export function createLimits(deps: LimitsDeps): Limits {
 
   function rulesFor(p: Pick<Principal, 'keyId' | 'alias' | 'teamId' | 'rpmLimit' | 'tpmLimit'>, estimate: number | (() => number) | undefined): Rule[] {
     const rules: Rule[] = [];
-    // Counting prompt tokens costs real CPU: only when a TPM rule needs it. A request always uses at least one token,
-    // so a spent TPM budget refuses even a tiny request.
+    // Counting prompt tokens costs real CPU: only when a TPM rule needs it, and once (memo).
     let memo: number | undefined;
-    const tokensOf = () => (memo ??= Math.max(1, Math.ceil((typeof estimate === 'function' ? estimate() : estimate) ?? 0)));
     const keyLabel = p.alias ? `key ${p.alias}` : `key ${p.keyId}`;
     if (p.keyId) {
       if (p.rpmLimit) rules.push({ key: `${prefix}key:${p.keyId}:rpm`, limit: p.rpmLimit, cost: 1, dimension: 'requests', scope: 'key', label: keyLabel });
-      if (p.tpmLimit) rules.push({ key: `${prefix}key:${p.keyId}:tpm`, limit: p.tpmLimit, cost: tokensOf(), dimension: 'tokens', scope: 'key', label: keyLabel });
+      if (p.tpmLimit) rules.push({ key: `${prefix}key:${p.keyId}:tpm`, limit: p.tpmLimit, cost: (memo ??= tokenCost(estimate)), dimension: 'tokens', scope: 'key', label: keyLabel });
     }
     const team = p.teamId ? settings.teams[p.teamId] : undefined;
     if (team?.rpm_limit) rules.push({ key: `${prefix}team:${p.teamId}:rpm`, limit: team.rpm_limit, cost: 1, dimension: 'requests', scope: 'team', label: `team ${p.teamId}` });
-    if (team?.tpm_limit) rules.push({ key: `${prefix}team:${p.teamId}:tpm`, limit: team.tpm_limit, cost: tokensOf(), dimension: 'tokens', scope: 'team', label: `team ${p.teamId}` });
+    if (team?.tpm_limit) rules.push({ key: `${prefix}team:${p.teamId}:tpm`, limit: team.tpm_limit, cost: (memo ??= tokenCost(estimate)), dimension: 'tokens', scope: 'team', label: `team ${p.teamId}` });
     return rules;
   }
 

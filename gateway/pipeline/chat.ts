@@ -73,7 +73,8 @@ export async function runChat(deps: GatewayDeps, ctx: RequestContext, requested:
     ctx.upstreamMs = ctx.upstreamTtfbMs = now() - started;
     ctx.usage = completion.usage;
     ctx.finishReason = completion.choices[0]?.finish_reason ?? '';
-    if (cached) deps.cache!.store(cached, structuredClone(completion), ctx);
+    // The clone (restore below mutates `completion`) only when the cache will keep it: most answers are not stored.
+    if (cached?.plan?.store) deps.cache!.store(cached, structuredClone(completion), ctx);
     if (pii.restorer) restoreCompletion(completion, pii.restorer);
     const event = responseEvent(ctx);
     deps.events.emit(event);

@@ -49,7 +49,10 @@ describe('anomaly detection and signed webhooks, end to end', () => {
             cooldown_seconds: 600,
             detectors: {
               spend_spike: { dimensions: ['key'], min_value: 0.1, min_ratio: 4 },
-              token_spike: { dimensions: ['key'], min_value: 5_000, min_ratio: 4 },
+              // The spike's first few responses already pass $0.1; tokens need ~10 of them. Without that margin
+              // a consumer batch holding only the first 3 responses could raise the token spike first (its cooldown
+              // then holds the incident) — which alert names the incident would depend on batch boundaries.
+              token_spike: { dimensions: ['key'], min_value: 20_000, min_ratio: 4 },
             },
           },
           webhooks: {

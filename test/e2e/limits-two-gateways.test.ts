@@ -1,11 +1,8 @@
 // RPM limits hold across two real gateway processes sharing one Redis (not per process), and key changes made through
 // one gateway's admin API take effect on the other at once.
-// NEEDS THE WIRING of gateway/auth + gateway/limits + gateway/routes/keys.ts into gateway/main.ts / app.ts
-// (KeyStore.open + createAuth + createLimits in main; registerAuth, registerLimits and keysRoutes in buildApp);
-// until then this test fails at "create a key" (404 on /key/generate).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -21,7 +18,12 @@ void describe('rate limits across two gateways', () => {
   before(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'helix-two-gw-'));
     const ports = await freePorts(4);
+    // A limiter call slower than its timeout fails open (the documented default, tested on its own): on a loaded
+    // test machine 250 ms can pass, and a request served unlimited would look like a cross-gateway leak here.
+    const config = join(dir, 'helix.yaml');
+    writeFileSync(config, 'helix_settings:\n  limits:\n    redis_timeout_ms: 5000\nmodel_list:\n  - model_name: mock/echo\n    litellm_params: { model: mock/echo }\n');
     const common: NodeJS.ProcessEnv = {
+      HELIX_CONFIG: config,
       // Same Redis (HELIX_REDIS_URL from the test runner) and Kafka; own topics and data.
       HELIX_TOPIC_PREFIX: `t${randomBytes(4).toString('hex')}.`,
       HELIX_MASTER_KEY: MASTER,

@@ -16,6 +16,7 @@ import type { CacheFill } from '../../schemas/events/cache.ts';
 import { createChatCache, type ChatCache } from '../../gateway/cache/index.ts';
 import { cacheStats, invalidateCache } from '../../gateway/cache/admin.ts';
 import { ensureSemanticIndex, entrySchema } from '../../gateway/cache/semantic-index.ts';
+import { RedisGuard } from '../../gateway/cache/redis-guard.ts';
 import { cacheBuilderSink } from '../../consumers/cache-builder/index.ts';
 import { newContext, type RequestContext } from '../../gateway/pipeline/context.ts';
 import type { ChatCompletion, ChatRequest } from '../../gateway/providers/types.ts';
@@ -153,6 +154,59 @@ void describe('cache on Redis Stack', () => {
     assert.ok(deleted >= 2);
     assert.equal((await cache.begin({ headers: {}, body: ask('What is the capital of Australia?'), ctx: red })).status, 'miss');
     assert.equal((await cacheStats(redis, settings)).semantic_entries, 0);
+  });
+
+  void it('recreates a vanished index on the next lookup (Redis came back empty)', async () => {
+    const green = caller('green');
+    const f = await fill(green, ask('How do I reverse a list in Python?'), 'list.reverse().');
+    const para = ask('Hey, how do I reverse a list in Python? Thanks!');
+    assert.equal((await cache.begin({ headers: {}, body: para, ctx: green })).status, 'semantic');
+    await redis.call('FT.DROPINDEX', settings.redis_index); // keeps the documents
+    assert.equal((await cache.begin({ headers: {}, body: para, ctx: green })).status, 'miss');
+    let status = '';
+    for (let i = 0; i < 50 && status !== 'semantic'; i++, await new Promise((r) => setTimeout(r, 100))) {
+      status = (await cache.begin({ headers: {}, body: para, ctx: green })).status; // the recreated index re-scans the documents
+    }
+    assert.equal(status, 'semantic', 'not after 30 s of misses');
+    await invalidateCache(redis, settings, { entryId: f.event_id });
+  });
+
+  void it('before the embedding model is loaded, lookups are exact-only misses, not waits', async () => {
+    // Like the real pool while its workers load: the job waits in the queue until the embed timeout.
+    const waitOut = () => new Promise<never>((_, reject) => setTimeout(() => reject(new Error('embedding took too long')), settings.embed_timeout_ms));
+    const loading: EmbeddingPool = { ...pool, ready: () => new Promise(() => undefined), embed: waitOut };
+    const cold = createChatCache({ redis, settings, embeddings: loading });
+    assert.equal(cold.semanticStatus(), 'loading');
+    const t0 = Date.now();
+    const r = await cold.begin({ headers: {}, body: ask('Anything not cached yet?'), ctx: caller('red') });
+    assert.equal(r.status, 'miss');
+    assert.ok(Date.now() - t0 < 500, `took ${Date.now() - t0} ms (embed_timeout_ms is ${settings.embed_timeout_ms})`);
+    assert.equal(cache.semanticStatus(), 'ready');
+  });
+
+  void it('embeds a recurring prompt once (recent vectors, concurrent lookups share one embedding)', async () => {
+    let calls = 0;
+    const counting: EmbeddingPool = { ...pool, embed: (text, timeoutMs) => (calls++, pool.embed(text, timeoutMs)) };
+    const warm = createChatCache({ redis, settings, embeddings: counting });
+    await warm.ready();
+    const body = ask('Which planet is the largest one in our solar system?');
+    const statuses = await Promise.all([1, 2, 3].map(() => warm.begin({ headers: {}, body, ctx: caller('red') })));
+    await warm.begin({ headers: {}, body, ctx: caller('red') });
+    assert.deepEqual(statuses.map((r) => r.status), ['miss', 'miss', 'miss']);
+    assert.equal(calls, 1);
+  });
+
+  void it('a stalled event loop is not a timeout (a Redis reply or vector already waiting wins)', async () => {
+    const guard = new RedisGuard(redis, 50);
+    const reply = guard.run('ping', (r) => r.ping());
+    const until = Date.now() + 200;
+    while (Date.now() < until); // block: the reply arrives, the timer expires, neither is handled yet
+    assert.equal(await reply, 'PONG');
+    assert.equal(guard.available(), true);
+    const vector = pool.embed('An embedding answered during a stall', 20);
+    const later = Date.now() + 1_000; // ample for the worker thread, even on a loaded machine
+    while (Date.now() < later);
+    assert.equal((await vector).length, 384);
   });
 
   void it('skips expired fills (replaying an old topic)', async () => {

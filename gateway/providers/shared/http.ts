@@ -4,6 +4,7 @@
 //   - requestSse:   timeoutMs bounds time-to-headers and every silence between body chunks (a long stream that keeps
 //                   producing is never cut), events are yielded as they are parsed — nothing is buffered.
 // Non-2xx answers and transport failures become UpstreamError (see errors.ts).
+import { EventEmitter } from 'node:events';
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import { UpstreamError } from '../types.ts';
@@ -57,26 +58,49 @@ export interface UpstreamCall {
   timeoutMs: number;
 }
 
-/** Owns one call's abort controller: the caller's signal and the timeout both abort it, and it remembers which. */
+/**
+ * What undici is given as the call's `signal`. undici takes an EventEmitter with `aborted` as well as an AbortSignal
+ * (documented); an AbortController costs ~3 µs of CPU on Node 20 (EventTarget set-up and teardown), an emitter a
+ * few dozen ns, and one is needed for every upstream call.
+ */
+class CallSignal extends EventEmitter {
+  aborted = false;
+
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.emit('abort');
+  }
+}
+
+/**
+ * Owns one call's abort signal: the caller's signal and the timeout both abort it, and it remembers which.
+ * It listens to the caller's signal itself (handleEvent) rather than through an arrow-function field: one closure
+ * less per call, and tsx wraps named closures in a defineProperty call.
+ */
 class CallGuard {
-  readonly controller = new AbortController();
+  readonly signal = new CallSignal();
   cause: FailureCause;
   private timer: NodeJS.Timeout | undefined;
-  private readonly onOuterAbort = (): void => this.abort('client-abort');
 
   constructor(
     private readonly outer: AbortSignal,
     readonly timeoutMs: number,
   ) {
     if (outer.aborted) this.abort('client-abort');
-    else outer.addEventListener('abort', this.onOuterAbort, { once: true });
+    else outer.addEventListener('abort', this, { once: true });
     this.arm();
+  }
+
+  /** The caller's signal fired: the client went away. */
+  handleEvent(): void {
+    this.abort('client-abort');
   }
 
   /** (Re)starts the timeout. */
   arm(): void {
     this.pause();
-    if (this.timeoutMs > 0 && Number.isFinite(this.timeoutMs) && !this.controller.signal.aborted) {
+    if (this.timeoutMs > 0 && Number.isFinite(this.timeoutMs) && !this.signal.aborted) {
       this.timer = setTimeout(() => this.abort('timeout'), this.timeoutMs);
     }
   }
@@ -88,7 +112,7 @@ class CallGuard {
 
   dispose(): void {
     this.pause();
-    this.outer.removeEventListener('abort', this.onOuterAbort);
+    this.outer.removeEventListener('abort', this);
   }
 
   fail(err: unknown): UpstreamError {
@@ -97,28 +121,42 @@ class CallGuard {
 
   private abort(cause: Exclude<FailureCause, undefined>): void {
     this.cause ??= cause;
-    this.controller.abort();
+    this.signal.abort();
   }
 }
 
-async function send(call: UpstreamCall, guard: CallGuard, accept: string): Promise<Dispatcher.ResponseData> {
-  if (guard.controller.signal.aborted) throw guard.fail(new Error('aborted before the request was sent'));
-  let url: URL;
-  try {
-    url = new URL(call.url);
-  } catch {
-    throw new UpstreamError(500, `invalid upstream URL "${call.url}"`, { code: 'invalid_api_base' });
+/** Origin and request path of upstream URLs, parsed once: deployments call the same few URLs on every request. */
+const parsedUrls = new Map<string, { origin: string; path: string }>();
+
+function parseUpstreamUrl(raw: string): { origin: string; path: string } {
+  let parsed = parsedUrls.get(raw);
+  if (!parsed) {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new UpstreamError(500, `invalid upstream URL "${raw}"`, { code: 'invalid_api_base' });
+    }
+    parsed = { origin: url.origin, path: `${url.pathname}${url.search}` };
+    if (parsedUrls.size >= 1_000) parsedUrls.clear(); // URLs come from config: a handful; bounded regardless
+    parsedUrls.set(raw, parsed);
   }
+  return parsed;
+}
+
+async function send(call: UpstreamCall, guard: CallGuard, accept: string): Promise<Dispatcher.ResponseData> {
+  if (guard.signal.aborted) throw guard.fail(new Error('aborted before the request was sent'));
+  const url = parseUpstreamUrl(call.url);
   const headers: Record<string, string> = { accept, 'user-agent': USER_AGENT, ...call.headers };
   const hasBody = call.body !== undefined;
   if (hasBody) headers['content-type'] ??= 'application/json';
   try {
     return await poolFor(url.origin).request({
       method: call.method ?? (hasBody ? 'POST' : 'GET'),
-      path: `${url.pathname}${url.search}`,
+      path: url.path,
       headers,
       body: hasBody ? JSON.stringify(call.body) : undefined,
-      signal: guard.controller.signal,
+      signal: guard.signal,
     });
   } catch (err) {
     throw guard.fail(err);
