@@ -4,7 +4,7 @@
 //  2. freshness: response → row visible, p50/p90/p99, under steady load through the real gateway (ingested_at − ts of
 //     each response row; ingested_at is set by the insert that makes the row visible).
 // Embedded ClickHouse (chdb) unless CLICKHOUSE_URL is set. Targets: ≥ 50k events/s; p99 freshness ≤ 2 s.
-// Usage: npx tsx bench/sink.ts [--events 300000] [--rate 500] [--seconds 20] [--batch 50000]
+// Usage: npx tsx bench/sink.ts [--events 300000] [--rate 500] [--seconds 20] [--batch 100000]
 //        (HELIX_BENCH_PROFILE=dir: CPU profile of the sink during the drain)
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -80,7 +80,7 @@ async function startConsumers(name: string, extraEnv: NodeJS.ProcessEnv = {}): P
 }
 
 async function throughput() {
-  // --batch overrides analytics.sink.batch_max_rows (default 50,000) for the drain.
+  // --batch overrides analytics.sink.batch_max_rows (default 100,000) for the drain.
   const config = values.batch ? writeConfig(dir, { helix_settings: { analytics: { sink: { batch_max_rows: Number(values.batch) } } } }) : undefined;
   const stack = await startConsumers('throughput', config ? { HELIX_CONFIG: config } : {});
   const producer = createKafka(brokers, 'bench-sink-producer').producer({ allowAutoTopicCreation: false });

@@ -12,8 +12,12 @@ const Fraction = (def: number) => Type.Number({ minimum: 0, maximum: 1, default:
 
 export const SinkSettings = Type.Object(
   {
-    /** A ClickHouse insert is made when this many events are buffered (across all partitions and topics)… */
-    batch_max_rows: Type.Integer({ minimum: 1, default: 50_000 }),
+    /**
+     * A ClickHouse insert is made when this many events are buffered (across all partitions and topics)… Large
+     * inserts are what ClickHouse is fast at: draining a backlog, 100k-row inserts land ~65k events/s here against
+     * ~45k with 50k rows (bench/sink.ts). A full buffer holds ~100 MB of event JSON.
+     */
+    batch_max_rows: Type.Integer({ minimum: 1, default: 100_000 }),
     /** …or when the oldest buffered event has waited this long. Bounds freshness under light load. */
     batch_linger_ms: Type.Integer({ minimum: 0, default: 250 }),
   },
