@@ -3,6 +3,7 @@
 // caller (the gateway's semantic lookup) can treat it as a miss instead of waiting.
 import { Worker } from 'node:worker_threads';
 import type { EmbedReply, EmbedRequest, WorkerStatus } from './embedding-worker.ts';
+import { setDeadline } from './deadline.ts';
 
 export interface EmbeddingPoolOptions {
   workers?: number;
@@ -115,8 +116,7 @@ export function createEmbeddingPool(opts: EmbeddingPoolOptions = {}): EmbeddingP
           if (at >= 0) queue.splice(at, 1);
           settle(job, new EmbeddingUnavailableError(`embedding took longer than ${timeoutMs} ms`));
         };
-        // Pending I/O first (timers run before the poll phase): after an event-loop stall the answer may be waiting.
-        job.timer = setTimeout(() => setImmediate(expire), timeoutMs);
+        job.timer = setDeadline(expire, timeoutMs);
       }
       pending.set(job.id, job);
       queue.push(job);

@@ -1,6 +1,7 @@
 // Every cache command goes through here: bounded by a short timeout, and after a failure Redis is skipped for a
 // moment, so a down or frozen Redis costs at most one timeout per cooldown — never a hung or failed request.
 import type { Redis } from 'ioredis';
+import { setDeadline } from '../../lib/deadline.ts';
 
 export class CacheUnavailableError extends Error {
   override name = 'CacheUnavailableError';
@@ -24,10 +25,8 @@ export class RedisGuard {
     if (!this.available()) throw new CacheUnavailableError(`cache: Redis unavailable (${what})`);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      // Give way to pending I/O once (timers run before the poll phase): after an event-loop stall the reply may
-      // already be waiting in the socket, and a stalled gateway must not declare a healthy Redis down.
-      const expire = () => reject(new CacheUnavailableError(`cache: ${what} timed out after ${timeoutMs} ms`));
-      timer = setTimeout(() => setImmediate(expire), timeoutMs);
+      // A stalled gateway must not declare a healthy Redis down (see setDeadline).
+      timer = setDeadline(() => reject(new CacheUnavailableError(`cache: ${what} timed out after ${timeoutMs} ms`)), timeoutMs);
     });
     try {
       return await Promise.race([op(this.redis), timeout]);

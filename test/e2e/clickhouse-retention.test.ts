@@ -2,21 +2,18 @@
 // of `retention_days` is re-applied by the sink at start (ALTER … MODIFY TTL) — once, not on every start.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openAnalyticsStore, type AnalyticsStore } from '../../clickhouse/store.ts';
+import type { AnalyticsStore } from '../../clickhouse/store.ts';
+import { closeScratchStore, openScratchStore } from '../helpers/clickhouse.ts';
 import { migrate } from '../../clickhouse/migrate.ts';
 import { applyRetention } from '../../consumers/clickhouse-sink/retention.ts';
 
 describe('ClickHouse retention', () => {
   let store: AnalyticsStore;
   before(async () => {
-    store = await openAnalyticsStore({ clickhouseUrl: process.env.CLICKHOUSE_URL, clickhouseDatabase: `helix_retention_${process.pid}`, dataDir: mkdtempSync(join(tmpdir(), 'helix-ttl-')) });
+    store = await openScratchStore('retention');
   });
   after(async () => {
-    if (!store.embedded) await store.client.command({ query: `DROP DATABASE IF EXISTS ${store.database}` });
-    await store.close();
+    await closeScratchStore(store);
   });
 
   const ttlDays = async () => {

@@ -2,21 +2,18 @@
 // schema column for column — schemas/ and clickhouse/ cannot drift apart.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openAnalyticsStore, type AnalyticsStore } from '../../clickhouse/store.ts';
+import type { AnalyticsStore } from '../../clickhouse/store.ts';
+import { closeScratchStore, openScratchStore } from '../helpers/clickhouse.ts';
 import { listMigrations, migrate } from '../../clickhouse/migrate.ts';
 import { EVENT_TYPES, columnsOf } from '../../schemas/events.ts';
 
 describe('ClickHouse migrations', () => {
   let store: AnalyticsStore;
   before(async () => {
-    store = await openAnalyticsStore({ clickhouseUrl: process.env.CLICKHOUSE_URL, clickhouseDatabase: `helix_schema_${process.pid}`, dataDir: mkdtempSync(join(tmpdir(), 'helix-ch-')) });
+    store = await openScratchStore('schema');
   });
   after(async () => {
-    if (!store.embedded) await store.client.command({ query: `DROP DATABASE IF EXISTS ${store.database}` });
-    await store.close();
+    await closeScratchStore(store);
   });
 
   it('are numbered 0001… without gaps or repeats', () => {
