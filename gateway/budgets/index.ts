@@ -34,7 +34,7 @@ export interface Reservation {
   readonly worstCaseUsd: number;
   /** Output tokens the worst case assumed: set body.max_tokens to this when the client gave none to make it a hard bound. */
   readonly maxOutputTokens: number;
-  /** After the response (or error) event is built, before it is emitted. Never throws; idempotent. */
+  /** After the response (or error) event is built; its Redis work starts after the response is written. Never throws; idempotent. */
   settle(event: ChargeableEvent): Promise<void>;
   /** When the call failed and no event with usage follows. Never throws; idempotent. */
   release(): Promise<void>;
@@ -116,12 +116,16 @@ export function createBudgets(deps: BudgetDeps): BudgetService {
 
   function reservation(holdId: string, budgets: ScopeBudget[], worstNano: number, maxOutputTokens: number): Reservation {
     let done = false;
-    const finish = async (eventId: string, amountNano: number, what: string) => {
+    const finish = async (what: 'settle' | 'release', event?: ChargeableEvent) => {
       if (done) return;
       done = true;
       try {
+        // Nothing waits for a settle (the response goes out without it): it runs once the response is written, so
+        // pricing the event and the script's write are not on the request's path.
+        if (event) await new Promise<void>((resolve) => setImmediate(resolve));
+        const amountNano = event ? chargeOf(prices, event).cost.costNano : 0;
         await withTimeout(
-          store.settle(holdId, eventId, pendingTtlMs, budgets.map((b) => ({ scope: b.scope, amountNano }))),
+          store.settle(holdId, event?.event_id ?? '', pendingTtlMs, budgets.map((b) => ({ scope: b.scope, amountNano }))),
           settings.redis_timeout_ms,
           `budget ${what}`,
         );
@@ -134,8 +138,8 @@ export function createBudgets(deps: BudgetDeps): BudgetService {
       active: true,
       worstCaseUsd: usdFromNano(worstNano),
       maxOutputTokens,
-      settle: (event) => finish(event.event_id, chargeOf(prices, event).cost.costNano, 'settle'),
-      release: () => finish('', 0, 'release'),
+      settle: (event) => finish('settle', event),
+      release: () => finish('release'),
     };
   }
 

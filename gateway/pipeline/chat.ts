@@ -4,6 +4,7 @@ import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { GatewayDeps } from '../app.ts';
 import { replayChunks } from '../cache/replay.ts';
 import type { Reservation } from '../budgets/index.ts';
+import { inOneWrite, reserveAhead } from '../budgets/ahead.ts';
 import { SWAPPED_FROM_HEADER, type SwapCaller } from '../optimizer/index.ts';
 import { GatewayError } from '../errors.ts';
 import { toUpstreamGatewayError } from '../routing/router.ts';
@@ -41,9 +42,20 @@ export async function runChat(deps: GatewayDeps, ctx: RequestContext, requested:
   const pii = protectRequest('openai.chat', body, policyForCaller(deps.config.helix_settings.pii_protection, caller.keyMetadata?.pii_protection), ctx, deps.events);
 
   // Cache on what the provider would see (after PII handling): no raw PII is ever cached; restore still applies.
-  const cached = deps.cache ? await deps.cache.begin({ headers: caller.headers, body: pii.body, ctx, keyMetadata: caller.keyMetadata, res: caller.res }) : undefined;
+  // Budget: the worst-case hold (Redis Lua) is reserved together with the cache lookup — one write, one round trip for
+  // both — and confirmed before the provider is called (429 budget_exceeded if it would pass the limit); settled to
+  // the actual cost by the response event, released if the call fails. A hit costs nothing: served, its hold released.
+  const { lookup, hold } = inOneWrite(deps.redis, () => ({
+    lookup: deps.cache?.begin({ headers: caller.headers, body: pii.body, ctx, keyMetadata: caller.keyMetadata, res: caller.res }),
+    hold: deps.costControl && caller.principal ? reserveAhead(deps.costControl.budgets, { holder: caller.principal, model: body.model, body: pii.body }) : undefined,
+  }));
+  const cached = await lookup?.catch((err: unknown) => {
+    hold?.discard();
+    throw err;
+  });
   const upstreamBody = cached?.body ?? pii.body;
   if (cached?.hit) {
+    hold?.discard();
     const completion = deps.cache!.answer(cached, caller.res, ctx);
     if (!ctx.stream) {
       if (pii.restorer) restoreCompletion(completion, pii.restorer);
@@ -57,9 +69,7 @@ export async function runChat(deps: GatewayDeps, ctx: RequestContext, requested:
     return { kind: 'stream', chunks: streamWithEvents(deps, ctx, replay, first, now(), signal, pii.restorer, undefined) };
   }
 
-  // Budget: reserve the worst-case cost atomically before the provider is called (429 budget_exceeded if it would
-  // pass the limit); settled to the actual cost by the response event, released if the call fails.
-  const reservation = deps.costControl && caller.principal ? await deps.costControl.budgets.reserve({ holder: caller.principal, model: body.model, body: upstreamBody }) : undefined;
+  const reservation = await hold?.confirm(upstreamBody);
 
   const started = now();
   if (!ctx.stream) {

@@ -29,8 +29,9 @@ model_list:
 helix_settings:
   # A generous Redis timeout: 200 concurrent requests on a small shared machine must not fail closed by accident.
   budgets: { redis_prefix: "${PREFIX}", redis_timeout_ms: 2000 }
-  # Every request must reach the provider (a cache hit would be free).
-  semantic_cache: { enabled: false }
+  # The exact cache stays on (the default path: the hold is reserved alongside its lookup); requests send no-store, so
+  # every one misses and must reach the provider (a cache hit would be free). No embeddings: not under test here.
+  semantic_cache: { semantic_enabled: false }
 `;
 const MESSAGES = [{ role: 'user' as const, content: 'ping' }];
 const OUT = countTokens(FIXED_REPLY);
@@ -79,11 +80,11 @@ void describe('budgets under concurrency: no overspend', () => {
   const chat = async (url: string, key: string, stream: boolean) => {
     const res = await fetch(`${url}/v1/chat/completions`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'cache-control': 'no-store' },
       body: JSON.stringify({ model: 'mock/fixed', messages: MESSAGES, max_tokens: OUT, stream }),
     });
     const text = await res.text();
-    return { status: res.status, retryAfter: res.headers.get('retry-after'), text, stream, url };
+    return { status: res.status, retryAfter: res.headers.get('retry-after'), cache: res.headers.get('x-helix-cache'), text, stream, url };
   };
 
   async function burst(urls: string[], key: string) {
@@ -92,6 +93,8 @@ void describe('budgets under concurrency: no overspend', () => {
     const ok = results.filter((r) => r.status === 200);
     const refused = results.filter((r) => r.status === 429);
     assert.equal(ok.length + refused.length, CONCURRENT, `statuses: ${[...new Set(results.map((r) => r.status))].join(',')}`);
+    // The lookup ran alongside the reservation (a slow one under this load may give up: bypass); none was a hit.
+    assert.ok(results.some((r) => r.cache === 'miss') && results.every((r) => r.cache === 'miss' || r.cache === 'bypass'), `x-helix-cache: ${[...new Set(results.map((r) => r.cache))].join(',')}`);
     for (const r of refused) {
       const body = JSON.parse(r.text) as { error: { type: string; code: string; message: string; param: null } };
       assert.equal(body.error.code, 'budget_exceeded');

@@ -3,11 +3,11 @@
 // key/token/secret-like name. Documentation placeholders (`sk-...`, `sk-xxxx`, `<your-api-key>`, AWS's
 // `…EXAMPLE` keys) are skipped.
 import type { Detection, Recognizer, ScanContext } from '../types.ts';
-import { charClasses, looksLikePlaceholder, shannonEntropy } from '../text-utils.ts';
+import { charClasses, isLower, looksLikePlaceholder, shannonEntropy } from '../text-utils.ts';
 import { cueHits } from './cues.ts';
 
-// One pass over the text for all prefixed formats. Every branch starts with a literal and has bounded or
-// single-class repetition, so the engine's work per start position is constant or linear in the token.
+// All prefixed formats, tried at the token starts PROVIDER_START finds. Every branch starts with a literal and has
+// bounded or single-class repetition, so the engine's work per start position is constant or linear in the token.
 const PROVIDER = new RegExp(
   [
     '(?<![\\w-])(?:',
@@ -22,8 +22,13 @@ const PROVIDER = new RegExp(
     '|(glpat-[\\w-]{20,64}|hf_[A-Za-z0-9]{30,64}|npm_[A-Za-z0-9]{36})', // 9 GitLab, Hugging Face, npm
     ')(?![\\w-])',
   ].join(''),
-  'g',
+  'y',
 );
+// Where a provider token can start, found in one cheap pass: every prefix above is 2-6 lower-case letters and a
+// '-'/'_' (sk-, ghp_, github_pat_, xoxb-, sk_live_, glpat-, hf_, npm_), or an 'A' (AKIA…, AIza…) or "eyJ" at
+// the start of a token. Anchoring on those rare characters (the lookbehinds only run there) costs about a third
+// of running PROVIDER at every position; PROVIDER then runs sticky at the few token starts found.
+const PROVIDER_START = /[-_AJ](?<=(?<![\w-])(?:[a-z]{2,6}[-_]|A|eyJ))/g;
 const PROVIDER_NAMES = ['', 'anthropic', 'openai', 'aws_access_key_id', 'github', 'slack', 'stripe', 'google', 'jwt', 'token'] as const;
 
 const PEM_BEGIN = /-----BEGIN ((?:[A-Z0-9]+ ){0,3})PRIVATE KEY( BLOCK)?-----/y;
@@ -54,6 +59,16 @@ export function looksRandom(value: string): boolean {
   // Hex has only 16 symbols (at most 4 bits/char); random hex of 32+ chars sits around 3.6-3.9.
   if (value.length >= 32 && /^[0-9a-fA-F]+$/.test(value)) return h >= 3.0;
   return value.length >= 24 ? h >= 3.5 : h >= 3.2;
+}
+
+/** Start of the provider token whose hint character (see PROVIDER_START) is at `at`. */
+function tokenStart(text: string, at: number): number {
+  const c = text.charCodeAt(at);
+  if (c === 65 /* A */) return at;
+  if (c === 74 /* J */) return at - 2;
+  let s = at;
+  while (s > 0 && isLower(text.charCodeAt(s - 1))) s--;
+  return s;
 }
 
 function providerSecretOk(kind: number, value: string): boolean {
@@ -163,8 +178,12 @@ export const apiKeyRecognizer: Recognizer = {
   name: 'api_key',
   entities: ['API_KEY'],
   detect(text: string, ctx: ScanContext, out: Detection[]): void {
-    PROVIDER.lastIndex = 0;
-    for (let m = PROVIDER.exec(text); m; m = PROVIDER.exec(text)) {
+    PROVIDER_START.lastIndex = 0;
+    for (let hint = PROVIDER_START.exec(text); hint; hint = PROVIDER_START.exec(text)) {
+      PROVIDER.lastIndex = tokenStart(text, hint.index);
+      const m = PROVIDER.exec(text);
+      if (!m) continue;
+      PROVIDER_START.lastIndex = PROVIDER.lastIndex; // matches do not overlap
       const kind = m.findIndex((g, i) => i > 0 && g !== undefined);
       if (kind <= 0 || !providerSecretOk(kind, m[0])) continue;
       const testKey = kind === 6 && m[0].includes('_test_');

@@ -5,6 +5,7 @@ import { lineBefore } from '../text-utils.ts';
 
 // A digit, then 11..18 more each optionally preceded by one separator: no nested ambiguity, bounded length.
 const CANDIDATE = /(?<![\d.,-])\d(?:[ -]?\d){11,18}(?!\d|[.,]\d|-\d)/g;
+const SEPARATORS = /[ -]/g;
 const CARD_CUE = /(?:card|visa|master|amex|american express|discover|diners|jcb|maestro|karte|carte|tarjeta|carta|cartão|\bcc\b|cvv|zahlung|payment|paiement|pago|charge)/;
 const NOT_CARD_CUE = /(?:order|invoice|rechnung|bestell|tracking|sendung|ticket|\bref|account|konto|serial|isbn|\bsku|imei|\bid\b|#\s*$|\bnr\.?\s*$|\bno\.?\s*$)/;
 
@@ -82,7 +83,7 @@ export const creditCardRecognizer: Recognizer = {
     for (let m = CANDIDATE.exec(text); m; m = CANDIDATE.exec(text)) {
       const raw = m[0];
       if (!isCardGrouping(raw)) continue;
-      const digits = raw.length > 19 || raw.includes(' ') || raw.includes('-') ? raw.replace(/[ -]/g, '') : raw;
+      const digits = raw.length > 19 || raw.includes(' ') || raw.includes('-') ? raw.replace(SEPARATORS, '') : raw;
       if (!luhnValid(digits) || !cardBrand(digits)) continue;
       const before = lineBefore(text, m.index, 40);
       const cue = CARD_CUE.test(before);

@@ -21,13 +21,15 @@ const HEAD = /(?<![A-Za-z0-9])([A-Z]{2})(\d{2})(?= ?[A-Z0-9])/g;
 export function ibanChecksumValid(iban: string): boolean {
   const rearranged = iban.slice(4) + iban.slice(0, 4);
   let rem = 0;
-  for (let i = 0; i < rearranged.length; i++) {
-    const c = rearranged.charCodeAt(i);
-    if (isDigit(c)) rem = (rem * 10 + (c - 48)) % 97;
-    else if (isUpper(c)) rem = (rem * 100 + (c - 55)) % 97;
-    else return false;
-  }
+  for (let i = 0; i < rearranged.length && rem >= 0; i++) rem = mod97Step(rem, rearranged.charCodeAt(i));
   return rem === 1;
+}
+
+/** Folds one IBAN character into a running mod-97 remainder (-1: not a digit or capital letter). */
+function mod97Step(rem: number, c: number): number {
+  if (isDigit(c)) return (rem * 10 + (c - 48)) % 97;
+  if (isUpper(c)) return (rem * 100 + (c - 55)) % 97;
+  return -1;
 }
 
 export const ibanRecognizer: Recognizer = {
@@ -36,13 +38,14 @@ export const ibanRecognizer: Recognizer = {
   detect(text: string, _ctx: ScanContext, out: Detection[]): void {
     HEAD.lastIndex = 0;
     for (let m = HEAD.exec(text); m; m = HEAD.exec(text)) {
-      const country = m[1] ?? '';
-      const length = IBAN_LENGTHS[country];
+      const length = IBAN_LENGTHS[m[1] ?? ''];
       if (length === undefined) continue;
-      let compact = country + (m[2] ?? '');
+      // Consume BBAN characters, skipping single spaces between them, until the country's length is reached. The
+      // checksum is folded in as they are read (no string is built): BBAN first, country + check digits last.
+      let count = 4;
+      let rem = 0;
       let i = m.index + 4;
-      // Consume BBAN characters, skipping single spaces between them, until the country's length is reached.
-      while (compact.length < length && i < text.length) {
+      while (count < length && i < text.length) {
         let c = text.charCodeAt(i);
         if (c === 32 && i + 1 < text.length) {
           c = text.charCodeAt(i + 1);
@@ -50,11 +53,13 @@ export const ibanRecognizer: Recognizer = {
           i++;
         }
         if (!(isDigit(c) || isUpper(c))) break;
-        compact += text[i];
+        rem = mod97Step(rem, c);
+        count++;
         i++;
       }
-      if (compact.length !== length || (i < text.length && isAlnum(text.charCodeAt(i)))) continue;
-      if (!ibanChecksumValid(compact)) continue;
+      if (count !== length || (i < text.length && isAlnum(text.charCodeAt(i)))) continue;
+      for (let h = m.index; h < m.index + 4; h++) rem = mod97Step(rem, text.charCodeAt(h));
+      if (rem !== 1) continue;
       out.push({ entity: 'IBAN_CODE', start: m.index, end: i, confidence: 0.95, detector: 'iban.mod97' });
       HEAD.lastIndex = i;
     }
