@@ -2,9 +2,7 @@
 // budget covers exactly N of them — at most N succeed, the others get 429 budget_exceeded (OpenAI-shaped), and the
 // spend the ledger records (Redis counter and ClickHouse) never exceeds the budget. Once with one gateway, once with
 // two gateway processes sharing Redis.
-// NEEDS THE CHAT-PIPELINE INTEGRATION (docs/ledger.md, "Integration"): costControl.budgets.reserve before the
-// provider call, settle(event) before emitting the response/error event, release on failure. Until then every
-// request succeeds and the first test fails at "at most N succeed".
+// The pipeline side is described in docs/ledger.md, "Integration into the chat pipeline".
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
