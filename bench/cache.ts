@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startServices } from '../stack/services.ts';
-import { fmt, load, startServer, table, type LoadResult } from './lib.ts';
+import { fmt, load, percentile, startServer, table, type LoadResult } from './lib.ts';
 import { spawnHelix, waitFor } from '../test/helpers/processes.ts';
 import { freePort } from '../stack/ports.ts';
 
@@ -27,7 +27,6 @@ const coldParaphrases = ['', 'Hi! ', 'Hello, ', 'Hey! ', 'Good morning! ', 'Hi t
     }),
   ),
 );
-const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 
 const services = await startServices({ ports: 'random' });
 const dir = mkdtempSync(join(tmpdir(), 'helix-bench-cache-'));

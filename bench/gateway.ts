@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startServices } from '../stack/services.ts';
-import { fmt, load, startServer, table, withCpu, type LoadResult } from './lib.ts';
+import { fmt, load, median, startServer, table, withCpu, type LoadResult } from './lib.ts';
 import { spawnHelix, waitFor } from '../test/helpers/processes.ts';
 import { freePort } from '../stack/ports.ts';
 
@@ -73,12 +73,6 @@ try {
 }
 
 // With several rounds every number is the median over the rounds (each taken on its own).
-const median = (xs: number[]) => {
-  const v = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
-  if (v.length === 0) return Number.NaN;
-  const mid = v.length >> 1;
-  return v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
-};
 const medianOf = (list: Measured[]): Measured => {
   const first = list[0]!;
   const out = { ...first, cpuUsPerReq: { ...first.cpuUsPerReq } };

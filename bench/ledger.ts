@@ -33,7 +33,7 @@ import { newContext } from '../gateway/pipeline/context.ts';
 import { responseEvent } from '../gateway/pipeline/events.ts';
 import { spawnHelix, waitFor } from '../test/helpers/processes.ts';
 import { freePort } from '../stack/ports.ts';
-import { cpuMicros, fmt, startServer, table } from './lib.ts';
+import { cpuMicros, fmt, median, percentile, startServer, table } from './lib.ts';
 
 const { values } = parseArgs({
   options: {
@@ -59,8 +59,7 @@ const prefix = `bench-ledger-${randomBytes(3).toString('hex')}`;
 
 function quantiles(samples: number[]): { p50: number; p99: number; mean: number } {
   const s = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0;
-  return { p50: at(0.5), p99: at(0.99), mean: s.reduce((n, v) => n + v, 0) / Math.max(1, s.length) };
+  return { p50: percentile(s, 0.5), p99: percentile(s, 0.99), mean: s.reduce((n, v) => n + v, 0) / Math.max(1, s.length) };
 }
 
 /** A measured call; it may return an untimed clean-up step (e.g. releasing what it reserved). */
@@ -190,12 +189,6 @@ function post(url: URL, body: string, headers: Record<string, string>): Promise<
     req.end(body);
   });
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 
 /**
  * The issue's number: the latency a request gains in the real gateway because its key has a budget. One gateway, the

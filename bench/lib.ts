@@ -60,6 +60,17 @@ export async function load(url: string, body: string, connections: number, secon
 
 export const fmt = (n: number, digits = 1) => n.toFixed(digits);
 
+/** The q-quantile (0…1) of ascending-sorted samples, nearest-rank; NaN when there are none. */
+export const percentile = (sorted: ArrayLike<number>, q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+
+/** Median of the numbers that are not NaN (NaN when none are). */
+export function median(xs: readonly number[]): number {
+  const v = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  if (v.length === 0) return Number.NaN;
+  const mid = v.length >> 1;
+  return v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+}
+
 export function table(rows: Array<Record<string, string | number>>): string {
   const cols = Object.keys(rows[0] ?? {});
   const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
