@@ -1,6 +1,7 @@
 // Gateway benchmark, one process and one run: direct to the mock upstream, a bare fastify+undici pass-through,
-// and Helix's full path (real Kafka for events), with PII protection on (default) and off. Prints req/s, p50/p99 and ratios, and the latency Helix adds with
-// one connection. Alongside req/s it prints each server process's CPU time per request (utime+stime from /proc,
+// the same pass-through publishing Helix's two events per request and nothing else (`bare+events`: what the event
+// stream alone costs), and Helix's full path (real Kafka for events), with PII protection on (default) and off.
+// Prints req/s, p50/p99 and ratios, and the latency Helix adds with one connection. Alongside req/s it prints each server process's CPU time per request (utime+stime from /proc,
 // measured around each load run): on a shared 2-core machine req/s swings with whatever else runs, CPU µs/req
 // much less, so that is the number to compare Helix with the bare pass-through and before/after a change.
 // Usage: npx tsx bench/gateway.ts [--seconds 10] [--connections 50] [--rounds 1] [--only helix]
@@ -32,11 +33,15 @@ try {
   const profile = process.env.HELIX_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HELIX_BENCH_PROFILE}`] : [];
   const bare = await startServer('bench/servers/bare-passthrough.ts', { UPSTREAM: upstream.url }, profile);
   stops.unshift(bare.stop);
+  // The bare pass-through plus Helix's two events per request (EventBus → real Kafka): the floor under Helix's path.
+  const floor = await startServer('bench/servers/bare-with-events.ts', { ...services.env, UPSTREAM: upstream.url, HELIX_TOPIC_PREFIX: 'bench-floor.' }, profile);
+  stops.unshift(floor.stop);
   // Which processes' CPU is read for each target: the server under test, the mock upstream behind it, and Kafka.
   const pidOf = (pid: number | undefined) => (pid !== undefined && pid > 0 ? pid : undefined);
   const pids: Record<string, Record<string, number | undefined>> = {
     direct: { server: upstream.child.pid },
-    bare: { server: bare.child.pid, upstream: upstream.child.pid },
+    bare: { server: bare.child.pid, upstream: upstream.child.pid, kafka: pidOf(services.kafka.pid) },
+    'bare+events': { server: floor.child.pid, upstream: upstream.child.pid, kafka: pidOf(services.kafka.pid) },
   };
   const startHelix = async (name: string, extraYaml: string) => {
     const config = join(dir, `${name}.yaml`);
@@ -53,6 +58,7 @@ try {
   const targets = {
     direct: `${upstream.url}/v1/chat/completions`,
     bare: `${bare.url}/v1/chat/completions`,
+    'bare+events': `${floor.url}/v1/chat/completions`,
     // Identical bodies would be exact cache hits: the proxy path is measured with the cache off (bench/cache.ts measures hits).
     helix: await startHelix('helix', 'helix_settings:\n  semantic_cache: { enabled: false }\n'),
     'helix-pii-off': await startHelix('helix-pii-off', 'helix_settings:\n  semantic_cache: { enabled: false }\n  pii_protection: { enabled: false }\n'),
@@ -88,11 +94,11 @@ if (values.only) {
   console.log(JSON.stringify(results, null, 1));
   process.exit(0);
 }
-const r = results as Record<'direct' | 'bare' | 'helix' | 'helix-pii-off', { many: Measured; one: Measured }>;
+const r = results as Record<'direct' | 'bare' | 'bare+events' | 'helix' | 'helix-pii-off', { many: Measured; one: Measured }>;
 console.log(`\nGateway benchmark: ${connections} connections × ${seconds} s, then 1 connection (loopback; load generator, servers and Kafka share this machine's cores)${rounds > 1 ? `; medians of ${rounds} rounds` : ''}\n`);
 console.log(
   table(
-    (['direct', 'bare', 'helix', 'helix-pii-off'] as const).map((name) => ({
+    (['direct', 'bare', 'bare+events', 'helix', 'helix-pii-off'] as const).map((name) => ({
       target: name,
       'req/s': fmt(r[name].many.rps, 0),
       'p50 ms': fmt(r[name].many.p50, 2),
@@ -104,7 +110,7 @@ console.log(
       'CPU µs/req': fmt(r[name].many.cpuUsPerReq.server!, 0),
       '1-conn CPU µs/req': fmt(r[name].one.cpuUsPerReq.server!, 0),
       'upstream µs/req': name === 'direct' ? '-' : fmt(r[name].many.cpuUsPerReq.upstream!, 0),
-      'kafka µs/req': name.startsWith('helix') ? fmt(r[name].many.cpuUsPerReq.kafka!, 0) : '-',
+      'kafka µs/req': r[name].many.cpuUsPerReq.kafka !== undefined ? fmt(r[name].many.cpuUsPerReq.kafka!, 0) : '-',
     })),
   ),
 );
@@ -113,6 +119,7 @@ const added = 1000 / r.helix.one.rps - 1000 / r.bare.one.rps;
 const cpuRatio = r.helix.many.cpuUsPerReq.server! / r.bare.many.cpuUsPerReq.server!;
 console.log(`\nhelix / bare throughput: ${fmt(ratio * 100, 1)} %   (target ≥ 50 %)`);
 console.log(`helix / bare CPU per request: ${fmt(cpuRatio, 2)}×   (${fmt(r.helix.many.cpuUsPerReq.server!, 0)} vs ${fmt(r.bare.many.cpuUsPerReq.server!, 0)} µs; ${fmt(100 / cpuRatio, 1)} % is the throughput ratio when both are CPU-bound)`);
+console.log(`bare+events / bare throughput: ${fmt((r['bare+events'].many.rps / r.bare.many.rps) * 100, 1)} %   (the two events per request alone; helix / bare+events: ${fmt((r.helix.many.rps / r['bare+events'].many.rps) * 100, 1)} %)`);
 console.log(`helix / direct throughput: ${fmt((r.helix.many.rps / r.direct.many.rps) * 100, 1)} %`);
 console.log(`latency added over bare with 1 connection: ${fmt(added, 3)} ms   (target ≤ 0.3 ms)`);
 console.log(`PII on / PII off throughput: ${fmt((r.helix.many.rps / r['helix-pii-off'].many.rps) * 100, 1)} %   (target ≥ 90 %)`);

@@ -112,7 +112,8 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   modelsRoutes(app, deps);
   if (deps.cache && deps.auth && deps.redis) {
     const auth = deps.auth;
-    cacheAdminRoutes(app, { redis: deps.redis, settings: deps.cache.settings, requireAdmin: (headers) => auth.authenticateAdmin({ headers }) });
+    const cache = deps.cache;
+    cacheAdminRoutes(app, { redis: deps.redis, settings: cache.settings, requireAdmin: (headers) => auth.authenticateAdmin({ headers }), flushStats: () => cache.flushStats() });
   }
   if (deps.costControl) optimizerRoutes(app, { ...deps, costControl: deps.costControl });
   if (deps.auth && deps.keyStore) keysRoutes(app, { store: deps.keyStore, auth: deps.auth, publish: deps.publish ?? (() => undefined) });

@@ -84,6 +84,8 @@ export interface CacheAdminDeps {
   settings: CacheSettings;
   /** Throws (401/403) unless the caller is an admin, e.g. `(h) => auth.authenticateAdmin({ headers: h })`. */
   requireAdmin: (headers: IncomingHttpHeaders) => Promise<unknown>;
+  /** This gateway's not yet written hit/miss counters, flushed before they are read (others' lag ≤ 1 s). */
+  flushStats?: () => Promise<void>;
 }
 
 /** `POST /cache/invalidate` {entry_id | namespace | model} and `GET /cache/stats`, admin only. */
@@ -99,6 +101,7 @@ export function cacheAdminRoutes(app: FastifyInstance, deps: CacheAdminDeps): vo
   });
   app.get('/cache/stats', async (request, reply) => {
     await deps.requireAdmin(request.headers);
+    await deps.flushStats?.();
     return reply.send(await cacheStats(deps.redis, deps.settings));
   });
 }

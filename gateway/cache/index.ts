@@ -17,6 +17,7 @@ import { canonicalRequest, exactKeyHash, lastUserPrompt, namespaceFor, paramsHas
 import { parseDirectives, withoutCacheField } from './directives.ts';
 import { ExactCache, type StoredAnswer } from './exact.ts';
 import { RedisGuard } from './redis-guard.ts';
+import { StatsCounters } from './stats-counters.ts';
 import { StreamCollector } from './replay.ts';
 import { SemanticCache } from './semantic.ts';
 import { ensureSemanticIndex } from './semantic-index.ts';
@@ -95,6 +96,8 @@ export interface ChatCache {
   store(req: CacheRequest, completion: ChatCompletion, ctx: RequestContext): void;
   /** For streams: feed every upstream chunk to `add`, call `finish` after the last one (stream completed). */
   collector(req: CacheRequest): { add(chunk: Parameters<StreamCollector['add']>[0]): void; finish(ctx: RequestContext): void } | undefined;
+  /** Writes the hit/miss counters now (they are otherwise written once a second): before reading `cache stats`. */
+  flushStats(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -140,10 +143,9 @@ export function createChatCache(deps: ChatCacheDeps): ChatCache {
   let indexCheckedAt = -Infinity;
   const statsKey = `${settings.redis_prefix}stats`;
 
-  // Best-effort counters for `helix cache stats`: never trip the guard, never awaited.
-  const count = (field: string) => {
-    if (guard.available()) deps.redis.hincrby(statsKey, field, 1).catch(() => undefined);
-  };
+  // Best-effort counters for `helix cache stats`: never trip the guard, never awaited, written in batches.
+  const counters = new StatsCounters(deps.redis, statsKey, () => guard.available());
+  const count = (field: string) => counters.add(field);
 
   /** The index is created by the cache-builder; the gateway creates it too so lookups work before the first fill. */
   async function ensureIndexOccasionally(): Promise<void> {
@@ -159,6 +161,7 @@ export function createChatCache(deps: ChatCacheDeps): ChatCache {
     if (keyMetadata?.cache === false || skip.keys.includes(ctx.keyId) || (ctx.teamId && skip.teams.includes(ctx.teamId))) return 'bypass';
     if ((body.temperature ?? 1) > skip.max_temperature) return 'bypass';
     const directives = parseDirectives(input.headers, input.body.cache);
+    if (directives.noCache && directives.noStore) return 'bypass'; // neither looked up nor stored: no key to compute
     const namespace = namespaceFor(ctx, settings.shared_namespace);
     const canonical = canonicalRequest(body);
     const prompt = semantic ? lastUserPrompt(body.messages) : undefined;
@@ -279,7 +282,10 @@ export function createChatCache(deps: ChatCacheDeps): ChatCache {
       const body = withoutCacheField(input.body);
       const p = plan(input, body);
       if (p === 'off' || p === 'bypass') {
-        if (p === 'bypass') input.res?.setHeader('x-helix-cache', 'bypass');
+        if (p === 'bypass') {
+          input.res?.setHeader('x-helix-cache', 'bypass');
+          count('bypassed');
+        }
         return { body, status: p, hit: undefined, plan: undefined };
       }
       const started = now();
@@ -319,7 +325,10 @@ export function createChatCache(deps: ChatCacheDeps): ChatCache {
       };
     },
 
+    flushStats: () => counters.flush(),
+
     async close() {
+      await counters.close();
       await ownPool?.close();
     },
   };

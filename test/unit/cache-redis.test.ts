@@ -17,6 +17,7 @@ import { createChatCache, type ChatCache } from '../../gateway/cache/index.ts';
 import { cacheStats, invalidateCache } from '../../gateway/cache/admin.ts';
 import { ensureSemanticIndex, entrySchema } from '../../gateway/cache/semantic-index.ts';
 import { RedisGuard } from '../../gateway/cache/redis-guard.ts';
+import { StatsCounters } from '../../gateway/cache/stats-counters.ts';
 import { cacheBuilderSink } from '../../consumers/cache-builder/index.ts';
 import { newContext, type RequestContext } from '../../gateway/pipeline/context.ts';
 import type { ChatCompletion, ChatRequest } from '../../gateway/providers/types.ts';
@@ -147,6 +148,7 @@ void describe('cache on Redis Stack', () => {
     assert.ok((await invalidateCache(redis, settings, { entryId: f.event_id })).deleted >= 1);
     assert.equal((await cache.begin({ headers: {}, body: ask('Please explain how photosynthesis works. Thanks!'), ctx: red })).status, 'miss');
 
+    await cache.flushStats(); // counters are written once a second otherwise
     const stats = await cacheStats(redis, settings);
     assert.ok(stats.exact_entries >= 1 && stats.semantic_entries >= 1, JSON.stringify(stats));
     assert.ok((stats.counters.semantic_hits ?? 0) >= 1 && (stats.counters.misses ?? 0) >= 1);
@@ -154,6 +156,22 @@ void describe('cache on Redis Stack', () => {
     assert.ok(deleted >= 2);
     assert.equal((await cache.begin({ headers: {}, body: ask('What is the capital of Australia?'), ctx: red })).status, 'miss');
     assert.equal((await cacheStats(redis, settings)).semantic_entries, 0);
+  });
+
+  void it('stats counters: written in batches, kept while Redis is unavailable, none lost', async () => {
+    const key = `${settings.redis_prefix}counters-test`;
+    let up = false;
+    const counters = new StatsCounters(redis, key, () => up, 60_000);
+    for (let i = 0; i < 5; i++) counters.add('misses');
+    counters.add('exact_hits');
+    await counters.flush();
+    assert.deepEqual(await redis.hgetall(key), {}, 'nothing is written while Redis is unavailable');
+    up = true;
+    await counters.flush();
+    counters.add('misses');
+    await counters.close(); // writes the rest
+    assert.deepEqual(await redis.hgetall(key), { misses: '6', exact_hits: '1' });
+    await redis.del(key);
   });
 
   void it('recreates a vanished index on the next lookup (Redis came back empty)', async () => {
