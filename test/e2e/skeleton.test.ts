@@ -65,7 +65,8 @@ describe('walking skeleton on the real stack', () => {
     );
     assert.deepEqual(rows.map((r) => [r.request_id, r.stream]), [[plainId, false], [streamId, true]]);
     assert.equal(rows[0]!.total_tokens, completion.usage!.total_tokens);
-    const requests = await helixSql<{ n: number }>(p.env, `SELECT count() AS n FROM requests WHERE request_id IN ('${plainId}', '${streamId}')`);
+    // `npx helix sql`, as the README has users run it.
+    const requests = await helixSql<{ n: number }>(p.env, `SELECT count() AS n FROM requests WHERE request_id IN ('${plainId}', '${streamId}')`, { viaNpx: true });
     assert.equal(requests[0]!.n, 2);
   });
 

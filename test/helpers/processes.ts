@@ -101,9 +101,13 @@ export async function startPipeline(extraEnv: NodeJS.ProcessEnv = {}): Promise<P
   return pipeline;
 }
 
-/** Runs `helix sql` exactly as a user would and returns the parsed rows. */
-export async function helixSql<T = Record<string, unknown>>(env: NodeJS.ProcessEnv, sql: string): Promise<T[]> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'cli/helix.ts'), 'sql', sql, '--json'], { cwd: repoRoot, env: { ...process.env, ...env } });
+/**
+ * Runs `helix sql` and returns the parsed rows. `viaNpx`: through `npx helix`, exactly the README's command (the
+ * package's bin, its shebang and mode) — about a second slower, so the default starts the CLI's entry directly.
+ */
+export async function helixSql<T = Record<string, unknown>>(env: NodeJS.ProcessEnv, sql: string, opts: { viaNpx?: boolean } = {}): Promise<T[]> {
+  const [command, args] = opts.viaNpx ? ['npx', ['--no-install', 'helix']] : [process.execPath, ['--import', 'tsx', join(repoRoot, 'cli/helix.ts')]];
+  const child = spawn(command, [...args, 'sql', sql, '--json'], { cwd: repoRoot, env: { ...process.env, ...env } });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
