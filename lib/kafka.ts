@@ -1,7 +1,8 @@
 // One kafkajs client factory and topic bootstrap for every process.
-import { Kafka, logLevel, type Admin, type KafkaConfig } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type KafkaConfig, type Producer } from 'kafkajs';
 import { TOPICS, topicName, type TopicId } from '../schemas/topics.ts';
 import { logger } from './logger.ts';
+import { untilReady } from './until-ready.ts';
 
 export function createKafka(brokers: string[], clientId: string, extra: Partial<KafkaConfig> = {}): Kafka {
   return new Kafka({
@@ -35,4 +36,13 @@ export async function ensureTopics(kafka: Kafka, prefix?: string, ids: TopicId[]
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * Connects a producer, waiting out a broker that is not reachable (yet, or any more). kafkajs gives up at once when an
+ * idempotent producer's initProducerId meets a connection error, which ended a consumers process whose broker went
+ * away while it was starting.
+ */
+export function connectProducer(producer: Producer, what: string): Promise<void> {
+  return untilReady(`kafka (${what})`, () => producer.connect());
 }

@@ -4,6 +4,7 @@
 import type { Kafka, Producer } from 'kafkajs';
 import { Redis } from 'ioredis';
 import type { HelixConfig } from '../../lib/config.ts';
+import { connectProducer } from '../../lib/kafka.ts';
 import { logger } from '../../lib/logger.ts';
 import { TOPICS, topicName, type TopicId } from '../../schemas/topics.ts';
 import type { AnomalyEvent } from '../../schemas/events/anomaly.ts';
@@ -40,7 +41,7 @@ export async function startAnomalyDetector(kafka: Kafka, config: HelixConfig): P
   redis.on('error', () => undefined);
   await redis.connect();
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
+  await connectProducer(producer, 'anomalies producer');
   const anomaliesTopic = topicName('anomalies', prefix);
   const publish = async (anomalies: AnomalyEvent[]) => {
     await producer.send({ topic: anomaliesTopic, acks: -1, messages: anomalies.map((a) => ({ key: a.entity, value: JSON.stringify(a) })) });

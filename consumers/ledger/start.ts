@@ -3,6 +3,7 @@
 import type { Kafka, Producer } from 'kafkajs';
 import { Redis } from 'ioredis';
 import type { HelixConfig } from '../../lib/config.ts';
+import { connectProducer } from '../../lib/kafka.ts';
 import { PriceBook } from '../../lib/prices.ts';
 import { topicName } from '../../schemas/topics.ts';
 import type { BudgetAlert, LedgerEntry } from '../../schemas/events/ledger.ts';
@@ -33,7 +34,7 @@ export async function startLedger(kafka: Kafka, config: HelixConfig, opts: Ledge
   const redis = new Redis(opts.redisUrl ?? config.env.redisUrl, { maxRetriesPerRequest: 2 });
   redis.on('error', () => undefined);
   const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
+  await connectProducer(producer, 'ledger entries producer');
   const sink = ledgerSink({
     store: new BudgetStore(redis, settings.budgets.redis_prefix),
     prices: new PriceBook(config.model_list, config.router_settings.fallbacks),

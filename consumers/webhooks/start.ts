@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Kafka, Producer } from 'kafkajs';
 import { Redis } from 'ioredis';
 import type { HelixConfig } from '../../lib/config.ts';
+import { connectProducer } from '../../lib/kafka.ts';
 import { EventBus } from '../../lib/event-bus.ts';
 import { logger } from '../../lib/logger.ts';
 import { topicName } from '../../schemas/topics.ts';
@@ -46,7 +47,7 @@ export async function startWebhooks(kafka: Kafka, config: HelixConfig): Promise<
   const events = new EventBus({ kafka, topicPrefix: prefix, spoolDir: join(config.env.dataDir, 'spool', 'webhooks') });
   events.start();
   const dlq: Producer = kafka.producer({ allowAutoTopicCreation: false });
-  await dlq.connect();
+  await connectProducer(dlq, 'webhooks dead-letter producer');
 
   // Remember finished deliveries well past the longest retry schedule, so a replayed anomaly is not sent again.
   const keepMs = Math.max(7 * 86_400_000, 2 * settings.max_attempts * settings.backoff_max_ms);
