@@ -8,7 +8,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { logger } from '../lib/logger.ts';
 
 export const registry = new Registry();
-collectDefaultMetrics({ register: registry, prefix: 'helix_consumers_process_' });
+// prom-client's own names start with process_ / nodejs_: helix_consumers_process_cpu_seconds_total, …
+collectDefaultMetrics({ register: registry, prefix: 'helix_consumers_' });
 
 export const consumerMetrics = {
   messages: new Counter({ name: 'helix_consumer_messages_total', help: 'Messages handled, by group and outcome (written, dead_lettered)', labelNames: ['group', 'outcome'], registers: [registry] }),

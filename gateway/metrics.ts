@@ -16,7 +16,8 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 
 export function createMetrics(): GatewayMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'helix_process_' });
+  // prom-client's own names start with process_ / nodejs_: helix_gateway_process_cpu_seconds_total, …
+  collectDefaultMetrics({ register: registry, prefix: 'helix_gateway_' });
   const labels = ['model', 'provider', 'status', 'endpoint'] as const;
   // Updated on every request: cell-based (see metric-cells.ts), exposed exactly like prom-client's own.
   const requests = new CounterCells({ name: 'helix_requests_total', help: 'Completed requests by model, provider and outcome', labelNames: labels, registry });

@@ -117,4 +117,11 @@ describe('gateway metrics', () => {
     sink.emit({ ...event(1), prompt_tokens: -3, total_ms: Number.NaN });
     assert.equal(delivered, 1);
   });
+
+  it('name the process metrics helix_gateway_process_… / helix_gateway_nodejs_… (one prefix, not process_ twice)', async () => {
+    const text = await createMetrics().registry.metrics();
+    assert.match(text, /^helix_gateway_process_cpu_seconds_total /m);
+    assert.match(text, /^helix_gateway_nodejs_eventloop_lag_seconds /m);
+    assert.doesNotMatch(text, /process_process_/);
+  });
 });
