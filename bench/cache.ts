@@ -1,4 +1,4 @@
-// Cache benchmark, one run (needs the cache wired into the gateway — docs/cache.md, "Wiring"):
+// Cache benchmark, one run (the gateway, consumers and cache as `npm start` runs them; docs/cache.md):
 //  1. exact-hit throughput through Helix vs the bare fastify pass-through of bench/gateway.ts (target ≥ 1×), with the
 //     consumers running and again with them paused;
 //  2. semantic-hit latency p50/p99 with 1 and with 8 connections (targets with 1: p50 ≤ 10 ms, p99 ≤ 25 ms) for a
@@ -54,7 +54,7 @@ try {
   const post = (body: string, headers: Record<string, string> = {}) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
 
   const first = await post(cached);
-  if (!first.headers.get('x-helix-cache')) throw new Error('the gateway sends no x-helix-cache header: wire the cache first (docs/cache.md)');
+  if (!first.headers.get('x-helix-cache')) throw new Error('the gateway sends no x-helix-cache header: is helix_settings.semantic_cache.enabled off? (docs/cache.md)');
   await waitFor('exact hit', async () => (await post(cached)).headers.get('x-helix-cache') === 'exact');
   // no-store: a probe that misses must not store the paraphrase as an exact entry (that would shadow the semantic one).
   await waitFor('semantic entry built by the cache-builder', async () => (await post(paraphrase, { 'cache-control': 'no-store' })).headers.get('x-helix-cache') === 'semantic', 120_000, 500);
