@@ -33,9 +33,8 @@ const services = await startServices({ ports: 'random' });
 const dir = mkdtempSync(join(tmpdir(), 'helix-bench-cache-'));
 const stops: Array<() => Promise<unknown>> = [() => services.stop()];
 const rows: Array<Record<string, string>> = [];
-const results: Record<string, LoadResult> = {};
+const results: Record<string, LoadResult & { cpuUsPerReq?: Record<string, number> }> = {};
 let cold = { hits: 0, p50: NaN, p99: NaN };
-let cpu: Record<'bare' | 'exact', Record<string, number>> | undefined;
 try {
   const upstream = await startServer('bench/servers/mock-upstream.ts');
   stops.unshift(upstream.stop);
@@ -59,7 +58,13 @@ try {
   // no-store: a probe that misses must not store the paraphrase as an exact entry (that would shadow the semantic one).
   await waitFor('semantic entry built by the cache-builder', async () => (await post(paraphrase, { 'cache-control': 'no-store' })).headers.get('x-helix-cache') === 'semantic', 120_000, 500);
 
-  // Latency first, on a machine not yet busy with the throughput runs' backlog (the consumers drain it afterwards).
+  await load(`${bare.url}/v1/chat/completions`, cached, connections, 2); // warm-up
+  results.bare = await load(`${bare.url}/v1/chat/completions`, cached, connections, seconds);
+  await load(url, cached, connections, 2);
+  // Helix forwarding without the cache (lookup and store skipped): what an exact hit saves within Helix.
+  results.uncached = await load(url, cached, connections, seconds, { 'cache-control': 'no-cache, no-store' });
+  results.exact = await load(url, cached, connections, seconds);
+  // Latency after the throughput runs: measured on a gateway warmed up by them (steady state, JIT done).
   // no-store on every semantic request: one slow lookup (a miss or bypass under load) must not store the
   // paraphrase as an exact entry and turn the rest of the run into exact hits.
   const noStore = { 'cache-control': 'no-store' };
@@ -79,12 +84,6 @@ try {
   const check = await post(paraphrase, noStore);
   if (check.headers.get('x-helix-cache') !== 'semantic') throw new Error(`expected semantic hits, got ${check.headers.get('x-helix-cache')}`);
 
-  await load(`${bare.url}/v1/chat/completions`, cached, connections, 2); // warm-up
-  results.bare = await load(`${bare.url}/v1/chat/completions`, cached, connections, seconds);
-  await load(url, cached, connections, 2);
-  // Helix forwarding without the cache (lookup and store skipped): what an exact hit saves within Helix.
-  results.uncached = await load(url, cached, connections, seconds, { 'cache-control': 'no-cache, no-store' });
-  results.exact = await load(url, cached, connections, seconds);
   // Last, so the consumers catching up cannot touch the numbers above: bare and exact-hit runs again with the
   // consumer processes stopped (SIGSTOP, then SIGCONT) — the gateway's own hit throughput on this machine, as
   // bench/gateway.ts measures Helix (no consumers there). In production the consumers run on their own cores; here
@@ -92,10 +91,8 @@ try {
   process.kill(consumers.child.pid!, 'SIGSTOP');
   try {
     // CPU per request of every process each run keeps busy (µs): where a hit's cost goes, next to the bare forward's.
-    const bareQuiet = await withCpu({ server: bare.child.pid, upstream: upstream.child.pid }, () => load(`${bare.url}/v1/chat/completions`, cached, connections, seconds));
-    const exactQuiet = await withCpu({ server: helix.child.pid, kafka: services.kafka.pid, redis: services.redis.pid }, () => load(url, cached, connections, seconds));
-    [results.bareQuiet, results.exactQuiet] = [bareQuiet, exactQuiet];
-    cpu = { bare: bareQuiet.cpuUsPerReq, exact: exactQuiet.cpuUsPerReq };
+    results.bareQuiet = await withCpu({ server: bare.child.pid, upstream: upstream.child.pid }, () => load(`${bare.url}/v1/chat/completions`, cached, connections, seconds));
+    results.exactQuiet = await withCpu({ server: helix.child.pid, kafka: services.kafka.pid, redis: services.redis.pid }, () => load(url, cached, connections, seconds));
   } finally {
     process.kill(consumers.child.pid!, 'SIGCONT');
   }
@@ -112,11 +109,11 @@ console.log(`\nCache benchmark (${seconds} s per run, loopback; load generator, 
 console.log(table(rows));
 const ratio = results.exact!.rps / results.bare!.rps;
 console.log(`\nexact-hit throughput / bare pass-through: ${fmt(ratio, 2)}×   (target ≥ 1×); with the consumers paused: ${fmt(results.exactQuiet!.rps / results.bareQuiet!.rps, 2)}×`);
-if (cpu) {
-  const list = (c: Record<string, number>) => Object.entries(c).map(([k, v]) => `${k} ${fmt(v, 0)}`).join(' + ');
-  const sum = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
-  console.log(`CPU µs per request, consumers paused: bare ${list(cpu.bare)} = ${fmt(sum(cpu.bare), 0)}; exact hit ${list(cpu.exact)} = ${fmt(sum(cpu.exact), 0)}`);
-}
+const cpuOf = (r: (typeof results)[string] | undefined) => {
+  const c = r?.cpuUsPerReq ?? {};
+  return `${Object.entries(c).map(([k, v]) => `${k} ${fmt(v, 0)}`).join(' + ')} = ${fmt(Object.values(c).reduce((a, b) => a + b, 0), 0)}`;
+};
+console.log(`CPU µs per request, consumers paused: bare ${cpuOf(results.bareQuiet)}; exact hit ${cpuOf(results.exactQuiet)}`);
 console.log(`exact-hit throughput / helix with the cache skipped: ${fmt(results.exact!.rps / results.uncached!.rps, 2)}×`);
 console.log(`semantic hit, 1 connection: p50 ${fmt(results.semantic1!.p50, 2)} ms (target ≤ 10), p99 ${fmt(results.semantic1!.p99, 2)} ms (target ≤ 25)`);
 console.log(`semantic hit, 1 connection, each prompt new (embedded): p50 ${fmt(cold.p50, 2)} ms, p99 ${fmt(cold.p99, 2)} ms (${cold.hits} hits of ${coldParaphrases.length} distinct paraphrases)`);

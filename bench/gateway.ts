@@ -1,9 +1,10 @@
 // Gateway benchmark, one process and one run: direct to the mock upstream, a bare fastify+undici pass-through,
 // the same pass-through publishing Helix's two events per request and nothing else (`bare+events`: what the event
 // stream alone costs), and Helix's full path (real Kafka for events), with PII protection on (default) and off.
-// Prints req/s, p50/p99 and ratios, and the latency Helix adds with one connection. Alongside req/s it prints each server process's CPU time per request (utime+stime from /proc,
-// measured around each load run): on a shared 2-core machine req/s swings with whatever else runs, CPU µs/req
-// much less, so that is the number to compare Helix with the bare pass-through and before/after a change.
+// Prints req/s, p50/p99 and ratios, and the latency Helix adds with one connection. Alongside req/s it prints each
+// server process's CPU time per request (utime+stime from /proc, measured around each load run): on a shared 2-core
+// machine req/s swings with whatever else runs, CPU µs/req much less, so that is the number to compare Helix with
+// the bare pass-through and before/after a change.
 // Usage: npx tsx bench/gateway.ts [--seconds 10] [--connections 50] [--rounds 1] [--only helix]
 //   --rounds N  runs every target's load N times (interleaved) and reports the median of each number.
 import { mkdtempSync, writeFileSync } from 'node:fs';

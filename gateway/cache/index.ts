@@ -145,7 +145,6 @@ export function createChatCache(deps: ChatCacheDeps): ChatCache {
 
   // Best-effort counters for `helix cache stats`: never trip the guard, never awaited, written in batches.
   const counters = new StatsCounters(deps.redis, statsKey, () => guard.available());
-  const count = (field: string) => counters.add(field);
 
   /** The index is created by the cache-builder; the gateway creates it too so lookups work before the first fill. */
   async function ensureIndexOccasionally(): Promise<void> {
@@ -218,7 +217,7 @@ export function createChatCache(deps: ChatCacheDeps): ChatCache {
     if (settings.exact_enabled && guard.available()) {
       exact.set(p.namespace, p.model, p.hash, answer, p.ttlSeconds).catch((err: unknown) => logger.debug({ err: (err as Error).message }, 'exact cache write failed'));
     }
-    count('stores');
+    counters.add('stores');
     if (p.prompt === undefined || !deps.publishFill) return;
     deps.publishFill({
       event_id: randomUUID(),
@@ -284,13 +283,13 @@ export function createChatCache(deps: ChatCacheDeps): ChatCache {
       if (p === 'off' || p === 'bypass') {
         if (p === 'bypass') {
           input.res?.setHeader('x-helix-cache', 'bypass');
-          count('bypassed');
+          counters.add('bypassed');
         }
         return { body, status: p, hit: undefined, plan: undefined };
       }
       const started = now();
       const { status, hit } = await lookup(p);
-      count(status === 'exact' || status === 'semantic' ? `${status}_hits` : status === 'miss' ? 'misses' : 'bypassed');
+      counters.add(status === 'exact' || status === 'semantic' ? `${status}_hits` : status === 'miss' ? 'misses' : 'bypassed');
       if (!hit) input.res?.setHeader('x-helix-cache', status);
       const req: CacheRequest = { body, status, hit, plan: p };
       lookupStarted.set(req, started);
