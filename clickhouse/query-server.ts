@@ -1,7 +1,10 @@
 // Read-only SQL over HTTP for the embedded store's owner process: `helix sql`, the gateway's optimizer and
-// health checks reach the analytics store through this when there is no ClickHouse server.
+// health checks reach the analytics store through this when there is no ClickHouse server. With a master key every
+// query needs it; without one the server listens on loopback only (lib/listen-host.ts).
 import Fastify, { type FastifyInstance } from 'fastify';
-import { timingSafeEqual } from 'node:crypto';
+import { logger } from '../lib/logger.ts';
+import { checkListenHost } from '../lib/listen-host.ts';
+import { secretMatcher } from '../lib/secret-matcher.ts';
 import type { AnalyticsStore } from './store.ts';
 import { checkReadOnlySql } from './read-only-sql.ts';
 
@@ -12,11 +15,13 @@ export interface QueryResult {
   elapsed_ms: number;
 }
 
-function keyMatches(header: string | undefined, masterKey: string | undefined): boolean {
-  if (!masterKey) return true;
-  const given = Buffer.from((header ?? '').replace(/^Bearer\s+/i, ''));
-  const want = Buffer.from(masterKey);
-  return given.length === want.length && timingSafeEqual(given, want);
+export interface QueryServerOptions {
+  port: number;
+  /** Default 127.0.0.1. Beyond loopback only with a master key (or allowUnauthenticated). */
+  host?: string;
+  masterKey?: string | undefined;
+  /** general_settings.dangerously_allow_unauthenticated */
+  allowUnauthenticated?: boolean;
 }
 
 export async function runReadOnly(store: AnalyticsStore, sql: string): Promise<QueryResult> {
@@ -30,11 +35,15 @@ export async function runReadOnly(store: AnalyticsStore, sql: string): Promise<Q
   return { meta: body.meta ?? [], data: body.data, rows: body.rows ?? body.data.length, elapsed_ms: Math.round((performance.now() - started) * 100) / 100 };
 }
 
-export async function startQueryServer(store: AnalyticsStore, opts: { port: number; host?: string; masterKey?: string }): Promise<FastifyInstance> {
+/** Throws, before binding, when asked to listen beyond loopback without a master key (see checkListenHost). */
+export async function startQueryServer(store: AnalyticsStore, opts: QueryServerOptions): Promise<FastifyInstance> {
+  const host = opts.host ?? '127.0.0.1';
+  const warning = checkListenHost({ service: 'the SQL query server', host, authenticated: Boolean(opts.masterKey), allowUnauthenticated: opts.allowUnauthenticated ?? false });
+  const isMasterKey = secretMatcher(opts.masterKey);
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
   app.get('/ping', async () => 'Ok.');
   app.post<{ Body: { query?: unknown } }>('/v1/sql', async (request, reply) => {
-    if (!keyMatches(request.headers.authorization, opts.masterKey)) {
+    if (opts.masterKey && !isMasterKey(request.headers.authorization?.replace(/^Bearer\s+/i, ''))) {
       return reply.status(401).send({ error: { message: 'Invalid or missing master key.', type: 'authentication_error', code: 'invalid_api_key' } });
     }
     const sql = request.body?.query;
@@ -47,6 +56,7 @@ export async function startQueryServer(store: AnalyticsStore, opts: { port: numb
       return reply.status(400).send({ error: { message: (err as Error).message.split('\n')[0], type: 'invalid_request_error', code: 'query_failed' } });
     }
   });
-  await app.listen({ port: opts.port, host: opts.host ?? '127.0.0.1' });
+  await app.listen({ port: opts.port, host });
+  if (warning) logger.warn(warning);
   return app;
 }

@@ -1,43 +1,26 @@
 // Builds the gateway's fastify instance from its dependencies. main.ts listens; tests call buildApp directly.
+// Three encapsulated parts: the /v1 proxy API (routes/v1.ts: its own auth, limits and error handling around the
+// request pipeline), the admin API (routes/admin.ts: one admin check), and health + metrics at the root.
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { HelixConfig } from '../lib/config.ts';
+import { GatewayError, openAiErrorBody, toGatewayError } from './errors.ts';
 import { logger } from '../lib/logger.ts';
-import { GatewayError, anthropicErrorBody, openAiErrorBody, toGatewayError } from './errors.ts';
-import { newContext, type RequestContext } from './pipeline/context.ts';
-import { errorEvent, requestEvent, type EventSink } from './pipeline/events.ts';
 import { Router } from './routing/router.ts';
 import { deploymentsFrom } from './providers/registry.ts';
-import { chatCompletionsRoutes } from './routes/chat-completions.ts';
 import { healthRoutes, type HealthProbe } from './routes/health.ts';
-import { modelsRoutes } from './routes/models.ts';
-import { messagesRoutes } from './routes/messages.ts';
-import { completionsRoutes } from './routes/completions.ts';
-import { embeddingsRoutes } from './routes/embeddings.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import type { Auth } from './auth/authenticate.ts';
 import type { KeyStore } from './auth/key-store.ts';
 import type { Limits } from './limits/rate-limits.ts';
-import { registerAuth } from './auth/hook.ts';
-import { registerLimits } from './limits/hook.ts';
-import { keysRoutes } from './routes/keys.ts';
-import { optimizerRoutes } from './routes/optimizer.ts';
-import type { CostControl } from './budgets/cost-control.ts';
+import { adminApi } from './routes/admin.ts';
+import { v1Api } from './routes/v1.ts';
 import type { TopicId } from '../schemas/topics.ts';
-import type { ChatCache } from './cache/index.ts';
-import { cacheAdminRoutes } from './cache/admin.ts';
+import type { HelixConfig } from '../lib/config.ts';
+import type { PipelineDeps } from './pipeline/deps.ts';
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    helix: RequestContext;
-  }
-}
-
-export interface GatewayDeps {
+export interface GatewayDeps extends PipelineDeps {
   config: HelixConfig;
-  events: EventSink;
-  router: Router;
   health: HealthProbe;
   metrics?: GatewayMetrics;
   auth?: Auth;
@@ -45,22 +28,27 @@ export interface GatewayDeps {
   keyStore?: KeyStore;
   /** Fire-and-forget publishing of non-request events (audit). */
   publish?: (topic: TopicId, key: string, value: unknown) => void;
-  /** Prices, budgets, model optimizer (gateway/budgets/cost-control.ts). */
-  costControl?: CostControl;
-  cache?: ChatCache;
-  redis?: Redis;
 }
 
 export function createRouter(config: HelixConfig): Router {
   return new Router(deploymentsFrom(config.model_list), config.router_settings);
 }
 
+/** Longest path echoed back in a 404 (the rest of an unknown URL is the client's own business). */
+const ECHOED_PATH_MAX = 200;
+
+/** A client's x-request-id is kept when it is a plausible id; anything else gets a fresh one (it goes into every event). */
+function requestId(request: IncomingMessage): string {
+  const given = request.headers['x-request-id'];
+  return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+}
+
 export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: false,
     bodyLimit: Math.floor(deps.config.general_settings.max_request_size_mb * 1024 * 1024),
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    genReqId: requestId,
     // Validation errors name the offending field, OpenAI-style.
     schemaErrorFormatter: (errors, dataVar) => {
       const e = errors[0];
@@ -71,33 +59,18 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
   });
 
-  app.decorateRequest('helix', null as unknown as RequestContext);
-  // Callback style, not async: nothing to wait for here, and an async hook costs a promise and a microtask turn.
-  app.addHook('onRequest', (request, _reply, done) => {
-    request.helix = newContext(request.routeOptions.url ?? request.url, String(request.id));
-    done();
-  });
-
-  if (deps.auth) registerAuth(app, deps.auth);
-  if (deps.limits) registerLimits(app, deps.limits);
-
+  // Health, metrics and the admin API: OpenAI-shaped errors, no request events.
   app.setErrorHandler(async (error, request, reply) => {
     const gerr = toGatewayError(error);
     if (gerr.code === 'internal_error') logger.error({ err: error, requestId: request.id }, 'unhandled gateway error');
-    const ctx = request.helix;
-    if (ctx && ctx.endpoint.startsWith('/v1/')) {
-      if (!ctx.requestEmitted) deps.events.emit(requestEvent(ctx, [], false));
-      deps.events.emit(errorEvent(ctx, gerr));
-    }
     if (gerr.extra.retryAfterSeconds !== undefined) void reply.header('retry-after', String(gerr.extra.retryAfterSeconds));
-    for (const [k, v] of Object.entries(gerr.extra.headers ?? {})) void reply.header(k, v);
-    const body = request.url.startsWith('/v1/messages') ? anthropicErrorBody(gerr) : openAiErrorBody(gerr);
-    return reply.status(gerr.status).header('x-request-id', String(request.id)).send(body);
+    return reply.status(gerr.status).header('x-request-id', String(request.id)).send(openAiErrorBody(gerr));
   });
 
   app.setNotFoundHandler(async (request, reply) => {
-    const err = new GatewayError('not_found', `Unknown route: ${request.method} ${request.url.split('?')[0]}`);
-    return reply.status(404).send(openAiErrorBody(err));
+    const path = request.url.split('?')[0] ?? '';
+    const shown = path.length > ECHOED_PATH_MAX ? `${path.slice(0, ECHOED_PATH_MAX)}…` : path;
+    return reply.status(404).send(openAiErrorBody(new GatewayError('not_found', `Unknown route: ${request.method} ${shown}`)));
   });
 
   healthRoutes(app, deps.health);
@@ -105,17 +78,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
     const registry = deps.metrics.registry;
     app.get('/metrics', async (_request, reply) => reply.header('content-type', registry.contentType).send(await registry.metrics()));
   }
-  chatCompletionsRoutes(app, deps);
-  messagesRoutes(app, deps);
-  completionsRoutes(app, deps);
-  embeddingsRoutes(app, deps);
-  modelsRoutes(app, deps);
-  if (deps.cache && deps.auth && deps.redis) {
-    const auth = deps.auth;
-    const cache = deps.cache;
-    cacheAdminRoutes(app, { redis: deps.redis, settings: cache.settings, requireAdmin: (headers) => auth.authenticateAdmin({ headers }), flushStats: () => cache.flushStats() });
-  }
-  if (deps.costControl) optimizerRoutes(app, { ...deps, costControl: deps.costControl });
-  if (deps.auth && deps.keyStore) keysRoutes(app, { store: deps.keyStore, auth: deps.auth, publish: deps.publish ?? (() => undefined) });
+  await app.register(v1Api, deps);
+  await app.register(adminApi, deps);
   return app;
 }

@@ -12,6 +12,7 @@ export const ERRORS = {
   invalid_json: { status: 400, type: 'invalid_request_error', anthropicType: 'invalid_request_error' },
   pii_detected: { status: 400, type: 'invalid_request_error', anthropicType: 'invalid_request_error' },
   invalid_api_key: { status: 401, type: 'authentication_error', anthropicType: 'authentication_error' },
+  forbidden: { status: 403, type: 'permission_error', anthropicType: 'permission_error' },
   model_not_allowed: { status: 403, type: 'permission_error', anthropicType: 'permission_error' },
   model_not_found: { status: 404, type: 'invalid_request_error', anthropicType: 'not_found_error' },
   not_found: { status: 404, type: 'invalid_request_error', anthropicType: 'not_found_error' },
@@ -57,9 +58,16 @@ export function toGatewayError(err: unknown): GatewayError {
   if (e?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new GatewayError('invalid_request', 'Content-Type must be application/json.');
   if (e?.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return new GatewayError('invalid_json', 'Request body is empty; expected a JSON object.');
   if (e?.statusCode === 400 && (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError)) {
-    return new GatewayError('invalid_json', `We could not parse the JSON body of your request: ${e.message ?? 'invalid JSON'}`);
+    // The parser's message quotes the body: only the position is passed on (a request body can hold secrets).
+    const at = /position (\d+)/.exec(e.message ?? '')?.[1];
+    return new GatewayError('invalid_json', `We could not parse the JSON body of your request${at ? ` (invalid JSON at position ${at})` : ' (invalid JSON)'}.`);
   }
-  if (e?.statusCode === 400) return new GatewayError('invalid_request', e.message ?? 'Bad request.');
-  if (e?.statusCode === 404) return new GatewayError('not_found', e.message ?? 'Not found.');
+  if (e?.statusCode === 400) return new GatewayError('invalid_request', clip(e.message ?? 'Bad request.'));
+  if (e?.statusCode === 404) return new GatewayError('not_found', clip(e.message ?? 'Not found.'));
   return new GatewayError('internal_error', 'The gateway hit an internal error.');
+}
+
+/** Messages built from client input are clipped: an error body never echoes unbounded input. */
+export function clip(text: string, max = 500): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }

@@ -10,14 +10,22 @@ import { buildApp, createRouter } from './app.ts';
 import { gatewayHealth } from './health.ts';
 import { createMetrics } from './metrics.ts';
 import { KeyStore } from './auth/key-store.ts';
-import { createAuth } from './auth/authenticate.ts';
+import { createAuth, credentialsAlwaysRequired } from './auth/authenticate.ts';
 import { createLimits } from './limits/rate-limits.ts';
 import { createCostControl } from './budgets/cost-control.ts';
 import { cacheSettingsFromConfig, createChatCache } from './cache/index.ts';
+import { checkListenHost } from '../lib/listen-host.ts';
 
 async function main() {
   const config = loadConfig();
   const env = config.env;
+  // Before connecting anything: without authentication only loopback (throws, naming the fixes, otherwise).
+  const unauthenticatedWarning = checkListenHost({
+    service: 'the gateway',
+    host: env.host,
+    authenticated: credentialsAlwaysRequired(env.masterKey, config.helix_settings.auth),
+    allowUnauthenticated: env.allowUnauthenticated,
+  });
   const kafka = createKafka(env.kafkaBrokers, 'helix-gateway');
   // Topics are created when Kafka is reachable; an outage at start-up must not stop the gateway (events spool).
   ensureTopics(kafka, env.topicPrefix).catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'could not ensure kafka topics yet'));
@@ -34,7 +42,7 @@ async function main() {
   const analytics = await createAnalyticsReader(env);
   let shuttingDown = false;
 
-  const metrics = createMetrics();
+  const metrics = createMetrics({ models: config.model_list.map((m) => m.model_name) });
   metrics.setSpool(() => events.stats());
   const keyStore = KeyStore.open(env.redisUrl, { prefix: config.helix_settings.auth.redis_prefix });
   const auth = createAuth({ masterKey: env.masterKey, store: keyStore, settings: config.helix_settings.auth });
@@ -61,7 +69,8 @@ async function main() {
     redis,
   });
   await app.listen({ port: env.port, host: env.host });
-  logger.info({ port: env.port, models: config.model_list.map((m) => m.model_name) }, 'helix gateway listening');
+  logger.info({ host: env.host, port: env.port, models: config.model_list.map((m) => m.model_name) }, 'helix gateway listening');
+  if (unauthenticatedWarning) logger.warn(unauthenticatedWarning);
 
   const shutdown = async (signal: string) => {
     if (shuttingDown) return;

@@ -14,7 +14,26 @@ export interface GatewayMetrics {
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
-export function createMetrics(): GatewayMetrics {
+/**
+ * The model label of every model not in the config. Clients choose the model string, and every label value is a
+ * series kept for the life of the process: labels take known values only.
+ */
+export const OTHER_MODEL = 'other';
+/** The endpoint label of every endpoint not known to the metrics. */
+export const UNKNOWN_ENDPOINT = 'unknown';
+/** The routes whose requests emit events. */
+export const PROXY_ENDPOINTS: readonly string[] = ['/v1/chat/completions', '/v1/messages', '/v1/completions', '/v1/embeddings'];
+
+export interface MetricLabelValues {
+  /** Model names kept as label values (model_list's model_name values); any other model is labelled OTHER_MODEL. */
+  models: Iterable<string>;
+  /** Endpoints kept as label values (default PROXY_ENDPOINTS); any other is labelled UNKNOWN_ENDPOINT. */
+  endpoints?: Iterable<string>;
+}
+
+export function createMetrics(labelValues: MetricLabelValues): GatewayMetrics {
+  const knownModels = new Set(labelValues.models);
+  const knownEndpoints = new Set(labelValues.endpoints ?? PROXY_ENDPOINTS);
   const registry = new Registry();
   // prom-client's own names start with process_ / nodejs_: helix_gateway_process_cpu_seconds_total, …
   collectDefaultMetrics({ register: registry, prefix: 'helix_gateway_' });
@@ -62,7 +81,9 @@ export function createMetrics(): GatewayMetrics {
   const record = (e: HelixEvent) => {
     if (e.type === 'pii') pii.inc({ entity: e.entity, action: e.action });
     if (e.type !== 'response' && e.type !== 'error') return;
-    const c = childrenFor(e.model, e.provider, String(e.http_status), e.endpoint);
+    const model = knownModels.has(e.model) ? e.model : OTHER_MODEL;
+    const endpoint = knownEndpoints.has(e.endpoint) ? e.endpoint : UNKNOWN_ENDPOINT;
+    const c = childrenFor(model, e.provider, String(e.http_status), endpoint);
     c.requests.inc();
     c.latency.observe(e.total_ms / 1000);
     overhead.observe(e.gateway_overhead_ms / 1000);

@@ -51,7 +51,7 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, 
 export const ENV_VARS = [
   'HELIX_CONFIG', 'HELIX_PORT', 'HELIX_HOST', 'HELIX_KAFKA_BROKERS', 'HELIX_REDIS_URL', 'CLICKHOUSE_URL', 'HELIX_CLICKHOUSE_DATABASE',
   'HELIX_DATA_DIR', 'HELIX_QUERY_URL', 'HELIX_QUERY_PORT', 'HELIX_MASTER_KEY', 'HELIX_TOPIC_PREFIX', 'HELIX_LOG_LEVEL', 'HELIX_CONSUMERS',
-  'HELIX_MODEL_DIR', 'HELIX_CONSUMERS_METRICS_PORT',
+  'HELIX_MODEL_DIR', 'HELIX_CONSUMERS_METRICS_PORT', 'HELIX_DANGEROUSLY_ALLOW_UNAUTHENTICATED',
 ] as const;
 
 export function runtimeEnv(env: NodeJS.ProcessEnv = process.env): RuntimeEnv {
@@ -68,6 +68,7 @@ export function runtimeEnv(env: NodeJS.ProcessEnv = process.env): RuntimeEnv {
     queryServerUrl: env.HELIX_QUERY_URL ?? `http://127.0.0.1:${queryServerPort}`,
     queryServerPort,
     masterKey: env.HELIX_MASTER_KEY || undefined,
+    allowUnauthenticated: /^(1|true|yes)$/i.test(env.HELIX_DANGEROUSLY_ALLOW_UNAUTHENTICATED ?? ''),
     topicPrefix: env.HELIX_TOPIC_PREFIX ?? '',
   };
 }
@@ -93,5 +94,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HelixConfig {
   const runtime = runtimeEnv(env);
   // Env overrides secrets in the file.
   if (runtime.masterKey === undefined && file.general_settings.master_key) runtime.masterKey = file.general_settings.master_key;
+  if (file.general_settings.dangerously_allow_unauthenticated) runtime.allowUnauthenticated = true;
   return { ...file, env: runtime };
 }

@@ -1,8 +1,12 @@
 // Fire-and-forget event publishing. emit() never waits for Kafka and never throws: events queue in memory
 // (bounded), overflow to an on-disk spool while Kafka is away, and are delivered in order when it returns.
+// An event Kafka can never take (too big, refused by the broker) is truncated to fit or dead-lettered, so it never
+// holds up the events behind it.
 import { Partitioners, type ICustomPartitioner, type Kafka, type Producer } from 'kafkajs';
 import { EVENT_TYPES, type HelixEvent } from '../schemas/events.ts';
 import { topicName, type TopicId } from '../schemas/topics.ts';
+import { appendDeadLetterFile, deadLetterMessage, deadLetterRecord, logDeadLetter } from './event-dead-letter.ts';
+import { fitJson, MAX_EVENT_BYTES, messageBytes } from './event-size.ts';
 import { DiskSpool, type SpooledMessage } from './spool.ts';
 import { logger } from './logger.ts';
 
@@ -12,6 +16,10 @@ export interface EventBusOptions {
   spoolDir: string;
   memoryMax?: number;
   batchMax?: number;
+  /** Largest produce batch, in bytes of keys and values (default MAX_BATCH_BYTES). */
+  batchMaxBytes?: number;
+  /** Largest event, key + JSON value in bytes (default MAX_EVENT_BYTES); bigger ones are truncated or dead-lettered. */
+  maxEventBytes?: number;
   /** How long a partial batch waits for more events before it is sent (default 20 ms). */
   lingerMs?: number;
 }
@@ -22,7 +30,27 @@ export interface EventBusStats {
   backlogged: boolean;
   queued: number;
   spooled: number;
+  /** Events Kafka accepted on their own topic. */
   delivered: number;
+  /** Events sent with long strings cut to fit maxEventBytes. */
+  truncated: number;
+  /** Events Kafka could never take, sent to the dead-letter topic (or file) instead. */
+  deadLettered: number;
+}
+
+/** A produce batch's size limit: under the broker's default message limit (1 MiB), which applies per partition batch. */
+export const MAX_BATCH_BYTES = 768 * 1024;
+
+/** Kafka refused these records for good (too big, invalid): retrying cannot help, leaving them out does. */
+const RECORD_REJECTIONS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE', 'INVALID_TIMESTAMP']);
+
+/** The broker's reason when it refused records for good, from a kafkajs error or one it wraps. */
+function recordRejection(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const { type, message } = e as { type?: unknown; message?: unknown };
+    if (typeof type === 'string' && RECORD_REJECTIONS.has(type)) return `${type}: ${String(message)}`;
+  }
+  return undefined;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -51,16 +79,23 @@ export const cachedDefaultPartitioner: ICustomPartitioner = () => {
 };
 
 export class EventBus {
-  private readonly producer: Producer;
+  private producer: Producer;
   private readonly spool: DiskSpool;
   private readonly memoryMax: number;
   private readonly batchMax: number;
+  private readonly batchMaxBytes: number;
+  private readonly maxEventBytes: number;
   private readonly lingerMs: number;
+  private readonly deadLetterTopic: string;
   private queue: SpooledMessage[] = [];
   /** Once anything is on disk, new events go to disk too, so delivery order is emit order. */
   private spilling: boolean;
+  /** The oldest spool segment being sent: its messages (made to fit) and how many of them are done. */
+  private draining: { seq: number; messages: SpooledMessage[]; done: number } | undefined;
   private connected = false;
   private delivered = 0;
+  private truncated = 0;
+  private deadLettered = 0;
   /** When the oldest undelivered event was queued (approximately), for backlog reporting. */
   private pendingSince: number | undefined;
   private pumping = false;
@@ -69,12 +104,15 @@ export class EventBus {
   private wake: (() => void) | undefined;
 
   constructor(private readonly opts: EventBusOptions) {
-    this.producer = opts.kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1, createPartitioner: cachedDefaultPartitioner });
+    this.producer = this.createProducer();
     this.spool = new DiskSpool(opts.spoolDir);
     this.spilling = this.spool.size > 0;
     this.memoryMax = opts.memoryMax ?? 10_000;
     this.batchMax = opts.batchMax ?? 500;
+    this.batchMaxBytes = opts.batchMaxBytes ?? MAX_BATCH_BYTES;
+    this.maxEventBytes = opts.maxEventBytes ?? MAX_EVENT_BYTES;
     this.lingerMs = opts.lingerMs ?? 20;
+    this.deadLetterTopic = topicName('deadLetter', opts.topicPrefix);
   }
 
   start(): void {
@@ -89,7 +127,7 @@ export class EventBus {
 
   publish(topic: TopicId, key: string, value: unknown): void {
     if (this.closed) return;
-    const message = { topic: topicName(topic, this.opts.topicPrefix), key, value: JSON.stringify(value) };
+    const message = this.toMessage(topicName(topic, this.opts.topicPrefix), key, value);
     if (this.spilling || this.queue.length >= this.memoryMax) {
       this.spilling = true;
       try {
@@ -108,7 +146,15 @@ export class EventBus {
   stats(): EventBusStats {
     const pending = this.queue.length + this.spool.size > 0;
     const backlogged = pending && this.pendingSince !== undefined && Date.now() - this.pendingSince > 2_000;
-    return { connected: this.connected && !backlogged, backlogged, queued: this.queue.length, spooled: this.spool.size, delivered: this.delivered };
+    return {
+      connected: this.connected && !backlogged,
+      backlogged,
+      queued: this.queue.length,
+      spooled: this.spool.size,
+      delivered: this.delivered,
+      truncated: this.truncated,
+      deadLettered: this.deadLettered,
+    };
   }
 
   /** Delivers what it can within the timeout; whatever is left is kept on disk for the next start. */
@@ -122,6 +168,52 @@ export class EventBus {
       this.queue = [];
     }
     await this.producer.disconnect().catch(() => undefined);
+  }
+
+  private createProducer(): Producer {
+    return this.opts.kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1, createPartitioner: cachedDefaultPartitioner });
+  }
+
+  /**
+   * A new producer (so a new idempotent producer id) after a failed send. kafkajs rewinds its sequence numbers for the
+   * whole request even when the broker stored some partitions' records, and the broker then drops the next records
+   * sent with those numbers as duplicates: lost events. With a new id they are sent again (sinks dedupe by event id).
+   */
+  private async replaceProducer(): Promise<void> {
+    const failed = this.producer;
+    this.producer = this.createProducer();
+    this.connected = false;
+    await failed.disconnect().catch(() => undefined);
+  }
+
+  private toMessage(topic: string, key: string, value: unknown): SpooledMessage {
+    let json: string;
+    try {
+      json = JSON.stringify(value) ?? 'null';
+    } catch (err) {
+      return this.deadLetter({ topic, key, value: '' }, `event not serializable: ${(err as Error).message}`); // cyclic, BigInt, too deep
+    }
+    return this.fit({ topic, key, value: json });
+  }
+
+  /** The message within maxEventBytes: as it is, with its longest strings cut, or else its dead-letter record. */
+  private fit(message: SpooledMessage): SpooledMessage {
+    if ((message.key.length + message.value.length) * 3 <= this.maxEventBytes) return message; // ≤ 3 UTF-8 bytes a unit
+    const size = messageBytes(message);
+    if (size <= this.maxEventBytes) return message;
+    const fitted = fitJson(message.value, this.maxEventBytes - Buffer.byteLength(message.key, 'utf8'));
+    if (!fitted) return this.deadLetter(message, `event of ${size} bytes does not fit the ${this.maxEventBytes}-byte event cap even truncated`);
+    this.truncated++;
+    logger.warn({ topic: message.topic, size_bytes: size, truncated_fields: fitted.truncatedFields, max_bytes: this.maxEventBytes }, 'event truncated to fit the event cap');
+    return { ...message, value: fitted.json };
+  }
+
+  /** The dead-letter topic's record of a message that will not be sent, counted and logged. */
+  private deadLetter(message: SpooledMessage, reason: string): SpooledMessage {
+    const record = deadLetterRecord(message, reason);
+    this.deadLettered++;
+    logDeadLetter(record);
+    return deadLetterMessage(record, this.deadLetterTopic);
   }
 
   private async pump(): Promise<void> {
@@ -158,39 +250,92 @@ export class EventBus {
   }
 
   private async sendFromMemory(): Promise<void> {
-    const batch = this.queue.slice(0, this.batchMax);
-    if (await this.send(batch)) this.queue.splice(0, batch.length);
+    const done = await this.deliver(this.nextBatch(this.queue, 0));
+    this.queue.splice(0, done);
   }
 
   private async sendFromSpool(): Promise<void> {
-    const segment = this.spool.peekOldest();
-    if (!segment) return;
-    for (let i = 0; i < segment.messages.length; i += this.batchMax) {
-      // A failure mid-segment re-sends the segment later: duplicates are possible, loss is not (sinks dedupe by event id).
-      if (!(await this.send(segment.messages.slice(i, i + this.batchMax)))) return;
+    if (!this.draining) {
+      const segment = this.spool.peekOldest();
+      if (!segment) return;
+      // Spooled events may predate the event cap (or a smaller one): they are made to fit like new ones.
+      this.draining = { seq: segment.seq, messages: segment.messages.map((m) => this.fit(m)), done: 0 };
+    }
+    const segment = this.draining;
+    while (segment.done < segment.messages.length) {
+      const batch = this.nextBatch(segment.messages, segment.done);
+      const done = await this.deliver(batch);
+      segment.done += done;
+      if (done < batch.length) return; // Kafka is away: resumed from here
     }
     this.spool.acknowledge(segment.seq, segment.messages.length);
+    this.draining = undefined;
     if (this.spool.size === 0) this.spilling = false;
   }
 
-  private async send(batch: SpooledMessage[]): Promise<boolean> {
-    const byTopic = new Map<string, Array<{ key: string; value: string }>>();
+  /** Messages from `from` on, as many as one produce request may carry (at least one). */
+  private nextBatch(messages: SpooledMessage[], from: number): SpooledMessage[] {
+    let end = from;
+    let bytes = 0;
+    while (end < messages.length && end - from < this.batchMax) {
+      bytes += messageBytes(messages[end]!);
+      if (bytes > this.batchMaxBytes && end > from) break;
+      end++;
+    }
+    return messages.slice(from, end);
+  }
+
+  /**
+   * Sends the batch in order and says how many of its messages, from the start, are done: delivered or dead-lettered.
+   * When the broker refuses records for good, the batch is halved until the refused ones are alone, and each of those
+   * is dead-lettered; the rest are still delivered, in order. Any other failure backs off (Kafka is away or slow).
+   */
+  private async deliver(batch: SpooledMessage[]): Promise<number> {
+    const err = await this.trySend(batch);
+    if (err === undefined) {
+      this.delivered += batch.filter((m) => m.topic !== this.deadLetterTopic).length;
+      this.backoffMs = 0;
+      this.pendingSince = this.queue.length + this.spool.size > batch.length ? Date.now() : undefined;
+      return batch.length;
+    }
+    await this.replaceProducer();
+    const rejection = recordRejection(err);
+    if (rejection === undefined) {
+      await this.backoff(err);
+      return 0;
+    }
+    if (batch.length === 1) return (await this.deliverDeadLetter(batch[0]!, rejection)) ? 1 : 0;
+    const half = Math.ceil(batch.length / 2);
+    const first = await this.deliver(batch.slice(0, half));
+    return first < half ? first : half + (await this.deliver(batch.slice(half)));
+  }
+
+  /** A refused message's record to the dead-letter topic; a refused record to the dead-letter file. */
+  private async deliverDeadLetter(message: SpooledMessage, rejection: string): Promise<boolean> {
+    if (message.topic !== this.deadLetterTopic) return (await this.deliver([this.deadLetter(message, `kafka refused the event: ${rejection}`)])) === 1;
+    const record = deadLetterRecord(message, `kafka refused the dead-letter record: ${rejection}`);
+    logger.warn({ topic: record.topic, size_bytes: record.size_bytes, reason: record.reason }, 'dead-letter record written to the local dead-letter file');
+    appendDeadLetterFile(this.opts.spoolDir, record);
+    return true;
+  }
+
+  /** undefined when Kafka took the whole batch, else what went wrong. */
+  private async trySend(batch: SpooledMessage[]): Promise<unknown> {
+    const byTopic = new Map<string, Array<{ key: string; value: string; headers?: Record<string, string> }>>();
     for (const m of batch) {
       const list = byTopic.get(m.topic) ?? [];
-      list.push({ key: m.key, value: m.value });
+      list.push({ key: m.key, value: m.value, headers: m.headers });
       byTopic.set(m.topic, list);
     }
     try {
+      if (!this.connected) {
+        await this.producer.connect();
+        this.connected = true;
+      }
       await this.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
-      this.delivered += batch.length;
-      this.backoffMs = 0;
-      this.pendingSince = this.queue.length + this.spool.size > batch.length ? Date.now() : undefined;
-      return true;
+      return undefined;
     } catch (err) {
-      this.connected = false;
-      await this.producer.disconnect().catch(() => undefined);
-      await this.backoff(err);
-      return false;
+      return err ?? new Error('kafka send failed');
     }
   }
 

@@ -7,6 +7,7 @@ export interface SpooledMessage {
   topic: string;
   key: string;
   value: string;
+  headers?: Record<string, string>;
 }
 
 const SEGMENT_LINES = 5_000;
@@ -69,16 +70,23 @@ export class DiskSpool {
     } catch {
       return [];
     }
-    // A torn last line (crash mid-append) is skipped rather than poisoning the whole segment.
+    // A torn last line (crash mid-append), or any line that is not a message, is skipped rather than poisoning the
+    // whole segment.
     return readFileSync(file, 'utf8')
       .split('\n')
       .filter(Boolean)
       .flatMap((line) => {
         try {
-          return [JSON.parse(line) as SpooledMessage];
+          const message = JSON.parse(line) as unknown;
+          return isSpooledMessage(message) ? [message] : [];
         } catch {
           return [];
         }
       });
   }
+}
+
+function isSpooledMessage(value: unknown): value is SpooledMessage {
+  const m = value as Partial<SpooledMessage> | null;
+  return typeof m === 'object' && m !== null && typeof m.topic === 'string' && typeof m.key === 'string' && typeof m.value === 'string';
 }

@@ -60,6 +60,10 @@ export const RouterSettings = Type.Object(
 export const GeneralSettings = Type.Object(
   {
     master_key: Opt(Type.String()),
+    dangerously_allow_unauthenticated: Type.Boolean({
+      default: false,
+      description: 'Without a master key Helix listens on loopback only; true lets it listen on any HELIX_HOST without authentication.',
+    }),
     max_request_size_mb: Type.Number({ exclusiveMinimum: 0, default: 10 }),
   },
   { additionalProperties: true, default: {} },
@@ -120,5 +124,7 @@ export interface RuntimeEnv {
   queryServerUrl: string;
   queryServerPort: number;
   masterKey: string | undefined;
+  /** HELIX_DANGEROUSLY_ALLOW_UNAUTHENTICATED or general_settings.dangerously_allow_unauthenticated (lib/listen-host.ts). */
+  allowUnauthenticated: boolean;
   topicPrefix: string;
 }

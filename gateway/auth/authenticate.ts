@@ -1,10 +1,10 @@
 // The auth stage: who is calling? Master key → admin; virtual key → looked up by hash (in-memory cache first, then
 // Redis); JWT (optional) → claims. Never answers 5xx: when Redis is unreachable, keys verified before stay valid from
 // the cache (last-known-good) and unknown keys get 401.
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { GatewayError } from '../errors.ts';
 import { logger } from '../../lib/logger.ts';
+import { secretMatcher } from '../../lib/secret-matcher.ts';
 import { authSettings, type AuthSettingsInput } from '../../schemas/config/auth.ts';
 import { KeyCache } from './key-cache.ts';
 import { isExpired, type KeyRecord, type KeyStore } from './key-store.ts';
@@ -49,7 +49,7 @@ export interface AuthDeps {
 export interface Auth {
   /** Resolves the caller of a request or throws GatewayError 401 (invalid_api_key). */
   authenticate(request: { headers: IncomingHttpHeaders }): Promise<Principal>;
-  /** Like authenticate, but only admins pass: 401 without valid credentials, 403 for non-admin callers. */
+  /** Like authenticate, but only admins pass: 401 (invalid_api_key) without valid credentials, 403 (forbidden) for non-admin callers. */
   authenticateAdmin(request: { headers: IncomingHttpHeaders }): Promise<Principal>;
   /** Whether requests need credentials right now (see helix_settings.auth.mode). */
   isEnforced(): Promise<boolean>;
@@ -59,12 +59,6 @@ export interface Auth {
   noteKeyCreated(): void;
   /** Drops the cache; does not close the store (its owner does). */
   close(): Promise<void>;
-}
-
-/** Thrown by authenticateAdmin for a valid but non-admin caller (the routes render it as 403 permission_error). */
-export class ForbiddenError extends Error {
-  override name = 'ForbiddenError';
-  readonly status = 403;
 }
 
 const ANONYMOUS: Principal = Object.freeze({ kind: 'anonymous', admin: false, keyId: '', alias: '', userId: '', teamId: '', models: [], metadata: {} }) as Principal;
@@ -85,8 +79,13 @@ export function extractApiKey(headers: IncomingHttpHeaders): string | undefined 
   return firstValue(headers['x-api-key']) ?? firstValue(headers['api-key']);
 }
 
-const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
-const safeEqual = (a: string, b: string) => timingSafeEqual(digest(a), digest(b));
+/**
+ * Whether every request needs credentials from the first one on (a master key, JWT auth or `mode: required`), not
+ * only once a virtual key exists. Without this, Helix listens on loopback only (gateway/main.ts).
+ */
+export function credentialsAlwaysRequired(masterKey: string | undefined, settings: AuthSettingsInput = {}): boolean {
+  return Boolean(masterKey) || settings.mode === 'required' || settings.jwt?.enabled === true;
+}
 
 export function principalFromRecord(r: KeyRecord): Principal {
   return {
@@ -136,6 +135,7 @@ export function createAuth(deps: AuthDeps): Auth {
   const now = deps.now ?? Date.now;
   const store = deps.store;
   const masterKey = deps.masterKey || undefined;
+  const isMasterKey = secretMatcher(masterKey);
   const cache = new KeyCache<KeyRecord>({
     ttlMs: settings.cache_ttl_seconds * 1000,
     staleMs: settings.cache_stale_seconds * 1000,
@@ -153,7 +153,7 @@ export function createAuth(deps: AuthDeps): Auth {
   let keyCount: number | undefined;
   let countedAt = 0;
   let counting: Promise<void> | undefined;
-  const alwaysOn = settings.mode === 'required' || masterKey !== undefined || jwt !== undefined;
+  const alwaysOn = credentialsAlwaysRequired(masterKey, settings);
 
   if (store && deps.subscribe !== false) void store.subscribe((hash) => cache.delete(hash)).catch(() => undefined);
 
@@ -226,7 +226,7 @@ export function createAuth(deps: AuthDeps): Auth {
       if (await isEnforced()) throw invalidKey(MISSING);
       return ANONYMOUS;
     }
-    if (masterKey !== undefined && safeEqual(token, masterKey)) return MASTER;
+    if (isMasterKey(token)) return MASTER;
     if (jwt && looksLikeJwt(token)) {
       try {
         const id = await jwt.verify(token);
@@ -265,7 +265,7 @@ export function createAuth(deps: AuthDeps): Auth {
       const principal = await authenticate(request);
       if (principal.admin) return principal;
       if (principal.kind === 'anonymous') throw invalidKey(masterKey ? `Incorrect API key provided: ${keyDisplayName(token)}.` : 'The admin API is disabled: set HELIX_MASTER_KEY (or general_settings.master_key).');
-      throw new ForbiddenError('This endpoint needs the master key (admin); the API key provided is not an admin key.');
+      throw new GatewayError('forbidden', 'This endpoint needs the master key (admin); the API key provided is not an admin key.');
     },
     isEnforced,
     invalidate(hash) {

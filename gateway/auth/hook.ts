@@ -5,26 +5,18 @@ import type { Auth, Principal } from './authenticate.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Set by the auth hook on proxy routes; null elsewhere. */
+    /** The caller: set by the auth hook on proxy routes and by the admin check on admin routes; null elsewhere. */
     principal: Principal | null;
   }
 }
 
-export interface AuthHookOptions {
-  /** Path prefixes that need a caller (default: the proxy API under /v1/). Admin routes authenticate themselves. */
-  prefixes?: string[];
-}
-
 /**
- * Register AFTER the hook that creates `request.helix` (buildApp's first onRequest hook): hooks run in order.
- * Errors (401) go through the app's error handler like any other GatewayError.
+ * Guards every route of `app`'s context (the /v1 plugin; the admin plugin has its own check). Register AFTER the
+ * hook that creates `request.helix`: hooks run in order. Errors (401) go through the context's error handler.
  */
-export function registerAuth(app: FastifyInstance, auth: Auth, opts: AuthHookOptions = {}): void {
-  const prefixes = opts.prefixes ?? ['/v1/'];
+export function registerAuth(app: FastifyInstance, auth: Auth): void {
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request: FastifyRequest) => {
-    const path = request.routeOptions.url ?? request.url;
-    if (!prefixes.some((p) => path.startsWith(p))) return;
     const principal = await auth.authenticate(request);
     request.principal = principal;
     const ctx = (request as { helix?: { keyId: string; teamId: string; userId: string } }).helix;

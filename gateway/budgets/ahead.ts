@@ -1,24 +1,38 @@
 // Reserving ahead: the budget hold of a request is started before the step that precedes the provider call (the
 // cache lookup) and confirmed right before the call, so its Redis round trip is shared with that step's instead of
-// added after it. `inOneWrite` puts the commands issued together into one write on the connection: Redis reads,
+// added after it. `oneWrite` puts the commands issued together into one write on the connection: Redis reads,
 // runs and answers them together, so the pair costs one round trip (and one wake-up on each side), not two.
 import type { Redis } from 'ioredis';
 import type { BudgetRequest, BudgetService, Reservation } from './index.ts';
 
+/** Commands issued between `hold` and `send` leave in one write on the connection (see below). */
+export interface OneWrite {
+  hold(): void;
+  send(): void;
+}
+
 /**
- * Runs `fn` with the connection corked: the commands it issues synchronously (an ioredis command is written when
- * it is called, on a ready connection) leave in one write when it returns. Anything else is unchanged: a connection
- * that is not ready queues or fails commands as usual.
+ * Corks the connection on `hold` and uncorks it on `send`: the commands issued in between (an ioredis command is
+ * written when it is called, on a ready connection) leave together. A connection that is not ready queues or fails
+ * commands as usual.
  */
-export function inOneWrite<T>(redis: Redis | undefined, fn: () => T): T {
+export function oneWrite(redis: Redis | undefined): OneWrite {
   const stream = redis?.status === 'ready' ? redis.stream : undefined;
-  if (!stream) return fn();
-  stream.cork();
-  try {
-    return fn();
-  } finally {
-    stream.uncork();
-  }
+  let corked = false;
+  return {
+    hold() {
+      if (stream && !corked) {
+        stream.cork();
+        corked = true;
+      }
+    },
+    send() {
+      if (corked) {
+        corked = false;
+        stream!.uncork();
+      }
+    },
+  };
 }
 
 /** Whether two bodies reserve the same worst case (the fields `reserve` reads; the messages by identity). */

@@ -1,8 +1,8 @@
 // Cache administration: invalidate by entry id, namespace or model (exact and semantic entries alike), and stats.
-// Used by the admin routes (master key only) and by `helix cache`.
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { IncomingHttpHeaders } from 'node:http';
+// Used by the admin routes (inside the admin plugin, routes/admin.ts: master key only) and by `helix cache`.
+import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import { GatewayError } from '../errors.ts';
 import type { CacheSettings } from '../../schemas/config/cache.ts';
 import { exactKeyPattern } from './exact.ts';
 import { entryKeyPrefix, parseSearchReply, tagFilter } from './semantic-index.ts';
@@ -82,25 +82,20 @@ export async function cacheStats(redis: Redis, settings: CacheSettings): Promise
 export interface CacheAdminDeps {
   redis: Redis;
   settings: CacheSettings;
-  /** Throws (401/403) unless the caller is an admin, e.g. `(h) => auth.authenticateAdmin({ headers: h })`. */
-  requireAdmin: (headers: IncomingHttpHeaders) => Promise<unknown>;
   /** This gateway's not yet written hit/miss counters, flushed before they are read (others' lag ≤ 1 s). */
   flushStats?: () => Promise<void>;
 }
 
-/** `POST /cache/invalidate` {entry_id | namespace | model} and `GET /cache/stats`, admin only. */
+/** `POST /cache/invalidate` {entry_id | namespace | model} and `GET /cache/stats`. */
 export function cacheAdminRoutes(app: FastifyInstance, deps: CacheAdminDeps): void {
-  const fail = (reply: FastifyReply, status: number, message: string) => reply.status(status).send({ error: { message, type: 'invalid_request_error', code: 'cache_admin' } });
   app.post('/cache/invalidate', async (request, reply) => {
-    await deps.requireAdmin(request.headers);
     const body = (request.body ?? {}) as { entry_id?: unknown; namespace?: unknown; model?: unknown };
     const pick = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
     const target = { entryId: pick(body.entry_id), namespace: pick(body.namespace), model: pick(body.model) };
-    if (!target.entryId && !target.namespace && !target.model) return fail(reply, 400, 'Give entry_id, namespace or model.');
+    if (!target.entryId && !target.namespace && !target.model) throw new GatewayError('invalid_request', 'Give entry_id, namespace or model.');
     return reply.send(await invalidateCache(deps.redis, deps.settings, target));
   });
-  app.get('/cache/stats', async (request, reply) => {
-    await deps.requireAdmin(request.headers);
+  app.get('/cache/stats', async (_request, reply) => {
     await deps.flushStats?.();
     return reply.send(await cacheStats(deps.redis, deps.settings));
   });

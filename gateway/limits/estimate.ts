@@ -1,6 +1,8 @@
 // The token estimate a TPM limit is checked against before the upstream call (corrected by settle() afterwards).
 // Like OpenAI: the prompt's tokens plus the completion tokens the request may use (max_tokens × n), when given.
 import { countChatPromptTokens, countTokens } from '../../lib/tokens.ts';
+import { requestedOutputTokens } from '../budgets/index.ts';
+import { inputTokens } from '../pipeline/operations/input.ts';
 import type { ChatMessage } from '../providers/types.ts';
 
 export interface EstimatableRequest {
@@ -12,22 +14,7 @@ export interface EstimatableRequest {
 
 export function estimateChatTokens(body: EstimatableRequest): number {
   const prompt = Array.isArray(body.messages) ? countChatPromptTokens(body.messages) : 0;
-  return prompt + maxOutput(body);
-}
-
-function maxOutput(body: { max_tokens?: unknown; max_completion_tokens?: unknown; n?: unknown }): number {
-  const raw = body.max_completion_tokens ?? body.max_tokens;
-  const maxOut = typeof raw === 'number' && Number.isFinite(raw) ? Math.max(0, raw) : 0;
-  const n = typeof body.n === 'number' && body.n >= 1 ? body.n : 1;
-  return maxOut * n;
-}
-
-/** Text of a prompt/input field: string, array of strings; token-id arrays count one per id. */
-function inputTokens(value: unknown): number {
-  if (typeof value === 'string') return countTokens(value);
-  if (typeof value === 'number') return 1;
-  if (Array.isArray(value)) return value.reduce((n: number, v) => n + inputTokens(v), 0);
-  return 0;
+  return prompt + (requestedOutputTokens(body) ?? 0);
 }
 
 /**
@@ -47,5 +34,5 @@ export function estimateRequestTokens(body: unknown): number {
   }
   if (b.system !== undefined) prompt += typeof b.system === 'string' ? countTokens(b.system) : Math.ceil(JSON.stringify(b.system).length / 4);
   prompt += inputTokens(b.prompt) + inputTokens(b.input);
-  return prompt + maxOutput(b);
+  return prompt + (requestedOutputTokens(b) ?? 0);
 }

@@ -8,8 +8,6 @@ import type { Limits } from './rate-limits.ts';
 import { estimateRequestTokens } from './estimate.ts';
 
 export interface LimitsHookOptions {
-  /** Path prefixes to guard (default: the proxy API under /v1/). */
-  prefixes?: string[];
   /** Estimate of the tokens a request may use (default: estimateRequestTokens on the body). */
   estimateTokens?: (body: unknown) => number;
   /** Tokens the call actually used, read when the response has finished (default: request.helix.usage.total_tokens). */
@@ -27,14 +25,11 @@ function lazyEstimate(estimate: (body: unknown) => number, body: unknown): () =>
   return () => estimate(body);
 }
 
-/** Register AFTER registerAuth (it reads `request.principal`). */
+/** Register AFTER registerAuth (it reads `request.principal`), in the context of the routes it guards. */
 export function registerLimits(app: FastifyInstance, limits: Limits, opts: LimitsHookOptions = {}): void {
-  const prefixes = opts.prefixes ?? ['/v1/'];
   const estimate = opts.estimateTokens ?? estimateRequestTokens;
   const used = opts.usedTokens ?? defaultUsed;
   app.addHook('preHandler', async (request, reply) => {
-    const path = request.routeOptions.url ?? request.url;
-    if (!prefixes.some((p) => path.startsWith(p))) return;
     const principal = (request as { principal?: Principal | null }).principal;
     if (!principal) return;
     const body = request.body as { model?: unknown } | undefined;

@@ -2,6 +2,7 @@
 // `block` → reported to the caller (the value is also redacted, so a caller that forwards anyway leaks nothing).
 import { fingerprint } from './fingerprint.ts';
 import { maskValue } from './masking.ts';
+import { foldForMatching } from './normalize.ts';
 import type { PiiPolicy } from './policy.ts';
 import type { Detection, FindingEntity, PiiAction } from './types.ts';
 import type { PiiVault } from './vault.ts';
@@ -22,7 +23,10 @@ export interface ApplyResult {
 }
 
 export interface ApplyOptions {
-  /** Output scanning: `restore` makes no sense on model output and acts as `redact`. */
+  /**
+   * Output scanning: `restore` and `block` act as `redact`. Placeholders are the request side's mechanism, and a
+   * block cannot take back text that is already streamed: the same request behaves the same streamed or not.
+   */
   output?: boolean;
   /** Fingerprints already computed in this request (entity + value → fingerprint): repeats cost nothing. */
   fingerprints?: Map<string, string>;
@@ -31,13 +35,20 @@ export interface ApplyOptions {
 export function replacementFor(action: PiiAction, entity: FindingEntity, value: string, vault: PiiVault): string {
   switch (action) {
     case 'mask':
-      return maskValue(entity, value);
+      // Masked from the matching view: `john＠example.com` masks like `john@example.com`.
+      return maskValue(entity, foldForMatching(value));
     case 'restore':
       return vault.placeholderFor(entity, value);
     case 'redact':
     case 'block':
       return `<${entity}>`;
   }
+}
+
+/** The action taken on one entity; output scanning only redacts or masks (see `ApplyOptions.output`). */
+export function actionFor(policy: PiiPolicy, entity: FindingEntity, output: boolean): PiiAction {
+  const action = policy.actions[entity];
+  return output && (action === 'restore' || action === 'block') ? 'redact' : action;
 }
 
 /** Applies the policy's action to each detection (sorted, non-overlapping, as `scanText` returns them). */
@@ -48,8 +59,7 @@ export function applyActions(text: string, detections: readonly Detection[], pol
   let cursor = 0;
   for (const d of detections) {
     const value = text.slice(d.start, d.end);
-    let action = policy.actions[d.entity];
-    if (options.output && action === 'restore') action = 'redact';
+    const action = actionFor(policy, d.entity, options.output ?? false);
     out += text.slice(cursor, d.start) + replacementFor(action, d.entity, value, vault);
     cursor = d.end;
     applied.push({ detection: d, action, fingerprint: cachedFingerprint(policy, d.entity, value, options.fingerprints) });

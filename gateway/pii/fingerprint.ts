@@ -1,12 +1,14 @@
 // Keyed fingerprints of detected values: HMAC-SHA256(secret, normalized value), hex, 32 chars. Lets incident
 // analytics correlate repeat leaks of the same secret without storing it; without the key nobody can confirm
-// a guess. Values are normalized so "4111 1111 …" and "4111-1111-…" fingerprint alike.
+// a guess. Values are normalized so "4111 1111 …", "4111-1111-…" and "４１１１ １１１１ …" fingerprint alike.
 import { createHmac, randomBytes, type KeyObject, createSecretKey } from 'node:crypto';
+import { foldForMatching } from './normalize.ts';
 import type { FindingEntity } from './types.ts';
 
 export const FINGERPRINT_LENGTH = 32;
 
-export function normalizeForFingerprint(entity: FindingEntity, value: string): string {
+export function normalizeForFingerprint(entity: FindingEntity, original: string): string {
+  const value = foldForMatching(original);
   switch (entity) {
     case 'EMAIL_ADDRESS':
     case 'DENYLIST':

@@ -1,7 +1,8 @@
 // Fail-closed entry points for the gateway. A scanner failure never lets a request through unscanned unless the
 // settings say `on_error: allow`; errors carry no request text.
 import type { PiiPolicy } from './policy.ts';
-import { scanResponseText, walkRequest, type RequestKind, type ResponseScanResult, type WalkOptions, type WalkResult } from './request-walker.ts';
+import { scanResponseText, type ResponseScanResult } from './output.ts';
+import { walkRequest, type RequestKind, type WalkOptions, type WalkResult } from './request-walker.ts';
 import type { FindingEntity } from './types.ts';
 
 export interface PiiErrorBody {
@@ -45,7 +46,7 @@ export type ResponseGuardOutcome =
   | { outcome: 'refuse'; status: 500; body: PiiErrorBody; cause: unknown }
   | { outcome: 'forward_unscanned'; cause: unknown; body: string };
 
-/** Output scanning with the same fail-closed rule (a block on output also refuses: the model produced PII). */
+/** Output scanning of one text with the same fail-closed rule (`block` acts as `redact` on output). */
 export function guardResponseText(text: string, policy: PiiPolicy): ResponseGuardOutcome {
   try {
     return { outcome: 'forward', result: scanResponseText(text, policy) };

@@ -12,7 +12,7 @@ export {
 } from '../../schemas/config/pii.ts';
 export { compilePolicy, createPolicy, policyFor, type PiiPolicy, type CompileOptions } from './policy.ts';
 export { scanText, resolveOverlaps, type ScanOptions } from './scanner.ts';
-export { applyActions, replacementFor, maskValue, type AppliedDetection, type ApplyResult } from './actions.ts';
+export { applyActions, actionFor, replacementFor, maskValue, type AppliedDetection, type ApplyResult } from './actions.ts';
 export { createRestorer, type Restorer, type StreamRestorer } from './restore.ts';
 export { PiiVault, PLACEHOLDER_PATTERN } from './vault.ts';
 export { fingerprint, normalizeForFingerprint, FINGERPRINT_LENGTH } from './fingerprint.ts';
@@ -23,13 +23,29 @@ export {
   walkEmbeddings,
   walkAnthropicMessagesRequest,
   requestKindForPath,
-  scanResponseText,
   type RequestKind,
-  type Finding,
-  type FindingLocation,
   type WalkResult,
   type WalkOptions,
-  type ResponseScanResult,
 } from './request-walker.ts';
+export type { Finding, FindingLocation } from './types.ts';
+export { matchingView, foldForMatching, type MatchingView } from './normalize.ts';
+export {
+  scansOutput,
+  scanChatCompletionOutput,
+  scanCompletionOutput,
+  scanResponseText,
+  type ChatCompletionLike,
+  type TextCompletionLike,
+  type OutputScan,
+  type ResponseScanResult,
+} from './output.ts';
+export { createOutputStreamScanner, MAX_HOLD, type OutputStreamScanner, type OutputStreamOptions } from './output-stream.ts';
+export {
+  createChatStreamOutputScanner,
+  createCompletionStreamOutputScanner,
+  type ChunkOutputScanner,
+  type ChatChunkLike,
+  type TextCompletionChunkLike,
+} from './output-chunks.ts';
 export { guard, guardRequest, guardResponseText, blockedMessage, type GuardOutcome, type ResponseGuardOutcome, type PiiErrorBody, type Guarded } from './guard.ts';
 export { BUILTIN_RECOGNIZERS } from './recognizers/index.ts';

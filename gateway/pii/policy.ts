@@ -10,6 +10,7 @@ import {
   type PiiProtectionSettings,
 } from '../../schemas/config/pii.ts';
 import { fingerprintKey } from './fingerprint.ts';
+import { foldForMatching } from './normalize.ts';
 import { compileDenylist, type DenylistMatcher } from './recognizers/denylist.ts';
 import { recognizersFor } from './recognizers/index.ts';
 import type { FindingEntity, PiiAction, PiiEntity, Recognizer } from './types.ts';
@@ -51,7 +52,8 @@ export function compilePolicy(settings: PiiProtectionSettings, options: CompileO
   const values = new Set<string>();
   const domains = new Set<string>();
   for (const raw of settings.allowlist) {
-    const entry = raw.trim().toLowerCase();
+    // Compared with the matching view of detected values (normalize.ts), so entries are folded the same way.
+    const entry = foldForMatching(raw.trim()).toLowerCase();
     if (entry.startsWith('@')) domains.add(entry.slice(1));
     else {
       values.add(entry);

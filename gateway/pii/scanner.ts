@@ -1,5 +1,7 @@
-// The scanner: runs the enabled recognizers over one string, drops allowlisted and low-confidence hits, adds
-// denylist hits and resolves overlaps. Offsets are UTF-16 indexes into the given string.
+// The scanner: runs the enabled recognizers over the matching view of one string (normalize.ts), drops
+// allowlisted and low-confidence hits, adds denylist hits and resolves overlaps. Returned offsets are UTF-16
+// indexes into the given (original) string.
+import { foldForMatching, matchingView, type MatchingView } from './normalize.ts';
 import type { PiiPolicy } from './policy.ts';
 import type { Detection, ScanContext } from './types.ts';
 
@@ -8,9 +10,15 @@ export interface ScanOptions {
   fieldName?: string;
 }
 
-export function scanText(text: string, policy: PiiPolicy, options: ScanOptions = {}): Detection[] {
-  if (text.length === 0) return [];
-  const ctx: ScanContext = { phoneRegions: policy.phoneRegions, fieldName: options.fieldName, phoneVerdicts: new Map() };
+export function scanText(original: string, policy: PiiPolicy, options: ScanOptions = {}): Detection[] {
+  if (original.length === 0) return [];
+  const view = matchingView(original);
+  const found = scanView(view.text, policy, options.fieldName);
+  return view.changed ? toOriginalSpans(found, view) : found;
+}
+
+function scanView(text: string, policy: PiiPolicy, fieldName: string | undefined): Detection[] {
+  const ctx: ScanContext = { phoneRegions: policy.phoneRegions, fieldName: fieldName && foldForMatching(fieldName), phoneVerdicts: new Map() };
   const raw: Detection[] = [];
   for (const recognizer of policy.recognizers) recognizer.detect(text, ctx, raw);
   const kept: Detection[] = [];
@@ -22,6 +30,24 @@ export function scanText(text: string, policy: PiiPolicy, options: ScanOptions =
   }
   policy.denylist?.detect(text, kept);
   return resolveOverlaps(kept);
+}
+
+/**
+ * Detections in the view → spans of the original. A folded unit maps as a whole, so two detections that each
+ * touch one half of an expanded unit (ﬁ → fi) can overlap in the original: the later one starts where the
+ * earlier one ends.
+ */
+function toOriginalSpans(found: Detection[], view: MatchingView): Detection[] {
+  const out: Detection[] = [];
+  let prevEnd = 0;
+  for (const d of found) {
+    const [start, end] = view.toOriginal(d.start, d.end);
+    const clipped = Math.max(start, prevEnd);
+    if (clipped >= end) continue;
+    out.push({ ...d, start: clipped, end });
+    prevEnd = end;
+  }
+  return out;
 }
 
 function isAllowlisted(d: Detection, text: string, policy: PiiPolicy): boolean {

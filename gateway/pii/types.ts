@@ -14,6 +14,30 @@ export interface Detection {
   detector: string;
 }
 
+/** Where a finding was: the field, and the span within that string field (original offsets, before replacement). */
+export interface FindingLocation {
+  /** Where in the body, e.g. `messages[2].content`, `messages[1].tool_calls[0].function.arguments#/to`. */
+  path: string;
+  messageIndex?: number;
+  role?: string;
+  /** UTF-16 offset and length of the value within that string field (before replacement). */
+  offset: number;
+  length: number;
+  /** The value was in an object key: `path` names that member by its rewritten key (never the value). */
+  inKey?: boolean;
+}
+
+/** One detection as reported to events/logs: where, what, how sure, what was done — never the value. */
+export interface Finding {
+  entity: FindingEntity;
+  action: PiiAction;
+  detector: string;
+  confidence: number;
+  location: FindingLocation;
+  /** HMAC-SHA256(secret, normalized value), hex, 32 chars. */
+  fingerprint: string;
+}
+
 /** Per-scan state shared by the recognizers of one `scanText` call. */
 export interface ScanContext {
   /** Regions tried, in order, for national phone formats. */

@@ -23,8 +23,10 @@ export interface RequestContext {
   /** The model the client asked for when the optimizer served another ('' = not swapped). */
   modelSwappedFrom: string;
   piiFindings: number;
-  /** Set once the request event went out (the error handler emits one otherwise). */
+  /** Set once the request event went out (a failure emits one otherwise). */
   requestEmitted?: boolean;
+  /** Set once the response or error event went out: a request ends with exactly one. */
+  finished?: boolean;
 }
 
 export const now = () => performance.now();

@@ -1,10 +1,11 @@
 // The virtual-key admin API, LiteLLM-compatible: /key/generate, /key/info, /key/update, /key/delete,
-// /key/regenerate (rotate), /key/list, /key/block, /key/unblock. Master key (or an admin JWT) only: 401 without
-// valid credentials, 403 for a non-admin key. Every change emits an audit event (never the secret).
+// /key/regenerate (rotate), /key/list, /key/block, /key/unblock. Registered inside the admin plugin
+// (routes/admin.ts), whose check admits admins only and sets `request.principal`. Every change emits an audit event
+// (never the secret).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { GatewayError } from '../errors.ts';
-import { ForbiddenError, type Auth, type Principal } from '../auth/authenticate.ts';
+import type { Auth } from '../auth/authenticate.ts';
 import { KeyStoreError, SETTABLE_FIELDS, type KeyRecord, type KeySettings, type KeyStore } from '../auth/key-store.ts';
 import { auditEvent, type AuditAction } from '../../schemas/events/audit.ts';
 import type { TopicId } from '../../schemas/topics.ts';
@@ -78,25 +79,9 @@ function storeError(err: unknown): unknown {
   }
 }
 
-function forbidden(reply: FastifyReply, message: string) {
-  return reply.status(403).send({ error: { message, type: 'permission_error', param: null, code: 'forbidden' } });
-}
-
 export function keysRoutes(app: FastifyInstance, deps: KeysRouteDeps): void {
-  const admins = new WeakMap<FastifyRequest, Principal>();
-
-  // Authenticate before body validation, so a caller without the master key learns nothing but 401/403.
-  const onRequest = async (request: FastifyRequest, reply: FastifyReply) => {
-    try {
-      admins.set(request, await deps.auth.authenticateAdmin(request));
-    } catch (err) {
-      if (err instanceof ForbiddenError) return forbidden(reply, err.message);
-      throw err;
-    }
-  };
-
   const audit = (request: FastifyRequest, action: AuditAction, record: KeyRecord, changedFields: string[]) => {
-    const actor = admins.get(request);
+    const actor = request.principal;
     const changes = Object.fromEntries(changedFields.map((f) => [f, (record as unknown as Record<string, unknown>)[f] ?? null]));
     deps.publish(
       'audit',
@@ -123,17 +108,16 @@ export function keysRoutes(app: FastifyInstance, deps: KeysRouteDeps): void {
     }
   };
 
-  app.post('/key/generate', { onRequest, schema: { body: GenerateBody } }, route(async (request) => {
+  app.post('/key/generate', { schema: { body: GenerateBody } }, route(async (request) => {
     const body = request.body as SettingsBody & { key?: string };
     const settings = settingsFrom(body);
-    const actor = admins.get(request);
-    const { key, record } = await deps.store.generate({ ...settings, ...(body.key ? { key: body.key } : {}) }, actor?.keyId ?? '');
+    const { key, record } = await deps.store.generate({ ...settings, ...(body.key ? { key: body.key } : {}) }, request.principal?.keyId ?? '');
     deps.auth.noteKeyCreated();
     audit(request, 'key.create', record, Object.keys(settings));
     return { key, ...publicKeyInfo(record) };
   }));
 
-  app.get('/key/info', { onRequest }, route(async (request) => {
+  app.get('/key/info', route(async (request) => {
     const ref = (request.query as Record<string, string | undefined>).key;
     if (!ref) throw new GatewayError('invalid_request', 'Missing query parameter: key (the key, its hash or its key id).', { param: 'key' });
     const record = await deps.store.info(ref);
@@ -141,7 +125,7 @@ export function keysRoutes(app: FastifyInstance, deps: KeysRouteDeps): void {
     return { key: record.key_hash, info: publicKeyInfo(record) };
   }));
 
-  app.post('/key/update', { onRequest, schema: { body: UpdateBody } }, route(async (request) => {
+  app.post('/key/update', { schema: { body: UpdateBody } }, route(async (request) => {
     const body = request.body as SettingsBody & { key: string };
     const { record, changed } = await deps.store.update(body.key, settingsFrom(body));
     if (changed.length > 0) audit(request, 'key.update', record, changed);
@@ -149,7 +133,7 @@ export function keysRoutes(app: FastifyInstance, deps: KeysRouteDeps): void {
   }));
 
   for (const [path, blocked] of [['/key/block', true], ['/key/unblock', false]] as const) {
-    app.post(path, { onRequest, schema: { body: KeyRefBody } }, route(async (request) => {
+    app.post(path, { schema: { body: KeyRefBody } }, route(async (request) => {
       const { key } = request.body as { key: string };
       const { record, changed } = await deps.store.update(key, { blocked });
       if (changed.length > 0) audit(request, 'key.update', record, changed);
@@ -157,7 +141,7 @@ export function keysRoutes(app: FastifyInstance, deps: KeysRouteDeps): void {
     }));
   }
 
-  app.post('/key/delete', { onRequest, schema: { body: DeleteBody } }, route(async (request) => {
+  app.post('/key/delete', { schema: { body: DeleteBody } }, route(async (request) => {
     const body = request.body as { keys?: string[]; key_aliases?: string[] };
     if (!body.keys?.length && !body.key_aliases?.length) throw new GatewayError('invalid_request', 'Give keys (keys, hashes or key ids) or key_aliases to delete.', { param: 'keys' });
     const deleted = [...(body.keys?.length ? await deps.store.delete(body.keys) : []), ...(body.key_aliases?.length ? await deps.store.deleteByAlias(body.key_aliases) : [])];
@@ -173,10 +157,10 @@ export function keysRoutes(app: FastifyInstance, deps: KeysRouteDeps): void {
     audit(request, 'key.rotate', record, ['key']);
     return { key, ...publicKeyInfo(record) };
   };
-  app.post('/key/regenerate', { onRequest, schema: { body: RegenerateBody } }, route(async (request) => regenerate(request, (request.body as { key?: string }).key)));
-  app.post('/key/:key/regenerate', { onRequest }, route(async (request) => regenerate(request, (request.params as { key: string }).key)));
+  app.post('/key/regenerate', { schema: { body: RegenerateBody } }, route(async (request) => regenerate(request, (request.body as { key?: string }).key)));
+  app.post('/key/:key/regenerate', route(async (request) => regenerate(request, (request.params as { key: string }).key)));
 
-  app.get('/key/list', { onRequest }, route(async (request) => {
+  app.get('/key/list', route(async (request) => {
     const q = request.query as Record<string, string | undefined>;
     const int = (v: string | undefined, name: string) => {
       if (v === undefined || v === '') return undefined;

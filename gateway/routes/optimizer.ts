@@ -1,12 +1,10 @@
 // GET /v1/helix/optimizer/suggestions — cheaper models with similar usage, per key or team, with the estimated
-// monthly saving, plus the savings report; GET /v1/helix/optimizer/savings — the report alone. Master key (or an
-// admin JWT) only. Query: group_by=key|team (default key), days (default 30), key, team.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { timingSafeEqual } from 'node:crypto';
+// monthly saving, plus the savings report; GET /v1/helix/optimizer/savings — the report alone. Registered inside the
+// admin plugin (routes/admin.ts): master key or admin JWT only. Query: group_by=key|team (default key), days
+// (default 30), key, team.
+import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import type { GatewayDeps } from '../app.ts';
 import { GatewayError } from '../errors.ts';
-import { ForbiddenError, extractApiKey } from '../auth/authenticate.ts';
 import type { CostControl } from '../budgets/cost-control.ts';
 import { suggestions } from '../optimizer/suggestions.ts';
 import { savingsReport } from '../optimizer/savings.ts';
@@ -22,37 +20,15 @@ const Query = Type.Object(
 );
 type Query = Static<typeof Query>;
 
-function sameSecret(given: string | undefined, want: string): boolean {
-  const a = Buffer.from(given ?? '');
-  const b = Buffer.from(want);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-export function optimizerRoutes(app: FastifyInstance, deps: GatewayDeps & { costControl: CostControl }): void {
+export function optimizerRoutes(app: FastifyInstance, deps: { costControl: CostControl }): void {
   const cc = deps.costControl;
-  const masterKey = deps.config.env.masterKey;
-
-  // Before validation: a caller without admin rights learns nothing but 401/403.
-  const admin = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (deps.auth) {
-      try {
-        await deps.auth.authenticateAdmin(request);
-      } catch (err) {
-        if (err instanceof ForbiddenError) return reply.status(403).send({ error: { message: err.message, type: 'permission_error', param: null, code: 'forbidden' } });
-        throw err;
-      }
-    } else if (masterKey && !sameSecret(extractApiKey(request.headers), masterKey)) {
-      throw new GatewayError('invalid_api_key', 'The optimizer API needs the master key.');
-    }
-    return undefined;
-  };
 
   const analytics = () => {
     if (!cc.analytics) throw new GatewayError('service_unavailable', 'The analytics store is not configured.');
     return cc.analytics;
   };
 
-  app.get<{ Querystring: Query }>('/v1/helix/optimizer/suggestions', { onRequest: admin, schema: { querystring: Query } }, async (request) => {
+  app.get<{ Querystring: Query }>('/v1/helix/optimizer/suggestions', { schema: { querystring: Query } }, async (request) => {
     const q = { groupBy: request.query.group_by ?? 'key', days: request.query.days ?? 30, key: request.query.key, team: request.query.team };
     const reader = analytics();
     const [data, savings] = await Promise.all([suggestions(reader, cc.database, cc.families, q), savingsReport(reader, cc.database, q)]);
@@ -60,7 +36,7 @@ export function optimizerRoutes(app: FastifyInstance, deps: GatewayDeps & { cost
     return { object: 'optimizer.suggestions', group_by: q.groupBy, window_days: q.days, estimated_monthly_saving_usd: Math.round(monthly * 1e6) / 1e6, data, savings };
   });
 
-  app.get<{ Querystring: Query }>('/v1/helix/optimizer/savings', { onRequest: admin, schema: { querystring: Query } }, async (request) => {
+  app.get<{ Querystring: Query }>('/v1/helix/optimizer/savings', { schema: { querystring: Query } }, async (request) => {
     return savingsReport(analytics(), cc.database, { days: request.query.days ?? 30, key: request.query.key, team: request.query.team });
   });
 }

@@ -1,11 +1,12 @@
 // Request-body schema of POST /v1/messages (Anthropic's Messages API), compiled once at route registration.
 import { Type } from '@sinclair/typebox';
+import { EndUser, ModelName } from './bounds.ts';
 
 const Block = Type.Object({ type: Type.String() }, { additionalProperties: true });
 
 export const MessagesBody = Type.Object(
   {
-    model: Type.String({ minLength: 1 }),
+    model: ModelName,
     max_tokens: Type.Integer({ minimum: 1 }),
     messages: Type.Array(
       Type.Object({ role: Type.String({ enum: ['user', 'assistant', 'system'] }), content: Type.Union([Type.String(), Type.Array(Block)]) }, { additionalProperties: true }),
@@ -14,6 +15,7 @@ export const MessagesBody = Type.Object(
     system: Type.Optional(Type.Union([Type.String(), Type.Array(Block)])),
     stream: Type.Optional(Type.Boolean()),
     temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
+    metadata: Type.Optional(Type.Object({ user_id: Type.Optional(Type.Union([EndUser, Type.Null()])) }, { additionalProperties: true, maxProperties: 64 })),
   },
   { additionalProperties: true },
 );

@@ -1,6 +1,7 @@
 // Request-body schemas of the OpenAI-compatible routes, compiled once by fastify at route registration.
 // Deliberately loose beyond what the gateway itself relies on: unknown fields pass through to the provider.
 import { Type } from '@sinclair/typebox';
+import { EndUser, Metadata, ModelName } from './bounds.ts';
 
 const Message = Type.Object(
   {
@@ -12,14 +13,39 @@ const Message = Type.Object(
 
 export const ChatCompletionBody = Type.Object(
   {
-    model: Type.String({ minLength: 1 }),
+    model: ModelName,
     messages: Type.Array(Message, { minItems: 1 }),
+    user: Type.Optional(EndUser),
+    metadata: Type.Optional(Type.Union([Metadata, Type.Null()])),
     stream: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
     max_tokens: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
     max_completion_tokens: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
     temperature: Type.Optional(Type.Union([Type.Number({ minimum: 0, maximum: 2 }), Type.Null()])),
     top_p: Type.Optional(Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()])),
     n: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 128 }), Type.Null()])),
+  },
+  { additionalProperties: true },
+);
+
+const PromptInput = Type.Union([Type.String(), Type.Array(Type.String(), { minItems: 1 }), Type.Array(Type.Integer(), { minItems: 1 }), Type.Array(Type.Array(Type.Integer()), { minItems: 1 })]);
+
+export const CompletionBody = Type.Object(
+  {
+    model: ModelName,
+    prompt: PromptInput,
+    stream: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
+    max_tokens: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+    n: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 128 }), Type.Null()])),
+    user: Type.Optional(EndUser),
+  },
+  { additionalProperties: true },
+);
+
+export const EmbeddingBody = Type.Object(
+  {
+    model: ModelName,
+    input: PromptInput,
+    user: Type.Optional(EndUser),
   },
   { additionalProperties: true },
 );

@@ -1,22 +1,18 @@
-// The key admin API (LiteLLM-compatible routes) and `helix keys` CLI on a real fastify app and the real Redis;
-// audit events captured from the injected publish function. Also: the auth hook wired into buildApp's proxy route.
+// The key admin API (LiteLLM-compatible routes) and `helix keys` CLI on the real app (buildApp) and the real Redis;
+// audit events captured from the injected publish function. Also: the auth and limits hooks on buildApp's proxy routes.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { createClient } from 'redis';
 import { KeyStore } from '../../gateway/auth/key-store.ts';
 import { createAuth, type Auth } from '../../gateway/auth/authenticate.ts';
-import { registerAuth } from '../../gateway/auth/hook.ts';
-import { registerLimits } from '../../gateway/limits/hook.ts';
 import { createLimits } from '../../gateway/limits/rate-limits.ts';
 import { Redis } from 'ioredis';
-import { keysRoutes } from '../../gateway/routes/keys.ts';
-import { openAiErrorBody, toGatewayError } from '../../gateway/errors.ts';
 import { runKeysCommand } from '../../cli/keys.ts';
 import { AuditEvent } from '../../schemas/events/audit.ts';
 import { Value } from '@sinclair/typebox/value';
-import { buildApp, createRouter } from '../../gateway/app.ts';
+import { buildApp, createRouter, type GatewayDeps } from '../../gateway/app.ts';
 import { parseConfig, runtimeEnv } from '../../lib/config.ts';
 import type { HelixEvent } from '../../schemas/events.ts';
 
@@ -28,6 +24,19 @@ interface Published {
   topic: string;
   key: string;
   value: Record<string, unknown>;
+}
+
+/** The gateway on the mock models, with the given auth, key store, limits, … */
+async function gateway(deps: Partial<GatewayDeps> = {}): Promise<FastifyInstance> {
+  const models = ['mock/echo', 'mock/fixed'].map((m) => ({ model_name: m, litellm_params: { model: m } }));
+  const config = { ...parseConfig({ model_list: models }), env: runtimeEnv({}) };
+  return buildApp({ config, events: { emit: () => undefined }, router: createRouter(config), health: { shuttingDown: () => false, components: async () => ({}) }, ...deps });
+}
+
+async function listen(app: FastifyInstance): Promise<string> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 }
 
 void describe('key admin API and CLI (real Redis)', { skip: !url && 'HELIX_REDIS_URL not set' }, () => {
@@ -42,17 +51,8 @@ void describe('key admin API and CLI (real Redis)', { skip: !url && 'HELIX_REDIS
   before(async () => {
     store = KeyStore.open(url!, { prefix });
     auth = createAuth({ masterKey: MASTER, store });
-    // The app's error handling, as in gateway/app.ts.
-    app = Fastify({ logger: false, ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } } });
-    app.setErrorHandler(async (error, _request, reply) => {
-      const gerr = toGatewayError(error);
-      if (gerr.extra.retryAfterSeconds !== undefined) void reply.header('retry-after', String(gerr.extra.retryAfterSeconds));
-      return reply.status(gerr.status).send(openAiErrorBody(gerr));
-    });
-    keysRoutes(app, { store, auth, publish: (topic, key, value) => published.push({ topic, key, value: value as Record<string, unknown> }) });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const address = app.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    app = await gateway({ auth, keyStore: store, publish: (topic, key, value) => published.push({ topic, key, value: value as Record<string, unknown> }) });
+    base = await listen(app);
   });
   after(async () => {
     await app.close();
@@ -220,9 +220,7 @@ void describe('auth and limits hooks on the proxy routes of buildApp', { skip: !
     const store = KeyStore.open(url!, { prefix: hookPrefix });
     const auth = createAuth({ masterKey: MASTER, store });
     const events: HelixEvent[] = [];
-    const config = { ...parseConfig({ model_list: [{ model_name: 'mock/echo', litellm_params: { model: 'mock/echo' } }] }), env: runtimeEnv({}) };
-    const app = await buildApp({ config, events: { emit: (e) => events.push(e) }, router: createRouter(config), health: { shuttingDown: () => false, components: async () => ({}) } });
-    registerAuth(app, auth);
+    const app = await gateway({ auth, events: { emit: (e) => events.push(e) } });
     try {
       const body = { model: 'mock/echo', messages: [{ role: 'user', content: 'hi' }] };
       const denied = await app.inject({ method: 'POST', url: '/v1/chat/completions', payload: body });
@@ -244,19 +242,14 @@ void describe('auth and limits hooks on the proxy routes of buildApp', { skip: !
     }
   });
 
-  void it('registerLimits: 403 for a disallowed model, rate-limit headers on plain and streamed replies, 429, actual tokens recorded', async () => {
+  void it('limits: 403 for a disallowed model, rate-limit headers on plain and streamed replies, 429, actual tokens recorded', async () => {
     const hookPrefix = `${prefix}limits:`;
     const store = KeyStore.open(url!, { prefix: hookPrefix });
     const auth = createAuth({ masterKey: MASTER, store });
     const redis = new Redis(url!, { maxRetriesPerRequest: 1 });
     const limits = createLimits({ redis, settings: { redis_prefix: `${hookPrefix}rl:` } });
-    const config = { ...parseConfig({ model_list: [{ model_name: 'mock/echo', litellm_params: { model: 'mock/echo' } }, { model_name: 'mock/fixed', litellm_params: { model: 'mock/fixed' } }] }), env: runtimeEnv({}) };
-    const app = await buildApp({ config, events: { emit: () => undefined }, router: createRouter(config), health: { shuttingDown: () => false, components: async () => ({}) } });
-    registerAuth(app, auth);
-    registerLimits(app, limits);
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const address = app.server.address();
-    const gw = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    const app = await gateway({ auth, limits });
+    const gw = await listen(app);
     try {
       const { key, record } = await store.generate({ key_alias: 'limited', models: ['mock/echo'], rpm_limit: 2, tpm_limit: 100_000 });
       const post = (body: object) => fetch(`${gw}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });

@@ -1,8 +1,8 @@
-// The budget hold reserved ahead, alongside the cache lookup (gateway/budgets/ahead.ts, gateway/pipeline/chat.ts):
+// The budget hold reserved ahead, alongside the cache lookup (gateway/budgets/ahead.ts, gateway/pipeline/):
 // both start together and nothing is sent upstream before the hold is confirmed; a refusal is a 429 before the
 // provider is called; a cache hit is served (it costs nothing) and gives its hold back; a body the cache changed is
 // reserved anew. Stub cache and budget service, the mock provider; and, on the test run's Redis, that commands issued
-// inside inOneWrite leave in one write.
+// between oneWrite's hold and send leave in one write.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
@@ -11,11 +11,14 @@ import { parseConfig, runtimeEnv, type HelixConfig } from '../../lib/config.ts';
 import { createRouter, type GatewayDeps } from '../../gateway/app.ts';
 import type { CostControl } from '../../gateway/budgets/cost-control.ts';
 import type { BudgetRequest, Reservation } from '../../gateway/budgets/index.ts';
-import { inOneWrite, sameWorstCase } from '../../gateway/budgets/ahead.ts';
+import { oneWrite, sameWorstCase } from '../../gateway/budgets/ahead.ts';
 import type { ChatCache } from '../../gateway/cache/index.ts';
 import { GatewayError } from '../../gateway/errors.ts';
-import { runChat } from '../../gateway/pipeline/chat.ts';
+import { newFlight } from '../../gateway/pipeline/flight.ts';
+import { chatOperation } from '../../gateway/pipeline/operations/chat.ts';
+import { runPipeline } from '../../gateway/pipeline/runner.ts';
 import { newContext } from '../../gateway/pipeline/context.ts';
+import type { Principal } from '../../gateway/auth/authenticate.ts';
 import type { ChatCompletion, ChatRequest } from '../../gateway/providers/types.ts';
 
 const config: HelixConfig = {
@@ -71,8 +74,9 @@ function setup(opts: { hit?: boolean; refuse?: boolean; changeBody?: (b: ChatReq
   }) as typeof router.call;
   const deps = { config, events: { emit: () => undefined }, router, costControl, cache } as unknown as GatewayDeps;
   const res = { setHeader: () => undefined } as unknown as ServerResponse;
-  const caller = { headers: {}, res, keyMetadata: undefined, principal: { keyId: 'k', userId: '', teamId: '', models: [], metadata: {} } };
-  const run = (stream = false) => runChat(deps, newContext('chat'), { model: 'm', stream, max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }, new AbortController().signal, caller);
+  const principal = { keyId: 'k', userId: '', teamId: '', models: [], metadata: {} } as unknown as Principal;
+  const caller = (signal: AbortSignal) => ({ headers: {}, res, principal, signal });
+  const run = (stream = false) => runPipeline(deps, newFlight(chatOperation, newContext('chat'), caller(new AbortController().signal), { model: 'm', stream, max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }));
   return { log, reserved, run, reserveSeenByLookup: () => reserveSeenByLookup };
 }
 
@@ -83,7 +87,7 @@ void describe('budget hold reserved alongside the cache lookup', () => {
     assert.equal(out.kind, 'completion');
     assert.ok(t.reserveSeenByLookup(), 'the reservation was under way before the lookup finished');
     await afterIo();
-    assert.deepEqual(t.log, ['lookup', 'reserve#1', 'provider', 'settle#1']);
+    assert.deepEqual(t.log, ['reserve#1', 'lookup', 'provider', 'settle#1']);
   });
 
   void it('refuses with 429 budget_exceeded on a miss before anything is sent upstream', async () => {
@@ -96,10 +100,10 @@ void describe('budget hold reserved alongside the cache lookup', () => {
   void it('serves a cache hit and releases its hold (a hit costs nothing)', async () => {
     const t = setup({ hit: true });
     const out = await t.run();
-    assert.equal(out.kind === 'completion' && out.completion.choices[0]?.message.content, 'from the cache');
+    assert.equal(out.kind === 'completion' && out.value.choices[0]?.message.content, 'from the cache');
     await afterIo();
     await afterIo();
-    assert.deepEqual(t.log, ['lookup', 'reserve#1', 'release#1']);
+    assert.deepEqual(t.log, ['reserve#1', 'lookup', 'release#1']);
   });
 
   void it('serves a cache hit even when the budget is spent, as before', async () => {
@@ -114,7 +118,7 @@ void describe('budget hold reserved alongside the cache lookup', () => {
     const t = setup({ changeBody: (b) => ({ ...b, max_tokens: 1000 }) });
     await t.run();
     await afterIo();
-    assert.deepEqual(t.log, ['lookup', 'reserve#1', 'release#1', 'reserve#2', 'provider', 'settle#2']);
+    assert.deepEqual(t.log, ['reserve#1', 'lookup', 'release#1', 'reserve#2', 'provider', 'settle#2']);
     assert.equal(t.reserved[1]?.max_tokens, 1000);
   });
 
@@ -126,7 +130,7 @@ void describe('budget hold reserved alongside the cache lookup', () => {
     assert.ok(!sameWorstCase({ messages }, { messages: [...messages] }));
   });
 
-  void it('sends the commands issued inside inOneWrite in one write', { skip: !process.env.HELIX_REDIS_URL && 'HELIX_REDIS_URL not set' }, async () => {
+  void it('sends the commands issued between hold and send in one write', { skip: !process.env.HELIX_REDIS_URL && 'HELIX_REDIS_URL not set' }, async () => {
     const redis = new Redis(process.env.HELIX_REDIS_URL!, { maxRetriesPerRequest: 1 });
     try {
       await redis.ping();
@@ -139,7 +143,10 @@ void describe('budget hold reserved alongside the cache lookup', () => {
           orig(...a);
         };
       }
-      const [a, b] = inOneWrite(redis, () => [redis.ping('a'), redis.ping('b')]);
+      const writes1 = oneWrite(redis);
+      writes1.hold();
+      const [a, b] = [redis.ping('a'), redis.ping('b')];
+      writes1.send();
       assert.deepEqual([await a, await b], ['a', 'b']);
       assert.equal(writes, 1);
       writes = 0;

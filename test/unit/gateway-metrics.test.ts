@@ -3,11 +3,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Counter, Histogram, Registry } from 'prom-client';
-import { createMetrics } from '../../gateway/metrics.ts';
+import { randomBytes } from 'node:crypto';
+import { createMetrics, OTHER_MODEL, PROXY_ENDPOINTS, UNKNOWN_ENDPOINT } from '../../gateway/metrics.ts';
 import type { HelixEvent, ResponseEvent } from '../../schemas/events.ts';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 const OVERHEAD_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05];
+/** The models event() uses, as the config would name them. */
+const MODELS = ['gpt-4o', 'claude "quoted" \\ name'];
 const NAMES = ['helix_requests_total', 'helix_request_duration_seconds', 'helix_upstream_duration_seconds', 'helix_gateway_overhead_seconds', 'helix_tokens_total'];
 
 /** What gateway/metrics.ts recorded with prom-client's classes before the cells. */
@@ -78,7 +81,7 @@ const only = (text: string) =>
 describe('gateway metrics', () => {
   it('expose the same text and JSON as prom-client Counter/Histogram for the same events', async () => {
     const ref = reference();
-    const metrics = createMetrics();
+    const metrics = createMetrics({ models: MODELS });
     const sink = metrics.observe({ emit: () => undefined });
     // Before any request: only the unlabelled overhead histogram has a (zero) series, in both.
     assert.equal(only(await metrics.registry.metrics()), only(await ref.registry.metrics()));
@@ -96,7 +99,7 @@ describe('gateway metrics', () => {
 
   it('reset drops every series until it is updated again, like prom-client', async () => {
     const ref = reference();
-    const metrics = createMetrics();
+    const metrics = createMetrics({ models: MODELS });
     const sink = metrics.observe({ emit: () => undefined });
     for (let i = 0; i < 10; i++) {
       ref.record(event(i));
@@ -111,7 +114,7 @@ describe('gateway metrics', () => {
   });
 
   it('ignore values prom-client would throw on instead of failing the event', () => {
-    const metrics = createMetrics();
+    const metrics = createMetrics({ models: MODELS });
     let delivered = 0;
     const sink = metrics.observe({ emit: () => void delivered++ });
     sink.emit({ ...event(1), prompt_tokens: -3, total_ms: Number.NaN });
@@ -119,9 +122,37 @@ describe('gateway metrics', () => {
   });
 
   it('name the process metrics helix_gateway_process_… / helix_gateway_nodejs_… (one prefix, not process_ twice)', async () => {
-    const text = await createMetrics().registry.metrics();
+    const text = await createMetrics({ models: MODELS }).registry.metrics();
     assert.match(text, /^helix_gateway_process_cpu_seconds_total /m);
     assert.match(text, /^helix_gateway_nodejs_eventloop_lag_seconds /m);
     assert.doesNotMatch(text, /process_process_/);
+  });
+
+  it('keep series bounded whatever models and endpoints events name', async () => {
+    const metrics = createMetrics({ models: MODELS });
+    const sink = metrics.observe({ emit: () => undefined });
+    const clientChosen: string[] = [];
+    const random = () => {
+      clientChosen.push(randomBytes(12).toString('base64url'));
+      return clientChosen.at(-1)!;
+    };
+    for (let i = 0; i < 10_000; i++) {
+      const e = event(i);
+      sink.emit({ ...e, model: i % 2 ? random() : e.model, endpoint: i % 3 ? `/${random()}` : e.endpoint });
+    }
+    const text = await metrics.registry.metrics();
+    const series = text.split('\n').filter((line) => line.startsWith('helix_requests_total{'));
+    // (2 models + other) × 2 providers × 2 statuses × (2 endpoints + unknown)
+    assert.ok(series.length <= 3 * 2 * 2 * 3, `${series.length} series`);
+    assert.ok(series.some((line) => line.includes(`model="${OTHER_MODEL}"`) && line.includes(`endpoint="${UNKNOWN_ENDPOINT}"`)));
+    assert.ok(series.some((line) => line.includes('model="gpt-4o"') && line.includes('endpoint="/v1/messages"')));
+    assert.equal(clientChosen.filter((value) => text.includes(value)).length, 0, 'no client-chosen label value in /metrics');
+  });
+
+  it('keep the endpoints they are given, and the proxy routes by default', async () => {
+    assert.ok(PROXY_ENDPOINTS.includes('/v1/embeddings'));
+    const metrics = createMetrics({ models: MODELS, endpoints: ['/v2/custom'] });
+    metrics.observe({ emit: () => undefined }).emit({ ...event(1), endpoint: '/v2/custom' });
+    assert.match(await metrics.registry.metrics(), /helix_requests_total\{[^}]*endpoint="\/v2\/custom"\} 1/);
   });
 });

@@ -1,4 +1,4 @@
-// The chat pipeline's side of model swaps and budget holds (gateway/pipeline/chat.ts), with the mock provider and a
+// The chat pipeline's side of model swaps and budget holds (gateway/pipeline/), with the mock provider and a
 // stub optimizer and budget service: the swapped model is what is served and recorded, and a stream the route stops
 // reading releases its hold.
 import { describe, it } from 'node:test';
@@ -8,8 +8,11 @@ import { parseConfig, runtimeEnv, type HelixConfig } from '../../lib/config.ts';
 import { createRouter, type GatewayDeps } from '../../gateway/app.ts';
 import type { CostControl } from '../../gateway/budgets/cost-control.ts';
 import type { Reservation } from '../../gateway/budgets/index.ts';
-import { runChat } from '../../gateway/pipeline/chat.ts';
+import { newFlight } from '../../gateway/pipeline/flight.ts';
+import { chatOperation } from '../../gateway/pipeline/operations/chat.ts';
+import { runPipeline } from '../../gateway/pipeline/runner.ts';
 import { newContext } from '../../gateway/pipeline/context.ts';
+import type { Principal } from '../../gateway/auth/authenticate.ts';
 import type { ResponseEvent } from '../../schemas/events.ts';
 
 const config: HelixConfig = {
@@ -39,8 +42,9 @@ function setup(swapTo?: string) {
   } as unknown as CostControl;
   const deps = { config, events: { emit: (e: ResponseEvent) => events.push(e) }, router: createRouter(config), costControl } as unknown as GatewayDeps;
   const res = { setHeader: (k: string, v: string) => (headers[k] = v) } as unknown as ServerResponse;
-  const caller = { headers: {}, res, keyMetadata: undefined, principal: { keyId: 'k', userId: '', teamId: '', models: [], metadata: {} } };
-  const run = (stream: boolean) => runChat(deps, newContext('chat'), { model: 'big', stream, messages: [{ role: 'user', content: 'hello there, how are you today?' }] }, new AbortController().signal, caller);
+  const principal = { keyId: 'k', userId: '', teamId: '', models: [], metadata: {} } as unknown as Principal;
+  const caller = (signal: AbortSignal) => ({ headers: {}, res, principal, signal });
+  const run = (stream: boolean) => runPipeline(deps, newFlight(chatOperation, newContext('chat'), caller(new AbortController().signal), { model: 'big', stream, messages: [{ role: 'user', content: 'hello there, how are you today?' }] }));
   return { events, headers, calls, run };
 }
 
@@ -48,7 +52,7 @@ void describe('chat pipeline: model swaps and budget holds', () => {
   void it('serves the swapped model and records it in the header and the response event', async () => {
     const t = setup('small');
     const out = await t.run(false);
-    assert.equal(out.kind === 'completion' && out.completion.model, 'small');
+    assert.equal(out.kind === 'completion' && out.value.model, 'small');
     assert.equal(t.headers['x-helix-model-swapped-from'], 'big');
     const response = t.events.find((e) => e.type === 'response');
     assert.deepEqual([response?.model, response?.model_swapped_from], ['small', 'big']);
@@ -63,16 +67,19 @@ void describe('chat pipeline: model swaps and budget holds', () => {
     assert.deepEqual([response?.model, response?.model_swapped_from], ['big', '']);
   });
 
-  void it('settles a finished stream and releases one the route stops reading', async () => {
+  void it('settles a finished stream, and one the route stops reading at what was used so far', async () => {
     const done = setup('small');
     const all = await done.run(true);
     if (all.kind === 'stream') for await (const _chunk of all.chunks) void _chunk;
-    assert.deepEqual(done.calls, ['settle', 'release'], 'the release after a settle is a no-op in the real service');
+    assert.deepEqual(done.calls, ['settle']);
 
     const dropped = setup('small');
     const partial = await dropped.run(true);
     assert.equal(partial.kind, 'stream');
     if (partial.kind === 'stream') for await (const _chunk of partial.chunks) break;
-    assert.deepEqual(dropped.calls, ['release']);
+    assert.deepEqual(dropped.calls, ['settle']);
+    const closed = dropped.events.find((e) => e.type === 'error');
+    assert.equal(closed?.error_type, 'client_closed_request');
+    assert.ok(closed!.prompt_tokens > 0, 'the prompt is charged');
   });
 });

@@ -1,5 +1,6 @@
 // DENYLIST: configured terms that are always flagged (internal code names, customer names …), matched
 // case-insensitively on word boundaries. Compiled once per policy into one alternation of escaped literals.
+import { foldForMatching } from '../normalize.ts';
 import type { Detection } from '../types.ts';
 import { isWordChar } from '../text-utils.ts';
 
@@ -10,7 +11,8 @@ export interface DenylistMatcher {
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export function compileDenylist(terms: readonly string[]): DenylistMatcher | undefined {
-  const needles = [...new Set(terms.map((t) => t.trim()).filter((t) => t.length > 0))];
+  // Folded like the text they are matched against (normalize.ts): a fullwidth term still matches.
+  const needles = [...new Set(terms.map((t) => foldForMatching(t).trim()).filter((t) => t.length > 0))];
   if (needles.length === 0) return undefined;
   // Longest first so "acme corp" wins over "acme" at the same position. Literal alternation: linear time.
   needles.sort((a, b) => b.length - a.length);

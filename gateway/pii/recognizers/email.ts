@@ -12,7 +12,9 @@ const FILE_EXTENSIONS = new Set(['png', 'jpg', 'jpeg', 'gif', 'svg', 'webp', 'ic
 function isLocalChar(c: number): boolean {
   return (
     (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) ||
-    c === 46 /* . */ || c === 95 /* _ */ || c === 45 /* - */ || c === 43 /* + */ || c === 37 /* % */ || c === 39 /* ' */
+    c === 46 /* . */ || c === 95 /* _ */ || c === 45 /* - */ || c === 43 /* + */ || c === 37 /* % */ || c === 39 /* ' */ ||
+    // Accented and non-Latin letters (josé@…, internationalized addresses): a partial match would leave them visible.
+    (c >= 0xc0 && c !== 0xd7 && c !== 0xf7 && c < 0x2000)
   );
 }
 

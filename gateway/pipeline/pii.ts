@@ -1,6 +1,6 @@
-// The PII stage: scans the request body before anything leaves the gateway (fail-closed), rewrites it per policy,
-// emits one PII event per finding (never the value), and — for mask-and-restore — returns a restorer that puts the
-// originals back into what the client receives.
+// PII handling for the pipeline's stages: the caller's policy, the request body scanned before anything leaves the
+// gateway (fail-closed) and rewritten per policy, one PII event per finding (never the value), and — for
+// mask-and-restore — a restorer that puts the originals back into what the client receives.
 import { randomUUID } from 'node:crypto';
 import { SCHEMA_VERSION } from '../../schemas/events.ts';
 import type { PiiEvent } from '../../schemas/events/pii.ts';
@@ -41,17 +41,17 @@ export function protectRequest<T extends object>(kind: RequestKind, body: T, pol
     case 'refuse':
       throw new GatewayError('pii_scan_failed', outcome.body.error.message);
     case 'block':
-      emitFindings(outcome.result.findings, ctx, events);
+      emitFindings(outcome.result.findings, 'request', ctx, events);
       throw new GatewayError('pii_detected', outcome.body.error.message, { param: 'messages' });
     case 'forward': {
       const { result } = outcome;
-      if (result.findings.length > 0) emitFindings(result.findings, ctx, events);
+      if (result.findings.length > 0) emitFindings(result.findings, 'request', ctx, events);
       return { body: result.body, restorer: result.vault.size > 0 ? createRestorer(result.vault) : undefined };
     }
   }
 }
 
-function emitFindings(findings: Finding[], ctx: RequestContext, events: EventSink): void {
+export function emitFindings(findings: Finding[], direction: PiiEvent['direction'], ctx: RequestContext, events: EventSink): void {
   const ts = new Date().toISOString();
   for (const f of findings) {
     const event: PiiEvent = {
@@ -67,7 +67,7 @@ function emitFindings(findings: Finding[], ctx: RequestContext, events: EventSin
       provider: '',
       deployment: '',
       endpoint: ctx.endpoint,
-      direction: 'request',
+      direction,
       entity: f.entity,
       action: f.action,
       detector: f.detector,

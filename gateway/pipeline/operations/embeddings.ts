@@ -1,0 +1,27 @@
+// Embeddings (/v1/embeddings): no output text, so no output stages do anything and nothing streams.
+import type { EmbeddingRequest, EmbeddingResponse } from '../../providers/types.ts';
+import { GatewayError } from '../../errors.ts';
+import type { Operation } from '../operation.ts';
+import { inputTexts, inputTokens } from './input.ts';
+
+export const embeddingsOperation: Operation<EmbeddingRequest, EmbeddingResponse, never> = {
+  kind: 'embeddings',
+  skips: new Set(['swap', 'cache']),
+  piiKind: 'openai.embeddings',
+  model: (body) => body.model,
+  withModel: (body, model) => ({ ...body, model }),
+  stream: () => false,
+  promptMessages: (body) => inputTexts(body.input).map((content) => ({ role: 'user', content })),
+  promptTokens: (body) => inputTokens(body.input),
+  outputTokens: () => 0,
+  withMaxTokens: (body) => body,
+  call(adapter, body, cc) {
+    if (!adapter.embeddings) throw new GatewayError('invalid_request', `Provider ${adapter.name} does not support embeddings.`, { param: 'model' });
+    return adapter.embeddings(body, cc);
+  },
+  usage: (res) => ({ prompt_tokens: res.usage.prompt_tokens, completion_tokens: 0, total_tokens: res.usage.total_tokens }),
+  finishReason: () => '',
+  chunkText: () => '',
+  rewriteOutput: () => undefined,
+  rewriteChunk: () => undefined,
+};

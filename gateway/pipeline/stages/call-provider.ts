@@ -1,0 +1,44 @@
+// The provider call through the router (deployment choice, retries, fallbacks). A stream is retried until its first
+// chunk arrives; after that it is the client's.
+import { now } from '../context.ts';
+import type { Stage } from './stage.ts';
+
+export const callProvider: Stage = {
+  name: 'call provider',
+  async run(deps, f) {
+    if (f.outcome) return;
+    const { op, ctx, caller } = f;
+    const body = f.body;
+    f.upstreamCalled = true;
+    const started = (f.upstreamStarted = now());
+    if (!ctx.stream || !op.callStream) {
+      const value = await deps.router.call(ctx, op.model(body), (adapter, cc) => op.call(adapter, op.withModel(body, cc.deployment.upstreamModel), cc), caller.signal);
+      ctx.upstreamMs = ctx.upstreamTtfbMs = now() - started;
+      f.outcome = { kind: 'completion', value };
+      return;
+    }
+    const callStream = op.callStream;
+    const { iterator, first } = await deps.router.call(
+      ctx,
+      op.model(body),
+      async (adapter, cc) => {
+        const it = callStream(adapter, op.withModel(body, cc.deployment.upstreamModel), cc)[Symbol.asyncIterator]();
+        return { iterator: it, first: await it.next() };
+      },
+      caller.signal,
+    );
+    ctx.upstreamTtfbMs = now() - started;
+    f.outcome = { kind: 'stream', chunks: resume(iterator, first) };
+  },
+};
+
+/** The upstream stream from its first chunk on; stopping early (the client left) stops the upstream call too. */
+async function* resume<Chunk>(iterator: AsyncIterator<Chunk>, first: IteratorResult<Chunk>): AsyncGenerator<Chunk, void, undefined> {
+  let done = false;
+  try {
+    for (let next = first; !next.done; next = await iterator.next()) yield next.value;
+    done = true;
+  } finally {
+    if (!done) await iterator.return?.().catch(() => undefined);
+  }
+}

@@ -1,0 +1,12 @@
+// The model must exist (404 before anything else is spent on the request).
+import type { Stage } from './stage.ts';
+
+export const resolveModel: Stage = {
+  name: 'resolve model',
+  run(deps, f) {
+    const model = f.op.model(f.body);
+    deps.router.deploymentsFor(model);
+    f.ctx.model = model;
+    f.ctx.stream = f.op.stream(f.body);
+  },
+};

@@ -1,0 +1,42 @@
+// The admin API — /key/*, /cache/*, /v1/helix/optimizer/* — as one encapsulated fastify plugin with one admin check.
+// Its onRequest hook runs before body validation, so a caller without admin rights learns nothing but 401 (no or a
+// wrong key) or 403 (a valid non-admin key). Being its own context, it runs none of the /v1 proxy hooks (auth,
+// limits, request events) and they never run its check. Errors go to the root's handler: OpenAI's shape, no events.
+import type { FastifyPluginAsync } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Auth } from '../auth/authenticate.ts';
+import type { KeyStore } from '../auth/key-store.ts';
+import type { CostControl } from '../budgets/cost-control.ts';
+import type { ChatCache } from '../cache/index.ts';
+import { cacheAdminRoutes } from '../cache/admin.ts';
+import { keysRoutes, type PublishFn } from './keys.ts';
+import { optimizerRoutes } from './optimizer.ts';
+
+/** The GatewayDeps fields the admin API uses; each group of routes exists only when its dependencies do. */
+export interface AdminDeps {
+  /** Checks admin rights. Without it there is no admin API at all. */
+  auth?: Auth | undefined;
+  /** /key/* */
+  keyStore?: KeyStore | undefined;
+  /** Audit events of /key/* changes. */
+  publish?: PublishFn | undefined;
+  /** /cache/* (with redis) */
+  cache?: ChatCache | undefined;
+  redis?: Redis | undefined;
+  /** /v1/helix/optimizer/* */
+  costControl?: CostControl | undefined;
+}
+
+export const adminApi: FastifyPluginAsync<AdminDeps> = async (app, deps) => {
+  const { auth, keyStore, cache, redis, costControl } = deps;
+  if (!auth) return;
+
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (request) => {
+    request.principal = await auth.authenticateAdmin(request);
+  });
+
+  if (keyStore) keysRoutes(app, { store: keyStore, auth, publish: deps.publish ?? (() => undefined) });
+  if (cache && redis) cacheAdminRoutes(app, { redis, settings: cache.settings, flushStats: () => cache.flushStats() });
+  if (costControl) optimizerRoutes(app, { costControl });
+};

@@ -1,0 +1,80 @@
+// One handler for every /v1 proxy endpoint: the route's wire format in, the pipeline, the wire format out (JSON, or
+// SSE written chunk by chunk with back-pressure). Routes declare a Wire and nothing else.
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifySchema } from 'fastify';
+import type { GatewayError } from '../errors.ts';
+import type { PipelineDeps } from '../pipeline/deps.ts';
+import { newFlight, type Flight } from '../pipeline/flight.ts';
+import type { Operation } from '../pipeline/operation.ts';
+import { runPipeline } from '../pipeline/runner.ts';
+import { abortOnClientGone } from '../pipeline/abort.ts';
+import { startSse } from '../pipeline/sse.ts';
+import { toUpstreamGatewayError } from '../routing/router.ts';
+
+export type ErrorShape = 'openai' | 'anthropic';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** How this route renders errors (default: OpenAI's). */
+    errorShape?: ErrorShape;
+  }
+}
+
+/** Writes one stream's SSE frames in the route's wire format. */
+export interface SseWriter<Chunk> {
+  /** The frames for one chunk ('' for none). */
+  frames(chunk: Chunk): string;
+  /** The closing frames; `completed` is false when the stream stopped early. */
+  end(completed: boolean): string;
+  /** The frame for a failure after the stream started. */
+  error(err: GatewayError): string;
+}
+
+export interface Wire<WireReq, Req, Res, Chunk> {
+  operation: Operation<Req, Res, Chunk>;
+  schema: FastifySchema['body'];
+  errorShape?: ErrorShape;
+  toCanonical(body: WireReq): Req;
+  toResponse(value: Res, body: WireReq): unknown;
+  stream?(body: WireReq, f: Flight<Req, Res, Chunk>): SseWriter<Chunk>;
+}
+
+export function proxyRoute<WireReq, Req, Res, Chunk>(app: FastifyInstance, path: string, deps: PipelineDeps, wire: Wire<WireReq, Req, Res, Chunk>): void {
+  app.post(path, { schema: { body: wire.schema }, config: { errorShape: wire.errorShape ?? 'openai' } }, async (request, reply) => {
+    const ctx = request.helix;
+    const body = request.body as WireReq;
+    const signal = abortOnClientGone(reply);
+    const f = newFlight(wire.operation, ctx, { headers: request.headers, res: reply.raw, principal: request.principal ?? undefined, signal }, wire.toCanonical(body));
+    const outcome = await runPipeline(deps, f);
+    if (outcome.kind === 'completion') return reply.header('x-request-id', ctx.requestId).send(wire.toResponse(outcome.value, body));
+    if (!wire.stream) throw new Error(`${path} produced a stream it cannot write`);
+    const writer = wire.stream(body, f);
+    reply.hijack();
+    const res = reply.raw;
+    startSse(res, { 'x-request-id': ctx.requestId, ...headersOf(reply) });
+    try {
+      for await (const chunk of outcome.chunks) {
+        const frames = writer.frames(chunk);
+        if (frames && !res.write(frames)) await drained(res);
+        if (signal.aborted) break;
+      }
+      res.end(writer.end(!signal.aborted));
+    } catch (err) {
+      if (!res.writableEnded) res.end(writer.error(toUpstreamGatewayError(err)));
+    }
+  });
+}
+
+/** A slow reader holds the stream back rather than have the gateway buffer the answer for it. */
+async function drained(res: ServerResponse): Promise<void> {
+  if (res.destroyed) return;
+  await Promise.race([once(res, 'drain'), once(res, 'close')]);
+}
+
+/** Headers set on the reply before it was hijacked (rate-limit headers, …) go out with the SSE head. */
+function headersOf(reply: FastifyReply): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) out[k] = String(v);
+  return out;
+}
