@@ -19,8 +19,8 @@ export interface MatchingView {
 }
 
 const NON_ASCII = /[^\0-\x7f]/g;
-/** After this many non-ASCII characters a plain loop beats one regex match per character (CJK, Cyrillic …). */
-const DENSE = 16;
+/** ASCII characters after which the regex takes over again from the per-character walk. */
+const ASCII_RUN = 32;
 const IGNORABLE = /^[\p{Cf}\p{Default_Ignorable_Code_Point}]$/u;
 const MARK = /^\p{M}$/u;
 const DASH = /^[\p{Pd}\u2212]$/u;
@@ -35,7 +35,6 @@ const astralClasses = new Map<number, number>();
 const CACHE_LIMIT = 4096;
 
 function classify(cp: number): number {
-  if (cp >= 0xd800 && cp <= 0xdfff) return STABLE; // a lone surrogate: nothing to normalize
   const ch = String.fromCodePoint(cp);
   if (MARK.test(ch)) return IS_MARK;
   return IGNORABLE.test(ch) || DASH.test(ch) || DIGIT.test(ch) || ch.normalize('NFKC') !== ch ? FOLDS : STABLE;
@@ -43,6 +42,8 @@ function classify(cp: number): number {
 
 function classOf(cp: number): number {
   if (cp < 0x80) return STABLE;
+  // A lone surrogate has nothing to normalize; never cached, so the table only ever describes whole characters.
+  if (cp >= 0xd800 && cp <= 0xdfff) return STABLE;
   if (cp < 0x10000) {
     let k = bmpClasses[cp]!;
     if (k === 0) bmpClasses[cp] = k = classify(cp);
@@ -57,24 +58,29 @@ function classOf(cp: number): number {
   return k;
 }
 
-/** Index of the next code point at or after `from` that the view changes, or -1. */
+/**
+ * Index of the next code point at or after `from` that the view changes, or -1. The regex skips ASCII; each
+ * non-ASCII stretch (a word of Cyrillic, a paragraph of CJK) is then walked with the class table until ASCII
+ * runs long again.
+ */
 function nextFolding(text: string, from: number): number {
-  NON_ASCII.lastIndex = from;
-  let seen = 0;
-  for (let m = NON_ASCII.exec(text); m; m = NON_ASCII.exec(text)) {
-    if (classOf(text.codePointAt(m.index)!) !== STABLE) return m.index;
-    if (++seen === DENSE) return nextFoldingByLoop(text, m.index + 1);
-  }
-  return -1;
-}
-
-function nextFoldingByLoop(text: string, from: number): number {
-  for (let i = from; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80 || bmpClasses[c] === STABLE) continue;
-    const cp = text.codePointAt(i)!;
-    if (classOf(cp) !== STABLE) return i;
-    if (cp > 0xffff) i++;
+  for (let i = from; i < text.length; ) {
+    NON_ASCII.lastIndex = i;
+    const m = NON_ASCII.exec(text);
+    if (!m) return -1;
+    let ascii = 0;
+    for (i = m.index; i < text.length && ascii < ASCII_RUN; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 0x80) {
+        ascii++;
+        continue;
+      }
+      ascii = 0;
+      if (bmpClasses[c] === STABLE) continue;
+      const cp = text.codePointAt(i)!;
+      if (classOf(cp) !== STABLE) return i;
+      if (cp > 0xffff) i++;
+    }
   }
   return -1;
 }

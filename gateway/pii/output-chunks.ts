@@ -16,8 +16,7 @@ export interface ChunkOutputScanner<C> {
 
 interface ToolCallDeltaLike {
   index: number;
-  function?: { arguments?: string; [k: string]: unknown };
-  [k: string]: unknown;
+  function?: { arguments?: string };
 }
 
 /** A streamed chat completion chunk as far as output scanning reads it (the provider types satisfy it). */

@@ -4,11 +4,12 @@
 //   - the last token (text after the last whitespace, quote, comma, bracket …), which may still grow;
 //   - before it, up to ten short digit groups separated by single spaces (phone numbers, cards, IBANs);
 //   - as many more words as the longest denylist term has, minus one;
-//   - any detection reaching into that tail, and a detection with inner whitespace (PEM block) that nothing
-//     but whitespace follows yet.
+//   - any detection reaching into that tail, a detection with inner whitespace (PEM block) that nothing but
+//     whitespace follows yet, and an unfinished PEM marker line.
 // Released text stays as left context (cue words such as "password:" precede their value) but is never sent
 // twice. Holdback is bounded (MAX_HOLD): past it the oldest part is released, and a value cut there is redacted
-// up to the next token boundary. Rescans are amortized, so a stream costs a small constant times one scan.
+// up to the next token boundary. A delta that ends a token rescans the held text plus that context; held text
+// above RESCAN_FREELY is rescanned only after 25 % growth, so time stays linear in the stream's length.
 import { actionFor, replacementFor } from './actions.ts';
 import { fingerprint } from './fingerprint.ts';
 import { foldForMatching } from './normalize.ts';
@@ -39,8 +40,8 @@ export interface OutputStreamOptions {
 
 /** Released text kept as left context for the recognizers' cue words (they look back at most ~60 chars). */
 const CONTEXT = 64;
-/** Most text held back: the longest value a recognizer reports (a PEM block) fits. */
-export const MAX_HOLD = 16_384;
+/** Most text held back: the longest value a recognizer reports (a PEM block, 16 K) fits with room to spare. */
+export const MAX_HOLD = 32_768;
 /** Held text below this is rescanned on every delta that ends a token; above it, after 25 % growth. */
 const RESCAN_FREELY = 1024;
 const MAX_GROUPS = 10;

@@ -55,14 +55,14 @@ export interface TextStream {
 }
 
 /** A ChunkRewriter made of one TextStream per (choice, field), created on first use. */
-export function chunkRewriter(open: (json: boolean) => TextStream): ChunkRewriter {
+export function chunkRewriter(open: (json: boolean, choice: number, field: string) => TextStream): ChunkRewriter {
   const streams = new Map<number, Map<string, TextStream>>();
   return {
     push(choice, field, piece, json) {
       let fields = streams.get(choice);
       if (!fields) streams.set(choice, (fields = new Map()));
       let s = fields.get(field);
-      if (!s) fields.set(field, (s = open(json)));
+      if (!s) fields.set(field, (s = open(json, choice, field)));
       return s.push(piece);
     },
     flush(choice) {

@@ -51,9 +51,12 @@ export function protectRequest<T extends object>(kind: RequestKind, body: T, pol
   }
 }
 
+/** PII events per request and direction: a body made of thousands of values is not thousands of events. */
+const PII_EVENTS_MAX = 1000;
+
 export function emitFindings(findings: Finding[], direction: PiiEvent['direction'], ctx: RequestContext, events: EventSink): void {
   const ts = new Date().toISOString();
-  for (const f of findings) {
+  for (const f of findings.slice(0, PII_EVENTS_MAX)) {
     const event: PiiEvent = {
       event_id: randomUUID(),
       type: 'pii',

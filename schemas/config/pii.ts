@@ -67,7 +67,7 @@ export const PiiProtectionSettings = Type.Object(
     denylist: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
     /** Detections below this confidence are ignored: one number for all, or per entity (others use 0.5). */
     min_confidence: Type.Union([confidence, perEntity(confidence)], { default: DEFAULT_MIN_CONFIDENCE }),
-    /** Also scan model output (non-streaming text) with the same actions (`restore` acts as `redact` there). */
+    /** Also scan model output, streamed or not: `redact` and `mask` apply, `restore` and `block` act as `redact`. */
     scan_output: Type.Boolean({ default: false }),
     /** What the gateway does when the scanner throws: refuse the request (fail-closed) or forward it unscanned. */
     on_error: Type.Union([Type.Literal('block'), Type.Literal('allow')], { default: 'block' }),

@@ -145,3 +145,11 @@ describe('normalization stays linear', () => {
     });
   }
 });
+
+describe('characters outside the BMP', () => {
+  it('a lone surrogate seen earlier does not hide later astral digits', () => {
+    scanText('\ud835 \udfcf', policy);
+    const dense = `${'é'.repeat(20)} card 𝟒𝟏𝟏𝟏 𝟏𝟏𝟏𝟏 𝟏𝟏𝟏𝟏 𝟏𝟏𝟏𝟏 ok`;
+    assert.equal(redact(dense).text, `${'é'.repeat(20)} card <CREDIT_CARD> ok`);
+  });
+});
