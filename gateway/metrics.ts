@@ -3,6 +3,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { CounterCells, HistogramCells, type CounterCell, type HistogramCell } from './metric-cells.ts';
 import type { HelixEvent } from '../schemas/events.ts';
 import type { EventSink } from './pipeline/events.ts';
+import { PROXY_PATHS } from './routes/proxy-paths.ts';
 
 export interface GatewayMetrics {
   registry: Registry;
@@ -22,7 +23,7 @@ export const OTHER_MODEL = 'other';
 /** The endpoint label of every endpoint not known to the metrics. */
 export const UNKNOWN_ENDPOINT = 'unknown';
 /** The routes whose requests emit events. */
-export const PROXY_ENDPOINTS: readonly string[] = ['/v1/chat/completions', '/v1/messages', '/v1/completions', '/v1/embeddings'];
+export const PROXY_ENDPOINTS: readonly string[] = Object.values(PROXY_PATHS);
 
 export interface MetricLabelValues {
   /** Model names kept as label values (model_list's model_name values); any other model is labelled OTHER_MODEL. */

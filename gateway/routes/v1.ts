@@ -13,6 +13,7 @@ import { completionsWire } from './completions.ts';
 import { embeddingsWire } from './embeddings.ts';
 import { messagesWire } from './messages.ts';
 import { modelsRoutes } from './models.ts';
+import { PROXY_PATHS } from './proxy-paths.ts';
 import { proxyRoute } from './proxy-route.ts';
 
 declare module 'fastify' {
@@ -43,9 +44,9 @@ export async function v1Api(app: FastifyInstance, deps: GatewayDeps): Promise<vo
     return reply.status(gerr.status).header('x-request-id', String(request.id)).send(body);
   });
 
-  proxyRoute(app, '/v1/chat/completions', deps, chatCompletionsWire);
-  proxyRoute(app, '/v1/messages', deps, messagesWire);
-  proxyRoute(app, '/v1/completions', deps, completionsWire);
-  proxyRoute(app, '/v1/embeddings', deps, embeddingsWire);
+  proxyRoute(app, PROXY_PATHS.chatCompletions, deps, chatCompletionsWire);
+  proxyRoute(app, PROXY_PATHS.messages, deps, messagesWire);
+  proxyRoute(app, PROXY_PATHS.completions, deps, completionsWire);
+  proxyRoute(app, PROXY_PATHS.embeddings, deps, embeddingsWire);
   modelsRoutes(app, deps);
 }

@@ -15,7 +15,7 @@ helix_settings:
 `;
 const msg = [{ role: 'user', content: 'hi' }];
 
-async function post(path: string, body: unknown) {
+async function post(path: string, body: Record<string, unknown>) {
   const gw = await testGateway(config);
   const res = await gw.app.inject({ method: 'POST', url: path, payload: body });
   await gw.app.close();

@@ -125,6 +125,13 @@ describe('openai adapter', () => {
     assert.deepEqual(body.tools, TOOLS);
   });
 
+  it('chat: a max_tokens cap reaches reasoning models as max_completion_tokens, others as sent', async () => {
+    await openaiProvider.chat(chatReq({ max_tokens: 64 }), testCallContext('openai/o3-mini', ctxOpts()));
+    assert.deepEqual([fake.last().body.max_tokens, fake.last().body.max_completion_tokens], [undefined, 64]);
+    await openaiProvider.chat(chatReq({ max_tokens: 64 }), ctx());
+    assert.deepEqual([fake.last().body.max_tokens, fake.last().body.max_completion_tokens], [64, undefined]);
+  });
+
   it('chatStream: always asks for usage upstream, reassembles awkwardly split UTF-8, last chunk carries usage', async () => {
     const chunks = await collect(openaiProvider.chatStream(chatReq({ stream: true, stream_options: { include_usage: false } }), ctx()));
     const body = fake.last().body;

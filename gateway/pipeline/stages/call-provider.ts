@@ -1,5 +1,6 @@
 // The provider call through the router (deployment choice, retries, fallbacks). A stream is retried until its first
 // chunk arrives; after that it is the client's.
+import { clientClosed } from '../conclude.ts';
 import { now } from '../context.ts';
 import type { Stage } from './stage.ts';
 
@@ -9,6 +10,7 @@ export const callProvider: Stage = {
     if (f.outcome) return;
     const { op, ctx, caller } = f;
     const body = f.body;
+    if (caller.signal.aborted) throw clientClosed(); // gone before anything was sent: nothing to bill
     f.upstreamCalled = true;
     const started = (f.upstreamStarted = now());
     if (!ctx.stream || !op.callStream) {

@@ -68,9 +68,16 @@ function stripToolCacheControl(tools: unknown[]): unknown[] {
   return tools.map((t) => (typeof t === 'object' && t !== null && 'cache_control' in t ? withoutKeys(t, ['cache_control']) : t));
 }
 
+/** OpenAI's reasoning models refuse `max_tokens` and take the same cap as `max_completion_tokens`. */
+const REASONING_MODEL = /^(o\d|gpt-5)/;
+
 function chatBody(spec: OpenAIStyleSpec, req: ChatRequest, ctx: CallContext, stream: boolean): Json {
   const { stream: _s, stream_options: streamOptions, ...rest } = req;
   const body: Json = { ...rest, model: ctx.deployment.upstreamModel || req.model };
+  if (body.max_tokens != null && body.max_completion_tokens == null && REASONING_MODEL.test(String(body.model))) {
+    body.max_completion_tokens = body.max_tokens;
+    delete body.max_tokens;
+  }
   if (!spec.keepCacheControl?.(ctx)) {
     body.messages = stripForeignFields(req.messages);
     if (Array.isArray(req.tools)) body.tools = stripToolCacheControl(req.tools);
