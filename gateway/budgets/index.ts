@@ -25,8 +25,8 @@ export interface BudgetRequest {
   model: string;
   /** The request body: its prompt is counted when promptTokens is not given, its output cap read from it. */
   body: { messages?: unknown; max_tokens?: unknown; max_completion_tokens?: unknown; n?: unknown };
-  /** Prompt tokens when already counted (saves a second tokenizer pass). */
-  promptTokens?: number;
+  /** Prompt tokens, or how to count them once a budget applies (saves a second tokenizer pass). */
+  promptTokens?: number | (() => number);
   /** Output tokens the call may produce when the caller knows better than the body (embeddings: 0). */
   outputTokens?: number | undefined;
 }
@@ -179,7 +179,8 @@ export function createBudgets(deps: BudgetDeps): BudgetService {
       if (!settings.enabled) return NOOP;
       const budgets = budgetsOf(req.holder);
       if (budgets.length === 0) return NOOP;
-      const promptTokens = req.promptTokens ?? (Array.isArray(req.body.messages) ? countChatPromptTokens(req.body.messages as ChatMessage[]) : 0);
+      const counted = typeof req.promptTokens === 'function' ? req.promptTokens() : req.promptTokens;
+      const promptTokens = counted ?? (Array.isArray(req.body.messages) ? countChatPromptTokens(req.body.messages as ChatMessage[]) : 0);
       const explicit = req.outputTokens ?? requestedOutputTokens(req.body);
       const n = typeof req.body.n === 'number' && req.body.n >= 1 ? req.body.n : 1;
       const maxOutputTokens = explicit ?? settings.default_max_tokens * n;

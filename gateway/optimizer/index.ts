@@ -37,6 +37,8 @@ export interface SwapDecision {
 }
 
 export interface ModelOptimizer {
+  /** Whether `choose` could swap this model at all (cheap, synchronous: the pipeline skips the call otherwise). */
+  mayChoose(model: string): boolean;
   /** The model to serve instead of body.model, or undefined to keep it. Never throws. */
   choose(input: SwapInput): Promise<SwapDecision | undefined>;
 }
@@ -102,6 +104,7 @@ export function createOptimizer(deps: OptimizerDeps): ModelOptimizer {
   }
 
   return {
+    mayChoose: (model) => routing.enabled || (swapping.enabled && rulesFrom.has(model)),
     async choose(input) {
       try {
         return await choose(input);

@@ -65,7 +65,7 @@ function setup(opts: { hit?: boolean; refuse?: boolean; changeBody?: (b: ChatReq
     store: () => undefined,
     collector: () => undefined,
   } as unknown as ChatCache;
-  const costControl = { optimizer: { choose: async () => undefined }, budgets } as unknown as CostControl;
+  const costControl = { optimizer: { mayChoose: () => true, choose: async () => undefined }, budgets } as unknown as CostControl;
   const router = createRouter(config);
   const call = router.call.bind(router);
   router.call = ((...args: Parameters<typeof call>) => {

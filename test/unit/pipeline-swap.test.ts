@@ -37,7 +37,7 @@ function setup(swapTo?: string) {
     release: async () => void calls.push('release'),
   };
   const costControl = {
-    optimizer: { choose: async ({ body }: { body: { model: string } }) => (swapTo ? { from: body.model, to: swapTo, rule: 'test' } : undefined) },
+    optimizer: { mayChoose: () => true, choose: async ({ body }: { body: { model: string } }) => (swapTo ? { from: body.model, to: swapTo, rule: 'test' } : undefined) },
     budgets: { reserve: async () => reservation },
   } as unknown as CostControl;
   const deps = { config, events: { emit: (e: ResponseEvent) => events.push(e) }, router: createRouter(config), costControl } as unknown as GatewayDeps;

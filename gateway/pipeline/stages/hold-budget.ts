@@ -13,7 +13,7 @@ export const holdBudget: Stage = {
       holder,
       model: f.ctx.model,
       body: f.body as object,
-      promptTokens: f.promptTokens(),
+      promptTokens: () => f.promptTokens(),
       outputTokens: f.op.outputTokens(f.body),
     });
   },

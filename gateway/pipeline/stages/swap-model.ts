@@ -1,18 +1,24 @@
 // The optimizer may serve a cheaper model than the one asked for; everything after sees the model actually served.
-import { SWAPPED_FROM_HEADER } from '../../optimizer/index.ts';
+import { SWAPPED_FROM_HEADER, type ModelOptimizer } from '../../optimizer/index.ts';
+import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from '../../providers/types.ts';
+import type { Flight } from '../flight.ts';
 import { asChat } from '../operations/chat.ts';
 import type { Stage } from './stage.ts';
 
 export const swapModel: Stage = {
   name: 'swap model',
   optional: 'swap',
-  async run(deps, f) {
-    if (!deps.costControl) return;
-    const chat = asChat(f);
-    const swap = await deps.costControl.optimizer.choose({ body: chat.body, caller: f.caller.principal, headers: f.caller.headers });
-    if (!swap) return;
-    chat.body = { ...chat.body, model: swap.to };
-    f.ctx.modelSwappedFrom = swap.from;
-    f.caller.res.setHeader(SWAPPED_FROM_HEADER, swap.from);
+  run(deps, f) {
+    const optimizer = deps.costControl?.optimizer;
+    if (!optimizer?.mayChoose(f.op.model(f.body))) return undefined;
+    return swap(optimizer, asChat(f));
   },
 };
+
+async function swap(optimizer: ModelOptimizer, f: Flight<ChatRequest, ChatCompletion, ChatCompletionChunk>): Promise<void> {
+  const decision = await optimizer.choose({ body: f.body, caller: f.caller.principal, headers: f.caller.headers });
+  if (!decision) return;
+  f.body = { ...f.body, model: decision.to };
+  f.ctx.modelSwappedFrom = decision.from;
+  f.caller.res.setHeader(SWAPPED_FROM_HEADER, decision.from);
+}
