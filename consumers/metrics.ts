@@ -1,7 +1,7 @@
 // Prometheus metrics of the consumers process: consumer lag per group/topic/partition (from the broker: high
 // watermark minus the group's committed offset, so it keeps growing while a group is stuck retrying), plus what
-// the consume loop wrote, dead-lettered and retried. Served as Prometheus text on HELIX_CONSUMERS_METRICS_PORT
-// (or `helix_settings.analytics.consumers_metrics_port`) at /metrics.
+// the consume loop wrote, dead-lettered and retried (docs/consumers.md). Served as Prometheus text on
+// HELIX_CONSUMERS_METRICS_PORT (or `helix_settings.analytics.consumers_metrics_port`) at /metrics.
 import { createServer, type Server } from 'node:http';
 import type { Admin, Kafka } from 'kafkajs';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -12,9 +12,9 @@ export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: 'helix_consumers_' });
 
 export const consumerMetrics = {
-  messages: new Counter({ name: 'helix_consumer_messages_total', help: 'Messages handled, by group and outcome (written, dead_lettered)', labelNames: ['group', 'outcome'], registers: [registry] }),
-  writeFailures: new Counter({ name: 'helix_consumer_write_failures_total', help: 'Failed sink writes (each is retried with backoff)', labelNames: ['group'], registers: [registry] }),
-  retrying: new Gauge({ name: 'helix_consumer_retrying', help: '1 while the group is retrying a failed write (e.g. ClickHouse down)', labelNames: ['group'], registers: [registry] }),
+  messages: new Counter({ name: 'helix_consumer_messages_total', help: 'Messages handled, by group and outcome (written, dead_lettered: undecodable or refused by the sink for their data)', labelNames: ['group', 'outcome'], registers: [registry] }),
+  writeFailures: new Counter({ name: 'helix_consumer_write_failures_total', help: 'Failed sink writes and dead-letter sends that were retried with backoff', labelNames: ['group'], registers: [registry] }),
+  retrying: new Gauge({ name: 'helix_consumer_retrying', help: '1 while the group is retrying a failed write (e.g. ClickHouse down, or a batch refused for its data before it is split)', labelNames: ['group'], registers: [registry] }),
   batchSize: new Histogram({ name: 'helix_consumer_batch_messages', help: 'Messages per sink write', labelNames: ['group'], buckets: [1, 10, 100, 1_000, 5_000, 20_000, 50_000, 100_000], registers: [registry] }),
   writeSeconds: new Histogram({ name: 'helix_consumer_write_seconds', help: 'Duration of successful sink writes', labelNames: ['group'], buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] }),
 };

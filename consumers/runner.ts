@@ -1,12 +1,16 @@
-// The one consume loop every consumer group uses: mini-batches, the sink's write retried with capped backoff,
-// bad messages to the dead-letter topic with a reason, and offsets resolved only after the write (or the DLQ)
-// succeeded — so a crash redelivers, never skips. With `batch`, all partitions feed one write (by size and time:
-// batcher.ts). Lag and write metrics: metrics.ts.
+// The one consume loop every consumer group uses: mini-batches, the sink's write retried with capped backoff while
+// the failure is transient, messages that can never be written (undecodable, or isolated from a batch whose
+// failure blames the data: isolation.ts) to the dead-letter topic with a reason, and offsets resolved only after
+// the write and the dead letters succeeded — so a crash redelivers, never skips, and no bad message stops a
+// partition. With `batch`, all partitions feed one write (by size and time: batcher.ts). Lag and write metrics:
+// metrics.ts.
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { topicName, type TopicId } from '../schemas/topics.ts';
 import { logger } from '../lib/logger.ts';
 import { untilReady } from '../lib/until-ready.ts';
 import { Batcher } from './batcher.ts';
+import type { Failure } from './failures.ts';
+import { Stopped, retryUntilDone, writeIsolating, type RetryPolicy } from './isolation.ts';
 import { consumerMetrics, serveMetrics, trackLag } from './metrics.ts';
 
 export interface DecodedMessage<T> {
@@ -19,7 +23,11 @@ export interface DecodedMessage<T> {
 export interface Sink<T> {
   /** Turns a raw message into a typed value, or returns a reason to dead-letter it. */
   decode(message: KafkaMessage, topic: string): { ok: true; value: T } | { ok: false; reason: string };
-  /** Must be idempotent: a redelivered batch may contain values already written. */
+  /**
+   * Must be idempotent: a redelivered batch may contain values already written, and so may a part of a batch
+   * whose write failed (see isolation.ts). A failure caused by one value should say so (failures.ts:
+   * PermanentFailure, or a ClickHouse error naming bad data) so the value is dead-lettered; any other is retried.
+   */
   write(batch: Array<DecodedMessage<T>>): Promise<void>;
 }
 
@@ -46,7 +54,13 @@ export interface RunningConsumer {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const HEARTBEAT_MS = 3_000;
 
-class Stopped extends Error {}
+/** A message on its way to the dead-letter topic, with where it came from and why. */
+interface DeadLetter {
+  message: KafkaMessage;
+  topic: string;
+  partition: number;
+  reason: string;
+}
 
 export async function runConsumer<T>(opts: ConsumerOptions<T>): Promise<RunningConsumer> {
   const prefix = opts.topicPrefix;
@@ -62,37 +76,33 @@ export async function runConsumer<T>(opts: ConsumerOptions<T>): Promise<RunningC
     // A broker outage longer than kafkajs' retries must not leave the group dead: always rejoin.
     retry: { initialRetryTime: 200, maxRetryTime: 5_000, retries: 10, restartOnFailure: async () => true },
   });
-  const dlq: Producer = opts.kafka.producer({ allowAutoTopicCreation: false });
+  const dlq: Producer = opts.kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   const miniBatch = opts.miniBatch ?? 1_000;
-  const maxBackoff = opts.maxBackoffMs ?? 5_000;
   const topics = opts.topics.map((t) => topicName(t, prefix));
   const labels = { group: opts.groupId };
   let stopping = false;
   let written = 0;
   let deadLettered = 0;
   let retrying = false;
+  /** The Kafka message each decoded value came from (for the dead-letter topic, should its write be refused). */
+  const sources = new WeakMap<DecodedMessage<T>, KafkaMessage>();
 
-  /** Runs `attempt` until it succeeds, with capped exponential backoff; throws Stopped once `giveUp()` says so. */
-  const withRetry = async (attempt: () => Promise<void>, giveUp: () => boolean, whileWaiting: () => Promise<void>) => {
-    let backoff = 100;
-    for (;;) {
-      try {
-        await attempt();
-        retrying = false;
-        consumerMetrics.retrying.set(labels, 0);
-        return;
-      } catch (err) {
-        if (giveUp()) throw new Stopped();
-        retrying = true;
-        consumerMetrics.retrying.set(labels, 1);
-        consumerMetrics.writeFailures.inc(labels);
-        logger.warn({ err: (err as Error).message, group: opts.groupId, retryInMs: backoff }, 'sink write failed; retrying');
-        await sleep(backoff);
-        backoff = Math.min(maxBackoff, backoff * 2);
-        await whileWaiting();
-      }
-    }
-  };
+  const retryPolicy = (what: string, gone: () => boolean, whileWaiting?: () => Promise<void>): RetryPolicy => ({
+    stopped: gone,
+    maxBackoffMs: opts.maxBackoffMs ?? 5_000,
+    whileWaiting,
+    succeeded() {
+      retrying = false;
+      consumerMetrics.retrying.set(labels, 0);
+    },
+    retrying(failure: Failure, waitMs: number) {
+      retrying = true;
+      consumerMetrics.retrying.set(labels, 1);
+      consumerMetrics.writeFailures.inc(labels);
+      const message = failure.permanent ? `${what} refused; trying again before isolating the bad message` : `${what} failed; retrying`;
+      logger.warn({ err: failure.reason, group: opts.groupId, retryInMs: waitMs }, message);
+    },
+  });
 
   const timedWrite = async (batch: Array<DecodedMessage<T>>) => {
     const end = consumerMetrics.writeSeconds.startTimer(labels);
@@ -101,22 +111,35 @@ export async function runConsumer<T>(opts: ConsumerOptions<T>): Promise<RunningC
     consumerMetrics.batchSize.observe(labels, batch.length);
   };
 
-  const decodeAll = (messages: KafkaMessage[], topic: string, partition: number) => {
-    const good: Array<DecodedMessage<T>> = [];
-    const bad: Array<{ message: KafkaMessage; reason: string }> = [];
-    for (const message of messages) {
-      const decoded = safeDecode(opts.sink, message, topic);
-      if (decoded.ok) good.push({ value: decoded.value, topic, partition, offset: message.offset });
-      else bad.push({ message, reason: decoded.reason });
-    }
-    return { good, bad };
+  /**
+   * Writes the decoded messages and dead-letters the ones that can never be written, plus `undecodable`; resolves
+   * once all of that is durable (throws Stopped if the loop gives up first: then nothing of it is committed).
+   */
+  const writeAll = async (good: Array<DecodedMessage<T>>, undecodable: DeadLetter[], gone: () => boolean, whileWaiting?: () => Promise<void>) => {
+    const refused = good.length > 0 ? await writeIsolating(good, timedWrite, retryPolicy('sink write', gone, whileWaiting)) : [];
+    const dead = [
+      ...undecodable,
+      ...refused.map(({ item, reason }) => ({ message: sources.get(item)!, topic: item.topic, partition: item.partition, reason: `write refused: ${reason}` })),
+    ];
+    if (dead.length > 0) await retryUntilDone(() => deadLetter(dlq, prefix, opts.groupId, dead), retryPolicy('dead-letter send', gone, whileWaiting));
+    written += good.length - refused.length;
+    deadLettered += dead.length;
+    consumerMetrics.messages.inc({ ...labels, outcome: 'written' }, good.length - refused.length);
+    consumerMetrics.messages.inc({ ...labels, outcome: 'dead_lettered' }, dead.length);
   };
 
-  const settled = (good: number, bad: number) => {
-    written += good;
-    deadLettered += bad;
-    consumerMetrics.messages.inc({ ...labels, outcome: 'written' }, good);
-    consumerMetrics.messages.inc({ ...labels, outcome: 'dead_lettered' }, bad);
+  const decodeAll = (messages: KafkaMessage[], topic: string, partition: number) => {
+    const good: Array<DecodedMessage<T>> = [];
+    const bad: DeadLetter[] = [];
+    for (const message of messages) {
+      const decoded = safeDecode(opts.sink, message, topic);
+      if (decoded.ok) {
+        const item = { value: decoded.value, topic, partition, offset: message.offset };
+        sources.set(item, message);
+        good.push(item);
+      } else bad.push({ message, topic, partition, reason: decoded.reason });
+    }
+    return { good, bad };
   };
 
   // Per partition: each mini-batch is written (and its bad messages dead-lettered) before its offsets resolve.
@@ -126,17 +149,12 @@ export async function runConsumer<T>(opts: ConsumerOptions<T>): Promise<RunningC
       if (gone()) return;
       const slice = batch.messages.slice(i, i + miniBatch);
       const { good, bad } = decodeAll(slice, batch.topic, batch.partition);
-      const attempt = async () => {
-        if (good.length > 0) await timedWrite(good);
-        if (bad.length > 0) await deadLetter(dlq, prefix, opts.groupId, batch.topic, batch.partition, bad);
-      };
       try {
-        await withRetry(attempt, gone, () => heartbeat().catch(() => undefined));
+        await writeAll(good, bad, gone, () => heartbeat().catch(() => undefined));
       } catch (err) {
         if (err instanceof Stopped) return; // not resolved: redelivered after the rebalance/restart
         throw err;
       }
-      settled(good.length, bad.length);
       resolveOffset(slice[slice.length - 1]!.offset);
       await commitOffsetsIfNecessary();
       await heartbeat();
@@ -148,18 +166,14 @@ export async function runConsumer<T>(opts: ConsumerOptions<T>): Promise<RunningC
   // round thus overlaps the current write. A handler waits only when the batcher is full (backpressure) — and then
   // heartbeats, so a long ClickHouse outage does not cost the group its membership.
   const batcher = opts.batch
-    ? new Batcher<DecodedMessage<T>>({
-        ...opts.batch,
-        write: (items) => withRetry(() => timedWrite(items), () => stopping, async () => undefined),
-      })
+    ? new Batcher<DecodedMessage<T>>({ ...opts.batch, write: (items) => writeAll(items, [], () => stopping) })
     : undefined;
   let commits: Promise<unknown> = Promise.resolve();
-  const commitAfter = (written: Promise<void>, topic: string, partition: number, last: string, counts: { good: number; bad: number }) =>
+  const commitAfter = (written: Promise<void>, topic: string, partition: number, last: string) =>
     written.then(
       () => {
         commits = commits
           .then(() => consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]))
-          .then(() => settled(counts.good, counts.bad))
           // A lost commit only means a redelivery, which the sink dedupes; the next commit covers it.
           .catch((err: unknown) => logger.warn({ err: (err as Error).message, group: opts.groupId, topic, partition }, 'offset commit failed'));
       },
@@ -172,7 +186,7 @@ export async function runConsumer<T>(opts: ConsumerOptions<T>): Promise<RunningC
     const { good, bad } = decodeAll(batch.messages, batch.topic, batch.partition);
     if (bad.length > 0) {
       try {
-        await withRetry(() => deadLetter(dlq, prefix, opts.groupId, batch.topic, batch.partition, bad), gone, () => heartbeat().catch(() => undefined));
+        await writeAll([], bad, gone, () => heartbeat().catch(() => undefined));
       } catch (err) {
         if (err instanceof Stopped) return;
         throw err;
@@ -180,7 +194,7 @@ export async function runConsumer<T>(opts: ConsumerOptions<T>): Promise<RunningC
     }
     const last = batch.messages[batch.messages.length - 1]!.offset;
     const written = batcher!.add(good);
-    void commitAfter(written, batch.topic, batch.partition, last, { good: good.length, bad: bad.length });
+    void commitAfter(written, batch.topic, batch.partition, last);
     // Moves kafkajs' fetch position only (autoCommit is off in this mode): the commit waits for the write.
     resolveOffset(last);
     if (batcher!.pending < opts.batch!.maxItems) return;
@@ -235,15 +249,16 @@ function safeDecode<T>(sink: Sink<T>, message: KafkaMessage, topic: string) {
   }
 }
 
-async function deadLetter(dlq: Producer, prefix: string | undefined, group: string, topic: string, partition: number, bad: Array<{ message: KafkaMessage; reason: string }>) {
+async function deadLetter(dlq: Producer, prefix: string | undefined, group: string, dead: DeadLetter[]) {
   await dlq.send({
     topic: topicName('deadLetter', prefix),
     acks: -1,
-    messages: bad.map(({ message, reason }) => ({
+    messages: dead.map(({ message, topic, partition, reason }) => ({
       key: message.key,
       value: message.value,
       headers: { 'x-helix-reason': reason.slice(0, 500), 'x-helix-source-topic': topic, 'x-helix-source-partition': String(partition), 'x-helix-source-offset': message.offset, 'x-helix-group': group },
     })),
   });
-  logger.warn({ count: bad.length, topic, reason: bad[0]?.reason }, 'messages dead-lettered');
+  const first = dead[0]!;
+  logger.warn({ group, count: dead.length, topic: first.topic, partition: first.partition, offset: first.message.offset, reason: first.reason }, 'messages dead-lettered');
 }

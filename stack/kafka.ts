@@ -99,6 +99,8 @@ transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 # Fewer offsets partitions than the default 50: the first consumer group joins faster.
 offsets.topic.num.partitions=6
+# Committed offsets live as long as the event topics (35 days): a group stopped for a week resumes where it was.
+offsets.retention.minutes=50400
 # Consumers join immediately instead of waiting 3 s for more members.
 group.initial.rebalance.delay.ms=0
 # Topics are created explicitly by the code that owns them.

@@ -1,10 +1,11 @@
 // ClickHouse sink: events → rows of the table each event type maps to (schemas/events.ts). Exactly-once rows:
 // duplicates inside a batch are dropped, and ids already stored are skipped before the insert (so materialized
-// views, which see exactly the inserted rows, never count an event twice).
+// views, which see exactly the inserted rows, never count an event twice). Values a column cannot hold are refused
+// when decoding (column-limits.ts); a row ClickHouse refuses anyway is isolated by the consume loop.
 import { createHash } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
 import { EVENT_TYPES, columnsOf, type HelixEvent } from '../../schemas/events.ts';
-import { decodeEvent } from '../decode.ts';
+import { decodeStorableEvent } from '../column-limits.ts';
 import type { AnalyticsStore } from '../../clickhouse/store.ts';
 import type { DecodedMessage, Sink } from '../runner.ts';
 import { clientInserter, type RowInserter } from './rows.ts';
@@ -47,7 +48,7 @@ export function clickhouseSink(store: AnalyticsStore, insert: RowInserter = clie
   const idsPerQuery = store.embedded ? Infinity : IDS_PER_QUERY;
   return {
     decode(message: KafkaMessage) {
-      const result = decodeEvent(message);
+      const result = decodeStorableEvent(message);
       if (result.ok) rawOf.set(result.value, message.value!);
       return result;
     },
@@ -63,7 +64,9 @@ export function clickhouseSink(store: AnalyticsStore, insert: RowInserter = clie
       const plans = retrying.get(batch) ?? new Map<string, Plan>();
       retrying.set(batch, plans);
       // Tables are independent: their dedupe queries and inserts run side by side (ClickHouse works off-thread).
-      await Promise.all(
+      // All of them settle before the write fails: a part of the batch written next must not race an insert of
+      // this one still under way (its dedupe query would miss those rows).
+      const outcomes = await Promise.allSettled(
         [...byTable].map(async ([table, events]) => {
           let plan = plans.get(table);
           if (!plan) {
@@ -74,6 +77,9 @@ export function clickhouseSink(store: AnalyticsStore, insert: RowInserter = clie
           if (plan.lines.length > 0) await insert(`${db}.${table}`, plan.lines, plan.token);
         }),
       );
+      const failures = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []));
+      if (failures.length === 1) throw failures[0];
+      if (failures.length > 1) throw new AggregateError(failures, `${failures.length} table inserts failed`);
       retrying.delete(batch);
     },
   };

@@ -2,9 +2,10 @@
 // (spend counters per key, user, team, model and global, per period; idempotent by event id, in one Lua call with
 // dropping the gateway's pending charge) → ledger entries and budget alerts published to Kafka. Offsets are
 // committed only after the publish, and a redelivered event re-publishes the identical entry (see store.ts APPLY),
-// so nothing is lost or charged twice.
+// so nothing is lost or charged twice. An event no ledger entry could be made of is dead-lettered (runner.ts).
 import type { KafkaMessage } from 'kafkajs';
 import { decodeEvent } from '../decode.ts';
+import { columnLimitError } from '../column-limits.ts';
 import type { BudgetAlert, LedgerEntry } from '../../schemas/events/ledger.ts';
 import type { BudgetSettings, CostOptimizationSettings } from '../../schemas/config/budgets.ts';
 import type { PriceBook } from '../../lib/prices.ts';
@@ -30,6 +31,11 @@ export function decodeLedgerInput(message: KafkaMessage): { ok: true; value: Led
   const result = decodeEvent(message);
   if (!result.ok) return result;
   const e = result.value;
+  // A booking from a count no column can hold (2^33 tokens) would charge a budget for an event ClickHouse refuses.
+  if (e.type === 'response' || e.type === 'error' || e.type === 'cache') {
+    const problem = columnLimitError(e);
+    if (problem) return { ok: false, reason: problem };
+  }
   if (e.type === 'response' || e.type === 'error') return { ok: true, value: { kind: 'response', event: e } };
   if (e.type === 'cache') return { ok: true, value: { kind: 'cache', event: e } };
   return { ok: true, value: null };

@@ -1,10 +1,12 @@
 // Makes webhook delivery attempts: claims due deliveries, POSTs the signed payload, and records every attempt
 // (delivered, failed with its next attempt time, refused, dead-lettered). Failures are retried with exponential
-// backoff and jitter; after `max_attempts` the delivery is dead-lettered (DLQ topic, with the reason).
+// backoff and jitter; after `max_attempts` the delivery is dead-lettered (DLQ topic, with the reason). A stored
+// delivery that is not a valid anomaly (it can never be sent) is dead-lettered at once, not claimed again.
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'undici';
 import type { WebhookEndpoint, WebhookSettings } from '../../schemas/config/analytics.ts';
 import { ANOMALY_SCHEMA_VERSION, type AnomalyEvent, type WebhookDeliveryEvent, type WebhookDeliveryStatus } from '../../schemas/events/anomaly.ts';
+import { validateEvent } from '../../schemas/events.ts';
 import { logger } from '../../lib/logger.ts';
 import { TargetRefused, type TargetGuard } from './address-guard.ts';
 import { renderBody } from './payload.ts';
@@ -19,8 +21,8 @@ export interface DispatcherDeps {
   guard: TargetGuard;
   /** Records an attempt (the event bus: → ClickHouse webhook_deliveries). */
   record(event: WebhookDeliveryEvent): void;
-  /** Publishes a dead-lettered delivery; must resolve only once it is durable. */
-  deadLetter(delivery: Delivery, anomaly: AnomalyEvent, reason: string): Promise<void>;
+  /** Publishes a dead-lettered delivery (`anomaly` unset: the stored one is malformed); must resolve only once it is durable. */
+  deadLetter(delivery: Delivery, anomaly: AnomalyEvent | undefined, reason: string): Promise<void>;
   post?: PostFn;
   now?: () => number;
   pollMs?: number;
@@ -62,6 +64,20 @@ export function guardedPost(guard: TargetGuard): PostFn {
     await res.body.dump();
     return res.statusCode;
   };
+}
+
+/** The delivery's anomaly, or why the stored delivery can never be sent. */
+export function parseDelivery(d: Delivery): { ok: true; anomaly: AnomalyEvent } | { ok: false; reason: string } {
+  if (!Number.isInteger(d.attempts) || d.attempts < 0) return { ok: false, reason: 'attempts is not a count' };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(d.anomaly);
+  } catch {
+    return { ok: false, reason: 'anomaly is not JSON' };
+  }
+  const result = validateEvent(parsed);
+  if (!result.ok) return result;
+  return result.event.type === 'anomaly' ? { ok: true, anomaly: result.event } : { ok: false, reason: `not an anomaly: ${result.event.type}` };
 }
 
 interface Outcome {
@@ -122,14 +138,16 @@ export function createDispatcher(deps: DispatcherDeps) {
     }
   }
 
-  async function deadLetter(d: Delivery, a: AnomalyEvent, attempts: number, reason: string): Promise<void> {
+  async function deadLetter(d: Delivery, a: AnomalyEvent | undefined, attempts: number, reason: string): Promise<void> {
     await deps.deadLetter(d, a, reason);
     await queue.finish(d.id, 'dead', attempts, reason);
     logger.warn({ delivery: d.id, endpoint: d.endpoint, attempts, reason }, 'webhook delivery dead-lettered');
   }
 
   async function handle(d: Delivery): Promise<void> {
-    const a = JSON.parse(d.anomaly) as AnomalyEvent;
+    const parsed = parseDelivery(d);
+    if (!parsed.ok) return deadLetter(d, undefined, 0, `malformed delivery: ${parsed.reason}`);
+    const a = parsed.anomaly;
     const endpoint = endpoints.get(d.endpoint);
     if (!endpoint) {
       recordAttempt(d, a, undefined, d.attempts, { status: 'dead_lettered', httpStatus: 0, error: 'endpoint no longer configured', latencyMs: 0, nextAttemptAt: 0 });

@@ -3,7 +3,7 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { WebhookEndpoint } from '../../schemas/config/analytics.ts';
 import type { AnomalyEvent } from '../../schemas/events/anomaly.ts';
-import { decodeEvent } from '../decode.ts';
+import { decodeStorableEvent } from '../column-limits.ts';
 import type { Sink } from '../runner.ts';
 import { wants } from './payload.ts';
 import type { DeliveryQueue } from './queue.ts';
@@ -11,7 +11,7 @@ import type { DeliveryQueue } from './queue.ts';
 export function webhookSink(opts: { queue: DeliveryQueue; endpoints: readonly WebhookEndpoint[]; queued(): void; now?: () => number }): Sink<AnomalyEvent> {
   return {
     decode(message: KafkaMessage) {
-      const result = decodeEvent(message);
+      const result = decodeStorableEvent(message);
       if (!result.ok) return result;
       if (result.value.type !== 'anomaly') return { ok: false, reason: `not an anomaly: ${result.value.type}` };
       return { ok: true, value: result.value };

@@ -18,6 +18,7 @@ import { jsonPayload } from './payload.ts';
 import { DeliveryQueue } from './queue.ts';
 
 export const WEBHOOK_GROUP = 'helix-webhooks';
+const STORED_CHARS = 16 * 1024;
 
 export interface RunningWebhooks extends RunningConsumer {
   name: string;
@@ -46,7 +47,7 @@ export async function startWebhooks(kafka: Kafka, config: HelixConfig): Promise<
   await redis.connect();
   const events = new EventBus({ kafka, topicPrefix: prefix, spoolDir: join(config.env.dataDir, 'spool', 'webhooks') });
   events.start();
-  const dlq: Producer = kafka.producer({ allowAutoTopicCreation: false });
+  const dlq: Producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   await connectProducer(dlq, 'webhooks dead-letter producer');
 
   // Remember finished deliveries well past the longest retry schedule, so a replayed anomaly is not sent again.
@@ -59,13 +60,16 @@ export async function startWebhooks(kafka: Kafka, config: HelixConfig): Promise<
     record: (event) => events.emit(event),
     async deadLetter(delivery, anomaly, reason) {
       const endpoint = settings.endpoints.find((e) => e.name === delivery.endpoint);
+      const where = { endpoint: delivery.endpoint, target: endpoint ? targetOf(endpoint.url) : '' };
+      // A malformed delivery keeps what was stored (bounded), so it can be looked into.
+      const value = anomaly ? { ...jsonPayload(anomaly), ...where } : { delivery: delivery.id, ...where, stored: delivery.anomaly.slice(0, STORED_CHARS) };
       await dlq.send({
         topic: topicName('deadLetter', prefix),
         acks: -1,
         messages: [
           {
-            key: anomaly.event_id,
-            value: JSON.stringify({ ...jsonPayload(anomaly), endpoint: delivery.endpoint, target: endpoint ? targetOf(endpoint.url) : '' }),
+            key: anomaly?.event_id ?? delivery.id,
+            value: JSON.stringify(value),
             headers: { 'x-helix-reason': `webhook ${delivery.endpoint}: ${reason}`.slice(0, 500), 'x-helix-source-topic': topicName('anomalies', prefix), 'x-helix-group': WEBHOOK_GROUP },
           },
         ],

@@ -12,6 +12,12 @@ export interface EventSink {
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
+/** Token counts as the columns hold them (UInt32): an upstream's negative, fractional or absurd usage is bounded here. */
+const TOKENS_MAX = 2 ** 32 - 1;
+function tokens(n: unknown): number {
+  return typeof n === 'number' && n > 0 ? Math.min(TOKENS_MAX, Math.floor(n)) : 0;
+}
+
 /**
  * One object literal per event, no spreads: on Node 20 `{ ...base, extra: … }` (a spread followed by new keys) builds
  * a slow dictionary-mode object — about 4 µs to build and 4× slower to JSON.stringify than a plain literal, and
@@ -63,16 +69,16 @@ function completionEvent(ctx: RequestContext, type: 'response' | 'error', httpSt
     error_type: errorType,
     error_message: errorMessage,
     finish_reason: ctx.finishReason,
-    prompt_tokens: usage?.prompt_tokens ?? 0,
-    completion_tokens: usage?.completion_tokens ?? 0,
-    total_tokens: usage?.total_tokens ?? 0,
+    prompt_tokens: tokens(usage?.prompt_tokens),
+    completion_tokens: tokens(usage?.completion_tokens),
+    total_tokens: tokens(usage?.total_tokens),
     gateway_overhead_ms: round(Math.max(0, totalMs - ctx.upstreamMs)),
     upstream_ttfb_ms: round(ctx.upstreamTtfbMs),
     upstream_ms: round(ctx.upstreamMs),
     total_ms: round(totalMs),
     attempts: ctx.attempts,
     cache: ctx.cache,
-    cached_tokens: usage?.prompt_tokens_details?.cached_tokens ?? 0,
+    cached_tokens: tokens(usage?.prompt_tokens_details?.cached_tokens),
     model_swapped_from: ctx.modelSwappedFrom,
   };
 }

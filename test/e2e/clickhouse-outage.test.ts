@@ -1,8 +1,8 @@
 // ClickHouse goes away for 30 s while traffic flows: the gateway keeps answering, the sink retries with backoff
 // (and says so on its metrics: retrying, growing lag), and afterwards every event is in ClickHouse exactly once —
-// raw tables and the rollups the materialized views feed. "ClickHouse" is stack/clickhouse-server.ts (ClickHouse's
-// HTTP interface over chdb) in its own process, so it can be killed on its own and the sink runs in its real
-// CLICKHOUSE_URL mode.
+// raw tables and the rollups the materialized views feed — and none was taken for bad data and dead-lettered.
+// "ClickHouse" is stack/clickhouse-server.ts (ClickHouse's HTTP interface over chdb) in its own process, so it can
+// be killed on its own and the sink runs in its real CLICKHOUSE_URL mode.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -10,6 +10,8 @@ import { mkdtempSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { createKafka } from '../../lib/kafka.ts';
+import { topicName } from '../../schemas/topics.ts';
 import { freePort } from '../../stack/ports.ts';
 import { repoRoot } from '../../stack/paths.ts';
 import { startPipeline, helixSql, waitFor, type Pipeline } from '../helpers/processes.ts';
@@ -52,6 +54,16 @@ describe('ClickHouse outage', () => {
       throw new Error(`consumers metrics unreachable (${(err as Error).message}); ClickHouse server exit: ${unexpectedExit ?? 'none'}\n${p.consumers.log().slice(-3000)}`);
     }
   };
+  const deadLetterCount = async () => {
+    const admin = createKafka((process.env.HELIX_KAFKA_BROKERS ?? '').split(','), 'test-outage-admin').admin();
+    await admin.connect();
+    try {
+      const offsets = await admin.fetchTopicOffsets(topicName('deadLetter', p.env.HELIX_TOPIC_PREFIX));
+      return offsets.reduce((sum, o) => sum + Number(o.high) - Number(o.low), 0);
+    } finally {
+      await admin.disconnect();
+    }
+  };
   const gauge = (text: string, name: string, labels: string) => Number(new RegExp(`^${name}\\{${labels}\\} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
 
   before(async () => {
@@ -69,6 +81,8 @@ describe('ClickHouse outage', () => {
       HELIX_CONSUMERS_METRICS_PORT: String(metricsPort),
     });
     key = await createKey(p.gatewayUrl, p.env.HELIX_MASTER_KEY!, { team_id: 'team-outage' });
+    // The outage is meant to hit a running sink, not one still starting (its metrics come up with its consume loop).
+    await waitFor('the sink consuming', async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).ok, 60_000, 200);
   });
   after(async () => {
     await p?.stop();
@@ -142,6 +156,9 @@ describe('ClickHouse outage', () => {
     }, 30_000, 500);
     assert.equal(gauge(recovered, 'helix_consumer_retrying', 'group="helix-clickhouse-sink"'), 0);
     assert.match(p.consumers.log(), /sink write failed; retrying/);
+    // An outage is waited out, never taken for bad data: nothing went to the dead-letter topic.
+    assert.equal(gauge(recovered, 'helix_consumer_messages_total', 'group="helix-clickhouse-sink",outcome="dead_lettered"'), 0);
+    assert.equal(await deadLetterCount(), 0, 'the dead-letter topic is empty');
     t.diagnostic(`${expect} requests (${2 * expect} events + ${expect} ledger entries), ${sentDuringOutage} sent by the end of the 30 s outage; lag during the outage ${lagDuring}`);
   });
 });

@@ -30,7 +30,7 @@ describe('webhook dispatcher (Redis, local receivers)', () => {
   let failing: WebhookReceiver;
   let queue: DeliveryQueue;
   const records: WebhookDeliveryEvent[] = [];
-  const deadLettered: Array<{ delivery: Delivery; reason: string }> = [];
+  const deadLettered: Array<{ delivery: Delivery; anomaly: AnomalyEvent | undefined; reason: string }> = [];
   let dispatcher: ReturnType<typeof createDispatcher>;
 
   before(async () => {
@@ -55,8 +55,8 @@ describe('webhook dispatcher (Redis, local receivers)', () => {
       settings,
       guard: createTargetGuard({ allowLoopback: true, allowPrivateNetworks: true, allowCidrs: [] }),
       record: (e) => records.push(e),
-      deadLetter: async (delivery, _a, reason) => {
-        deadLettered.push({ delivery, reason });
+      deadLetter: async (delivery, a, reason) => {
+        deadLettered.push({ delivery, anomaly: a, reason });
       },
       pollMs: 20,
     });
@@ -123,5 +123,25 @@ describe('webhook dispatcher (Redis, local receivers)', () => {
     assert.match(dead.reason, /target refused: 169\.254\.169\.254 is a metadata address/);
     const mine = records.filter((r) => r.anomaly_id === a.event_id);
     assert.deepEqual(mine.map((r) => [r.status, r.attempt]), [['refused', 1]]);
+  });
+
+  it('dead-letters a malformed stored delivery once, without sending it, and never claims it again', async () => {
+    const notJson = `${randomUUID()}:ok`;
+    const notAnomaly = `${randomUUID()}:ok`;
+    const receivedBefore = ok.received.length;
+    await queue.enqueue(notJson, '{"type":"anomaly","event_id":', 'ok', Date.now());
+    await queue.enqueue(notAnomaly, JSON.stringify({ ...anomaly(), observed: 'a lot' }), 'ok', Date.now());
+    dispatcher.poke();
+    for (const id of [notJson, notAnomaly]) await waitFor(`dead letter of ${id}`, async () => deadLettered.some((d) => d.delivery.id === id), 5_000, 20);
+    const dead = (id: string) => deadLettered.filter((d) => d.delivery.id === id);
+    assert.match(dead(notJson)[0]!.reason, /^malformed delivery: anomaly is not JSON$/);
+    assert.match(dead(notAnomaly)[0]!.reason, /^malformed delivery: \/observed: /);
+    assert.equal(dead(notJson)[0]!.anomaly, undefined);
+    // Long past any lease: nothing of them is due again, and nothing was sent.
+    const claimable = await queue.claim(Date.now() + 3_600_000, 1_000, 100);
+    assert.deepEqual(claimable.filter((d) => d.id === notJson || d.id === notAnomaly), []);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(dead(notJson).length + dead(notAnomaly).length, 2, 'dead-lettered once each');
+    assert.equal(ok.received.length, receivedBefore, 'nothing was sent');
   });
 });
