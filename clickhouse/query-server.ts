@@ -1,62 +1,56 @@
-// Read-only SQL over HTTP for the embedded store's owner process: `helix sql`, the gateway's optimizer and
-// health checks reach the analytics store through this when there is no ClickHouse server. With a master key every
-// query needs it; without one the server listens on loopback only (lib/listen-host.ts).
+// Read-only SQL over HTTP for the embedded store's owner process: `helix sql`, the gateway's optimizer and health
+// checks reach the analytics store through this when there is no ClickHouse server. Every query needs the master
+// key; without one configured the endpoint answers none. Queries run on a read-only session (sql-session.ts).
 import Fastify, { type FastifyInstance } from 'fastify';
 import { logger } from '../lib/logger.ts';
-import { checkListenHost } from '../lib/listen-host.ts';
 import { secretMatcher } from '../lib/secret-matcher.ts';
 import type { AnalyticsStore } from './store.ts';
-import { checkReadOnlySql } from './read-only-sql.ts';
-
-export interface QueryResult {
-  meta: Array<{ name: string; type: string }>;
-  data: Array<Record<string, unknown>>;
-  rows: number;
-  elapsed_ms: number;
-}
+import { asSqlError } from './sql-guard.ts';
+import { DEFAULT_SQL_LIMITS, type SqlLimits } from './sql-limits.ts';
+import { openSqlSession } from './sql-session.ts';
 
 export interface QueryServerOptions {
   port: number;
-  /** Default 127.0.0.1. Beyond loopback only with a master key (or allowUnauthenticated). */
+  /** Default 127.0.0.1. */
   host?: string;
   masterKey?: string | undefined;
-  /** general_settings.dangerously_allow_unauthenticated */
-  allowUnauthenticated?: boolean;
+  limits?: SqlLimits;
+  /** Queries that may wait while one runs (default 16); more are answered 503. */
+  maxWaiting?: number;
 }
 
-export async function runReadOnly(store: AnalyticsStore, sql: string): Promise<QueryResult> {
-  const started = performance.now();
-  const rs = await store.client.query({
-    query: sql.trim().replace(/;\s*$/, ''),
-    format: 'JSON',
-    clickhouse_settings: store.embedded ? {} : { readonly: '1' },
-  });
-  const body = await rs.json<Record<string, unknown>>();
-  return { meta: body.meta ?? [], data: body.data, rows: body.rows ?? body.data.length, elapsed_ms: Math.round((performance.now() - started) * 100) / 100 };
-}
+export const MASTER_KEY_REQUIRED =
+  'The SQL endpoint needs a master key and none is configured: set HELIX_MASTER_KEY for the consumers and for helix sql. Until then it answers no queries.';
 
-/** Throws, before binding, when asked to listen beyond loopback without a master key (see checkListenHost). */
+const errorBody = (message: string, type: string, code: string) => ({ error: { message, type, code } });
+
 export async function startQueryServer(store: AnalyticsStore, opts: QueryServerOptions): Promise<FastifyInstance> {
-  const host = opts.host ?? '127.0.0.1';
-  const warning = checkListenHost({ service: 'the SQL query server', host, authenticated: Boolean(opts.masterKey), allowUnauthenticated: opts.allowUnauthenticated ?? false });
+  if (!store.path) throw new Error('the SQL query server serves the embedded store only (with CLICKHOUSE_URL, helix sql queries the server)');
+  const session = await openSqlSession({ path: store.path, database: store.database, limits: opts.limits ?? DEFAULT_SQL_LIMITS, maxWaiting: opts.maxWaiting });
   const isMasterKey = secretMatcher(opts.masterKey);
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+  app.addHook('onClose', async () => session.close());
   app.get('/ping', async () => 'Ok.');
   app.post<{ Body: { query?: unknown } }>('/v1/sql', async (request, reply) => {
-    if (opts.masterKey && !isMasterKey(request.headers.authorization?.replace(/^Bearer\s+/i, ''))) {
-      return reply.status(401).send({ error: { message: 'Invalid or missing master key.', type: 'authentication_error', code: 'invalid_api_key' } });
+    if (!opts.masterKey) return reply.status(403).send(errorBody(MASTER_KEY_REQUIRED, 'permission_error', 'master_key_required'));
+    if (!isMasterKey(request.headers.authorization?.replace(/^Bearer\s+/i, ''))) {
+      return reply.status(401).send(errorBody('Invalid or missing master key.', 'authentication_error', 'invalid_api_key'));
     }
     const sql = request.body?.query;
-    if (typeof sql !== 'string') return reply.status(400).send({ error: { message: 'Body must be {"query": "<SQL>"}.', type: 'invalid_request_error', code: 'invalid_request' } });
-    const refused = checkReadOnlySql(sql);
-    if (refused) return reply.status(400).send({ error: { message: refused, type: 'invalid_request_error', code: 'read_only' } });
+    if (typeof sql !== 'string') return reply.status(400).send(errorBody('Body must be {"query": "<SQL>"}.', 'invalid_request_error', 'invalid_request'));
     try {
-      return await runReadOnly(store, sql);
+      return await session.run(sql);
     } catch (err) {
-      return reply.status(400).send({ error: { message: (err as Error).message.split('\n')[0], type: 'invalid_request_error', code: 'query_failed' } });
+      const e = asSqlError(err);
+      return reply.status(e.status).send(errorBody(e.message, e.status === 503 ? 'service_unavailable' : 'invalid_request_error', e.code));
     }
   });
-  await app.listen({ port: opts.port, host });
-  if (warning) logger.warn(warning);
+  try {
+    await app.listen({ port: opts.port, host: opts.host ?? '127.0.0.1' });
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  if (!opts.masterKey) logger.warn('no master key: the SQL query endpoint refuses every query (set HELIX_MASTER_KEY)');
   return app;
 }

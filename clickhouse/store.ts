@@ -1,7 +1,7 @@
 // The analytics store: a real ClickHouse server over HTTP when CLICKHOUSE_URL is set, otherwise ClickHouse
 // embedded in this process through chdb. Same @clickhouse/client API either way.
 // chdb allows ONE process per data directory, so in embedded mode the owning process (the ClickHouse sink)
-// also serves read-only SQL to the others (query-server.ts).
+// also serves read-only SQL to the others (query-server.ts), on a session of its own (sql-session.ts).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
@@ -17,6 +17,8 @@ export interface AnalyticsStore {
   client: ClickHouseClient;
   embedded: boolean;
   database: string;
+  /** The embedded store's data directory (the SQL endpoint opens its read-only session there). */
+  path?: string;
   close(): Promise<void>;
 }
 
@@ -38,5 +40,5 @@ export async function openAnalyticsStore(env: Pick<RuntimeEnv, 'clickhouseUrl' |
   // Loaded lazily: the native library is only needed by the one process that owns the embedded store.
   const { createChdbConnection } = await import('chdb/connection');
   const client = createClient({ connection: createChdbConnection({ path }), clickhouse_settings: CLIENT_SETTINGS } as Parameters<typeof createClient>[0]);
-  return { client, embedded: true, database: env.clickhouseDatabase, close: () => client.close() };
+  return { client, embedded: true, database: env.clickhouseDatabase, path, close: () => client.close() };
 }

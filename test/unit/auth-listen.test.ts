@@ -1,6 +1,6 @@
 // Auth posture: the master key is compared in constant time (hashed, so not even its length shows); without a master
-// key the gateway and the SQL query server listen on loopback only — a network address is refused unless the config
-// opts in — and the gateway says at start that it runs without authentication.
+// key the gateway listens on loopback only — a network address is refused unless the config opts in — and says at
+// start that it runs without authentication. (The SQL query server needs the master key always: sql-endpoint.test.ts.)
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -12,9 +12,7 @@ import { secretMatcher } from '../../lib/secret-matcher.ts';
 import { checkListenHost, isLoopbackHost } from '../../lib/listen-host.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { credentialsAlwaysRequired } from '../../gateway/auth/authenticate.ts';
-import { startQueryServer } from '../../clickhouse/query-server.ts';
-import type { AnalyticsStore } from '../../clickhouse/store.ts';
-import { freePort, isPortFree } from '../../stack/ports.ts';
+import { freePort } from '../../stack/ports.ts';
 import { spawnHelix, waitFor } from '../helpers/processes.ts';
 
 const MASTER = 'sk-helix-listen-master';
@@ -67,30 +65,6 @@ void describe('listen policy', () => {
     assert.equal(loadConfig({ HELIX_CONFIG: config }).env.allowUnauthenticated, true);
     assert.equal(loadConfig({ HELIX_DANGEROUSLY_ALLOW_UNAUTHENTICATED: '1' }).env.allowUnauthenticated, true);
     assert.equal(loadConfig({ HELIX_DANGEROUSLY_ALLOW_UNAUTHENTICATED: 'false' }).env.allowUnauthenticated, false);
-  });
-});
-
-void describe('the SQL query server', () => {
-  // Answers every query with one row; enough to see who gets through.
-  const store = { embedded: true, database: 'helix', client: { query: async () => ({ json: async () => ({ meta: [], data: [{ one: 1 }], rows: 1 }) }) } } as unknown as AnalyticsStore;
-
-  void it('refuses to listen beyond loopback without a master key', async () => {
-    const port = await freePort();
-    await assert.rejects(startQueryServer(store, { port, host: '0.0.0.0' }), /refusing to listen on 0\.0\.0\.0/);
-    assert.equal(await isPortFree(port), true);
-  });
-
-  void it('needs exactly the master key when one is set', async () => {
-    const port = await freePort();
-    const server = await startQueryServer(store, { port, masterKey: MASTER });
-    try {
-      const sql = (key?: string) =>
-        fetch(`http://127.0.0.1:${port}/v1/sql`, { method: 'POST', headers: { 'content-type': 'application/json', ...(key !== undefined ? { authorization: `Bearer ${key}` } : {}) }, body: JSON.stringify({ query: 'SELECT 1' }) });
-      assert.equal((await sql(MASTER)).status, 200);
-      for (const wrong of [undefined, '', MASTER.slice(0, -1), `${MASTER}x`, 'sk-other']) assert.equal((await sql(wrong)).status, 401, String(wrong));
-    } finally {
-      await server.close();
-    }
   });
 });
 
