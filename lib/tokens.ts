@@ -158,9 +158,11 @@ export function countChatPromptTokens(messages: ChatMessage[]): number {
   let total = 3;
   for (const m of messages) {
     total += 3 + counter.count(m.role) + counter.count(messageText(m.content));
-    if (m.name) total += 1 + counter.count(m.name);
-    for (const call of m.tool_calls ?? []) total += counter.count(call.function.name) + counter.count(call.function.arguments);
+    if (typeof m.name === 'string' && m.name) total += 1 + counter.count(m.name);
+    for (const call of Array.isArray(m.tool_calls) ? m.tool_calls : []) total += counter.count(stringOr(call?.function?.name)) + counter.count(stringOr(call?.function?.arguments));
   }
   counted.set(messages, total);
   return total;
 }
+
+const stringOr = (value: unknown): string => (typeof value === 'string' ? value : '');

@@ -3,10 +3,22 @@
 import { Type } from '@sinclair/typebox';
 import { EndUser, Metadata, ModelName } from './bounds.ts';
 
+const ToolCall = Type.Object(
+  {
+    id: Type.Optional(Type.String()),
+    type: Type.Optional(Type.String()),
+    function: Type.Object({ name: Type.String(), arguments: Type.String() }, { additionalProperties: true }),
+  },
+  { additionalProperties: true },
+);
+
 const Message = Type.Object(
   {
     role: Type.String({ enum: ['system', 'developer', 'user', 'assistant', 'tool', 'function'] }),
     content: Type.Optional(Type.Union([Type.String(), Type.Array(Type.Object({ type: Type.String() }, { additionalProperties: true })), Type.Null()])),
+    name: Type.Optional(Type.String()),
+    tool_calls: Type.Optional(Type.Union([Type.Array(ToolCall), Type.Null()])),
+    tool_call_id: Type.Optional(Type.String()),
   },
   { additionalProperties: true },
 );

@@ -111,6 +111,8 @@ export interface LivenessReport {
   /** A probe got no answer within the probe timeout: the gateway is frozen (or gone). */
   stuck: boolean;
   slow: number[];
+  /** When each slow probe ran (performance.now() ms): what was being served then is the suspect. */
+  slowAt: Array<{ start: number; end: number; ms: number }>;
 }
 
 export interface LivenessMonitor {
@@ -130,13 +132,17 @@ export function monitorLiveness(base: string, intervalMs = 50, probeTimeoutMs = 
   let running = true;
   let markStuck: () => void = () => undefined;
   const stuck = new Promise<void>((r) => (markStuck = r));
-  const report: LivenessReport = { probes: 0, maxMs: 0, stuck: false, slow: [] };
+  const report: LivenessReport = { probes: 0, maxMs: 0, stuck: false, slow: [], slowAt: [] };
   const loop = (async () => {
     while (running) {
+      const start = performance.now();
       const p = await probeLive(base, probeTimeoutMs);
       report.probes++;
       report.maxMs = Math.max(report.maxMs, p.ms);
-      if (p.ms > LIVE_LIMIT_MS) report.slow.push(Math.round(p.ms));
+      if (p.ms > LIVE_LIMIT_MS) {
+        report.slow.push(Math.round(p.ms));
+        report.slowAt.push({ start, end: performance.now(), ms: Math.round(p.ms) });
+      }
       if (!p.ok) {
         report.stuck = true;
         markStuck();

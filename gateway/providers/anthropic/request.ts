@@ -99,7 +99,8 @@ function parseArguments(args: string): unknown {
   try {
     return JSON.parse(args);
   } catch {
-    throw invalid(`tool call arguments are not valid JSON: ${args.slice(0, 100)}`, 'tool_calls');
+    // Never quoted back: the arguments are the client's text (they can hold anything, PII included).
+    throw invalid('tool call arguments are not valid JSON', 'tool_calls');
   }
 }
 
