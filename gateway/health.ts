@@ -16,7 +16,18 @@ export function gatewayHealth(deps: { events: EventBus; redis: Redis; analytics:
       const bus = deps.events.stats();
       const analyticsUp = await deps.analytics.ping(300);
       const value: Record<string, ComponentHealth> = {
-        kafka: { status: bus.connected ? 'up' : 'degraded', queued: bus.queued, spooled: bus.spooled, delivered: bus.delivered },
+        // Not accepting: the spool is near its cap or not writable while Kafka is away (docs/events.md).
+        kafka: {
+          status: !bus.accepting ? 'down' : bus.connected ? 'up' : 'degraded',
+          queued: bus.queued,
+          spooled: bus.spooled,
+          delivered: bus.delivered,
+          accepting: bus.accepting,
+          spool_bytes: bus.spoolBytes,
+          spool_max_bytes: bus.spoolMaxBytes,
+          spool_write_failures: bus.spoolWriteFailures,
+          dropped: bus.dropped,
+        },
         redis: { status: deps.redis.status === 'ready' ? 'up' : 'down' },
         analytics: { status: analyticsUp ? 'up' : 'down' },
       };

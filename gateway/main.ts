@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { loadConfig } from '../lib/config.ts';
 import { createKafka, ensureTopics } from '../lib/kafka.ts';
 import { EventBus } from '../lib/event-bus.ts';
+import { eventBusSettings } from '../lib/event-bus-settings.ts';
 import { logger } from '../lib/logger.ts';
 import { createAnalyticsReader } from '../clickhouse/reader.ts';
 import { buildApp, createRouter } from './app.ts';
@@ -33,8 +34,7 @@ async function main() {
     kafka,
     topicPrefix: env.topicPrefix,
     spoolDir: config.helix_settings.events.spool_dir ?? join(env.dataDir, 'spool', `gateway-${env.port}`),
-    memoryMax: config.helix_settings.events.memory_queue_max,
-    lingerMs: config.helix_settings.events.linger_ms,
+    ...eventBusSettings(config.helix_settings.events),
   });
   events.start();
   const redis = new Redis(env.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false });

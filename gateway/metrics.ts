@@ -10,7 +10,16 @@ export interface GatewayMetrics {
   /** Wraps an event sink so every event also updates the metrics. */
   observe(sink: EventSink): EventSink;
   count(name: 'cache' | 'pii', labels: Record<string, string>, n?: number): void;
-  setSpool(source: () => { queued: number; spooled: number }): void;
+  setSpool(source: () => EventBacklog): void;
+}
+
+/** What the event bus reports about events not yet in Kafka (EventBus.stats() has these). */
+export interface EventBacklog {
+  queued: number;
+  spooled: number;
+  spoolBytes: number;
+  spoolWriteFailures: number;
+  dropped: Record<string, number>;
 }
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -47,7 +56,7 @@ export function createMetrics(labelValues: MetricLabelValues): GatewayMetrics {
   const tokens = new CounterCells({ name: 'helix_tokens_total', help: 'Tokens by model and direction', labelNames: ['model', 'provider', 'direction'], registry });
   const cache = new Counter({ name: 'helix_cache_events_total', help: 'Cache lookups by result', labelNames: ['result'], registers: [registry] });
   const pii = new Counter({ name: 'helix_pii_detections_total', help: 'PII detections by entity and action', labelNames: ['entity', 'action'], registers: [registry] });
-  let spoolSource: (() => { queued: number; spooled: number }) | undefined;
+  let spoolSource: (() => EventBacklog) | undefined;
   new Gauge({
     name: 'helix_event_backlog',
     help: 'Events waiting for Kafka (memory queue and disk spool)',
@@ -57,6 +66,33 @@ export function createMetrics(labelValues: MetricLabelValues): GatewayMetrics {
       const s = spoolSource?.();
       this.set({ where: 'memory' }, s?.queued ?? 0);
       this.set({ where: 'disk' }, s?.spooled ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'helix_event_spool_bytes',
+    help: 'Bytes the event spool holds (on disk and waiting to be written); see helix_settings.events.spool_max_mb',
+    registers: [registry],
+    collect() {
+      this.set(spoolSource?.().spoolBytes ?? 0);
+    },
+  });
+  new Counter({
+    name: 'helix_event_spool_write_failures_total',
+    help: 'Event spool writes that failed (disk full, directory not writable); the events wait in memory, bounded, and the write is retried',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(spoolSource?.().spoolWriteFailures ?? 0);
+    },
+  });
+  new Counter({
+    name: 'helix_events_dropped_total',
+    help: 'Events the event bus gave up on, by reason (spool_full, spool_unwritable, memory_full, unwritten_at_close, closed; docs/events.md)',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [reason, n] of Object.entries(spoolSource?.().dropped ?? {})) this.inc({ reason }, n);
     },
   });
 
@@ -96,6 +132,7 @@ export function createMetrics(labelValues: MetricLabelValues): GatewayMetrics {
   return {
     registry,
     observe: (sink) => ({
+      accepting: () => sink.accepting?.() ?? true,
       emit(event) {
         record(event);
         sink.emit(event);

@@ -1,19 +1,25 @@
-// Fire-and-forget event publishing. emit() never waits for Kafka and never throws: events queue in memory
-// (bounded), overflow to an on-disk spool while Kafka is away, and are delivered in order when it returns.
+// Fire-and-forget event publishing (docs/events.md). emit() never waits for Kafka and never throws. While Kafka keeps
+// up, events wait in memory for the next batch (linger_ms); once Kafka is away or slow, those and every new event go
+// to the on-disk spool (group commit), and are delivered from there in order when it returns. At the spool's size cap
+// the least important events go first (spool-admission.ts); drops are counted and logged, never silent.
 // An event Kafka can never take (too big, refused by the broker) is truncated to fit or dead-lettered, so it never
 // holds up the events behind it.
 import { Partitioners, type ICustomPartitioner, type Kafka, type Producer } from 'kafkajs';
 import { EVENT_TYPES, type HelixEvent } from '../schemas/events.ts';
 import { topicName, type TopicId } from '../schemas/topics.ts';
 import { appendDeadLetterFile, deadLetterMessage, deadLetterRecord, logDeadLetter } from './event-dead-letter.ts';
+import { EventDrops, type DropCounts, type DropReason } from './event-drops.ts';
 import { fitJson, MAX_EVENT_BYTES, messageBytes } from './event-size.ts';
-import { DiskSpool, type SpooledMessage } from './spool.ts';
+import { LogThrottle } from './log-throttle.ts';
+import { SHEDDABLE_TOPICS, spoolHasRoom, spoolRefusal } from './spool-admission.ts';
+import { DiskSpool, spoolLine, type FsyncPolicy, type SpooledMessage } from './spool.ts';
 import { logger } from './logger.ts';
 
 export interface EventBusOptions {
   kafka: Kafka;
   topicPrefix?: string;
   spoolDir: string;
+  /** Most events in memory: waiting for a batch, or for a spool that cannot take them (default 10,000). */
   memoryMax?: number;
   batchMax?: number;
   /** Largest produce batch, in bytes of keys and values (default MAX_BATCH_BYTES). */
@@ -22,6 +28,12 @@ export interface EventBusOptions {
   maxEventBytes?: number;
   /** How long a partial batch waits for more events before it is sent (default 20 ms). */
   lingerMs?: number;
+  /** A send unanswered for this long sends waiting and new events to the spool (default 250 ms). */
+  spoolAfterMs?: number;
+  /** The spool's group commit (see spool.ts; default every 5 ms). */
+  spoolFsync?: FsyncPolicy;
+  /** The spool's size cap in bytes (default 1 GiB). */
+  spoolMaxBytes?: number;
 }
 
 export interface EventBusStats {
@@ -36,6 +48,15 @@ export interface EventBusStats {
   truncated: number;
   /** Events Kafka could never take, sent to the dead-letter topic (or file) instead. */
   deadLettered: number;
+  /** What the spool holds, on disk and waiting to be written, against its cap. */
+  spoolBytes: number;
+  spoolMaxBytes: number;
+  /** Spool writes that failed (disk full, directory not writable); the events wait in memory and the write is retried. */
+  spoolWriteFailures: number;
+  /** See EventBus.accepting(). */
+  accepting: boolean;
+  /** Events given up on, by reason (see event-drops.ts). */
+  dropped: DropCounts;
 }
 
 /** A produce batch's size limit: under the broker's default message limit (1 MiB), which applies per partition batch. */
@@ -86,10 +107,21 @@ export class EventBus {
   private readonly batchMaxBytes: number;
   private readonly maxEventBytes: number;
   private readonly lingerMs: number;
+  private readonly spoolAfterMs: number;
   private readonly deadLetterTopic: string;
+  private readonly sheddableTopics: Set<string>;
+  private readonly drops = new EventDrops();
+  private readonly spillLog = new LogThrottle();
   private queue: SpooledMessage[] = [];
-  /** Once anything is on disk, new events go to disk too, so delivery order is emit order. */
+  /**
+   * While true every new event goes to the spool: Kafka is away or slow, or the spool still holds events (delivery
+   * order is emit order). Events are in memory only while Kafka keeps up.
+   */
   private spilling: boolean;
+  /** The batch taken from memory that is being sent, and whether it was spooled meanwhile (as the spool's first lines). */
+  private inflight: { messages: SpooledMessage[]; spooled: boolean } | undefined;
+  /** How many of the spool's first lines are already delivered: an in-flight batch that was spooled and then went through. */
+  private spoolHeadDelivered = 0;
   /** The oldest spool segment being sent: its messages (made to fit) and how many of them are done. */
   private draining: { seq: number; messages: SpooledMessage[]; done: number } | undefined;
   private connected = false;
@@ -105,14 +137,16 @@ export class EventBus {
 
   constructor(private readonly opts: EventBusOptions) {
     this.producer = this.createProducer();
-    this.spool = new DiskSpool(opts.spoolDir);
+    this.spool = new DiskSpool(opts.spoolDir, { fsync: opts.spoolFsync, maxBytes: opts.spoolMaxBytes });
     this.spilling = this.spool.size > 0;
     this.memoryMax = opts.memoryMax ?? 10_000;
     this.batchMax = opts.batchMax ?? 500;
     this.batchMaxBytes = opts.batchMaxBytes ?? MAX_BATCH_BYTES;
     this.maxEventBytes = opts.maxEventBytes ?? MAX_EVENT_BYTES;
     this.lingerMs = opts.lingerMs ?? 20;
+    this.spoolAfterMs = opts.spoolAfterMs ?? 250;
     this.deadLetterTopic = topicName('deadLetter', opts.topicPrefix);
+    this.sheddableTopics = new Set(SHEDDABLE_TOPICS.map((id) => topicName(id, opts.topicPrefix)));
   }
 
   start(): void {
@@ -126,21 +160,28 @@ export class EventBus {
   }
 
   publish(topic: TopicId, key: string, value: unknown): void {
-    if (this.closed) return;
+    if (this.closed) {
+      this.drops.record('closed', topicName(topic, this.opts.topicPrefix));
+      return;
+    }
     const message = this.toMessage(topicName(topic, this.opts.topicPrefix), key, value);
-    if (this.spilling || this.queue.length >= this.memoryMax) {
-      this.spilling = true;
-      try {
-        this.spool.append([message]);
-      } catch (err) {
-        logger.error({ err }, 'event spool write failed; keeping event in memory');
-        this.queue.push(message);
-      }
-    } else {
+    if (!this.spilling && this.connected && this.queue.length < this.memoryMax) {
       this.queue.push(message);
+    } else {
+      this.spillMemory();
+      this.spoolOrDrop(message);
     }
     this.pendingSince ??= Date.now();
     this.wake?.();
+  }
+
+  /**
+   * False while new billable work would only add events the spool may have to drop: Kafka is away and the spool is
+   * near its size cap or cannot be written. The gateway should then refuse new billable requests (503) and report
+   * not-ready; requests already running complete, their events kept in the spool's reserve.
+   */
+  accepting(): boolean {
+    return !this.spilling || spoolHasRoom(this.spool);
   }
 
   stats(): EventBusStats {
@@ -154,7 +195,18 @@ export class EventBus {
       delivered: this.delivered,
       truncated: this.truncated,
       deadLettered: this.deadLettered,
+      spoolBytes: this.spool.bytes,
+      spoolMaxBytes: this.spool.maxBytes,
+      spoolWriteFailures: this.spool.writeFailures,
+      accepting: this.accepting(),
+      dropped: { ...this.drops.counts },
     };
+  }
+
+  /** Resolves once every event published so far is in Kafka or written to the spool (per its fsync policy). */
+  async flushed(): Promise<void> {
+    while (this.queue.length > 0 || (this.inflight && !this.inflight.spooled)) await sleep(5);
+    await this.spool.flushed();
   }
 
   /** Delivers what it can within the timeout; whatever is left is kept on disk for the next start. */
@@ -163,10 +215,9 @@ export class EventBus {
     while ((this.queue.length > 0 || this.spool.size > 0) && Date.now() < deadline && this.connected) await sleep(20);
     this.closed = true;
     this.wake?.();
-    if (this.queue.length > 0) {
-      this.spool.append(this.queue);
-      this.queue = [];
-    }
+    this.spillMemory();
+    const unwritten = await this.spool.close();
+    if (unwritten > 0) this.drops.record('unwritten_at_close', 'all', unwritten);
     await this.producer.disconnect().catch(() => undefined);
   }
 
@@ -183,7 +234,35 @@ export class EventBus {
     const failed = this.producer;
     this.producer = this.createProducer();
     this.connected = false;
+    this.spillMemory();
     await failed.disconnect().catch(() => undefined);
+  }
+
+  /**
+   * From now on events go to the spool, starting with those in memory: the batch being sent (if it fails it must go
+   * first) and the queue. A crash then loses at most the spool's commit window.
+   */
+  private spillMemory(): void {
+    if (!this.spilling && !this.closed && this.spillLog.pass() !== undefined) {
+      logger.warn({ queued: this.queue.length, spooled: this.spool.size }, 'kafka send failed or slow; events go to the spool until it catches up');
+    }
+    this.spilling = true;
+    const inflight = this.inflight;
+    if (inflight && !inflight.spooled) {
+      // Nothing else is in the spool while a batch from memory is sent: these become its first lines. Written
+      // whatever the cap (one batch at most), so spoolHeadDelivered can count them.
+      inflight.spooled = true;
+      for (const m of inflight.messages) this.spool.append(spoolLine(m));
+    }
+    for (const m of this.queue) this.spoolOrDrop(m);
+    this.queue = [];
+  }
+
+  private spoolOrDrop(message: SpooledMessage): void {
+    const line = spoolLine(message);
+    const reason: DropReason | undefined = spoolRefusal(this.spool, { sheddable: this.sheddableTopics.has(message.topic), bytes: line.length }, this.memoryMax);
+    if (reason) this.drops.record(reason, message.topic);
+    else this.spool.append(line);
   }
 
   private toMessage(topic: string, key: string, value: unknown): SpooledMessage {
@@ -227,12 +306,16 @@ export class EventBus {
         this.wake = undefined;
         continue;
       }
+      // The spool holds older events than memory: it is emptied first.
+      if (this.spool.size > 0) {
+        await this.sendFromSpool();
+        continue;
+      }
       // A short linger turns many tiny produce requests into fewer, larger ones. Each produce request costs the
       // gateway (kafkajs request/response handling, a socket write) and the broker far more than one more event
       // in it, so at 2 events per proxied request a 5 ms linger left Kafka work a large share of the request cost.
-      if (this.queue.length > 0 && this.queue.length < this.batchMax && this.lingerMs > 0) await sleep(this.lingerMs);
-      if (this.queue.length > 0) await this.sendFromMemory();
-      else await this.sendFromSpool();
+      if (this.queue.length < this.batchMax && this.lingerMs > 0) await sleep(this.lingerMs);
+      if (this.queue.length > 0 && this.spool.size === 0) await this.sendFromMemory();
     }
     this.pumping = false;
   }
@@ -244,33 +327,52 @@ export class EventBus {
       this.backoffMs = 0;
       return true;
     } catch (err) {
+      this.spillMemory();
       await this.backoff(err);
       return false;
     }
   }
 
   private async sendFromMemory(): Promise<void> {
-    const done = await this.deliver(this.nextBatch(this.queue, 0));
-    this.queue.splice(0, done);
+    const messages = this.nextBatch(this.queue, 0);
+    this.queue.splice(0, messages.length);
+    const inflight = (this.inflight = { messages, spooled: false });
+    const done = await this.deliverWatched(messages);
+    this.inflight = undefined;
+    if (inflight.spooled) this.spoolHeadDelivered += done;
+    else if (done < messages.length) this.queue.unshift(...messages.slice(done)); // not reached: a failed send spills
   }
 
   private async sendFromSpool(): Promise<void> {
     if (!this.draining) {
-      const segment = this.spool.peekOldest();
+      const segment = await this.spool.takeOldest();
       if (!segment) return;
+      // Caught up (connected: the pump only sends then): new events wait in memory again, behind this segment.
+      if (segment.last) this.spilling = false;
+      const skip = Math.min(this.spoolHeadDelivered, segment.messages.length);
+      this.spoolHeadDelivered -= skip;
       // Spooled events may predate the event cap (or a smaller one): they are made to fit like new ones.
-      this.draining = { seq: segment.seq, messages: segment.messages.map((m) => this.fit(m)), done: 0 };
+      this.draining = { seq: segment.seq, messages: segment.messages.slice(skip).map((m) => this.fit(m)), done: 0 };
     }
     const segment = this.draining;
     while (segment.done < segment.messages.length) {
       const batch = this.nextBatch(segment.messages, segment.done);
-      const done = await this.deliver(batch);
+      const done = await this.deliverWatched(batch);
       segment.done += done;
       if (done < batch.length) return; // Kafka is away: resumed from here
     }
-    this.spool.acknowledge(segment.seq, segment.messages.length);
+    await this.spool.acknowledge(segment.seq);
     this.draining = undefined;
-    if (this.spool.size === 0) this.spilling = false;
+  }
+
+  /** deliver(), and if Kafka has not answered within spoolAfterMs, events meanwhile go to the spool rather than pile up in memory. */
+  private async deliverWatched(batch: SpooledMessage[]): Promise<number> {
+    const slow = setTimeout(() => this.spillMemory(), this.spoolAfterMs);
+    try {
+      return await this.deliver(batch);
+    } finally {
+      clearTimeout(slow);
+    }
   }
 
   /** Messages from `from` on, as many as one produce request may carry (at least one). */

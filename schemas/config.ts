@@ -6,6 +6,7 @@ import { PiiProtectionSettings } from './config/pii.ts';
 import { CacheSettings } from './config/cache.ts';
 import { LEDGER_SETTINGS } from './config/budgets.ts';
 import { AnalyticsSettings } from './config/analytics.ts';
+import { EventsSettings } from './config/events.ts';
 
 const Num = Type.Number();
 const Opt = Type.Optional;
@@ -72,19 +73,7 @@ export const GeneralSettings = Type.Object(
 export const HelixSettings = Type.Object(
   {
     log_prompts: Type.Boolean({ default: false, description: 'Put raw prompts into request events (off by default).' }),
-    events: Type.Object(
-      {
-        memory_queue_max: Type.Integer({ minimum: 1, default: 10000 }),
-        spool_dir: Opt(Type.String()),
-        linger_ms: Type.Integer({
-          minimum: 0,
-          maximum: 1000,
-          default: 20,
-          description: 'How long events wait to be sent together: fewer, larger Kafka produce requests (less CPU in the gateway and in Kafka) for this much delivery delay.',
-        }),
-      },
-      { default: {} },
-    ),
+    events: EventsSettings,
     auth: AuthSettings,
     limits: LimitSettings,
     pii_protection: { ...PiiProtectionSettings, default: {} },

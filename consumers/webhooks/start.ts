@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import type { HelixConfig } from '../../lib/config.ts';
 import { connectProducer } from '../../lib/kafka.ts';
 import { EventBus } from '../../lib/event-bus.ts';
+import { eventBusSettings } from '../../lib/event-bus-settings.ts';
 import { logger } from '../../lib/logger.ts';
 import { topicName } from '../../schemas/topics.ts';
 import { runConsumer, type RunningConsumer } from '../runner.ts';
@@ -45,7 +46,7 @@ export async function startWebhooks(kafka: Kafka, config: HelixConfig): Promise<
   const redis = new Redis(config.env.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: false, lazyConnect: true });
   redis.on('error', () => undefined);
   await redis.connect();
-  const events = new EventBus({ kafka, topicPrefix: prefix, spoolDir: join(config.env.dataDir, 'spool', 'webhooks') });
+  const events = new EventBus({ kafka, topicPrefix: prefix, spoolDir: join(config.env.dataDir, 'spool', 'webhooks'), ...eventBusSettings(config.helix_settings.events) });
   events.start();
   const dlq: Producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   await connectProducer(dlq, 'webhooks dead-letter producer');

@@ -8,6 +8,8 @@ import { now, type RequestContext } from './context.ts';
 
 export interface EventSink {
   emit(event: HelixEvent): void;
+  /** False while the event stream cannot take a request's events (the spool is at its cap): see docs/events.md. */
+  accepting?(): boolean;
 }
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;

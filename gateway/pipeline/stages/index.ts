@@ -1,5 +1,6 @@
 // The request pipeline, top to bottom. Every /v1 endpoint runs this list (runner.ts); an operation leaves out only
 // the optional stages it declares in its `skips`. Auth and rate limits run before it, as the /v1 plugin's hooks.
+import { admitEvents } from './admit-events.ts';
 import { callProvider } from './call-provider.ts';
 import { confirmHold } from './confirm-hold.ts';
 import { emitRequest } from './emit-request.ts';
@@ -15,6 +16,7 @@ import { storeCache } from './store-cache.ts';
 import { swapModel } from './swap-model.ts';
 
 export const STAGES: readonly Stage[] = [
+  admitEvents, //    503 while the event spool is full: what cannot be accounted for is not served
   swapModel, //      the optimizer may serve a cheaper model
   resolveModel, //   404 for an unknown model
   protectInput, //   PII in: scan and rewrite every text that goes upstream
