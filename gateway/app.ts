@@ -8,27 +8,11 @@ import { GatewayError, openAiErrorBody, toGatewayError } from './errors.ts';
 import { logger } from '../lib/logger.ts';
 import { Router } from './routing/router.ts';
 import { deploymentsFrom } from './providers/registry.ts';
-import { healthRoutes, type HealthProbe } from './routes/health.ts';
-import type { GatewayMetrics } from './metrics.ts';
-import type { Auth } from './auth/authenticate.ts';
-import type { KeyStore } from './auth/key-store.ts';
-import type { Limits } from './limits/rate-limits.ts';
+import { healthRoutes } from './routes/health.ts';
 import { adminApi } from './routes/admin.ts';
 import { v1Api } from './routes/v1.ts';
-import type { TopicId } from '../schemas/topics.ts';
 import type { HelixConfig } from '../lib/config.ts';
-import type { PipelineDeps } from './pipeline/deps.ts';
-
-export interface GatewayDeps extends PipelineDeps {
-  config: HelixConfig;
-  health: HealthProbe;
-  metrics?: GatewayMetrics;
-  auth?: Auth;
-  limits?: Limits;
-  keyStore?: KeyStore;
-  /** Fire-and-forget publishing of non-request events (audit). */
-  publish?: (topic: TopicId, key: string, value: unknown) => void;
-}
+import type { GatewayDeps } from './deps.ts';
 
 export function createRouter(config: HelixConfig): Router {
   return new Router(deploymentsFrom(config.model_list), config.router_settings);

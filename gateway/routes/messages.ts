@@ -3,7 +3,8 @@
 import { MessagesBody } from '../../schemas/api/anthropic.ts';
 import { chatOperation } from '../pipeline/operations/chat.ts';
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from '../providers/types.ts';
-import { anthropicRequestToOpenAI, anthropicSseError, formatAnthropicSse, OpenAIStreamToAnthropic, openAIResponseToAnthropic, type AnthropicMessagesRequest } from '../translate/anthropic.ts';
+import { anthropicRequestToOpenAI, openAIResponseToAnthropic, type AnthropicMessagesRequest } from '../translate/anthropic.ts';
+import { anthropicSseError, formatAnthropicSse, OpenAIStreamToAnthropic } from '../translate/anthropic-stream.ts';
 import type { Wire } from './proxy-route.ts';
 
 export const messagesWire: Wire<AnthropicMessagesRequest, ChatRequest, ChatCompletion, ChatCompletionChunk> = {

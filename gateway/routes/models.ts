@@ -1,6 +1,6 @@
 // GET /v1/models — the model groups this caller may use, OpenAI's list shape.
 import type { FastifyInstance } from 'fastify';
-import type { GatewayDeps } from '../app.ts';
+import type { GatewayDeps } from '../deps.ts';
 import { filterAllowedModels } from '../auth/authenticate.ts';
 
 export function modelsRoutes(app: FastifyInstance, deps: GatewayDeps): void {

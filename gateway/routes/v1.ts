@@ -1,7 +1,7 @@
 // The /v1 proxy API as one encapsulated fastify plugin: its hooks (request context → auth → model permission and
 // rate limits) and its error handler apply to these routes only. Each proxy route is a Wire run by proxyRoute.
 import type { FastifyInstance } from 'fastify';
-import type { GatewayDeps } from '../app.ts';
+import type { GatewayDeps } from '../deps.ts';
 import { registerAuth } from '../auth/hook.ts';
 import { anthropicErrorBody, openAiErrorBody, toGatewayError } from '../errors.ts';
 import { registerLimits } from '../limits/hook.ts';

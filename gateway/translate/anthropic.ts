@@ -14,7 +14,6 @@ import {
   type AnthropicUsage,
 } from '../providers/anthropic/wire.ts';
 
-export { OpenAIStreamToAnthropic, formatAnthropicSse, anthropicSseError } from './anthropic-stream.ts';
 export type * from '../providers/anthropic/wire.ts';
 
 type Json = Record<string, unknown>;

@@ -12,7 +12,8 @@ import { Redis } from 'ioredis';
 import { runKeysCommand } from '../../cli/keys.ts';
 import { AuditEvent } from '../../schemas/events/audit.ts';
 import { Value } from '@sinclair/typebox/value';
-import { buildApp, createRouter, type GatewayDeps } from '../../gateway/app.ts';
+import { buildApp, createRouter } from '../../gateway/app.ts';
+import type { GatewayDeps } from '../../gateway/deps.ts';
 import { parseConfig, runtimeEnv } from '../../lib/config.ts';
 import type { HelixEvent } from '../../schemas/events.ts';
 

@@ -11,11 +11,9 @@ import { anthropicMessageToOpenAI } from '../../gateway/providers/anthropic/resp
 import { openaiProvider } from '../../gateway/providers/openai/index.ts';
 import { closePools } from '../../gateway/providers/shared/http.ts';
 import type { CallContext, ChatCompletion, ChatCompletionChunk, ProviderAdapter } from '../../gateway/providers/types.ts';
+import { OpenAIStreamToAnthropic, anthropicSseError, formatAnthropicSse } from '../../gateway/translate/anthropic-stream.ts';
 import {
-  OpenAIStreamToAnthropic,
   anthropicRequestToOpenAI,
-  anthropicSseError,
-  formatAnthropicSse,
   openAIResponseToAnthropic,
   type AnthropicMessage,
   type AnthropicMessagesRequest,
