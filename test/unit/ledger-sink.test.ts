@@ -212,7 +212,8 @@ void describe('ledger sink (real Redis)', { skip: !url && 'HELIX_REDIS_URL not s
   });
 
   void it('dead-letters a response or cache hit whose counts no column can hold, instead of charging it', () => {
-    const huge = response({ key: 'key_h', prompt: 2 ** 33, completion: 1 });
+    // Another producer's event (the gateway's own builder bounds token counts to what the columns hold).
+    const huge: ResponseEvent = { ...response({ key: 'key_h', prompt: 1, completion: 1 }), prompt_tokens: 2 ** 33 };
     assert.deepEqual(decodeLedgerInput(message(huge)), { ok: false, reason: '/prompt_tokens: 8589934592 does not fit UInt32' });
     assert.deepEqual(decodeLedgerInput(message(cacheHit('key_h', 'big', 1, 2 ** 40))), { ok: false, reason: '/saved_completion_tokens: 1099511627776 does not fit UInt32' });
     assert.equal(decodeLedgerInput(message(response({ key: 'key_h', prompt: 2 ** 32 - 2, completion: 1 }))).ok, true, 'the largest total that fits');
