@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../lib/config.ts';
+import { countTokens } from '../lib/tokens.ts';
 import { createKafka, ensureTopics } from '../lib/kafka.ts';
 import { EventBus } from '../lib/event-bus.ts';
 import { eventBusSettings } from '../lib/event-bus-settings.ts';
@@ -68,6 +69,7 @@ async function main() {
     cache,
     redis,
   });
+  countTokens('warm-up'); // loads the tokenizer's tables now, not inside the first request that counts tokens
   await app.listen({ port: env.port, host: env.host });
   logger.info({ host: env.host, port: env.port, models: config.model_list.map((m) => m.model_name) }, 'helix gateway listening');
   if (unauthenticatedWarning) logger.warn(unauthenticatedWarning);

@@ -28,7 +28,7 @@ export interface EventBusOptions {
   maxEventBytes?: number;
   /** How long a partial batch waits for more events before it is sent (default 20 ms). */
   lingerMs?: number;
-  /** A send unanswered for this long sends waiting and new events to the spool (default 250 ms). */
+  /** A send unanswered for this long sends waiting and new events to the spool (default 1000 ms). */
   spoolAfterMs?: number;
   /** The spool's group commit (see spool.ts; default every 5 ms). */
   spoolFsync?: FsyncPolicy;
@@ -144,7 +144,7 @@ export class EventBus {
     this.batchMaxBytes = opts.batchMaxBytes ?? MAX_BATCH_BYTES;
     this.maxEventBytes = opts.maxEventBytes ?? MAX_EVENT_BYTES;
     this.lingerMs = opts.lingerMs ?? 20;
-    this.spoolAfterMs = opts.spoolAfterMs ?? 250;
+    this.spoolAfterMs = opts.spoolAfterMs ?? 1000;
     this.deadLetterTopic = topicName('deadLetter', opts.topicPrefix);
     this.sheddableTopics = new Set(SHEDDABLE_TOPICS.map((id) => topicName(id, opts.topicPrefix)));
   }

@@ -58,6 +58,8 @@ export interface BudgetStatus {
 export interface BudgetService {
   readonly settings: BudgetSettings;
   reserve(req: BudgetRequest): Promise<Reservation>;
+  /** Whether any budget may apply to this caller (cheap, synchronous): without one there is nothing to reserve. */
+  applies(holder: BudgetHolder): boolean;
   status(holder: BudgetHolder): Promise<BudgetStatus[]>;
   /** Highest used fraction over the caller's budgets (undefined: none). For the optimizer's budget rule. */
   usedFraction(holder: BudgetHolder): Promise<number | undefined>;
@@ -199,6 +201,15 @@ export function createBudgets(deps: BudgetDeps): BudgetService {
       }
       if (result.refused >= 0) throw refusal(budgets[result.refused]!, result, result.refused, worst.costNano);
       return reservation(holdId, budgets, worst.costNano, maxOutputTokens);
+    },
+
+    applies(holder) {
+      if (!settings.enabled) return false;
+      try {
+        return budgetsFor(holder, settings).length > 0;
+      } catch {
+        return true; // reserve() refuses it with the reason
+      }
     },
 
     status,

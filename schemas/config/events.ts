@@ -19,7 +19,7 @@ export const EventsSettings = Type.Object(
     spool_after_ms: Type.Integer({
       minimum: 10,
       maximum: 60_000,
-      default: 250,
+      default: 1000,
       description: 'A Kafka send unanswered for this long moves the events waiting in memory, and every new one, to the spool until Kafka catches up.',
     }),
     spool_fsync_ms: Type.Union([Type.Integer({ minimum: 0, maximum: 10_000 }), Type.Literal('always'), Type.Literal('never')], {

@@ -47,6 +47,7 @@ function setup(opts: { hit?: boolean; refuse?: boolean; changeBody?: (b: ChatReq
     release: async () => void log.push(`release#${n}`),
   });
   const budgets = {
+    applies: () => true,
     reserve: (req: BudgetRequest) => {
       reserved.push(req.body);
       const n = reserved.length;
@@ -55,6 +56,7 @@ function setup(opts: { hit?: boolean; refuse?: boolean; changeBody?: (b: ChatReq
     },
   };
   const cache = {
+    settings: { enabled: true },
     begin: async (input: { body: ChatRequest }) => {
       log.push('lookup');
       await afterIo(); // a Redis round trip

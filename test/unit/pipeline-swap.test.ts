@@ -39,7 +39,7 @@ function setup(swapTo?: string) {
   };
   const costControl = {
     optimizer: { mayChoose: () => true, choose: async ({ body }: { body: { model: string } }) => (swapTo ? { from: body.model, to: swapTo, rule: 'test' } : undefined) },
-    budgets: { reserve: async () => reservation },
+    budgets: { applies: () => true, reserve: async () => reservation },
   } as unknown as CostControl;
   const deps = { config, events: { emit: (e: ResponseEvent) => events.push(e) }, router: createRouter(config), costControl } as unknown as GatewayDeps;
   const res = { setHeader: (k: string, v: string) => (headers[k] = v) } as unknown as ServerResponse;

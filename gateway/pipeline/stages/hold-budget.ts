@@ -8,7 +8,7 @@ export const holdBudget: Stage = {
   name: 'hold budget',
   run(deps, f) {
     const holder = f.caller.principal;
-    if (!deps.costControl || !holder) return;
+    if (!deps.costControl || !holder || !deps.costControl.budgets.applies(holder)) return;
     f.pendingHold = reserveAhead(deps.costControl.budgets, {
       holder,
       model: f.ctx.model,
