@@ -1,6 +1,7 @@
 #!/usr/bin/env -S npx tsx
 // The `helix` command line: operate a running Helix from a terminal.
 import { loadConfig } from '../lib/config.ts';
+import { readLocalSqlKey } from '../lib/local-sql-key.ts';
 import { createAnalyticsReader } from '../clickhouse/reader.ts';
 import { openAnalyticsStore } from '../clickhouse/store.ts';
 import { migrate } from '../clickhouse/migrate.ts';
@@ -23,7 +24,8 @@ ${REPLAY_LEDGER_USAGE}
 ${USAGE_USAGE}
 ${OPTIMIZE_USAGE}
 
-environment: HELIX_QUERY_URL (default http://127.0.0.1:8124), HELIX_MASTER_KEY, CLICKHOUSE_URL
+environment: HELIX_QUERY_URL (default http://127.0.0.1:8124), HELIX_MASTER_KEY (default: the local stack's SQL key in
+$HELIX_DATA_DIR/local-sql-key, written by npm start), CLICKHOUSE_URL
 
 ${KEYS_USAGE}`;
 
@@ -31,6 +33,8 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'keys') return runKeysCommand(rest);
   const config = loadConfig();
+  // A local stack started without a master key gave its SQL endpoint a key of its own (stack/up.ts).
+  config.env.masterKey ??= readLocalSqlKey(config.env.dataDir);
   if (command === 'replay' && rest[0] === 'ledger') return replayLedgerCommand(rest.slice(1), config);
   switch (command) {
     case 'sql': {

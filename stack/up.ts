@@ -8,6 +8,8 @@ import { setPidFileOwner, spawnService } from './process.ts';
 import type { ServiceProcess } from './process.ts';
 import { assertPortFree, waitForPort } from './ports.ts';
 import { startServices } from './services.ts';
+import { ensureLocalSqlKey } from '../lib/local-sql-key.ts';
+import { loadConfig, runtimeEnv } from '../lib/config.ts';
 import type { Services } from './services.ts';
 
 const APPS = [
@@ -48,10 +50,20 @@ function printBanner(services: Services, started: string[]): void {
       `   curl ${gatewayUrl}/health/ready`,
       `   curl ${gatewayUrl}/v1/chat/completions -H 'content-type: application/json' \\`,
       `     -d '{"model":"mock/echo","messages":[{"role":"user","content":"Hello"}]}'`,
+      `   npx helix sql "SELECT model, count() AS requests FROM helix.responses GROUP BY model"`,
     );
   }
   lines.push(' stop: Ctrl+C here, or `npx tsx stack/down.ts` from another shell', rule);
   console.log(lines.join('\n'));
+}
+
+/** HELIX_MASTER_KEY or general_settings.master_key (an unreadable config counts as set: the apps report it). */
+function masterKeyConfigured(env: NodeJS.ProcessEnv): boolean {
+  try {
+    return loadConfig(env).env.masterKey !== undefined;
+  } catch {
+    return true;
+  }
 }
 
 let services: Services | undefined;
@@ -92,6 +104,8 @@ if (interruptedDuringStartup) {
   shutdown('interrupted during startup', 130);
 } else {
   const env = { ...process.env, ...services.env, HELIX_PORT: String(gatewayPort), FORCE_COLOR: process.stdout.isTTY ? '1' : '0' };
+  // Without a master key the SQL endpoint answers nothing: the local stack gives it a key of its own (helix sql reads it).
+  const sqlKey = masterKeyConfigured(env) ? {} : { HELIX_MASTER_KEY: ensureLocalSqlKey(runtimeEnv(env).dataDir) };
   for (const app of APPS) {
     const entry = join(repoRoot, app.entry);
     if (!existsSync(entry)) {
@@ -103,7 +117,7 @@ if (interruptedDuringStartup) {
       cmd: process.execPath,
       args: ['--import', 'tsx', entry],
       cwd: repoRoot,
-      env,
+      env: app.name === 'consumers' ? { ...env, ...sqlKey } : env,
       onOutput: linePrefixer(app.name),
       cmdlineMatch: entry,
     });
