@@ -133,6 +133,7 @@ export function createMetrics(labelValues: MetricLabelValues): GatewayMetrics {
     registry,
     observe: (sink) => ({
       accepting: () => sink.accepting?.() ?? true,
+      committed: () => sink.committed?.() ?? Promise.resolve(),
       emit(event) {
         record(event);
         sink.emit(event);

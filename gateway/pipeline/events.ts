@@ -10,6 +10,8 @@ export interface EventSink {
   emit(event: HelixEvent): void;
   /** False while the event stream cannot take a request's events (the spool is at its cap): see docs/events.md. */
   accepting?(): boolean;
+  /** Resolves once the billing events emitted so far are durable (write-ahead log or Kafka): see docs/events.md. */
+  committed?(): Promise<void>;
 }
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;

@@ -47,7 +47,10 @@ export function proxyRoute<WireReq, Req, Res, Chunk>(app: FastifyInstance, path:
     const signal = abortOnClientGone(reply);
     const f = newFlight(wire.operation, ctx, { headers: request.headers, res: reply.raw, principal: request.principal ?? undefined, signal }, wire.toCanonical(body));
     const outcome = await runPipeline(deps, f);
-    if (outcome.kind === 'completion') return reply.header('x-request-id', ctx.requestId).send(wire.toResponse(outcome.value, body));
+    if (outcome.kind === 'completion') {
+      await billed(deps);
+      return reply.header('x-request-id', ctx.requestId).send(wire.toResponse(outcome.value, body));
+    }
     if (!wire.stream) throw new Error(`${path} produced a stream it cannot write`);
     const writer = wire.stream(body, f);
     reply.hijack();
@@ -59,11 +62,21 @@ export function proxyRoute<WireReq, Req, Res, Chunk>(app: FastifyInstance, path:
         if (frames && !res.write(frames)) await drained(res);
         if (signal.aborted) break;
       }
+      await billed(deps);
       res.end(writer.end(!signal.aborted));
     } catch (err) {
+      await billed(deps);
       if (!res.writableEnded) res.end(writer.error(toUpstreamGatewayError(err)));
     }
   });
+}
+
+/**
+ * An answer is complete only once its billing events are durable: a gateway killed right after answering must not
+ * lose what the answer cost. Usually a few ms (the write-ahead log's group commit), never a Kafka round trip.
+ */
+async function billed(deps: PipelineDeps): Promise<void> {
+  await deps.events.committed?.();
 }
 
 /** A slow reader holds the stream back rather than have the gateway buffer the answer for it. */
