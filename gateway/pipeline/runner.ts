@@ -27,7 +27,6 @@ export async function runPipeline<Req, Res, Chunk>(deps: PipelineDeps, f: Flight
       }
     }
   } catch (err) {
-    writes.send();
     throw fail(deps, f, err);
   } finally {
     writes.send();
