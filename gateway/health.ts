@@ -26,6 +26,7 @@ export function gatewayHealth(deps: { events: EventBus; redis: Redis; analytics:
           spool_bytes: bus.spoolBytes,
           spool_max_bytes: bus.spoolMaxBytes,
           spool_write_failures: bus.spoolWriteFailures,
+          wal_write_failures: bus.walWriteFailures,
           dropped: bus.dropped,
         },
         redis: { status: deps.redis.status === 'ready' ? 'up' : 'down' },

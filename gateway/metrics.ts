@@ -19,6 +19,7 @@ export interface EventBacklog {
   spooled: number;
   spoolBytes: number;
   spoolWriteFailures: number;
+  walWriteFailures: number;
   dropped: Record<string, number>;
 }
 
@@ -83,6 +84,15 @@ export function createMetrics(labelValues: MetricLabelValues): GatewayMetrics {
     collect() {
       this.reset();
       this.inc(spoolSource?.().spoolWriteFailures ?? 0);
+    },
+  });
+  new Counter({
+    name: 'helix_event_wal_write_failures_total',
+    help: 'Write-ahead log commits that failed: answers went out without waiting for their billing events to be on disk (docs/events.md)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(spoolSource?.().walWriteFailures ?? 0);
     },
   });
   new Counter({

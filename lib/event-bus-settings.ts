@@ -2,7 +2,7 @@
 import type { EventsSettings } from '../schemas/config/events.ts';
 import type { EventBusOptions } from './event-bus.ts';
 
-export type EventBusSettings = Pick<EventBusOptions, 'memoryMax' | 'lingerMs' | 'spoolAfterMs' | 'spoolFsync' | 'spoolMaxBytes'>;
+export type EventBusSettings = Pick<EventBusOptions, 'memoryMax' | 'lingerMs' | 'spoolAfterMs' | 'spoolFsync' | 'spoolMaxBytes' | 'walCommitMs'>;
 
 export function eventBusSettings(settings: EventsSettings): EventBusSettings {
   return {
@@ -11,5 +11,6 @@ export function eventBusSettings(settings: EventsSettings): EventBusSettings {
     spoolAfterMs: settings.spool_after_ms,
     spoolFsync: settings.spool_fsync_ms,
     spoolMaxBytes: Math.round(settings.spool_max_mb * 1024 * 1024),
+    walCommitMs: settings.wal_commit_ms,
   };
 }

@@ -4,6 +4,9 @@
 // the least important events go first (spool-admission.ts); drops are counted and logged, never silent.
 // An event Kafka can never take (too big, refused by the broker) is truncated to fit or dead-lettered, so it never
 // holds up the events behind it.
+// Billing events (response, error, cache) are also appended to a write-ahead log (event-wal.ts): committed() resolves
+// once they are durable there or in Kafka, so an answered request keeps its billing events through a kill -9.
+import { join } from 'node:path';
 import { Partitioners, type ICustomPartitioner, type Kafka, type Producer } from 'kafkajs';
 import { EVENT_TYPES, type HelixEvent } from '../schemas/events.ts';
 import { topicName, type TopicId } from '../schemas/topics.ts';
@@ -13,6 +16,7 @@ import { fitJson, MAX_EVENT_BYTES, messageBytes } from './event-size.ts';
 import { LogThrottle } from './log-throttle.ts';
 import { SHEDDABLE_TOPICS, spoolHasRoom, spoolRefusal } from './spool-admission.ts';
 import { DiskSpool, spoolLine, type FsyncPolicy, type SpooledMessage } from './spool.ts';
+import { DEFAULT_WAL_COMMIT_MS, EventWal } from './event-wal.ts';
 import { logger } from './logger.ts';
 
 export interface EventBusOptions {
@@ -34,6 +38,8 @@ export interface EventBusOptions {
   spoolFsync?: FsyncPolicy;
   /** The spool's size cap in bytes (default 1 GiB). */
   spoolMaxBytes?: number;
+  /** The billing-event WAL's group commit in ms (default 2; 0: as soon as the previous commit ended). */
+  walCommitMs?: number;
 }
 
 export interface EventBusStats {
@@ -53,6 +59,8 @@ export interface EventBusStats {
   spoolMaxBytes: number;
   /** Spool writes that failed (disk full, directory not writable); the events wait in memory and the write is retried. */
   spoolWriteFailures: number;
+  /** Billing-event WAL writes that failed; committed() resolved regardless (the events were still delivered as usual). */
+  walWriteFailures: number;
   /** See EventBus.accepting(). */
   accepting: boolean;
   /** Events given up on, by reason (see event-drops.ts). */
@@ -75,6 +83,10 @@ function recordRejection(err: unknown): string | undefined {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The event types users are billed from: their events go through the WAL too. */
+const BILLING_TYPES = ['response', 'error', 'cache'] as const satisfies ReadonlyArray<keyof typeof EVENT_TYPES>;
+export const BILLING_TOPICS: readonly TopicId[] = [...new Set(BILLING_TYPES.map((t) => EVENT_TYPES[t].topic))];
 
 /**
  * kafkajs's default partitioner (murmur2 of the key, like the Java client) with its answer remembered per key and
@@ -102,6 +114,10 @@ export const cachedDefaultPartitioner: ICustomPartitioner = () => {
 export class EventBus {
   private producer: Producer;
   private readonly spool: DiskSpool;
+  private readonly wal: EventWal;
+  private readonly billingTopics: Set<string>;
+  /** Billing events appended to the spool whose WAL lines are released once the spool has them on disk. */
+  private spooledBilling: SpooledMessage[] = [];
   private readonly memoryMax: number;
   private readonly batchMax: number;
   private readonly batchMaxBytes: number;
@@ -138,6 +154,9 @@ export class EventBus {
   constructor(private readonly opts: EventBusOptions) {
     this.producer = this.createProducer();
     this.spool = new DiskSpool(opts.spoolDir, { fsync: opts.spoolFsync, maxBytes: opts.spoolMaxBytes });
+    // Before `spilling` is decided: a crashed process's WAL lines go to the spool, delivered before anything new.
+    this.wal = new EventWal(join(opts.spoolDir, 'wal'), this.spool, { commitMs: opts.walCommitMs ?? DEFAULT_WAL_COMMIT_MS });
+    this.billingTopics = new Set(BILLING_TOPICS.map((id) => topicName(id, opts.topicPrefix)));
     this.spilling = this.spool.size > 0;
     this.memoryMax = opts.memoryMax ?? 10_000;
     this.batchMax = opts.batchMax ?? 500;
@@ -165,6 +184,7 @@ export class EventBus {
       return;
     }
     const message = this.toMessage(topicName(topic, this.opts.topicPrefix), key, value);
+    if (this.billingTopics.has(message.topic)) this.wal.append(message);
     if (!this.spilling && this.connected && this.queue.length < this.memoryMax) {
       this.queue.push(message);
     } else {
@@ -173,6 +193,16 @@ export class EventBus {
     }
     this.pendingSince ??= Date.now();
     this.wake?.();
+  }
+
+  /**
+   * Resolves once every billing event emitted so far is durable: fdatasync-ed in the WAL or acked by Kafka. The
+   * gateway awaits it before an answer's last bytes, so an answered request keeps its billing events through a
+   * kill -9. Cheap: one promise per WAL commit group. If the WAL cannot be written it resolves anyway (availability
+   * over a stuck answer; the events are delivered from memory or the spool as ever) and the failure is counted.
+   */
+  committed(): Promise<void> {
+    return this.wal.committed();
   }
 
   /**
@@ -198,6 +228,7 @@ export class EventBus {
       spoolBytes: this.spool.bytes,
       spoolMaxBytes: this.spool.maxBytes,
       spoolWriteFailures: this.spool.writeFailures,
+      walWriteFailures: this.wal.writeFailures,
       accepting: this.accepting(),
       dropped: { ...this.drops.counts },
     };
@@ -218,6 +249,9 @@ export class EventBus {
     this.spillMemory();
     const unwritten = await this.spool.close();
     if (unwritten > 0) this.drops.record('unwritten_at_close', 'all', unwritten);
+    // The spool has them on disk now: their WAL lines are not needed for the next start.
+    else await this.releaseSpooled();
+    await this.wal.close();
     await this.producer.disconnect().catch(() => undefined);
   }
 
@@ -252,7 +286,7 @@ export class EventBus {
       // Nothing else is in the spool while a batch from memory is sent: these become its first lines. Written
       // whatever the cap (one batch at most), so spoolHeadDelivered can count them.
       inflight.spooled = true;
-      for (const m of inflight.messages) this.spool.append(spoolLine(m));
+      for (const m of inflight.messages) this.toSpool(m, spoolLine(m));
     }
     for (const m of this.queue) this.spoolOrDrop(m);
     this.queue = [];
@@ -261,8 +295,25 @@ export class EventBus {
   private spoolOrDrop(message: SpooledMessage): void {
     const line = spoolLine(message);
     const reason: DropReason | undefined = spoolRefusal(this.spool, { sheddable: this.sheddableTopics.has(message.topic), bytes: line.length }, this.memoryMax);
-    if (reason) this.drops.record(reason, message.topic);
-    else this.spool.append(line);
+    if (reason) {
+      this.drops.record(reason, message.topic);
+      // Dropped and counted; its WAL line goes too, or the WAL would grow without bound while the spool is full.
+      this.wal.release(message);
+    } else this.toSpool(message, line);
+  }
+
+  private toSpool(message: SpooledMessage, line: Buffer): void {
+    this.spool.append(line);
+    if (!this.billingTopics.has(message.topic)) return;
+    // One wait on the spool's commit for every billing event spooled in this tick.
+    if (this.spooledBilling.push(message) === 1) queueMicrotask(() => void this.releaseSpooled(this.spool.flushed()));
+  }
+
+  /** Releases the WAL lines of the billing events spooled so far, once `durable` (all of them on disk) resolves. */
+  private releaseSpooled(durable: Promise<void> = Promise.resolve()): Promise<void> {
+    const spooled = this.spooledBilling;
+    this.spooledBilling = [];
+    return durable.then(() => spooled.forEach((m) => this.wal.release(m)));
   }
 
   private toMessage(topic: string, key: string, value: unknown): SpooledMessage {
@@ -339,6 +390,7 @@ export class EventBus {
     const inflight = (this.inflight = { messages, spooled: false });
     const done = await this.deliverWatched(messages);
     this.inflight = undefined;
+    for (let i = 0; i < done; i++) this.wal.release(messages[i]!);
     if (inflight.spooled) this.spoolHeadDelivered += done;
     else if (done < messages.length) this.queue.unshift(...messages.slice(done)); // not reached: a failed send spills
   }

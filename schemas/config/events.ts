@@ -27,6 +27,13 @@ export const EventsSettings = Type.Object(
       description:
         'Spool group commit: events are written and fdatasync-ed together at most this many ms after they are emitted. "always" (= 0): a commit starts as soon as the previous one ends; "never": written at once, flushed by the OS (survives a process crash, not a power loss).',
     }),
+    wal_commit_ms: Type.Integer({
+      minimum: 0,
+      maximum: 1000,
+      default: 2,
+      description:
+        'Group commit of the billing-event write-ahead log: response, error and cache events are written and fdatasync-ed together, a commit starting at most every this many ms (0: as soon as the previous commit ended). EventBus.committed() waits for it.',
+    }),
     spool_max_mb: Type.Number({
       exclusiveMinimum: 0,
       default: 1024,
