@@ -8,10 +8,11 @@
 // lines in leftover segments are moved into the spool (delivered before anything new), then their segments deleted:
 // a crash re-sends rather than loses (sinks dedupe by event id).
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LogThrottle } from './log-throttle.ts';
 import { logger } from './logger.ts';
+import { SegmentFiles } from './segment-files.ts';
 import type { SpooledMessage } from './spool.ts';
 
 export const DEFAULT_WAL_COMMIT_MS = 2;
@@ -80,12 +81,11 @@ export class EventWal {
   private pending: Group | undefined;
   /** Waits for the commit being written. */
   private writing: Group | undefined;
-  private file: { seq: number; handle: FileHandle } | undefined;
+  private readonly files: SegmentFiles;
   private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   private committing = false;
   private lastCommitAt = Number.NEGATIVE_INFINITY;
   private collectDue = false;
-  private dirReady = false;
   private failingUntil = 0;
   private failures = 0;
   private closed = false;
@@ -97,6 +97,7 @@ export class EventWal {
     opts: EventWalOptions = {},
   ) {
     this.commitMs = opts.commitMs ?? DEFAULT_WAL_COMMIT_MS;
+    this.files = new SegmentFiles(dir, segmentName);
     const { leftover, lastSeq } = this.recover(recoverInto);
     this.nextSeq = lastSeq + 1;
     if (leftover.length > 0) {
@@ -163,7 +164,7 @@ export class EventWal {
     this.clearTimer();
     this.collectDue = true;
     await this.commit();
-    await this.closeFile();
+    await this.files.close();
   }
 
   private roll(): WalSegment {
@@ -233,28 +234,18 @@ export class EventWal {
   private async write(chunks: Array<{ segment: WalSegment; lines: string[] }>): Promise<void> {
     for (const c of chunks) c.segment.buffered -= c.lines.length;
     if (Date.now() < this.failingUntil) return; // backing off: the events are in memory or the spool as ever
-    let segment: WalSegment | undefined;
     try {
       for (const chunk of chunks) {
-        segment = chunk.segment;
-        const handle = await this.fileFor(segment);
+        const segment = chunk.segment;
         const data = Buffer.from(chunk.lines.join('\n') + '\n');
-        for (let at = 0; at < data.length; ) at += (await handle.write(data, at)).bytesWritten;
-        await handle.datasync();
-        const isNew = segment.diskBytes === 0;
+        await this.files.append(segment.seq, data, segment.diskBytes, true);
         segment.diskBytes += data.length;
-        // A new file's directory entry must survive a power loss as well as its content.
-        if (isNew) await this.syncDir();
       }
       if (this.failingUntil > 0) logger.info({ dir: this.dir }, 'event WAL writable again');
       this.failingUntil = 0;
     } catch (err) {
       this.failures++;
       this.failingUntil = Date.now() + RETRY_MS;
-      // Cut a partial write back to the last whole line, or the next line would be appended to its torn end.
-      if (segment && this.file?.seq === segment.seq) await this.file.handle.truncate(segment.diskBytes).catch(() => undefined);
-      await this.closeFile();
-      this.dirReady = false;
       if (this.failureLog.pass() !== undefined) {
         const { message, code } = err as NodeJS.ErrnoException;
         logger.error({ err: message, code, dir: this.dir }, 'event WAL write failed; commits resolve without it (the events are still delivered from memory or the spool), retried in 1 s');
@@ -275,37 +266,8 @@ export class EventWal {
     if (done.length === 0) return;
     this.segments = this.segments.filter((s) => !done.includes(s));
     for (const segment of done) {
-      if (this.file?.seq === segment.seq) await this.closeFile();
+      await this.files.close(segment.seq);
       if (segment.diskBytes > 0) await rm(join(this.dir, segmentName(segment.seq)), { force: true }).catch(() => undefined);
-    }
-  }
-
-  private async fileFor(segment: WalSegment): Promise<FileHandle> {
-    if (this.file?.seq === segment.seq) return this.file.handle;
-    await this.closeFile();
-    if (!this.dirReady) {
-      await mkdir(this.dir, { recursive: true });
-      this.dirReady = true;
-    }
-    const handle = await open(join(this.dir, segmentName(segment.seq)), 'a');
-    this.file = { seq: segment.seq, handle };
-    return handle;
-  }
-
-  private async closeFile(): Promise<void> {
-    const file = this.file;
-    this.file = undefined;
-    await file?.handle.close().catch(() => undefined);
-  }
-
-  private async syncDir(): Promise<void> {
-    const dir = await open(this.dir, 'r');
-    try {
-      await dir.sync();
-    } catch {
-      // Some file systems cannot fsync a directory; the file's own data is synced regardless.
-    } finally {
-      await dir.close();
     }
   }
 
@@ -315,7 +277,7 @@ export class EventWal {
     try {
       mkdirSync(this.dir, { recursive: true });
       names = readdirSync(this.dir);
-      this.dirReady = true;
+      this.files.markDirReady();
     } catch (err) {
       this.failures++;
       this.failingUntil = Date.now() + RETRY_MS;

@@ -4,9 +4,10 @@
 // the last commit window. A segment is deleted only once every line in it was delivered: a crash re-sends rather
 // than loses. The bytes on disk stay under maxBytes; lines beyond it wait in memory until delivery frees room.
 import { closeSync, mkdirSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
-import { mkdir, open, readFile, rm, type FileHandle } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { logger } from './logger.ts';
+import { SegmentFiles } from './segment-files.ts';
 import { LogThrottle } from './log-throttle.ts';
 import type { SpoolRoom } from './spool-admission.ts';
 
@@ -68,7 +69,6 @@ export class DiskSpool implements SpoolRoom {
   private unwrittenTotal = 0;
   private failing = false;
   private failures = 0;
-  private dirReady = false;
   private closing = false;
   /** Lines appended by this process, and who waits for how many of them to be written. */
   private appended = 0;
@@ -76,7 +76,7 @@ export class DiskSpool implements SpoolRoom {
   private commitTimer: NodeJS.Timeout | undefined;
   /** Every file operation runs on this chain, one at a time and in order. */
   private chain: Promise<void> = Promise.resolve();
-  private current: { seq: number; file: FileHandle } | undefined;
+  private readonly files: SegmentFiles;
   private readonly failureLog = new LogThrottle();
 
   constructor(
@@ -87,6 +87,7 @@ export class DiskSpool implements SpoolRoom {
     this.commitDelayMs = typeof fsync === 'number' ? fsync : 0;
     this.fsync = fsync !== 'never';
     this.maxBytes = opts.maxBytes ?? DEFAULT_SPOOL_MAX_BYTES;
+    this.files = new SegmentFiles(dir, segmentName);
     this.segments = this.existingSegments();
     this.nextSeq = (this.segments.at(-1)?.seq ?? 0) + 1;
   }
@@ -159,7 +160,7 @@ export class DiskSpool implements SpoolRoom {
       const at = this.segments.findIndex((s) => s.seq === seq);
       if (at < 0) return;
       const [segment] = this.segments.splice(at, 1) as [Segment];
-      if (this.current?.seq === seq) await this.closeFile();
+      await this.files.close(seq);
       await rm(join(this.dir, segmentName(seq)), { force: true }).catch((err: NodeJS.ErrnoException) => {
         // ENOTDIR: the directory never existed (its lines were delivered from memory).
         if (err.code !== 'ENOTDIR') logger.error({ err: err.message, dir: this.dir, seq }, 'delivered spool segment could not be deleted; its events will be sent again after a restart');
@@ -179,7 +180,7 @@ export class DiskSpool implements SpoolRoom {
     clearTimeout(this.commitTimer);
     this.commitTimer = undefined;
     await this.serial(() => this.commit());
-    await this.serial(() => this.closeFile());
+    await this.serial(() => this.files.close());
     return this.unwrittenLines;
   }
 
@@ -188,7 +189,7 @@ export class DiskSpool implements SpoolRoom {
     try {
       mkdirSync(this.dir, { recursive: true });
       names = readdirSync(this.dir);
-      this.dirReady = true;
+      this.files.markDirReady();
     } catch (err) {
       this.failing = true;
       this.failures++;
@@ -253,58 +254,19 @@ export class DiskSpool implements SpoolRoom {
   }
 
   private async write(segment: Segment, lines: Buffer[], bytes: number): Promise<boolean> {
-    let file: FileHandle | undefined;
     try {
-      file = await this.fileFor(segment);
-      const data = lines.length === 1 ? lines[0]! : Buffer.concat(lines, bytes);
-      for (let at = 0; at < data.length; ) at += (await file.write(data, at)).bytesWritten;
-      if (this.fsync) await file.datasync();
-      // A new file's directory entry must survive a power loss as well as its content.
-      if (this.fsync && segment.diskBytes === 0) await this.syncDir();
+      await this.files.append(segment.seq, lines.length === 1 ? lines[0]! : Buffer.concat(lines, bytes), segment.diskBytes, this.fsync);
       if (this.failing) logger.info({ dir: this.dir, waiting_events: this.unwrittenLines }, 'event spool writable again');
       this.failing = false;
       return true;
     } catch (err) {
-      // Cut a partial write back to the last whole line, or the next line would be appended to its torn end.
-      await file?.truncate(segment.diskBytes).catch(() => undefined);
-      await this.closeFile();
       this.failing = true;
       this.failures++;
-      this.dirReady = false;
       if (this.failureLog.pass() !== undefined) {
         const { message, code } = err as NodeJS.ErrnoException;
         logger.error({ err: message, code, dir: this.dir, waiting_events: this.unwrittenLines }, 'event spool write failed; events wait in memory (bounded) and the write is retried');
       }
       return false;
-    }
-  }
-
-  private async fileFor(segment: Segment): Promise<FileHandle> {
-    if (this.current?.seq === segment.seq) return this.current.file;
-    await this.closeFile();
-    if (!this.dirReady) {
-      await mkdir(this.dir, { recursive: true });
-      this.dirReady = true;
-    }
-    const file = await open(join(this.dir, segmentName(segment.seq)), 'a');
-    this.current = { seq: segment.seq, file };
-    return file;
-  }
-
-  private async closeFile(): Promise<void> {
-    const current = this.current;
-    this.current = undefined;
-    await current?.file.close().catch(() => undefined);
-  }
-
-  private async syncDir(): Promise<void> {
-    const dir = await open(this.dir, 'r');
-    try {
-      await dir.sync();
-    } catch {
-      // Some file systems cannot fsync a directory; the file's own data is synced regardless.
-    } finally {
-      await dir.close();
     }
   }
 
