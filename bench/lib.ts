@@ -3,7 +3,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { repoRoot } from '../stack/paths.ts';
+import { repoRoot } from '../lib/paths.ts';
 
 export interface Server {
   url: string;

@@ -2,8 +2,8 @@
 // straight against Redis (HELIX_REDIS_URL): they work whether or not a gateway is running.
 import { Redis } from 'ioredis';
 import type { HelixConfig } from '../lib/config.ts';
-import { cacheSettingsFromConfig } from '../gateway/cache/index.ts';
-import { cacheStats, invalidateCache } from '../gateway/cache/admin.ts';
+import { cacheSettingsFromConfig } from '../schemas/config/cache.ts';
+import { cacheStats, invalidateCache } from '../core/cache/admin.ts';
 import { formatTable } from './format.ts';
 
 export const CACHE_USAGE = `  cache stats [--json]     entries in the exact and semantic cache, hit/miss counters

@@ -2,12 +2,12 @@
 // the savings report, computed from ClickHouse history with this config's prices (same as the gateway's
 // GET /v1/helix/optimizer/suggestions, without needing a running gateway).
 import type { HelixConfig } from '../lib/config.ts';
-import { PriceBook } from '../lib/prices.ts';
-import { formatUsd } from '../lib/money.ts';
+import { PriceBook } from '../core/prices.ts';
+import { formatUsd } from '../core/money.ts';
 import { createAnalyticsReader } from '../clickhouse/reader.ts';
-import { ModelFamilies } from '../gateway/optimizer/families.ts';
-import { suggestions, type GroupBy } from '../gateway/optimizer/suggestions.ts';
-import { savingsReport } from '../gateway/optimizer/savings.ts';
+import { ModelFamilies } from '../core/optimizer/families.ts';
+import { suggestions, type GroupBy } from '../core/optimizer/suggestions.ts';
+import { savingsReport } from '../core/optimizer/savings.ts';
 import { formatTable } from './format.ts';
 import { flag } from './usage.ts';
 

@@ -5,7 +5,8 @@ import type { Kafka } from 'kafkajs';
 import type { HelixConfig } from '../lib/config.ts';
 import { createKafka } from '../lib/kafka.ts';
 import { topicName } from '../schemas/topics.ts';
-import { startCacheBuilder } from '../consumers/cache-builder/start.ts';
+import { runConsumer } from '../lib/consume/runner.ts';
+import { openFillWriter } from '../core/cache/fill-writer.ts';
 
 export const REPLAY_USAGE = `  replay cache [--redis <url>]
                            rebuild the semantic cache index from the cache-fill topic (offset 0, fresh group)`;
@@ -32,7 +33,16 @@ export async function replayCache(config: HelixConfig, opts: { kafka?: Kafka; re
   const started = Date.now();
   const kafka = opts.kafka ?? createKafka(config.env.kafkaBrokers, 'helix-replay-cache');
   const messages = await messagesOnTopic(kafka, topicName('cacheFill', config.env.topicPrefix));
-  const builder = await startCacheBuilder(kafka, config, { groupId: opts.groupId ?? `helix-cache-replay-${Date.now()}`, redisUrl: opts.redisUrl });
+  const writer = await openFillWriter(config, { redisUrl: opts.redisUrl });
+  const builder = await runConsumer({
+    kafka,
+    groupId: opts.groupId ?? `helix-cache-replay-${Date.now()}`,
+    topics: ['cacheFill'],
+    topicPrefix: config.env.topicPrefix,
+    sink: writer.sink,
+    miniBatch: 256,
+    fromBeginning: true,
+  });
   const deadline = Date.now() + (opts.timeoutMs ?? 10 * 60_000);
   try {
     for (;;) {
@@ -43,6 +53,7 @@ export async function replayCache(config: HelixConfig, opts: { kafka?: Kafka; re
     }
   } finally {
     await builder.stop();
+    await writer.close();
   }
 }
 

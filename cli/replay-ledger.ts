@@ -8,17 +8,17 @@ import type { Kafka, KafkaMessage } from 'kafkajs';
 import { Redis } from 'ioredis';
 import type { HelixConfig } from '../lib/config.ts';
 import { createKafka } from '../lib/kafka.ts';
-import { toNano } from '../lib/money.ts';
+import { toNano } from '../core/money.ts';
 import { topicName } from '../schemas/topics.ts';
 import type { HelixEvent } from '../schemas/events.ts';
 import type { LedgerEntry } from '../schemas/events/ledger.ts';
 import { openAnalyticsStore, type AnalyticsStore } from '../clickhouse/store.ts';
 import { migrate } from '../clickhouse/migrate.ts';
-import { clickhouseSink } from '../consumers/clickhouse-sink/index.ts';
-import type { RowInserter } from '../consumers/clickhouse-sink/rows.ts';
-import { runConsumer, type DecodedMessage, type Sink } from '../consumers/runner.ts';
-import { BudgetStore } from '../gateway/budgets/store.ts';
-import { counterTtlSeconds, periodFromId } from '../gateway/budgets/periods.ts';
+import { clickhouseSink } from '../clickhouse/sink.ts';
+import type { RowInserter } from '../clickhouse/rows.ts';
+import { runConsumer, type DecodedMessage, type Sink } from '../lib/consume/runner.ts';
+import { BudgetStore } from '../core/budgets/store.ts';
+import { counterTtlSeconds, periodFromId } from '../core/budgets/periods.ts';
 import { flag } from './usage.ts';
 
 export const REPLAY_LEDGER_USAGE = `  replay ledger [--redis <url>] [--redis-prefix <prefix>]

@@ -2,7 +2,7 @@
 // spend and savings from the ledger in ClickHouse (exact decimals), per day and model by default, with a total.
 import type { HelixConfig } from '../lib/config.ts';
 import { createAnalyticsReader, type AnalyticsReader } from '../clickhouse/reader.ts';
-import { quote } from '../gateway/optimizer/suggestions.ts';
+import { quote } from '../core/optimizer/suggestions.ts';
 import { formatTable } from './format.ts';
 
 export const USAGE_USAGE = `  usage [--key <id>] [--team <id>] [--from <date>] [--to <date>] [--by day|model|key|team] [--json]

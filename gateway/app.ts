@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { GatewayError, openAiErrorBody, toGatewayError } from './errors.ts';
 import { logger } from '../lib/logger.ts';
 import { Router } from './routing/router.ts';
-import { deploymentsFrom } from './providers/registry.ts';
+import { deploymentsFrom } from '../core/deployments.ts';
 import { healthRoutes } from './routes/health.ts';
 import { adminApi } from './routes/admin.ts';
 import { v1Api } from './routes/v1.ts';

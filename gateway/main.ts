@@ -15,7 +15,8 @@ import { KeyStore } from './auth/key-store.ts';
 import { createAuth, credentialsAlwaysRequired } from './auth/authenticate.ts';
 import { createLimits } from './limits/rate-limits.ts';
 import { createCostControl } from './budgets/cost-control.ts';
-import { cacheSettingsFromConfig, createChatCache } from './cache/index.ts';
+import { createChatCache } from './cache/index.ts';
+import { cacheSettingsFromConfig } from '../schemas/config/cache.ts';
 import { checkListenHost } from '../lib/listen-host.ts';
 
 async function main() {

@@ -2,7 +2,7 @@
 // never fetches from a hub at run time. The model is put in place by stack/model.ts.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { modelsDir } from '../stack/paths.ts';
+import { modelsDir } from './paths.ts';
 
 export const EMBEDDING_MODEL_ID = 'all-MiniLM-L6-v2';
 export const EMBEDDING_DIM = 384;

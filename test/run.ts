@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { repoRoot } from '../stack/paths.ts';
+import { repoRoot } from '../lib/paths.ts';
 import { setPidFileOwner } from '../stack/process.ts';
 import { startServices } from '../stack/services.ts';
 import type { Services } from '../stack/services.ts';

@@ -2,7 +2,7 @@
 // its own, so it can be killed and brought back while the consumers keep running (the embedded store lives inside the
 // consumers process and cannot go away on its own; test/e2e/clickhouse-outage.test.ts does the same).
 import { join } from 'node:path';
-import { repoRoot } from '../../stack/paths.ts';
+import { repoRoot } from '../../lib/paths.ts';
 import { logTail, sleep, spawnService, type ServiceProcess } from '../../stack/process.ts';
 
 export interface ClickhouseProcess {

@@ -2,9 +2,9 @@
 // spend in Redis against the ledger's sum, and from those the numbers a row of the chaos table reports.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { BudgetKeys } from '../../gateway/budgets/store.ts';
-import { LIFETIME, periodAt } from '../../gateway/budgets/periods.ts';
-import { nanoFromDecimal, toNano } from '../../lib/money.ts';
+import { BudgetKeys } from '../../core/budgets/store.ts';
+import { LIFETIME, periodAt } from '../../core/budgets/periods.ts';
+import { nanoFromDecimal, toNano } from '../../core/money.ts';
 import type { ClickhouseProcess } from './clickhouse.ts';
 import type { Call, ChaosKey } from './traffic.ts';
 

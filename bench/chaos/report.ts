@@ -1,6 +1,6 @@
 // The chaos table and the notes under it, and whether the run passed: no row may lose, duplicate or overspend, and
 // Redis spend must equal the ledger's sum (else money was counted twice or not at all).
-import { formatUsd, usdFromNano } from '../../lib/money.ts';
+import { formatUsd, usdFromNano } from '../../core/money.ts';
 import { table } from '../lib.ts';
 import type { Row } from './run.ts';
 

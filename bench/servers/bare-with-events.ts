@@ -11,7 +11,7 @@ import { EventBus } from '../../lib/event-bus.ts';
 import { createKafka, ensureTopics } from '../../lib/kafka.ts';
 import { newContext } from '../../gateway/pipeline/context.ts';
 import { requestEvent, responseEvent } from '../../gateway/pipeline/events.ts';
-import type { ChatRequest } from '../../gateway/providers/types.ts';
+import type { ChatRequest } from '../../core/llm.ts';
 
 const upstream = process.env.UPSTREAM!;
 const topicPrefix = process.env.HELIX_TOPIC_PREFIX ?? 'bench-floor.';

@@ -8,8 +8,8 @@ import type { AnomalyDimension, AnomalyEvent } from '../../schemas/events/anomal
 import type { ResponseEvent } from '../../schemas/events.ts';
 import type { PiiEvent } from '../../schemas/events/pii.ts';
 import type { BudgetAlert } from '../../schemas/events/ledger.ts';
-import type { DecodedMessage } from '../runner.ts';
-import { registry } from '../metrics.ts';
+import type { DecodedMessage } from '../../lib/consume/runner.ts';
+import { registry } from '../../lib/consume/metrics.ts';
 import { statisticalAnomaly, type Subject } from './anomaly-event.ts';
 import { budgetAlertToAnomaly } from './budget.ts';
 import { SPECS, STAT_DETECTORS, entityOf, evaluate, responseContribution, type StatDetector, type Window } from './detectors.ts';

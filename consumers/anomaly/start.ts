@@ -8,12 +8,12 @@ import { connectProducer } from '../../lib/kafka.ts';
 import { logger } from '../../lib/logger.ts';
 import { TOPICS, topicName, type TopicId } from '../../schemas/topics.ts';
 import type { AnomalyEvent } from '../../schemas/events/anomaly.ts';
-import { runConsumer, type RunningConsumer } from '../runner.ts';
-import { metricsPort } from '../metrics.ts';
-import { PriceBook } from '../../lib/prices.ts';
+import { runConsumer, type RunningConsumer } from '../../lib/consume/runner.ts';
+import { metricsPort } from '../../lib/consume/metrics.ts';
+import { PriceBook } from '../../core/prices.ts';
 import { bookingOf } from '../ledger/entries.ts';
 import { createEngine } from './engine.ts';
-import { anomalySink } from './index.ts';
+import { anomalySink } from './sink.ts';
 import { SeriesStore } from './series-store.ts';
 
 export const ANOMALY_GROUP = 'helix-anomaly';

@@ -5,13 +5,13 @@ import type { HelixConfig } from '../../lib/config.ts';
 import { openAnalyticsStore } from '../../clickhouse/store.ts';
 import { migrate } from '../../clickhouse/migrate.ts';
 import { startQueryServer } from '../../clickhouse/query-server.ts';
-import { runConsumer } from '../runner.ts';
+import { runConsumer } from '../../lib/consume/runner.ts';
 import { SUNK_TOPICS } from '../../schemas/events.ts';
-import { clickhouseSink } from './index.ts';
+import { clickhouseSink } from '../../clickhouse/sink.ts';
 import { logger } from '../../lib/logger.ts';
-import { metricsPort } from '../metrics.ts';
+import { metricsPort } from '../../lib/consume/metrics.ts';
 import { applyRetention } from './retention.ts';
-import { embeddedInserter } from './rows.ts';
+import { embeddedInserter } from '../../clickhouse/rows.ts';
 import { untilReady } from '../../lib/until-ready.ts';
 
 export const SINK_GROUP = 'helix-clickhouse-sink';

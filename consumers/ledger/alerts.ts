@@ -3,10 +3,10 @@
 // threshold of a period, so each alert is emitted once; a redelivered booking reports the same crossings (kept with
 // its booking mark), and the alert id is derived from budget, period and threshold, so a re-publish deduplicates.
 import { LEDGER_SCHEMA_VERSION, derivedId, type BudgetAlert } from '../../schemas/events/ledger.ts';
-import { usdFromNano } from '../../lib/money.ts';
-import { periodAt } from '../../gateway/budgets/periods.ts';
-import { scopeKind, type ScopeBudget } from '../../gateway/budgets/scopes.ts';
-import type { Crossing } from '../../gateway/budgets/store.ts';
+import { usdFromNano } from '../../core/money.ts';
+import { periodAt } from '../../core/budgets/periods.ts';
+import { scopeKind, type ScopeBudget } from '../../core/budgets/scopes.ts';
+import type { Crossing } from '../../core/budgets/store.ts';
 import type { Booking } from './entries.ts';
 
 export interface AlertInput {

@@ -4,12 +4,12 @@
 import type { ResponseEvent } from '../../schemas/events.ts';
 import type { CacheEvent } from '../../schemas/events/cache.ts';
 import { LEDGER_SCHEMA_VERSION, derivedId, type LedgerEntry } from '../../schemas/events/ledger.ts';
-import type { PriceBook } from '../../lib/prices.ts';
-import { usdFromNano } from '../../lib/money.ts';
-import { chargeOf, isCacheHit, type ChargeableEvent } from '../../gateway/budgets/charge.ts';
-import { DEFAULT_SPECS, counterTtlSeconds, periodAt, specName, type PeriodSpec } from '../../gateway/budgets/periods.ts';
-import { spendScopes, type ScopeBudget, type Tenant } from '../../gateway/budgets/scopes.ts';
-import type { CounterRef } from '../../gateway/budgets/store.ts';
+import type { PriceBook } from '../../core/prices.ts';
+import { usdFromNano } from '../../core/money.ts';
+import { chargeOf, isCacheHit, type ChargeableEvent } from '../../core/budgets/charge.ts';
+import { DEFAULT_SPECS, counterTtlSeconds, periodAt, specName, type PeriodSpec } from '../../core/budgets/periods.ts';
+import { spendScopes, type ScopeBudget, type Tenant } from '../../core/budgets/scopes.ts';
+import type { CounterRef } from '../../core/budgets/store.ts';
 
 export type LedgerInput = { kind: 'response'; event: ResponseEvent & ChargeableEvent } | { kind: 'cache'; event: CacheEvent };
 

@@ -4,12 +4,12 @@ import type { Kafka, Producer } from 'kafkajs';
 import { Redis } from 'ioredis';
 import type { HelixConfig } from '../../lib/config.ts';
 import { connectProducer } from '../../lib/kafka.ts';
-import { PriceBook } from '../../lib/prices.ts';
+import { PriceBook } from '../../core/prices.ts';
 import { topicName } from '../../schemas/topics.ts';
 import type { BudgetAlert, LedgerEntry } from '../../schemas/events/ledger.ts';
-import { BudgetStore } from '../../gateway/budgets/store.ts';
-import { runConsumer } from '../runner.ts';
-import { ledgerSink } from './index.ts';
+import { BudgetStore } from '../../core/budgets/store.ts';
+import { runConsumer } from '../../lib/consume/runner.ts';
+import { ledgerSink } from './sink.ts';
 
 export const LEDGER_GROUP = 'helix-ledger';
 

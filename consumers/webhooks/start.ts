@@ -10,11 +10,11 @@ import { EventBus } from '../../lib/event-bus.ts';
 import { eventBusSettings } from '../../lib/event-bus-settings.ts';
 import { logger } from '../../lib/logger.ts';
 import { topicName } from '../../schemas/topics.ts';
-import { runConsumer, type RunningConsumer } from '../runner.ts';
-import { metricsPort } from '../metrics.ts';
+import { runConsumer, type RunningConsumer } from '../../lib/consume/runner.ts';
+import { metricsPort } from '../../lib/consume/metrics.ts';
 import { createTargetGuard } from './address-guard.ts';
 import { createDispatcher, targetOf } from './dispatcher.ts';
-import { webhookSink } from './index.ts';
+import { webhookSink } from './sink.ts';
 import { jsonPayload } from './payload.ts';
 import { DeliveryQueue } from './queue.ts';
 

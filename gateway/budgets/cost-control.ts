@@ -2,10 +2,10 @@
 // and (for the suggestions route) the analytics reader. gateway/main.ts puts it into GatewayDeps as `costControl`.
 import type { Redis } from 'ioredis';
 import type { HelixConfig } from '../../lib/config.ts';
-import { PriceBook } from '../../lib/prices.ts';
+import { PriceBook } from '../../core/prices.ts';
 import type { AnalyticsReader } from '../../clickhouse/reader.ts';
 import { createOptimizer, type ModelOptimizer } from '../optimizer/index.ts';
-import { ModelFamilies } from '../optimizer/families.ts';
+import { ModelFamilies } from '../../core/optimizer/families.ts';
 import { createBudgets, type BudgetService } from './index.ts';
 
 export interface CostControl {

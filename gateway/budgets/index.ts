@@ -8,15 +8,15 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { GatewayError } from '../errors.ts';
 import { logger } from '../../lib/logger.ts';
-import { countChatPromptTokens } from '../../lib/tokens.ts';
-import { formatUsd, usdFromNano } from '../../lib/money.ts';
-import type { PriceBook } from '../../lib/prices.ts';
+import { countChatPromptTokens } from '../../core/prompt-tokens.ts';
+import { formatUsd, usdFromNano } from '../../core/money.ts';
+import type { PriceBook } from '../../core/prices.ts';
 import type { BudgetSettings } from '../../schemas/config/budgets.ts';
-import type { ChatMessage } from '../providers/types.ts';
-import { chargeOf, type ChargeableEvent } from './charge.ts';
-import { periodAt, specName } from './periods.ts';
-import { budgetsFor, type BudgetHolder, type ScopeBudget } from './scopes.ts';
-import { BudgetStore, type ReserveResult } from './store.ts';
+import type { ChatMessage } from '../../core/llm.ts';
+import { chargeOf, type ChargeableEvent } from '../../core/budgets/charge.ts';
+import { periodAt, specName } from '../../core/budgets/periods.ts';
+import { budgetsFor, type BudgetHolder, type ScopeBudget } from '../../core/budgets/scopes.ts';
+import { BudgetStore, type ReserveResult } from '../../core/budgets/store.ts';
 
 export interface BudgetRequest {
   /** The caller (a Principal fits): key id/alias/budget, user id, team id. */

@@ -1,8 +1,8 @@
 // What makes two requests "the same" for the cache: the canonical request (every field that can change the answer,
 // with keys sorted and nulls dropped), the namespace it lives in, and the parts the semantic cache compares.
 import { createHash } from 'node:crypto';
-import { messageText } from '../../lib/tokens.ts';
-import type { ChatMessage, ChatRequest } from '../providers/types.ts';
+import { messageText } from '../../core/prompt-tokens.ts';
+import type { ChatMessage, ChatRequest } from '../../core/llm.ts';
 
 /**
  * Fields that never change the answer. Everything else is part of the key — the issue's list (model, messages,

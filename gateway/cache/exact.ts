@@ -1,7 +1,8 @@
 // The exact cache: one Redis string per canonical request, `<prefix>exact:<namespace>:<model>:<sha256>` (namespace
 // and model base64url-encoded so admin commands can match them with SCAN patterns), with the entry's TTL.
-import type { ChatCompletion } from '../providers/types.ts';
+import type { ChatCompletion } from '../../core/llm.ts';
 import type { RedisGuard } from './redis-guard.ts';
+import { exactKeyPattern } from '../../core/cache/keys.ts';
 
 export interface StoredAnswer {
   /** The request hash (exact) or document id (semantic). */
@@ -10,12 +11,6 @@ export interface StoredAnswer {
   /** How long the upstream call took: a hit saves roughly this. */
   upstream_ms: number;
   created_ms: number;
-}
-
-export const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64url');
-
-export function exactKeyPattern(prefix: string, parts: { namespace?: string; model?: string; hash?: string }): string {
-  return `${prefix}exact:${parts.namespace !== undefined ? b64(parts.namespace) : '*'}:${parts.model !== undefined ? b64(parts.model) : '*'}:${parts.hash ?? '*'}`;
 }
 
 export class ExactCache {

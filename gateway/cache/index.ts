@@ -6,13 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { Redis } from 'ioredis';
-import { Value } from '@sinclair/typebox/value';
 import { logger } from '../../lib/logger.ts';
 import { createEmbeddingPool, type EmbeddingPool } from '../../lib/embedding-pool.ts';
-import { CacheSettings, cacheSettings } from '../../schemas/config/cache.ts';
+import { cacheSettings, type CacheSettings } from '../../schemas/config/cache.ts';
 import { CACHE_SCHEMA_VERSION, type CacheEvent, type CacheFill } from '../../schemas/events/cache.ts';
 import { now, type RequestContext } from '../pipeline/context.ts';
-import type { ChatCompletion, ChatRequest, Usage } from '../providers/types.ts';
+import type { ChatCompletion, ChatRequest, Usage } from '../../core/llm.ts';
 import { canonicalRequest, exactKeyHash, lastUserPrompt, namespaceFor, paramsHash, type Canonical } from './canonical.ts';
 import { parseDirectives, withoutCacheField } from './directives.ts';
 import { ExactCache, type StoredAnswer } from './exact.ts';
@@ -20,7 +19,7 @@ import { RedisGuard } from './redis-guard.ts';
 import { StatsCounters } from './stats-counters.ts';
 import { StreamCollector } from './replay.ts';
 import { SemanticCache } from './semantic.ts';
-import { ensureSemanticIndex } from './semantic-index.ts';
+import { ensureSemanticIndex } from '../../core/cache/semantic-index.ts';
 import { modelVocabulary, type KnownWord } from './vocabulary.ts';
 
 export type CacheStatus = 'miss' | 'exact' | 'semantic' | 'bypass';
@@ -99,14 +98,6 @@ export interface ChatCache {
   /** Writes the hit/miss counters now (they are otherwise written once a second): before reading `cache stats`. */
   flushStats(): Promise<void>;
   close(): Promise<void>;
-}
-
-/** `helix_settings.semantic_cache` validated, defaults filled in; throws a readable error. */
-export function cacheSettingsFromConfig(helixSettings: Record<string, unknown>): CacheSettings {
-  const settings = cacheSettings((helixSettings.semantic_cache ?? {}) as Partial<CacheSettings>);
-  const errors = [...Value.Errors(CacheSettings, settings)].slice(0, 5);
-  if (errors.length) throw new Error(`invalid helix_settings.semantic_cache: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`);
-  return settings;
 }
 
 const INDEX_RETRY_MS = 30_000;

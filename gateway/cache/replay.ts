@@ -4,7 +4,7 @@
 import type { ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import { endSse, startSse, writeSseData } from '../pipeline/sse.ts';
-import type { ChatCompletion, ChatCompletionChunk, ChatMessage, ChunkChoice, ToolCall, Usage } from '../providers/types.ts';
+import type { ChatCompletion, ChatCompletionChunk, ChatMessage, ChunkChoice, ToolCall, Usage } from '../../core/llm.ts';
 
 /** Content pieces as providers stream them: a word with its leading whitespace. */
 export function contentPieces(text: string): string[] {

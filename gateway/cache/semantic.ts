@@ -4,9 +4,9 @@
 import type { EmbeddingPool } from '../../lib/embedding-pool.ts';
 import type { StoredAnswer } from './exact.ts';
 import type { RedisGuard } from './redis-guard.ts';
-import { entryKeyPrefix, parseSearchReply, tagFilter, vectorBlob } from './semantic-index.ts';
+import { entryKeyPrefix, parseSearchReply, tagFilter, vectorBlob } from '../../core/cache/semantic-index.ts';
 import { verifySameRequest, type VerifyOptions } from './verify.ts';
-import type { ChatCompletion } from '../providers/types.ts';
+import type { ChatCompletion } from '../../core/llm.ts';
 
 export interface SemanticQuery {
   namespace: string;

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EMBEDDING_MODEL_ID } from '../../lib/embedder.ts';
-import { modelsDir } from '../../stack/paths.ts';
+import { modelsDir } from '../../lib/paths.ts';
 
 export type KnownWord = (word: string) => boolean;
 

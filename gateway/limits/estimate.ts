@@ -1,9 +1,10 @@
 // The token estimate a TPM limit is checked against before the upstream call (corrected by settle() afterwards).
 // Like OpenAI: the prompt's tokens plus the completion tokens the request may use (max_tokens × n), when given.
-import { countChatPromptTokens, countTokens } from '../../lib/tokens.ts';
+import { countTokens } from '../../lib/tokens.ts';
+import { countChatPromptTokens } from '../../core/prompt-tokens.ts';
 import { requestedOutputTokens } from '../budgets/index.ts';
 import { inputTokens } from '../pipeline/operations/input.ts';
-import type { ChatMessage } from '../providers/types.ts';
+import type { ChatMessage } from '../../core/llm.ts';
 
 export interface EstimatableRequest {
   messages?: ChatMessage[];

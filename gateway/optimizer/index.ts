@@ -6,12 +6,12 @@
 // (metadata `{"model_swapping": false}`).
 import type { IncomingHttpHeaders } from 'node:http';
 import type { CostOptimizationSettings } from '../../schemas/config/budgets.ts';
-import type { PriceBook } from '../../lib/prices.ts';
-import { countChatPromptTokens } from '../../lib/tokens.ts';
-import type { ChatRequest } from '../providers/types.ts';
+import type { PriceBook } from '../../core/prices.ts';
+import { countChatPromptTokens } from '../../core/prompt-tokens.ts';
+import type { ChatRequest } from '../../core/llm.ts';
 import type { BudgetService } from '../budgets/index.ts';
-import type { BudgetHolder } from '../budgets/scopes.ts';
-import { ModelFamilies } from './families.ts';
+import type { BudgetHolder } from '../../core/budgets/scopes.ts';
+import { ModelFamilies } from '../../core/optimizer/families.ts';
 import { conditionsHold, isSimpleRequest, type RequestFacts } from './rules.ts';
 
 export const SWAP_HEADER = 'x-helix-model-swap';

@@ -2,7 +2,7 @@
 // request that matches no `from` model costs nothing, and the tokenizer or the budget lookup run only when a rule
 // needs them.
 import type { SwapConditions } from '../../schemas/config/budgets.ts';
-import type { ChatRequest } from '../providers/types.ts';
+import type { ChatRequest } from '../../core/llm.ts';
 
 export interface RequestFacts {
   body: ChatRequest;

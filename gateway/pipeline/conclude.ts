@@ -2,7 +2,7 @@
 // to what the provider bills. The runner, the stream it hands out and the /v1 error handler all end requests here.
 import { countTokens } from '../../lib/tokens.ts';
 import { GatewayError } from '../errors.ts';
-import type { Usage } from '../providers/types.ts';
+import type { Usage } from '../../core/llm.ts';
 import type { RequestContext } from './context.ts';
 import { errorEvent, requestEvent, responseEvent, type EventSink } from './events.ts';
 import type { Flight } from './flight.ts';

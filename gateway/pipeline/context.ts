@@ -1,7 +1,7 @@
 // Per-request state that travels through the stages and ends up in the request and response events.
 import { randomUUID } from 'node:crypto';
 import type { Attempt } from '../../schemas/events.ts';
-import type { Usage } from '../providers/types.ts';
+import type { Usage } from '../../core/llm.ts';
 
 export interface RequestContext {
   requestId: string;

@@ -1,9 +1,9 @@
 // Turns a request's context into the request / response / error events of schemas/events.ts.
 import { randomUUID } from 'node:crypto';
 import { SCHEMA_VERSION, type HelixEvent, type RequestEvent, type ResponseEvent } from '../../schemas/events.ts';
-import { messageText } from '../../lib/tokens.ts';
+import { messageText } from '../../core/prompt-tokens.ts';
 import type { GatewayError } from '../errors.ts';
-import type { ChatMessage } from '../providers/types.ts';
+import type { ChatMessage } from '../../core/llm.ts';
 import { now, type RequestContext } from './context.ts';
 
 export interface EventSink {

@@ -2,7 +2,8 @@
 // call a provider, read usage from the answer, and where the text is. The stages are written once against this;
 // each kind lives in operations/. Wire formats (OpenAI, Anthropic) are the routes' business, not the operation's.
 import type { RequestKind } from '../pii/index.ts';
-import type { CallContext, ChatMessage, ProviderAdapter, Usage } from '../providers/types.ts';
+import type { CallContext, ProviderAdapter } from '../providers/types.ts';
+import type { ChatMessage, Usage } from '../../core/llm.ts';
 
 /** Stages an operation may leave out. Declared per operation in `skips`, nowhere else. */
 export type OptionalStage = 'swap' | 'cache';

@@ -8,7 +8,7 @@ import type { Auth } from '../auth/authenticate.ts';
 import type { KeyStore } from '../auth/key-store.ts';
 import type { CostControl } from '../budgets/cost-control.ts';
 import type { ChatCache } from '../cache/index.ts';
-import { cacheAdminRoutes } from '../cache/admin.ts';
+import { cacheAdminRoutes } from '../cache/admin-routes.ts';
 import { keysRoutes, type PublishFn } from './keys.ts';
 import { optimizerRoutes } from './optimizer.ts';
 

@@ -2,7 +2,7 @@
 import { ChatCompletionBody } from '../../schemas/api/openai.ts';
 import { openAiErrorBody } from '../errors.ts';
 import { chatOperation } from '../pipeline/operations/chat.ts';
-import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from '../providers/types.ts';
+import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from '../../core/llm.ts';
 import type { Wire } from './proxy-route.ts';
 
 export const chatCompletionsWire: Wire<ChatRequest, ChatRequest, ChatCompletion, ChatCompletionChunk> = {

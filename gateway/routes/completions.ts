@@ -2,7 +2,7 @@
 import { CompletionBody } from '../../schemas/api/openai.ts';
 import { openAiErrorBody } from '../errors.ts';
 import { completionsOperation } from '../pipeline/operations/completions.ts';
-import type { Completion, CompletionRequest } from '../providers/types.ts';
+import type { Completion, CompletionRequest } from '../../core/llm.ts';
 import { sseData } from './chat-completions.ts';
 import type { Wire } from './proxy-route.ts';
 

@@ -2,7 +2,7 @@
 // canonical (OpenAI chat) form and the answer back, streaming events included.
 import { MessagesBody } from '../../schemas/api/anthropic.ts';
 import { chatOperation } from '../pipeline/operations/chat.ts';
-import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from '../providers/types.ts';
+import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from '../../core/llm.ts';
 import { anthropicRequestToOpenAI, openAIResponseToAnthropic, type AnthropicMessagesRequest } from '../translate/anthropic.ts';
 import { anthropicSseError, formatAnthropicSse, OpenAIStreamToAnthropic } from '../translate/anthropic-stream.ts';
 import type { Wire } from './proxy-route.ts';

@@ -6,8 +6,8 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { GatewayError } from '../errors.ts';
 import type { CostControl } from '../budgets/cost-control.ts';
-import { suggestions } from '../optimizer/suggestions.ts';
-import { savingsReport } from '../optimizer/savings.ts';
+import { suggestions } from '../../core/optimizer/suggestions.ts';
+import { savingsReport } from '../../core/optimizer/savings.ts';
 
 const Query = Type.Object(
   {

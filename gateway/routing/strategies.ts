@@ -1,6 +1,6 @@
 // Load-balancing strategies over the healthy deployments of one model group.
 // In-flight counts and latency averages are per process on purpose: they are short-lived signals, not state.
-import type { Deployment } from '../providers/types.ts';
+import type { Deployment } from '../../core/deployments.ts';
 
 export type Strategy = 'simple-shuffle' | 'least-busy' | 'latency-based-routing' | 'usage-based-routing';
 

@@ -3,7 +3,7 @@
 // One block is open at a time: text (text_delta), tool_use (input_json_delta), thinking (thinking_delta).
 // Input tokens are unknown until OpenAI's final usage chunk: message_start carries the caller's estimate, and
 // message_delta carries the real input/output counts (the SDK overwrites its snapshot with them).
-import type { ChatCompletionChunk, Usage } from '../providers/types.ts';
+import type { ChatCompletionChunk, Usage } from '../../core/llm.ts';
 import { anthropicErrorBody, type GatewayError } from '../errors.ts';
 import { stopReasonFrom, type AnthropicResponseBlock, type AnthropicStopReason, type AnthropicStreamEvent } from '../providers/anthropic/wire.ts';
 import { anthropicMessageId, anthropicUsageFromOpenAI } from './anthropic.ts';

@@ -1,7 +1,7 @@
 // The Anthropic-speaking surface (/v1/messages) over any deployment: Anthropic request → canonical OpenAI chat
 // request, OpenAI chat completion → Anthropic Message, and (anthropic-stream.ts) OpenAI chunks → Anthropic SSE.
 // Paired with providers/anthropic (the other direction) this lets Anthropic clients call OpenAI models and the reverse.
-import type { ChatCompletion, ChatMessage, ChatRequest, ContentPart, ToolCall, Usage } from '../providers/types.ts';
+import type { ChatCompletion, ChatMessage, ChatRequest, ContentPart, ToolCall, Usage } from '../../core/llm.ts';
 import {
   stopReasonFrom,
   type AnthropicContentBlockParam,

@@ -62,3 +62,11 @@ export type CacheSettingsInput = Partial<Omit<CacheSettings, 'skip'>> & { skip?:
 export function cacheSettings(partial: CacheSettingsInput = {}): CacheSettings {
   return Value.Default(CacheSettings, Value.Clone(partial ?? {})) as CacheSettings;
 }
+
+/** `helix_settings.semantic_cache` validated, defaults filled in; throws a readable error. */
+export function cacheSettingsFromConfig(helixSettings: Record<string, unknown>): CacheSettings {
+  const settings = cacheSettings((helixSettings.semantic_cache ?? {}) as Partial<CacheSettings>);
+  const errors = [...Value.Errors(CacheSettings, settings)].slice(0, 5);
+  if (errors.length) throw new Error(`invalid helix_settings.semantic_cache: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`);
+  return settings;
+}

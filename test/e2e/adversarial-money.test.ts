@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { nanoFromDecimal } from '../../lib/money.ts';
+import { nanoFromDecimal } from '../../core/money.ts';
 import { TEST_PRICES, testModelList, type TrafficKey } from '../helpers/traffic.ts';
 import { startFakeOpenAI, type FakeUpstream, type SseEventSpec } from '../helpers/fake-upstreams.ts';
 import { waitFor } from '../helpers/processes.ts';

@@ -11,11 +11,12 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { freePorts } from '../../stack/ports.ts';
-import { countChatPromptTokens, countTokens } from '../../lib/tokens.ts';
-import { nanoFromDecimal } from '../../lib/money.ts';
+import { countTokens } from '../../lib/tokens.ts';
+import { countChatPromptTokens } from '../../core/prompt-tokens.ts';
+import { nanoFromDecimal } from '../../core/money.ts';
 import { FIXED_REPLY } from '../../gateway/providers/mock/index.ts';
-import { BudgetKeys } from '../../gateway/budgets/store.ts';
-import { DAILY, periodAt } from '../../gateway/budgets/periods.ts';
+import { BudgetKeys } from '../../core/budgets/store.ts';
+import { DAILY, periodAt } from '../../core/budgets/periods.ts';
 import { helixSql, spawnHelix, startPipeline, waitFor, type HelixProcess, type Pipeline } from '../helpers/processes.ts';
 
 const MASTER = 'sk-helix-test-master';

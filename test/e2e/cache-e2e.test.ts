@@ -13,10 +13,10 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { Redis } from 'ioredis';
 import { startPipeline, spawnHelix, waitFor, type HelixProcess, type Pipeline } from '../helpers/processes.ts';
-import { parseSearchReply } from '../../gateway/cache/semantic-index.ts';
+import { parseSearchReply } from '../../core/cache/semantic-index.ts';
 import { startRedis, type RedisInstance } from '../../stack/redis.ts';
 import { freePort } from '../../stack/ports.ts';
-import { repoRoot } from '../../stack/paths.ts';
+import { repoRoot } from '../../lib/paths.ts';
 
 const QUESTION = 'What is the capital of Australia?';
 const PARAPHRASE = 'Hi! Could you please tell me what the capital of Australia is? Thanks!'; // similarity 0.90

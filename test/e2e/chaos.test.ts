@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '../../stack/paths.ts';
+import { repoRoot } from '../../lib/paths.ts';
 import type { Row } from '../../bench/chaos/run.ts';
 
 const FAULTS = ['none (baseline)', 'kill -9 Kafka, restart', 'kill -9 consumers, restart', 'restart Redis', 'ClickHouse down, back', 'spool quota full', 'kill -9 gateway mid-stream, restart'];

@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { createKafka } from '../../lib/kafka.ts';
 import { topicName } from '../../schemas/topics.ts';
 import { freePort } from '../../stack/ports.ts';
-import { repoRoot } from '../../stack/paths.ts';
+import { repoRoot } from '../../lib/paths.ts';
 import { startPipeline, helixSql, waitFor, type Pipeline } from '../helpers/processes.ts';
 import { chat, createKey, testModelList, writeConfig, type TrafficKey } from '../helpers/traffic.ts';
 

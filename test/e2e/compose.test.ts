@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ENV_VARS } from '../../lib/config.ts';
-import { repoRoot } from '../../stack/paths.ts';
+import { repoRoot } from '../../lib/paths.ts';
 
 function ensureDockerCompose(): void {
   if (spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0) return;

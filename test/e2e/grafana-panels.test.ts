@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { repoRoot } from '../../stack/paths.ts';
+import { repoRoot } from '../../lib/paths.ts';
 import { ANOMALY_GROUP } from '../../consumers/anomaly/start.ts';
 import { WEBHOOK_GROUP } from '../../consumers/webhooks/start.ts';
 import { startPipeline, waitFor, type Pipeline } from '../helpers/processes.ts';

@@ -15,8 +15,8 @@ import { parse } from 'yaml';
 import { parseConfig, runtimeEnv, type HelixConfig } from '../../lib/config.ts';
 import { openAnalyticsStore, type AnalyticsStore } from '../../clickhouse/store.ts';
 import { replayLedger } from '../../cli/replay-ledger.ts';
-import { repoRoot } from '../../stack/paths.ts';
-import { nanoFromDecimal } from '../../lib/money.ts';
+import { repoRoot } from '../../lib/paths.ts';
+import { nanoFromDecimal } from '../../core/money.ts';
 import { helixSql, startPipeline, waitFor, type Pipeline } from '../helpers/processes.ts';
 
 const MASTER = 'sk-helix-test-master';

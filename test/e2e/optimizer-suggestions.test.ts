@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { repoRoot } from '../../stack/paths.ts';
+import { repoRoot } from '../../lib/paths.ts';
 import { helixSql, waitFor } from '../helpers/processes.ts';
 import { PRICES, PROMPT, startOptimizerStack, type OptimizerStack, type TestKey } from '../helpers/optimizer.ts';
 

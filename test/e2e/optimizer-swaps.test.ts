@@ -4,7 +4,7 @@
 // key metadata `{"model_swapping": false}` (per key) opt out.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { nanoFromDecimal } from '../../lib/money.ts';
+import { nanoFromDecimal } from '../../core/money.ts';
 import { helixSql, waitFor } from '../helpers/processes.ts';
 import { MASTER, PRICES, PROMPT, startOptimizerStack, type OptimizerStack, type TestKey } from '../helpers/optimizer.ts';
 

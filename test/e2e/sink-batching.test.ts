@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { Batcher } from '../../consumers/batcher.ts';
+import { Batcher } from '../../lib/consume/batcher.ts';
 import { createKafka } from '../../lib/kafka.ts';
 import { topicName } from '../../schemas/topics.ts';
 import { SCHEMA_VERSION, type RequestEvent, type ResponseEvent } from '../../schemas/events.ts';

@@ -8,7 +8,7 @@ import { after, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import type { KafkaMessage } from 'kafkajs';
-import { dataDir } from '../../stack/paths.ts';
+import { dataDir } from '../../lib/paths.ts';
 import { freePorts } from '../../stack/ports.ts';
 import { startKafka } from '../../stack/kafka.ts';
 

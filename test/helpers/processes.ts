@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { freePort } from '../../stack/ports.ts';
-import { repoRoot } from '../../stack/paths.ts';
+import { repoRoot } from '../../lib/paths.ts';
 
 export interface HelixProcess {
   child: ChildProcess;

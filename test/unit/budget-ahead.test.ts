@@ -20,7 +20,7 @@ import { chatOperation } from '../../gateway/pipeline/operations/chat.ts';
 import { runPipeline } from '../../gateway/pipeline/runner.ts';
 import { newContext } from '../../gateway/pipeline/context.ts';
 import type { Principal } from '../../gateway/auth/authenticate.ts';
-import type { ChatCompletion, ChatRequest } from '../../gateway/providers/types.ts';
+import type { ChatCompletion, ChatRequest } from '../../core/llm.ts';
 
 const config: HelixConfig = {
   ...parseConfig({ model_list: [{ model_name: 'm', litellm_params: { model: 'mock/fixed' } }] }, process.env),

@@ -2,8 +2,8 @@
 // every process computes alike; counter ids round-trip (replay relies on it); budgets per caller from config.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DAILY, LIFETIME, MONTHLY, WEEKLY, counterTtlSeconds, parseDuration, periodAt, periodFromId, specName } from '../../gateway/budgets/periods.ts';
-import { budgetsFor, configBudgets, registeredBudget } from '../../gateway/budgets/scopes.ts';
+import { DAILY, LIFETIME, MONTHLY, WEEKLY, counterTtlSeconds, parseDuration, periodAt, periodFromId, specName } from '../../core/budgets/periods.ts';
+import { budgetsFor, configBudgets, registeredBudget } from '../../core/budgets/scopes.ts';
 import { budgetSettings } from '../../schemas/config/budgets.ts';
 
 const at = (iso: string) => Date.parse(iso);

@@ -5,13 +5,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { PriceBook } from '../../lib/prices.ts';
-import { countChatPromptTokens } from '../../lib/tokens.ts';
+import { PriceBook } from '../../core/prices.ts';
+import { countChatPromptTokens } from '../../core/prompt-tokens.ts';
 import { budgetSettings } from '../../schemas/config/budgets.ts';
 import { createBudgets, type BudgetService, type Reservation } from '../../gateway/budgets/index.ts';
-import { BudgetStore } from '../../gateway/budgets/store.ts';
-import { DAILY, periodAt } from '../../gateway/budgets/periods.ts';
-import type { ChargeableEvent } from '../../gateway/budgets/charge.ts';
+import { BudgetStore } from '../../core/budgets/store.ts';
+import { DAILY, periodAt } from '../../core/budgets/periods.ts';
+import type { ChargeableEvent } from '../../core/budgets/charge.ts';
 import { GatewayError, openAiErrorBody } from '../../gateway/errors.ts';
 import type { ModelEntry } from '../../schemas/config.ts';
 

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { canonicalRequest, exactKeyHash, lastUserPrompt, namespaceFor, paramsHash } from '../../gateway/cache/canonical.ts';
 import { parseDirectives, withoutCacheField } from '../../gateway/cache/directives.ts';
 import { cacheSettings } from '../../schemas/config/cache.ts';
-import { tagFilter, escapeTag } from '../../gateway/cache/semantic-index.ts';
-import type { ChatRequest } from '../../gateway/providers/types.ts';
+import { tagFilter, escapeTag } from '../../core/cache/semantic-index.ts';
+import type { ChatRequest } from '../../core/llm.ts';
 
 const body = (extra: Partial<ChatRequest> = {}): ChatRequest => ({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hello' }], ...extra });
 const key = (b: ChatRequest, ns = 'team:a') => exactKeyHash(ns, canonicalRequest(b));

@@ -14,13 +14,13 @@ import { createEmbeddingPool, type EmbeddingPool } from '../../lib/embedding-poo
 import { cacheSettings, type CacheSettings } from '../../schemas/config/cache.ts';
 import type { CacheFill } from '../../schemas/events/cache.ts';
 import { createChatCache, type ChatCache } from '../../gateway/cache/index.ts';
-import { cacheStats, invalidateCache } from '../../gateway/cache/admin.ts';
-import { ensureSemanticIndex, entrySchema } from '../../gateway/cache/semantic-index.ts';
+import { cacheStats, invalidateCache } from '../../core/cache/admin.ts';
+import { ensureSemanticIndex, entrySchema } from '../../core/cache/semantic-index.ts';
 import { RedisGuard } from '../../gateway/cache/redis-guard.ts';
 import { StatsCounters } from '../../gateway/cache/stats-counters.ts';
-import { cacheBuilderSink } from '../../consumers/cache-builder/index.ts';
+import { fillSink } from '../../core/cache/fill-sink.ts';
 import { newContext, type RequestContext } from '../../gateway/pipeline/context.ts';
-import type { ChatCompletion, ChatRequest } from '../../gateway/providers/types.ts';
+import type { ChatCompletion, ChatRequest } from '../../core/llm.ts';
 import { startRedis, type RedisInstance } from '../../stack/redis.ts';
 import { freePort } from '../../stack/ports.ts';
 
@@ -44,7 +44,7 @@ void describe('cache on Redis Stack', () => {
   let pool: EmbeddingPool;
   let cache: ChatCache;
   const fills: CacheFill[] = [];
-  let builder: ReturnType<typeof cacheBuilderSink>;
+  let builder: ReturnType<typeof fillSink>;
 
   before(async () => {
     redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
@@ -55,7 +55,7 @@ void describe('cache on Redis Stack', () => {
     await pool.ready();
     cache = createChatCache({ redis, settings, embeddings: pool, publishFill: (f) => fills.push(f) });
     const repository = new Repository(entrySchema(settings.redis_prefix), nodeRedis as unknown as RedisConnection);
-    builder = cacheBuilderSink({ repository, embedder: createEmbedder() });
+    builder = fillSink({ repository, embedder: createEmbedder() });
   });
   after(async () => {
     await invalidateCache(redis, settings, { namespace: 'team:red' }).catch(() => undefined);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { replayChunks, StreamCollector, writeReplay } from '../../gateway/cache/replay.ts';
-import type { ChatCompletion } from '../../gateway/providers/types.ts';
+import type { ChatCompletion } from '../../core/llm.ts';
 
 const completion: ChatCompletion = {
   id: 'chatcmpl-1',

@@ -4,8 +4,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseError } from '@clickhouse/client';
-import { Stopped, writeIsolating, type RetryPolicy } from '../../consumers/isolation.ts';
-import type { Failure } from '../../consumers/failures.ts';
+import { Stopped, writeIsolating, type RetryPolicy } from '../../lib/consume/isolation.ts';
+import type { Failure } from '../../lib/consume/failures.ts';
 
 const refused = () => parseError('Code: 27. DB::Exception: Cannot parse input: expected \',\' before: \'.0}\': (at row 1). (CANNOT_PARSE_INPUT_ASSERTION_FAILED) (version 25.8.1.1)');
 const unreachable = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8123'), { code: 'ECONNREFUSED' });

@@ -16,7 +16,7 @@ import { createMetrics } from '../../gateway/metrics.ts';
 import { createKafka, ensureTopics } from '../../lib/kafka.ts';
 import { startKafka, type KafkaInstance } from '../../stack/kafka.ts';
 import { freePort } from '../../stack/ports.ts';
-import { repoRoot } from '../../stack/paths.ts';
+import { repoRoot } from '../../lib/paths.ts';
 import { topicName, type TopicId } from '../../schemas/topics.ts';
 import { readEvents, type ReadEvent } from '../helpers/kafka.ts';
 import { waitFor } from '../helpers/processes.ts';

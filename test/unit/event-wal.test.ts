@@ -14,7 +14,7 @@ import { EventBus, type EventBusOptions } from '../../lib/event-bus.ts';
 import { createKafka, ensureTopics } from '../../lib/kafka.ts';
 import { startKafka, type KafkaInstance } from '../../stack/kafka.ts';
 import { freePort } from '../../stack/ports.ts';
-import { repoRoot } from '../../stack/paths.ts';
+import { repoRoot } from '../../lib/paths.ts';
 import { topicName } from '../../schemas/topics.ts';
 import { readEvents, type ReadEvent } from '../helpers/kafka.ts';
 import { waitFor } from '../helpers/processes.ts';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { repoRoot } from '../../stack/paths.ts';
+import { repoRoot } from '../../lib/paths.ts';
 
 interface Target {
   refId: string;

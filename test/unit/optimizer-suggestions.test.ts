@@ -2,9 +2,9 @@
 // the ledger's actual cost preferred over the estimate; confidence from the replacement's own history.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { PriceBook } from '../../lib/prices.ts';
-import { ModelFamilies } from '../../gateway/optimizer/families.ts';
-import { MIN_EVIDENCE, quote, suggest, type ModelUsage } from '../../gateway/optimizer/suggestions.ts';
+import { PriceBook } from '../../core/prices.ts';
+import { ModelFamilies } from '../../core/optimizer/families.ts';
+import { MIN_EVIDENCE, quote, suggest, type ModelUsage } from '../../core/optimizer/suggestions.ts';
 import type { ModelEntry } from '../../schemas/config.ts';
 
 const MODELS: ModelEntry[] = [

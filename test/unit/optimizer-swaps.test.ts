@@ -2,13 +2,13 @@
 // and per-key opt-out, allowed-models check, intelligent routing to the cheapest model of the same family.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { PriceBook } from '../../lib/prices.ts';
+import { PriceBook } from '../../core/prices.ts';
 import { costOptimizationSettings, type CostOptimizationSettings } from '../../schemas/config/budgets.ts';
 import { createOptimizer, swapDisabled, type SwapInput } from '../../gateway/optimizer/index.ts';
-import { ModelFamilies, familyOf } from '../../gateway/optimizer/families.ts';
+import { ModelFamilies, familyOf } from '../../core/optimizer/families.ts';
 import { inHourWindow, isSimpleRequest } from '../../gateway/optimizer/rules.ts';
 import type { BudgetService } from '../../gateway/budgets/index.ts';
-import type { ChatRequest } from '../../gateway/providers/types.ts';
+import type { ChatRequest } from '../../core/llm.ts';
 import type { ModelEntry } from '../../schemas/config.ts';
 
 const MODELS: ModelEntry[] = [

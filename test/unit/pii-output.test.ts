@@ -15,7 +15,7 @@ import {
   type Finding,
   type PiiPolicy,
 } from '../../gateway/pii/index.ts';
-import type { ChatCompletion, ChatCompletionChunk, Completion } from '../../gateway/providers/types.ts';
+import type { ChatCompletion, ChatCompletionChunk, Completion } from '../../core/llm.ts';
 
 const EMAIL = 'john@example.com';
 const policy = createPolicy({ scan_output: true, fingerprint_secret: 'output-test-secret-0123' });

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { newContext } from '../../gateway/pipeline/context.ts';
 import { responseEvent } from '../../gateway/pipeline/events.ts';
-import type { Usage } from '../../gateway/providers/types.ts';
+import type { Usage } from '../../core/llm.ts';
 
 void describe('response event token counts', () => {
   void it('are whole numbers within UInt32 whatever the upstream reported', () => {

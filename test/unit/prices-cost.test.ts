@@ -3,10 +3,12 @@
 // the lookup speed the request path needs.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { PriceBook, costOf, priceParamsOf, worstCaseCost } from '../../lib/prices.ts';
-import { formatUsd, nanoPerToken, toNano, usdFromNano } from '../../lib/money.ts';
+import { PriceBook, costOf, priceParamsOf, worstCaseCost } from '../../core/prices.ts';
+import { formatUsd, nanoPerToken, toNano, usdFromNano } from '../../core/money.ts';
 import { mockProvider } from '../../gateway/providers/mock/index.ts';
-import type { CallContext, ChatCompletionChunk, ChatRequest, Deployment, Usage } from '../../gateway/providers/types.ts';
+import type { CallContext } from '../../gateway/providers/types.ts';
+import type { Deployment } from '../../core/deployments.ts';
+import type { ChatCompletionChunk, ChatRequest, Usage } from '../../core/llm.ts';
 import type { ModelEntry } from '../../schemas/config.ts';
 
 const MOCK_PRICES = { input_cost_per_token: 0.000001, output_cost_per_token: 0.000002, cache_read_input_token_cost: 0.0000005 };

@@ -10,7 +10,8 @@ import type { AnthropicMessage, AnthropicStopReason } from '../../gateway/provid
 import { adapterFor } from '../../gateway/providers/registry.ts';
 import { closePools } from '../../gateway/providers/shared/http.ts';
 import { formatSse } from '../../gateway/providers/shared/sse.ts';
-import { UpstreamError, type ChatCompletionChunk, type ChatRequest } from '../../gateway/providers/types.ts';
+import { UpstreamError } from '../../gateway/providers/types.ts';
+import type { ChatCompletionChunk, ChatRequest } from '../../core/llm.ts';
 import {
   collect,
   FAKE_ANTHROPIC_TOOL_INPUT,

@@ -3,11 +3,13 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { openaiProvider, openaiAdapters, OPENAI_COMPATIBLE_PROVIDERS } from '../../gateway/providers/openai/index.ts';
 import { azureProvider, AZURE_DEFAULT_API_VERSION } from '../../gateway/providers/azure/index.ts';
-import { adapterFor, deploymentsFrom } from '../../gateway/providers/registry.ts';
+import { adapterFor } from '../../gateway/providers/registry.ts';
+import { deploymentsFrom } from '../../core/deployments.ts';
 import { newContext } from '../../gateway/pipeline/context.ts';
 import { Router } from '../../gateway/routing/router.ts';
 import { closePools } from '../../gateway/providers/shared/http.ts';
-import { UpstreamError, type ChatCompletionChunk, type ChatRequest } from '../../gateway/providers/types.ts';
+import { UpstreamError } from '../../gateway/providers/types.ts';
+import type { ChatCompletionChunk, ChatRequest } from '../../core/llm.ts';
 import { collect, FAKE_OPENAI_TOOL_ARGS, startFakeOpenAI, testCallContext, type FakeUpstream, type TestCallOptions } from '../helpers/fake-upstreams.ts';
 
 const UNICODE = 'héllo wörld ✓ 🌍 — 日本語';

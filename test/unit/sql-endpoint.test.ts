@@ -14,7 +14,7 @@ import { migrate } from '../../clickhouse/migrate.ts';
 import { startQueryServer } from '../../clickhouse/query-server.ts';
 import type { SqlLimits } from '../../clickhouse/sql-limits.ts';
 import { freePort } from '../../stack/ports.ts';
-import { repoRoot } from '../../stack/paths.ts';
+import { repoRoot } from '../../lib/paths.ts';
 
 const MASTER = 'sk-sql-endpoint-master';
 const SECRET = `sk-provider-${randomUUID()}`;

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Tiktoken } from 'js-tiktoken/lite';
 import o200k from 'js-tiktoken/ranks/o200k_base';
-import { countChatPromptTokens, countTokens, EXACT_COUNT_MAX_CHARS, TokenCounter } from '../../lib/tokens.ts';
+import { countTokens, EXACT_COUNT_MAX_CHARS, TokenCounter } from '../../lib/tokens.ts';
+import { countChatPromptTokens } from '../../core/prompt-tokens.ts';
 
 const MiB = 1 << 20;
 const reference = new Tiktoken(o200k);

@@ -10,7 +10,8 @@ import { toAnthropicRequest } from '../../gateway/providers/anthropic/request.ts
 import { anthropicMessageToOpenAI } from '../../gateway/providers/anthropic/response.ts';
 import { openaiProvider } from '../../gateway/providers/openai/index.ts';
 import { closePools } from '../../gateway/providers/shared/http.ts';
-import type { CallContext, ChatCompletion, ChatCompletionChunk, ProviderAdapter } from '../../gateway/providers/types.ts';
+import type { CallContext, ProviderAdapter } from '../../gateway/providers/types.ts';
+import type { ChatCompletion, ChatCompletionChunk } from '../../core/llm.ts';
 import { OpenAIStreamToAnthropic, anthropicSseError, formatAnthropicSse } from '../../gateway/translate/anthropic-stream.ts';
 import {
   anthropicRequestToOpenAI,

@@ -1,6 +1,6 @@
 // Chat completions: the operation behind /v1/chat/completions and /v1/messages (translated to chat by its route).
-import { countChatPromptTokens } from '../../../lib/tokens.ts';
-import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from '../../providers/types.ts';
+import { countChatPromptTokens } from '../../../core/prompt-tokens.ts';
+import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from '../../../core/llm.ts';
 import { requestedOutputTokens } from '../../budgets/index.ts';
 import type { Flight } from '../flight.ts';
 import type { Operation } from '../operation.ts';

@@ -1,5 +1,5 @@
 // Legacy text completions (/v1/completions): passed to providers that still have them.
-import type { Completion, CompletionRequest } from '../../providers/types.ts';
+import type { Completion, CompletionRequest } from '../../../core/llm.ts';
 import { requestedOutputTokens } from '../../budgets/index.ts';
 import { GatewayError } from '../../errors.ts';
 import type { Operation } from '../operation.ts';

@@ -1,5 +1,5 @@
 // Embeddings (/v1/embeddings): no output text, so no output stages do anything and nothing streams.
-import type { EmbeddingRequest, EmbeddingResponse } from '../../providers/types.ts';
+import type { EmbeddingRequest, EmbeddingResponse } from '../../../core/llm.ts';
 import { GatewayError } from '../../errors.ts';
 import type { Operation } from '../operation.ts';
 import { inputTexts, inputTokens } from './input.ts';

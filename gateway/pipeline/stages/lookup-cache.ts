@@ -3,7 +3,7 @@
 import type { ChatCache } from '../../cache/index.ts';
 import { withoutCacheField } from '../../cache/directives.ts';
 import { replayChunks } from '../../cache/replay.ts';
-import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from '../../providers/types.ts';
+import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from '../../../core/llm.ts';
 import type { Flight } from '../flight.ts';
 import { asChat } from '../operations/chat.ts';
 import type { Stage } from './stage.ts';

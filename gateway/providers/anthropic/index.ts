@@ -2,7 +2,8 @@
 // POST {api_base}/v1/messages with x-api-key + anthropic-version; streams are translated event by event.
 import { requestJson, requestSse } from '../shared/http.ts';
 import { extraHeaders, firstEnv, stringParam } from '../shared/params.ts';
-import { UpstreamError, type CallContext, type ChatCompletion, type ChatCompletionChunk, type ProviderAdapter } from '../types.ts';
+import { UpstreamError, type CallContext, type ProviderAdapter } from '../types.ts';
+import type { ChatCompletion, ChatCompletionChunk } from '../../../core/llm.ts';
 import { toAnthropicRequest } from './request.ts';
 import { AnthropicStreamToOpenAI, anthropicMessageToOpenAI, upstreamErrorFromAnthropicEvent } from './response.ts';
 import type { AnthropicMessage, AnthropicStreamEvent } from './wire.ts';

@@ -2,7 +2,8 @@
 // Messages: system/developer → `system`; content parts → blocks; assistant tool_calls → tool_use blocks; tool
 // messages → tool_result blocks in a user turn; consecutive same-role turns merged (Anthropic wants alternation).
 // Parameters: a declarative map; anything not in it is dropped (Anthropic rejects unknown fields).
-import { UpstreamError, type ChatMessage, type ChatRequest, type ContentPart, type ToolCall } from '../types.ts';
+import { UpstreamError } from '../types.ts';
+import type { ChatMessage, ChatRequest, ContentPart, ToolCall } from '../../../core/llm.ts';
 import {
   parseDataUrl,
   type AnthropicCacheControl,

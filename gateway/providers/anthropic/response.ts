@@ -1,6 +1,7 @@
 // Anthropic Messages responses → canonical OpenAI chat: the whole message (non-stream) and the SSE event stream
 // (chunk by chunk). Usage keeps the input tokens reported in message_start — streams must not lose them.
-import { UpstreamError, type ChatCompletion, type ChatCompletionChunk, type ChatMessage, type ChunkChoice, type ToolCall, type Usage } from '../types.ts';
+import { UpstreamError } from '../types.ts';
+import type { ChatCompletion, ChatCompletionChunk, ChatMessage, ChunkChoice, ToolCall, Usage } from '../../../core/llm.ts';
 import { STATUS_FROM_ERROR_TYPE, finishReasonFrom, type AnthropicMessage, type AnthropicStreamEvent, type AnthropicUsage } from './wire.ts';
 
 type Json = Record<string, unknown>;

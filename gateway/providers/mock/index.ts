@@ -3,20 +3,10 @@
 // configurable per deployment so routing, retries and streaming can be exercised without a real LLM.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { countChatPromptTokens, countTokens, messageText } from '../../../lib/tokens.ts';
-import {
-  UpstreamError,
-  type CallContext,
-  type ChatCompletion,
-  type ChatCompletionChunk,
-  type ChatRequest,
-  type Completion,
-  type CompletionRequest,
-  type EmbeddingRequest,
-  type EmbeddingResponse,
-  type ProviderAdapter,
-  type Usage,
-} from '../types.ts';
+import { countTokens } from '../../../lib/tokens.ts';
+import { countChatPromptTokens, messageText } from '../../../core/prompt-tokens.ts';
+import { UpstreamError, type CallContext, type ProviderAdapter } from '../types.ts';
+import type { ChatCompletion, ChatCompletionChunk, ChatRequest, Completion, CompletionRequest, EmbeddingRequest, EmbeddingResponse, Usage } from '../../../core/llm.ts';
 
 export const FIXED_REPLY = 'Hello from the Helix mock provider.';
 

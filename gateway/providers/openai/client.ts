@@ -1,23 +1,12 @@
 // The OpenAI wire protocol, shared by every OpenAI-style upstream (OpenAI, Azure OpenAI, vLLM, Ollama, Groq, …).
 // The canonical gateway format *is* OpenAI chat, so requests pass through untouched apart from what the transport
 // needs (model, stream flags, usage in streams); a spec says where each operation goes and how to authenticate.
-import { countChatPromptTokens, countTokens } from '../../../lib/tokens.ts';
+import { countTokens } from '../../../lib/tokens.ts';
+import { countChatPromptTokens } from '../../../core/prompt-tokens.ts';
 import { errorFieldsFrom } from '../shared/errors.ts';
 import { requestJson, requestSse } from '../shared/http.ts';
-import {
-  UpstreamError,
-  type CallContext,
-  type ChatCompletion,
-  type ChatCompletionChunk,
-  type ChatMessage,
-  type ChatRequest,
-  type Completion,
-  type CompletionRequest,
-  type EmbeddingRequest,
-  type EmbeddingResponse,
-  type ProviderAdapter,
-  type Usage,
-} from '../types.ts';
+import { UpstreamError, type CallContext, type ProviderAdapter } from '../types.ts';
+import type { ChatCompletion, ChatCompletionChunk, ChatMessage, ChatRequest, Completion, CompletionRequest, EmbeddingRequest, EmbeddingResponse, Usage } from '../../../core/llm.ts';
 
 export type OpenAIOperation = 'chat/completions' | 'completions' | 'embeddings';
 

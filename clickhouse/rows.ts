@@ -9,7 +9,7 @@
 // missed (and skip what they have). The settings go in the statement's SETTINGS clause, never into a session, so
 // nothing sticks to later inserts.
 import { Readable } from 'node:stream';
-import { embeddedStorePath, type AnalyticsStore } from '../../clickhouse/store.ts';
+import { embeddedStorePath, type AnalyticsStore } from './store.ts';
 
 /** Inserts JSONEachRow lines into a table; `token` identifies the block for ClickHouse's insert deduplication. */
 export type RowInserter = (table: string, lines: Buffer[], token: string) => Promise<void>;

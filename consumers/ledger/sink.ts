@@ -4,14 +4,14 @@
 // committed only after the publish, and a redelivered event re-publishes the identical entry (see store.ts APPLY),
 // so nothing is lost or charged twice. An event no ledger entry could be made of is dead-lettered (runner.ts).
 import type { KafkaMessage } from 'kafkajs';
-import { decodeEvent } from '../decode.ts';
-import { columnLimitError } from '../column-limits.ts';
+import { decodeEvent } from '../../lib/consume/decode.ts';
+import { columnLimitError } from '../../clickhouse/column-limits.ts';
 import type { BudgetAlert, LedgerEntry } from '../../schemas/events/ledger.ts';
 import type { BudgetSettings, CostOptimizationSettings } from '../../schemas/config/budgets.ts';
-import type { PriceBook } from '../../lib/prices.ts';
-import { counterName, type BudgetStore } from '../../gateway/budgets/store.ts';
-import { budgetScopes, configBudgets, registeredBudget, scopeKind, type ScopeBudget } from '../../gateway/budgets/scopes.ts';
-import type { DecodedMessage, Sink } from '../runner.ts';
+import type { PriceBook } from '../../core/prices.ts';
+import { counterName, type BudgetStore } from '../../core/budgets/store.ts';
+import { budgetScopes, configBudgets, registeredBudget, scopeKind, type ScopeBudget } from '../../core/budgets/scopes.ts';
+import type { DecodedMessage, Sink } from '../../lib/consume/runner.ts';
 import { bookingOf, countersOf, type Booking, type LedgerInput } from './entries.ts';
 import { alertsOf } from './alerts.ts';
 

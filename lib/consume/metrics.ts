@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { Admin, Kafka } from 'kafkajs';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { logger } from '../lib/logger.ts';
+import { logger } from '../logger.ts';
 
 export const registry = new Registry();
 // prom-client's own names start with process_ / nodejs_: helix_consumers_process_cpu_seconds_total, …

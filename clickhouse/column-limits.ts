@@ -4,7 +4,7 @@
 // decodes an event, such a value makes the message poison: dead-lettered with its reason, never written.
 import type { KafkaMessage } from 'kafkajs';
 import { EVENT_TYPES, columnsOf, type HelixEvent } from '../schemas/events.ts';
-import { decodeEvent, type Decoded } from './decode.ts';
+import { decodeEvent, type Decoded } from '../lib/consume/decode.ts';
 
 type Check = (value: unknown) => string | undefined;
 

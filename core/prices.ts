@@ -7,13 +7,13 @@
 // (provider, model) is resolved once into flat nano-USD-per-token rates and cached; pricing is then two
 // multiplications. Only tiered prices (by prompt size) and time-of-day prices are computed per call.
 //
-// Costs are integers of nano-USD (lib/money.ts), rounded once per component, so a stream and a non-stream with the
+// Costs are integers of nano-USD (core/money.ts), rounded once per component, so a stream and a non-stream with the
 // same usage cost exactly the same, and sums never drift.
 import { calcPrice, type ModelPrice, type PriceCalculation } from '@pydantic/genai-prices';
 import type { LitellmParams, ModelEntry, RouterSettings } from '../schemas/config.ts';
-import { deploymentsFrom } from '../gateway/providers/registry.ts';
+import { deploymentsFrom } from './deployments.ts';
 import { nanoPerToken, usdFromNano } from './money.ts';
-import { logger } from './logger.ts';
+import { logger } from '../lib/logger.ts';
 
 /** OpenAI's usage shape (a response's `usage`) or the token fields of a response event. */
 export interface UsageLike {

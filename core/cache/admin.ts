@@ -1,10 +1,8 @@
 // Cache administration: invalidate by entry id, namespace or model (exact and semantic entries alike), and stats.
-// Used by the admin routes (inside the admin plugin, routes/admin.ts: master key only) and by `helix cache`.
-import type { FastifyInstance } from 'fastify';
+// Used by the gateway's admin routes and by `helix cache`.
 import type { Redis } from 'ioredis';
-import { GatewayError } from '../errors.ts';
 import type { CacheSettings } from '../../schemas/config/cache.ts';
-import { exactKeyPattern } from './exact.ts';
+import { exactKeyPattern } from './keys.ts';
 import { entryKeyPrefix, parseSearchReply, tagFilter } from './semantic-index.ts';
 
 export interface InvalidateTarget {
@@ -79,24 +77,3 @@ export async function cacheStats(redis: Redis, settings: CacheSettings): Promise
   return { exact_entries: exact.length, semantic_entries: semantic, index: settings.redis_index, counters };
 }
 
-export interface CacheAdminDeps {
-  redis: Redis;
-  settings: CacheSettings;
-  /** This gateway's not yet written hit/miss counters, flushed before they are read (others' lag ≤ 1 s). */
-  flushStats?: () => Promise<void>;
-}
-
-/** `POST /cache/invalidate` {entry_id | namespace | model} and `GET /cache/stats`. */
-export function cacheAdminRoutes(app: FastifyInstance, deps: CacheAdminDeps): void {
-  app.post('/cache/invalidate', async (request, reply) => {
-    const body = (request.body ?? {}) as { entry_id?: unknown; namespace?: unknown; model?: unknown };
-    const pick = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
-    const target = { entryId: pick(body.entry_id), namespace: pick(body.namespace), model: pick(body.model) };
-    if (!target.entryId && !target.namespace && !target.model) throw new GatewayError('invalid_request', 'Give entry_id, namespace or model.');
-    return reply.send(await invalidateCache(deps.redis, deps.settings, target));
-  });
-  app.get('/cache/stats', async (_request, reply) => {
-    await deps.flushStats?.();
-    return reply.send(await cacheStats(deps.redis, deps.settings));
-  });
-}

@@ -5,9 +5,9 @@
 // partition. With `batch`, all partitions feed one write (by size and time: batcher.ts). Lag and write metrics:
 // metrics.ts.
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { topicName, type TopicId } from '../schemas/topics.ts';
-import { logger } from '../lib/logger.ts';
-import { untilReady } from '../lib/until-ready.ts';
+import { topicName, type TopicId } from '../../schemas/topics.ts';
+import { logger } from '../logger.ts';
+import { untilReady } from '../until-ready.ts';
 import { Batcher } from './batcher.ts';
 import type { Failure } from './failures.ts';
 import { Stopped, retryUntilDone, writeIsolating, type RetryPolicy } from './isolation.ts';

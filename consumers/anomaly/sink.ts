@@ -3,8 +3,8 @@
 // already dead-letters — or other event types) are skipped, not dead-lettered a second time.
 import type { KafkaMessage } from 'kafkajs';
 import { validateEvent } from '../../schemas/events.ts';
-import { parseMessage } from '../decode.ts';
-import type { DecodedMessage, Sink } from '../runner.ts';
+import { parseMessage } from '../../lib/consume/decode.ts';
+import type { DecodedMessage, Sink } from '../../lib/consume/runner.ts';
 import type { Observation } from './engine.ts';
 
 export interface AnomalySinkOptions {

@@ -1,7 +1,7 @@
 // What a finished request is charged: one function for the gateway's settlement and the ledger's booking, so both
 // compute the same amount from the same response event.
 import type { ResponseEvent } from '../../schemas/events.ts';
-import { zeroCost, type Cost, type PriceBook } from '../../lib/prices.ts';
+import { zeroCost, type Cost, type PriceBook } from '../prices.ts';
 
 /**
  * The response-event fields a charge reads. `cached_tokens` and `model_swapped_from` are the fields this work asks

@@ -1,7 +1,7 @@
 // Kafka message → validated Helix event, shared by the consumer groups. A message that fails here is poison: the
 // consume loop dead-letters it with the reason.
 import type { KafkaMessage } from 'kafkajs';
-import { validateEvent, type HelixEvent } from '../schemas/events.ts';
+import { validateEvent, type HelixEvent } from '../../schemas/events.ts';
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
 

@@ -1,7 +1,7 @@
 // Who a dollar is counted against: scopes (key, user, team, model, global) and the budgets that apply to a caller.
 // Scope names go into Redis keys inside a hash tag `{…}`, so all keys of one scope share a cluster slot.
 import type { BudgetSettings } from '../../schemas/config/budgets.ts';
-import { toNano } from '../../lib/money.ts';
+import { toNano } from '../money.ts';
 import { parseDuration, type PeriodSpec } from './periods.ts';
 
 export type ScopeKind = 'key' | 'user' | 'team' | 'model' | 'global';

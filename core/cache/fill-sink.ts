@@ -5,12 +5,12 @@ import type { KafkaMessage } from 'kafkajs';
 import type { Repository } from 'redis-om';
 import type { Embedder } from '../../lib/embedder.ts';
 import { validateCacheFill, type CacheFill } from '../../schemas/events/cache.ts';
-import type { SemanticEntry } from '../../gateway/cache/semantic-index.ts';
-import type { DecodedMessage, Sink } from '../runner.ts';
+import type { SemanticEntry } from './semantic-index.ts';
+import type { DecodedMessage, Sink } from '../../lib/consume/runner.ts';
 
 export const EMBED_BATCH = 32;
 
-export interface CacheBuilderDeps {
+export interface FillSinkDeps {
   repository: Repository;
   embedder: Pick<Embedder, 'embed'>;
   now?: () => number;
@@ -33,7 +33,7 @@ export function entryFromFill(fill: CacheFill, embedding: Float32Array): Semanti
   };
 }
 
-export function cacheBuilderSink(deps: CacheBuilderDeps): Sink<CacheFill> {
+export function fillSink(deps: FillSinkDeps): Sink<CacheFill> {
   const clock = deps.now ?? Date.now;
   return {
     decode(message: KafkaMessage) {

@@ -4,10 +4,10 @@
 // when decoding (column-limits.ts); a row ClickHouse refuses anyway is isolated by the consume loop.
 import { createHash } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
-import { EVENT_TYPES, columnsOf, type HelixEvent } from '../../schemas/events.ts';
-import { decodeStorableEvent } from '../column-limits.ts';
-import type { AnalyticsStore } from '../../clickhouse/store.ts';
-import type { DecodedMessage, Sink } from '../runner.ts';
+import { EVENT_TYPES, columnsOf, type HelixEvent } from '../schemas/events.ts';
+import { decodeStorableEvent } from './column-limits.ts';
+import type { AnalyticsStore } from './store.ts';
+import type { DecodedMessage, Sink } from '../lib/consume/runner.ts';
 import { clientInserter, type RowInserter } from './rows.ts';
 
 /** Columns whose ClickHouse type is String but whose event value is structured (stored as JSON text). */
