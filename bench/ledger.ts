@@ -29,7 +29,7 @@ import { startLedger } from '../consumers/ledger/start.ts';
 import { createBudgets } from '../gateway/budgets/index.ts';
 import { BudgetKeys } from '../core/budgets/store.ts';
 import { SlidingWindowLimiter } from '../gateway/limits/sliding-window.ts';
-import { newContext } from '../gateway/pipeline/context.ts';
+import { newTrace } from '../gateway/pipeline/trace.ts';
 import { responseEvent } from '../gateway/pipeline/events.ts';
 import { spawnHelix, waitFor } from '../test/helpers/processes.ts';
 import { freePort } from '../stack/ports.ts';
@@ -90,10 +90,10 @@ async function produceEvents(kafka: Kafka, topicPrefix: string): Promise<void> {
   const keys = Array.from({ length: 50 }, (_, i) => `key_bench_${i}`);
   for (let i = 0; i < EVENTS; i += 1000) {
     const messages = Array.from({ length: Math.min(1000, EVENTS - i) }, (_, j) => {
-      const ctx = newContext('/v1/chat/completions');
-      Object.assign(ctx, { keyId: keys[(i + j) % keys.length]!, teamId: `team_${(i + j) % 5}`, model: 'bench', provider: 'mock', deployment: 'bench#0' });
-      ctx.usage = { prompt_tokens: 100 + (j % 50), completion_tokens: 20 + (j % 30), total_tokens: 0 };
-      const e = responseEvent(ctx);
+      const trace = newTrace('/v1/chat/completions');
+      Object.assign(trace, { keyId: keys[(i + j) % keys.length]!, teamId: `team_${(i + j) % 5}`, model: 'bench', provider: 'mock', deployment: 'bench#0' });
+      trace.usage = { prompt_tokens: 100 + (j % 50), completion_tokens: 20 + (j % 30), total_tokens: 0 };
+      const e = responseEvent(trace);
       return { key: e.key_id, value: JSON.stringify(e) };
     });
     await producer.send({ topic: topicName('responses', topicPrefix), acks: -1, messages });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Pool } from 'undici';
 import { EventBus } from '../../lib/event-bus.ts';
 import { createKafka, ensureTopics } from '../../lib/kafka.ts';
-import { newContext } from '../../gateway/pipeline/context.ts';
+import { newTrace } from '../../gateway/pipeline/trace.ts';
 import { requestEvent, responseEvent } from '../../gateway/pipeline/events.ts';
 import type { ChatRequest } from '../../core/llm.ts';
 
@@ -24,12 +24,12 @@ const pool = new Pool(upstream, { connections: 128, pipelining: 1 });
 const app = Fastify({ logger: false });
 app.post('/v1/chat/completions', async (request, reply) => {
   const body = request.body as ChatRequest;
-  const ctx = newContext('/v1/chat/completions', String(request.id));
-  ctx.model = body.model;
-  events.emit(requestEvent(ctx, body.messages, false));
+  const trace = newTrace('/v1/chat/completions', String(request.id));
+  trace.model = body.model;
+  events.emit(requestEvent(trace, body.messages, false));
   const res = await pool.request({ path: '/v1/chat/completions', method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const text = await res.body.text();
-  events.emit(responseEvent(ctx));
+  events.emit(responseEvent(trace));
   reply.status(res.statusCode).header('content-type', res.headers['content-type'] as string);
   return reply.send(text);
 });

@@ -13,7 +13,7 @@ import { hashKey, keyDisplayName } from './secrets.ts';
 
 export type PrincipalKind = 'master' | 'virtual' | 'jwt' | 'anonymous';
 
-/** The authenticated caller. `keyId`/`teamId`/`userId` go into RequestContext and every event. */
+/** The authenticated caller. `keyId`/`teamId`/`userId` go into RequestTrace and every event. */
 export interface Principal {
   kind: PrincipalKind;
   /** May use the admin API (master key, or a JWT with the configured admin scope). */

@@ -1,5 +1,5 @@
 // Fastify wiring of the auth stage: an onRequest hook on the proxy routes that authenticates the caller, puts the
-// Principal on the request and fills RequestContext's keyId/teamId/userId (so every event carries them).
+// Principal on the request and fills RequestTrace's keyId/teamId/userId (so every event carries them).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Auth, Principal } from './authenticate.ts';
 
@@ -12,18 +12,18 @@ declare module 'fastify' {
 
 /**
  * Guards every route of `app`'s context (the /v1 plugin; the admin plugin has its own check). Register AFTER the
- * hook that creates `request.helix`: hooks run in order. Errors (401) go through the context's error handler.
+ * hook that creates `request.trace`: hooks run in order. Errors (401) go through the context's error handler.
  */
 export function registerAuth(app: FastifyInstance, auth: Auth): void {
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const principal = await auth.authenticate(request);
     request.principal = principal;
-    const ctx = (request as { helix?: { keyId: string; teamId: string; userId: string } }).helix;
-    if (ctx) {
-      ctx.keyId = principal.keyId;
-      ctx.teamId = principal.teamId;
-      ctx.userId = principal.userId;
+    const trace = (request as { helix?: { keyId: string; teamId: string; userId: string } }).helix;
+    if (trace) {
+      trace.keyId = principal.keyId;
+      trace.teamId = principal.teamId;
+      trace.userId = principal.userId;
     }
   });
 }

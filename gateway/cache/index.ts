@@ -10,7 +10,7 @@ import { logger } from '../../lib/logger.ts';
 import { createEmbeddingPool, type EmbeddingPool } from '../../lib/embedding-pool.ts';
 import { cacheSettings, type CacheSettings } from '../../schemas/config/cache.ts';
 import { CACHE_SCHEMA_VERSION, type CacheEvent, type CacheFill } from '../../schemas/events/cache.ts';
-import { now, type RequestContext } from '../pipeline/context.ts';
+import { now, type RequestTrace } from '../pipeline/trace.ts';
 import type { ChatCompletion, ChatRequest, Usage } from '../../core/llm.ts';
 import { canonicalRequest, exactKeyHash, lastUserPrompt, namespaceFor, paramsHash, type Canonical } from './canonical.ts';
 import { parseDirectives, withoutCacheField } from './directives.ts';
@@ -72,7 +72,7 @@ export interface CacheRequest {
 export interface BeginInput {
   headers: IncomingHttpHeaders;
   body: ChatRequest;
-  ctx: RequestContext;
+  trace: RequestTrace;
   /** The caller's key metadata: `{"cache": false}` turns the cache off, `cache_similarity_threshold` overrides. */
   keyMetadata?: Record<string, unknown>;
   /** When given, `x-helix-cache: miss | bypass` is set on it (merged into the streaming or JSON head). */
@@ -88,13 +88,13 @@ export interface ChatCache {
   begin(input: BeginInput): Promise<CacheRequest>;
   /**
    * The answer for a hit, as a fresh completion: sets the x-helix-cache headers on `res` (merged into whatever head
-   * the route writes — JSON, OpenAI SSE or Anthropic SSE), fills ctx.cache / finishReason, publishes the cache event.
+   * the route writes — JSON, OpenAI SSE or Anthropic SSE), fills trace.cache / finishReason, publishes the cache event.
    */
-  answer(req: CacheRequest, res: ServerResponse, ctx: RequestContext): ChatCompletion;
+  answer(req: CacheRequest, res: ServerResponse, trace: RequestTrace): ChatCompletion;
   /** After a successful non-streaming upstream answer. Never waits, never throws. */
-  store(req: CacheRequest, completion: ChatCompletion, ctx: RequestContext): void;
+  store(req: CacheRequest, completion: ChatCompletion, trace: RequestTrace): void;
   /** For streams: feed every upstream chunk to `add`, call `finish` after the last one (stream completed). */
-  collector(req: CacheRequest): { add(chunk: Parameters<StreamCollector['add']>[0]): void; finish(ctx: RequestContext): void } | undefined;
+  collector(req: CacheRequest): { add(chunk: Parameters<StreamCollector['add']>[0]): void; finish(trace: RequestTrace): void } | undefined;
   /** Writes the hit/miss counters now (they are otherwise written once a second): before reading `cache stats`. */
   flushStats(): Promise<void>;
   close(): Promise<void>;
@@ -146,13 +146,13 @@ export function createChatCache(deps: ChatCacheDeps): ChatCache {
 
   function plan(input: BeginInput, body: ChatRequest): Plan | 'off' | 'bypass' {
     if (!settings.enabled) return 'off';
-    const { ctx, keyMetadata } = input;
+    const { trace, keyMetadata } = input;
     const skip = settings.skip;
-    if (keyMetadata?.cache === false || skip.keys.includes(ctx.keyId) || (ctx.teamId && skip.teams.includes(ctx.teamId))) return 'bypass';
+    if (keyMetadata?.cache === false || skip.keys.includes(trace.keyId) || (trace.teamId && skip.teams.includes(trace.teamId))) return 'bypass';
     if ((body.temperature ?? 1) > skip.max_temperature) return 'bypass';
     const directives = parseDirectives(input.headers, input.body.cache);
     if (directives.noCache && directives.noStore) return 'bypass'; // neither looked up nor stored: no key to compute
-    const namespace = namespaceFor(ctx, settings.shared_namespace);
+    const namespace = namespaceFor(trace, settings.shared_namespace);
     const canonical = canonicalRequest(body);
     const prompt = semantic ? lastUserPrompt(body.messages) : undefined;
     const keyThreshold = keyMetadata?.cache_similarity_threshold;
@@ -201,10 +201,10 @@ export function createChatCache(deps: ChatCacheDeps): ChatCache {
     });
   }
 
-  function store(req: CacheRequest, completion: ChatCompletion, ctx: RequestContext): void {
+  function store(req: CacheRequest, completion: ChatCompletion, trace: RequestTrace): void {
     const p = req.plan;
     if (!p?.store || !cacheable(completion)) return;
-    const answer: StoredAnswer = { id: p.hash, completion, upstream_ms: Math.round(ctx.upstreamMs * 1000) / 1000, created_ms: Date.now() };
+    const answer: StoredAnswer = { id: p.hash, completion, upstream_ms: Math.round(trace.upstreamMs * 1000) / 1000, created_ms: Date.now() };
     if (settings.exact_enabled && guard.available()) {
       exact.set(p.namespace, p.model, p.hash, answer, p.ttlSeconds).catch((err: unknown) => logger.debug({ err: (err as Error).message }, 'exact cache write failed'));
     }
@@ -215,9 +215,9 @@ export function createChatCache(deps: ChatCacheDeps): ChatCache {
       type: 'cache_fill',
       schema_version: CACHE_SCHEMA_VERSION,
       ts: new Date().toISOString(),
-      request_id: ctx.requestId,
-      key_id: ctx.keyId,
-      team_id: ctx.teamId,
+      request_id: trace.requestId,
+      key_id: trace.keyId,
+      team_id: trace.teamId,
       namespace: p.namespace,
       model: p.model,
       params_hash: p.paramsHash,
@@ -233,18 +233,18 @@ export function createChatCache(deps: ChatCacheDeps): ChatCache {
     });
   }
 
-  function hitEvent(ctx: RequestContext, p: Plan, hit: Hit, lookupMs: number): CacheEvent {
+  function hitEvent(trace: RequestTrace, p: Plan, hit: Hit, lookupMs: number): CacheEvent {
     const usage = hit.answer.completion.usage;
-    const servedMs = now() - ctx.startedAt;
+    const servedMs = now() - trace.startedAt;
     return {
       event_id: randomUUID(),
       type: 'cache',
       schema_version: CACHE_SCHEMA_VERSION,
       ts: new Date().toISOString(),
-      request_id: ctx.requestId,
-      key_id: ctx.keyId,
-      team_id: ctx.teamId,
-      user_id: ctx.userId,
+      request_id: trace.requestId,
+      key_id: trace.keyId,
+      team_id: trace.teamId,
+      user_id: trace.userId,
       model: p.model,
       namespace: p.namespace,
       hit: hit.kind,
@@ -255,7 +255,7 @@ export function createChatCache(deps: ChatCacheDeps): ChatCache {
       saved_cost_usd: usage && deps.costOf ? deps.costOf(p.model, usage) : 0,
       saved_latency_ms: Math.max(0, Math.round((hit.answer.upstream_ms - servedMs) * 1000) / 1000),
       lookup_ms: Math.round(lookupMs * 1000) / 1000,
-      stream: ctx.stream,
+      stream: trace.stream,
     };
   }
 
@@ -287,7 +287,7 @@ export function createChatCache(deps: ChatCacheDeps): ChatCache {
       return req;
     },
 
-    answer(req, res, ctx) {
+    answer(req, res, trace) {
       const { hit, plan: p } = req;
       if (!hit || !p) throw new Error('cache.answer called without a hit');
       const lookupMs = now() - (lookupStarted.get(req) ?? now());
@@ -297,10 +297,10 @@ export function createChatCache(deps: ChatCacheDeps): ChatCache {
         res.setHeader('x-helix-cache-similarity', hit.similarity.toFixed(4));
         res.setHeader('x-helix-cache-entry', hit.answer.id);
       }
-      ctx.cache = hit.kind;
-      ctx.usage = undefined; // no upstream tokens were used
-      ctx.finishReason = completion.choices[0]?.finish_reason ?? '';
-      deps.publishEvent?.(hitEvent(ctx, p, hit, lookupMs));
+      trace.cache = hit.kind;
+      trace.usage = undefined; // no upstream tokens were used
+      trace.finishReason = completion.choices[0]?.finish_reason ?? '';
+      deps.publishEvent?.(hitEvent(trace, p, hit, lookupMs));
       return completion;
     },
 
@@ -311,7 +311,7 @@ export function createChatCache(deps: ChatCacheDeps): ChatCache {
       const collector = new StreamCollector();
       return {
         add: (chunk) => collector.add(chunk),
-        finish: (ctx) => store(req, collector.completion(), ctx),
+        finish: (trace) => store(req, collector.completion(), trace),
       };
     },
 

@@ -10,7 +10,7 @@ import { estimateRequestTokens } from './estimate.ts';
 export interface LimitsHookOptions {
   /** Estimate of the tokens a request may use (default: estimateRequestTokens on the body). */
   estimateTokens?: (body: unknown) => number;
-  /** Tokens the call actually used, read when the response has finished (default: request.helix.usage.total_tokens). */
+  /** Tokens the call actually used, read when the response has finished (default: request.trace.usage.total_tokens). */
   usedTokens?: (request: FastifyRequest) => number | undefined;
 }
 

@@ -1,5 +1,5 @@
 // Public API of the PII engine. The gateway, event producers and tools import from here only.
-export type { Detection, FindingEntity, PiiAction, PiiEntity, Recognizer, ScanContext } from './types.ts';
+export type { Detection, FindingEntity, PiiAction, PiiEntity, Recognizer, ScanState } from './types.ts';
 export {
   PII_ENTITIES,
   PII_ACTIONS,

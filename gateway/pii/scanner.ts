@@ -3,7 +3,7 @@
 // indexes into the given (original) string.
 import { foldForMatching, matchingView, type MatchingView } from './normalize.ts';
 import type { PiiPolicy } from './policy.ts';
-import type { Detection, ScanContext } from './types.ts';
+import type { Detection, ScanState } from './types.ts';
 
 export interface ScanOptions {
   /** JSON field name the string came from (e.g. `password`, `api_key`): a cue on its own. */
@@ -18,9 +18,9 @@ export function scanText(original: string, policy: PiiPolicy, options: ScanOptio
 }
 
 function scanView(text: string, policy: PiiPolicy, fieldName: string | undefined): Detection[] {
-  const ctx: ScanContext = { phoneRegions: policy.phoneRegions, fieldName: fieldName && foldForMatching(fieldName), phoneVerdicts: new Map() };
+  const scan: ScanState = { phoneRegions: policy.phoneRegions, fieldName: fieldName && foldForMatching(fieldName), phoneVerdicts: new Map() };
   const raw: Detection[] = [];
-  for (const recognizer of policy.recognizers) recognizer.detect(text, ctx, raw);
+  for (const recognizer of policy.recognizers) recognizer.detect(text, scan, raw);
   const kept: Detection[] = [];
   for (const d of raw) {
     if (d.entity !== 'DENYLIST' && !policy.entities.has(d.entity)) continue;

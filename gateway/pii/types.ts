@@ -39,7 +39,7 @@ export interface Finding {
 }
 
 /** Per-scan state shared by the recognizers of one `scanText` call. */
-export interface ScanContext {
+export interface ScanState {
   /** Regions tried, in order, for national phone formats. */
   readonly phoneRegions: readonly string[];
   /** Name of the JSON field the text came from (tool arguments), a strong cue for passwords and secrets. */
@@ -57,5 +57,5 @@ export interface ScanContext {
 export interface Recognizer {
   readonly name: string;
   readonly entities: readonly PiiEntity[];
-  detect(text: string, ctx: ScanContext, out: Detection[]): void;
+  detect(text: string, scan: ScanState, out: Detection[]): void;
 }

@@ -3,21 +3,21 @@
 import { countTokens } from '../../lib/tokens.ts';
 import { GatewayError } from '../errors.ts';
 import type { Usage } from '../../core/llm.ts';
-import type { RequestContext } from './context.ts';
+import type { RequestTrace } from './trace.ts';
 import { errorEvent, requestEvent, responseEvent, type EventSink } from './events.ts';
 import type { Flight } from './flight.ts';
 
 export const clientClosed = () => new GatewayError('client_closed_request', 'The client closed the request before it finished.');
 
 /** Emits the request's closing event (and its request event if none went out yet); undefined if it already ended. */
-export function finishRequest(events: EventSink, ctx: RequestContext, error?: GatewayError) {
-  if (ctx.finished) return undefined;
-  ctx.finished = true;
-  if (!ctx.requestEmitted) {
-    events.emit(requestEvent(ctx, [], false));
-    ctx.requestEmitted = true;
+export function finishRequest(events: EventSink, trace: RequestTrace, error?: GatewayError) {
+  if (trace.finished) return undefined;
+  trace.finished = true;
+  if (!trace.requestEmitted) {
+    events.emit(requestEvent(trace, [], false));
+    trace.requestEmitted = true;
   }
-  const event = error ? errorEvent(ctx, error) : responseEvent(ctx);
+  const event = error ? errorEvent(trace, error) : responseEvent(trace);
   events.emit(event);
   return event;
 }
@@ -26,7 +26,7 @@ export function finishRequest(events: EventSink, ctx: RequestContext, error?: Ga
 export function finishFlight<Req, Res, Chunk>(events: EventSink, f: Flight<Req, Res, Chunk>, error?: GatewayError): void {
   f.pendingHold?.discard();
   f.pendingHold = undefined;
-  const event = finishRequest(events, f.ctx, error);
+  const event = finishRequest(events, f.trace, error);
   const reservation = f.reservation;
   if (!event || !reservation) return;
   if (event.prompt_tokens + event.completion_tokens > 0) void reservation.settle(event);

@@ -4,7 +4,7 @@ import { SCHEMA_VERSION, type HelixEvent, type RequestEvent, type ResponseEvent 
 import { messageText } from '../../core/prompt-tokens.ts';
 import type { GatewayError } from '../errors.ts';
 import type { ChatMessage } from '../../core/llm.ts';
-import { now, type RequestContext } from './context.ts';
+import { now, type RequestTrace } from './trace.ts';
 
 export interface EventSink {
   emit(event: HelixEvent): void;
@@ -27,23 +27,23 @@ function tokens(n: unknown): number {
  * a slow dictionary-mode object — about 4 µs to build and 4× slower to JSON.stringify than a plain literal, and
  * events are built and serialised on every request.
  */
-export function requestEvent(ctx: RequestContext, messages: ChatMessage[], logPrompts: boolean): RequestEvent {
+export function requestEvent(trace: RequestTrace, messages: ChatMessage[], logPrompts: boolean): RequestEvent {
   let promptChars = 0;
   for (const m of messages) promptChars += messageText(m.content).length;
   return {
     event_id: randomUUID(),
     schema_version: SCHEMA_VERSION,
     ts: new Date().toISOString(),
-    request_id: ctx.requestId,
-    key_id: ctx.keyId,
-    team_id: ctx.teamId,
-    user_id: ctx.userId,
-    model: ctx.model,
-    provider: ctx.provider,
-    deployment: ctx.deployment,
+    request_id: trace.requestId,
+    key_id: trace.keyId,
+    team_id: trace.teamId,
+    user_id: trace.userId,
+    model: trace.model,
+    provider: trace.provider,
+    deployment: trace.deployment,
     type: 'request',
-    endpoint: ctx.endpoint,
-    stream: ctx.stream,
+    endpoint: trace.endpoint,
+    stream: trace.stream,
     message_count: messages.length,
     prompt_chars: promptChars,
     prompt: logPrompts ? JSON.stringify(messages) : '',
@@ -51,46 +51,46 @@ export function requestEvent(ctx: RequestContext, messages: ChatMessage[], logPr
 }
 
 /** Response and error events: one literal too (see requestEvent). */
-function completionEvent(ctx: RequestContext, type: 'response' | 'error', httpStatus: number, errorType: string, errorMessage: string): ResponseEvent {
-  const totalMs = now() - ctx.startedAt;
-  const usage = ctx.usage;
+function completionEvent(trace: RequestTrace, type: 'response' | 'error', httpStatus: number, errorType: string, errorMessage: string): ResponseEvent {
+  const totalMs = now() - trace.startedAt;
+  const usage = trace.usage;
   return {
     event_id: randomUUID(),
     type,
     schema_version: SCHEMA_VERSION,
     ts: new Date().toISOString(),
-    request_id: ctx.requestId,
-    key_id: ctx.keyId,
-    team_id: ctx.teamId,
-    user_id: ctx.userId,
-    model: ctx.model,
-    provider: ctx.provider,
-    deployment: ctx.deployment,
-    endpoint: ctx.endpoint,
-    stream: ctx.stream,
+    request_id: trace.requestId,
+    key_id: trace.keyId,
+    team_id: trace.teamId,
+    user_id: trace.userId,
+    model: trace.model,
+    provider: trace.provider,
+    deployment: trace.deployment,
+    endpoint: trace.endpoint,
+    stream: trace.stream,
     status: type === 'response' ? 'ok' : 'error',
     http_status: httpStatus,
     error_type: errorType,
     error_message: errorMessage,
-    finish_reason: ctx.finishReason,
+    finish_reason: trace.finishReason,
     prompt_tokens: tokens(usage?.prompt_tokens),
     completion_tokens: tokens(usage?.completion_tokens),
     total_tokens: tokens(usage?.total_tokens),
-    gateway_overhead_ms: round(Math.max(0, totalMs - ctx.upstreamMs)),
-    upstream_ttfb_ms: round(ctx.upstreamTtfbMs),
-    upstream_ms: round(ctx.upstreamMs),
+    gateway_overhead_ms: round(Math.max(0, totalMs - trace.upstreamMs)),
+    upstream_ttfb_ms: round(trace.upstreamTtfbMs),
+    upstream_ms: round(trace.upstreamMs),
     total_ms: round(totalMs),
-    attempts: ctx.attempts,
-    cache: ctx.cache,
+    attempts: trace.attempts,
+    cache: trace.cache,
     cached_tokens: tokens(usage?.prompt_tokens_details?.cached_tokens),
-    model_swapped_from: ctx.modelSwappedFrom,
+    model_swapped_from: trace.modelSwappedFrom,
   };
 }
 
-export function responseEvent(ctx: RequestContext): ResponseEvent {
-  return completionEvent(ctx, 'response', 200, '', '');
+export function responseEvent(trace: RequestTrace): ResponseEvent {
+  return completionEvent(trace, 'response', 200, '', '');
 }
 
-export function errorEvent(ctx: RequestContext, err: GatewayError): ResponseEvent {
-  return completionEvent(ctx, 'error', err.status, err.code, err.message.slice(0, 500));
+export function errorEvent(trace: RequestTrace, err: GatewayError): ResponseEvent {
+  return completionEvent(trace, 'error', err.status, err.code, err.message.slice(0, 500));
 }

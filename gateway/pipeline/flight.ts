@@ -5,7 +5,7 @@ import type { PendingReservation } from '../budgets/ahead.ts';
 import type { Reservation } from '../budgets/index.ts';
 import type { CacheRequest } from '../cache/index.ts';
 import type { Restorer } from '../pii/index.ts';
-import type { RequestContext } from './context.ts';
+import type { RequestTrace } from './trace.ts';
 import type { Operation } from './operation.ts';
 
 export interface Caller {
@@ -22,7 +22,7 @@ export type Outcome<Res, Chunk> = { kind: 'completion'; value: Res } | { kind: '
 
 export interface Flight<Req, Res, Chunk> {
   readonly op: Operation<Req, Res, Chunk>;
-  readonly ctx: RequestContext;
+  readonly trace: RequestTrace;
   readonly caller: Caller;
   /** The body as the next stage sees it (after the swap, PII handling, the cache's own field removed, …). */
   body: Req;
@@ -42,11 +42,11 @@ export interface Flight<Req, Res, Chunk> {
   promptTokens(): number;
 }
 
-export function newFlight<Req, Res, Chunk>(op: Operation<Req, Res, Chunk>, ctx: RequestContext, caller: Caller, body: Req): Flight<Req, Res, Chunk> {
+export function newFlight<Req, Res, Chunk>(op: Operation<Req, Res, Chunk>, trace: RequestTrace, caller: Caller, body: Req): Flight<Req, Res, Chunk> {
   let counted: { body: Req; tokens: number } | undefined;
   const flight: Flight<Req, Res, Chunk> = {
     op,
-    ctx,
+    trace,
     caller,
     body,
     fromCache: false,

@@ -2,7 +2,7 @@
 // call a provider, read usage from the answer, and where the text is. The stages are written once against this;
 // each kind lives in operations/. Wire formats (OpenAI, Anthropic) are the routes' business, not the operation's.
 import type { RequestKind } from '../pii/index.ts';
-import type { CallContext, ProviderAdapter } from '../providers/types.ts';
+import type { UpstreamCall, ProviderAdapter } from '../providers/types.ts';
 import type { ChatMessage, Usage } from '../../core/llm.ts';
 
 /** Stages an operation may leave out. Declared per operation in `skips`, nowhere else. */
@@ -24,9 +24,9 @@ export interface Operation<Req, Res, Chunk> {
   outputTokens(body: Req): number | undefined;
   /** The body with an output cap, for a client that set none while a budget holds a worst case. */
   withMaxTokens(body: Req, maxTokens: number): Req;
-  call(adapter: ProviderAdapter, body: Req, cc: CallContext): Promise<Res>;
+  call(adapter: ProviderAdapter, body: Req, call: UpstreamCall): Promise<Res>;
   /** Undefined for operations that cannot stream. */
-  callStream?(adapter: ProviderAdapter, body: Req, cc: CallContext): AsyncIterable<Chunk>;
+  callStream?(adapter: ProviderAdapter, body: Req, call: UpstreamCall): AsyncIterable<Chunk>;
   usage(res: Res | Chunk): Usage | undefined;
   finishReason(res: Res | Chunk): string;
   /** Text a chunk adds to the answer (what a disconnected stream is charged for). */

@@ -7,7 +7,7 @@ import type { PiiEvent } from '../../schemas/events/pii.ts';
 import { createRestorer, guardRequest, policyFor, resolvePiiSettings, type Finding, type PiiPolicy, type RequestKind, type Restorer } from '../pii/index.ts';
 import type { PiiProtectionOverride, PiiProtectionSettings } from '../../schemas/config/pii.ts';
 import { GatewayError } from '../errors.ts';
-import type { RequestContext } from './context.ts';
+import type { RequestTrace } from './trace.ts';
 import type { EventSink } from './events.ts';
 
 export interface PiiStageResult<T> {
@@ -32,7 +32,7 @@ function resolveOverride(base: PiiProtectionSettings, override: PiiProtectionOve
   return settings;
 }
 
-export function protectRequest<T extends object>(kind: RequestKind, body: T, policy: PiiPolicy, ctx: RequestContext, events: EventSink): PiiStageResult<T> {
+export function protectRequest<T extends object>(kind: RequestKind, body: T, policy: PiiPolicy, trace: RequestTrace, events: EventSink): PiiStageResult<T> {
   if (!policy.settings.enabled) return { body, restorer: undefined };
   const outcome = guardRequest(kind, body, policy);
   switch (outcome.outcome) {
@@ -41,11 +41,11 @@ export function protectRequest<T extends object>(kind: RequestKind, body: T, pol
     case 'refuse':
       throw new GatewayError('pii_scan_failed', outcome.body.error.message);
     case 'block':
-      emitFindings(outcome.result.findings, 'request', ctx, events);
+      emitFindings(outcome.result.findings, 'request', trace, events);
       throw new GatewayError('pii_detected', outcome.body.error.message, { param: 'messages' });
     case 'forward': {
       const { result } = outcome;
-      if (result.findings.length > 0) emitFindings(result.findings, 'request', ctx, events);
+      if (result.findings.length > 0) emitFindings(result.findings, 'request', trace, events);
       return { body: result.body, restorer: result.vault.size > 0 ? createRestorer(result.vault) : undefined };
     }
   }
@@ -54,7 +54,7 @@ export function protectRequest<T extends object>(kind: RequestKind, body: T, pol
 /** PII events per request and direction: a body made of thousands of values is not thousands of events. */
 const PII_EVENTS_MAX = 1000;
 
-export function emitFindings(findings: Finding[], direction: PiiEvent['direction'], ctx: RequestContext, events: EventSink): void {
+export function emitFindings(findings: Finding[], direction: PiiEvent['direction'], trace: RequestTrace, events: EventSink): void {
   const ts = new Date().toISOString();
   for (const f of findings.slice(0, PII_EVENTS_MAX)) {
     const event: PiiEvent = {
@@ -62,14 +62,14 @@ export function emitFindings(findings: Finding[], direction: PiiEvent['direction
       type: 'pii',
       schema_version: SCHEMA_VERSION,
       ts,
-      request_id: ctx.requestId,
-      key_id: ctx.keyId,
-      team_id: ctx.teamId,
-      user_id: ctx.userId,
-      model: ctx.model,
+      request_id: trace.requestId,
+      key_id: trace.keyId,
+      team_id: trace.teamId,
+      user_id: trace.userId,
+      model: trace.model,
       provider: '',
       deployment: '',
-      endpoint: ctx.endpoint,
+      endpoint: trace.endpoint,
       direction,
       entity: f.entity,
       action: f.action,
@@ -84,5 +84,5 @@ export function emitFindings(findings: Finding[], direction: PiiEvent['direction
     };
     events.emit(event);
   }
-  ctx.piiFindings += findings.length;
+  trace.piiFindings += findings.length;
 }

@@ -39,11 +39,11 @@ function fail<Req, Res, Chunk>(deps: PipelineDeps, f: Flight<Req, Res, Chunk>, e
   let error: GatewayError;
   if (f.caller.signal.aborted) {
     error = clientClosed();
-    if (f.upstreamCalled) f.ctx.usage ??= abortedUsage(f);
+    if (f.upstreamCalled) f.trace.usage ??= abortedUsage(f);
   } else if (err instanceof GatewayError || err instanceof UpstreamError) error = toUpstreamGatewayError(err);
   else {
     error = toGatewayError(err);
-    if (error.code === 'internal_error') logger.error({ err, requestId: f.ctx.requestId }, 'request pipeline failed');
+    if (error.code === 'internal_error') logger.error({ err, requestId: f.trace.requestId }, 'request pipeline failed');
   }
   finishFlight(deps.events, f, error);
   return error;

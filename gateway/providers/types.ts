@@ -3,7 +3,7 @@
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest, Completion, CompletionRequest, EmbeddingRequest, EmbeddingResponse } from '../../core/llm.ts';
 import type { Deployment } from '../../core/deployments.ts';
 
-export interface CallContext {
+export interface UpstreamCall {
   deployment: Deployment;
   signal: AbortSignal;
   requestId: string;
@@ -24,12 +24,12 @@ export class UpstreamError extends Error {
 
 export interface ProviderAdapter {
   readonly name: string;
-  chat(req: ChatRequest, ctx: CallContext): Promise<ChatCompletion>;
+  chat(req: ChatRequest, call: UpstreamCall): Promise<ChatCompletion>;
   /** Yields OpenAI-style chunks; the last chunk carries usage. */
-  chatStream(req: ChatRequest, ctx: CallContext): AsyncIterable<ChatCompletionChunk>;
-  embeddings?(req: EmbeddingRequest, ctx: CallContext): Promise<EmbeddingResponse>;
+  chatStream(req: ChatRequest, call: UpstreamCall): AsyncIterable<ChatCompletionChunk>;
+  embeddings?(req: EmbeddingRequest, call: UpstreamCall): Promise<EmbeddingResponse>;
   /** Legacy `/v1/completions`; only OpenAI-style upstreams implement it. */
-  completions?(req: CompletionRequest, ctx: CallContext): Promise<Completion>;
+  completions?(req: CompletionRequest, call: UpstreamCall): Promise<Completion>;
   /** Streaming legacy completions; the last chunk carries usage. */
-  completionsStream?(req: CompletionRequest, ctx: CallContext): AsyncIterable<Completion>;
+  completionsStream?(req: CompletionRequest, call: UpstreamCall): AsyncIterable<Completion>;
 }

@@ -21,22 +21,22 @@ const Query = Type.Object(
 type Query = Static<typeof Query>;
 
 export function optimizerRoutes(app: FastifyInstance, deps: { costControl: CostControl }): void {
-  const cc = deps.costControl;
+  const costControl = deps.costControl;
 
   const analytics = () => {
-    if (!cc.analytics) throw new GatewayError('service_unavailable', 'The analytics store is not configured.');
-    return cc.analytics;
+    if (!costControl.analytics) throw new GatewayError('service_unavailable', 'The analytics store is not configured.');
+    return costControl.analytics;
   };
 
   app.get<{ Querystring: Query }>('/v1/helix/optimizer/suggestions', { schema: { querystring: Query } }, async (request) => {
     const q = { groupBy: request.query.group_by ?? 'key', days: request.query.days ?? 30, key: request.query.key, team: request.query.team };
     const reader = analytics();
-    const [data, savings] = await Promise.all([suggestions(reader, cc.database, cc.families, q), savingsReport(reader, cc.database, q)]);
+    const [data, savings] = await Promise.all([suggestions(reader, costControl.database, costControl.families, q), savingsReport(reader, costControl.database, q)]);
     const monthly = data.reduce((n, s) => n + s.estimated_monthly_saving_usd, 0);
     return { object: 'optimizer.suggestions', group_by: q.groupBy, window_days: q.days, estimated_monthly_saving_usd: Math.round(monthly * 1e6) / 1e6, data, savings };
   });
 
   app.get<{ Querystring: Query }>('/v1/helix/optimizer/savings', { schema: { querystring: Query } }, async (request) => {
-    return savingsReport(analytics(), cc.database, { days: request.query.days ?? 30, key: request.query.key, team: request.query.team });
+    return savingsReport(analytics(), costControl.database, { days: request.query.days ?? 30, key: request.query.key, team: request.query.team });
   });
 }

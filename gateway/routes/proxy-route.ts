@@ -42,20 +42,20 @@ export interface Wire<WireReq, Req, Res, Chunk> {
 
 export function proxyRoute<WireReq, Req, Res, Chunk>(app: FastifyInstance, path: string, deps: PipelineDeps, wire: Wire<WireReq, Req, Res, Chunk>): void {
   app.post(path, { schema: { body: wire.schema }, config: { errorShape: wire.errorShape ?? 'openai' } }, async (request, reply) => {
-    const ctx = request.helix;
+    const trace = request.trace;
     const body = request.body as WireReq;
     const signal = abortOnClientGone(reply);
-    const f = newFlight(wire.operation, ctx, { headers: request.headers, res: reply.raw, principal: request.principal ?? undefined, signal }, wire.toCanonical(body));
+    const f = newFlight(wire.operation, trace, { headers: request.headers, res: reply.raw, principal: request.principal ?? undefined, signal }, wire.toCanonical(body));
     const outcome = await runPipeline(deps, f);
     if (outcome.kind === 'completion') {
       await billed(deps);
-      return reply.header('x-request-id', ctx.requestId).send(wire.toResponse(outcome.value, body));
+      return reply.header('x-request-id', trace.requestId).send(wire.toResponse(outcome.value, body));
     }
     if (!wire.stream) throw new Error(`${path} produced a stream it cannot write`);
     const writer = wire.stream(body, f);
     reply.hijack();
     const res = reply.raw;
-    startSse(res, { 'x-request-id': ctx.requestId, ...headersOf(reply) });
+    startSse(res, { 'x-request-id': trace.requestId, ...headersOf(reply) });
     try {
       for await (const chunk of outcome.chunks) {
         const frames = writer.frames(chunk);

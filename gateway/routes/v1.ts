@@ -6,7 +6,7 @@ import { registerAuth } from '../auth/hook.ts';
 import { anthropicErrorBody, openAiErrorBody, toGatewayError } from '../errors.ts';
 import { registerLimits } from '../limits/hook.ts';
 import { finishRequest } from '../pipeline/conclude.ts';
-import { newContext, type RequestContext } from '../pipeline/context.ts';
+import { newTrace, type RequestTrace } from '../pipeline/trace.ts';
 import { logger } from '../../lib/logger.ts';
 import { chatCompletionsWire } from './chat-completions.ts';
 import { completionsWire } from './completions.ts';
@@ -18,15 +18,15 @@ import { proxyRoute } from './proxy-route.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    helix: RequestContext;
+    trace: RequestTrace;
   }
 }
 
 export async function v1Api(app: FastifyInstance, deps: GatewayDeps): Promise<void> {
-  app.decorateRequest('helix', null as unknown as RequestContext);
+  app.decorateRequest('helix', null as unknown as RequestTrace);
   // Callback style, not async: nothing to wait for here, and an async hook costs a promise and a microtask turn.
   app.addHook('onRequest', (request, _reply, done) => {
-    request.helix = newContext(request.routeOptions.url ?? 'unknown', String(request.id));
+    request.trace = newTrace(request.routeOptions.url ?? 'unknown', String(request.id));
     done();
   });
   if (deps.auth) registerAuth(app, deps.auth);
@@ -37,7 +37,7 @@ export async function v1Api(app: FastifyInstance, deps: GatewayDeps): Promise<vo
   app.setErrorHandler(async (error, request, reply) => {
     const gerr = toGatewayError(error);
     if (gerr.code === 'internal_error') logger.error({ err: error, requestId: request.id }, 'unhandled gateway error');
-    if (request.helix) finishRequest(deps.events, request.helix, gerr);
+    if (request.trace) finishRequest(deps.events, request.trace, gerr);
     if (gerr.extra.retryAfterSeconds !== undefined) void reply.header('retry-after', String(gerr.extra.retryAfterSeconds));
     for (const [k, v] of Object.entries(gerr.extra.headers ?? {})) void reply.header(k, v);
     const body = request.routeOptions.config.errorShape === 'anthropic' ? anthropicErrorBody(gerr) : openAiErrorBody(gerr);

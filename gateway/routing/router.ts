@@ -5,14 +5,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { RouterSettings } from '../../schemas/config.ts';
 import { GatewayError } from '../errors.ts';
 import { adapterFor } from '../providers/registry.ts';
-import { UpstreamError, type CallContext, type ProviderAdapter } from '../providers/types.ts';
+import { UpstreamError, type UpstreamCall, type ProviderAdapter } from '../providers/types.ts';
 import type { Deployment } from '../../core/deployments.ts';
-import { now, type RequestContext } from '../pipeline/context.ts';
+import { now, type RequestTrace } from '../pipeline/trace.ts';
 import { retryDelayMs } from './backoff.ts';
 import { Cooldowns } from './cooldown.ts';
 import { DeploymentStats, pickDeployment } from './strategies.ts';
 
-export type ProviderCall<T> = (adapter: ProviderAdapter, cc: CallContext) => Promise<T>;
+export type ProviderCall<T> = (adapter: ProviderAdapter, call: UpstreamCall) => Promise<T>;
 
 const isRetryable = (status: number) => status === 408 || status === 429 || status >= 500;
 
@@ -65,11 +65,11 @@ export class Router {
   }
 
   /** Calls the model group (then its fallbacks) until an attempt succeeds or nothing retryable is left. */
-  async call<T>(ctx: RequestContext, model: string, call: ProviderCall<T>, signal: AbortSignal): Promise<T> {
+  async call<T>(trace: RequestTrace, model: string, call: ProviderCall<T>, signal: AbortSignal): Promise<T> {
     const groups = [model, ...(this.fallbacks.get(model) ?? [])];
     let lastError: unknown;
     for (const group of groups) {
-      const outcome = await this.callGroup(ctx, group, call, signal);
+      const outcome = await this.callGroup(trace, group, call, signal);
       if (outcome.ok) return outcome.value;
       lastError = outcome.error;
       if (!outcome.retryable || signal.aborted) break;
@@ -77,7 +77,7 @@ export class Router {
     throw toUpstreamGatewayError(lastError);
   }
 
-  private async callGroup<T>(ctx: RequestContext, model: string, call: ProviderCall<T>, signal: AbortSignal): Promise<{ ok: true; value: T } | { ok: false; error: unknown; retryable: boolean }> {
+  private async callGroup<T>(trace: RequestTrace, model: string, call: ProviderCall<T>, signal: AbortSignal): Promise<{ ok: true; value: T } | { ok: false; error: unknown; retryable: boolean }> {
     const all = this.deploymentsFor(model);
     const tried = new Set<string>();
     let error: unknown;
@@ -87,7 +87,7 @@ export class Router {
       const candidates = fresh.length ? fresh : healthy.length ? healthy : all;
       const deployment = pickDeployment(this.settings.routing_strategy, candidates, this.stats);
       tried.add(deployment.id);
-      const result = await this.attempt(ctx, deployment, call, signal);
+      const result = await this.attempt(trace, deployment, call, signal);
       if (result.ok) return result;
       error = result.error;
       const status = statusOf(result.error);
@@ -100,28 +100,28 @@ export class Router {
     return { ok: false, error, retryable: true };
   }
 
-  private async attempt<T>(ctx: RequestContext, deployment: Deployment, call: ProviderCall<T>, clientSignal: AbortSignal): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  private async attempt<T>(trace: RequestTrace, deployment: Deployment, call: ProviderCall<T>, clientSignal: AbortSignal): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
     const adapter = adapterFor(deployment.provider)!;
     // Adapters enforce timeoutMs themselves (one timer per call, not a composed signal per attempt).
     const timeoutMs = (deployment.params.timeout ?? this.settings.timeout) * 1000;
     const signal = clientSignal;
-    ctx.provider = deployment.provider;
-    ctx.deployment = deployment.id;
+    trace.provider = deployment.provider;
+    trace.deployment = deployment.id;
     const started = now();
     this.stats.begin(deployment.id);
     try {
-      const value = await call(adapter, { deployment, signal, requestId: ctx.requestId, timeoutMs });
+      const value = await call(adapter, { deployment, signal, requestId: trace.requestId, timeoutMs });
       const latency = now() - started;
       this.stats.end(deployment.id, latency);
       this.cooldowns.success(deployment.id);
-      ctx.attempts.push({ provider: deployment.provider, deployment: deployment.id, status: 200, latency_ms: round(latency) });
+      trace.attempts.push({ provider: deployment.provider, deployment: deployment.id, status: 200, latency_ms: round(latency) });
       return { ok: true, value };
     } catch (raw) {
       this.stats.end(deployment.id, undefined);
       const error = raw;
       const status = statusOf(error);
       if (isRetryable(status)) this.cooldowns.failure(deployment.id);
-      ctx.attempts.push({ provider: deployment.provider, deployment: deployment.id, status, latency_ms: round(now() - started), error: String((error as Error)?.message ?? error).slice(0, 200) });
+      trace.attempts.push({ provider: deployment.provider, deployment: deployment.id, status, latency_ms: round(now() - started), error: String((error as Error)?.message ?? error).slice(0, 200) });
       return { ok: false, error };
     }
   }

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { createKafka } from '../../lib/kafka.ts';
 import { topicName } from '../../schemas/topics.ts';
 import type { RequestEvent, ResponseEvent } from '../../schemas/events.ts';
-import { newContext } from '../../gateway/pipeline/context.ts';
+import { newTrace } from '../../gateway/pipeline/trace.ts';
 import { requestEvent, responseEvent } from '../../gateway/pipeline/events.ts';
 import { freePort } from '../../stack/ports.ts';
 import { startPipeline, helixSql, waitFor, type Pipeline } from '../helpers/processes.ts';
@@ -20,10 +20,10 @@ const TEAM = 'team-poison';
 const KEY = 'key_poison';
 
 function pair(): [RequestEvent, ResponseEvent] {
-  const ctx = newContext('/v1/chat/completions');
-  Object.assign(ctx, { keyId: KEY, teamId: TEAM, model: 'mock/echo', provider: 'mock', deployment: 'mock#0' });
-  ctx.usage = { prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 };
-  return [requestEvent(ctx, [{ role: 'user', content: 'hi' }], false), responseEvent(ctx)];
+  const trace = newTrace('/v1/chat/completions');
+  Object.assign(trace, { keyId: KEY, teamId: TEAM, model: 'mock/echo', provider: 'mock', deployment: 'mock#0' });
+  trace.usage = { prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 };
+  return [requestEvent(trace, [{ role: 'user', content: 'hi' }], false), responseEvent(trace)];
 }
 
 interface DeadLetter {

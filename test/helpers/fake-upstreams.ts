@@ -7,7 +7,7 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CallContext } from '../../gateway/providers/types.ts';
+import type { UpstreamCall } from '../../gateway/providers/types.ts';
 
 export type Json = Record<string, unknown>;
 
@@ -421,7 +421,7 @@ export async function writeSseAwkwardly(res: ServerResponse, text: string): Prom
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// CallContext for driving adapters directly.
+// UpstreamCall for driving adapters directly.
 
 export interface TestCallOptions {
   signal?: AbortSignal;
@@ -429,8 +429,8 @@ export interface TestCallOptions {
   params?: Record<string, unknown>;
 }
 
-/** `provider/model` + litellm params → the CallContext the router would build. */
-export function testCallContext(model: string, options: TestCallOptions = {}): CallContext {
+/** `provider/model` + litellm params → the UpstreamCall the router would build. */
+export function testCallContext(model: string, options: TestCallOptions = {}): UpstreamCall {
   const slash = model.indexOf('/');
   const provider = slash > 0 ? model.slice(0, slash) : 'openai';
   const upstreamModel = slash > 0 ? model.slice(slash + 1) : model;

@@ -18,7 +18,7 @@ import { GatewayError } from '../../gateway/errors.ts';
 import { newFlight } from '../../gateway/pipeline/flight.ts';
 import { chatOperation } from '../../gateway/pipeline/operations/chat.ts';
 import { runPipeline } from '../../gateway/pipeline/runner.ts';
-import { newContext } from '../../gateway/pipeline/context.ts';
+import { newTrace } from '../../gateway/pipeline/trace.ts';
 import type { Principal } from '../../gateway/auth/authenticate.ts';
 import type { ChatCompletion, ChatRequest } from '../../core/llm.ts';
 
@@ -79,7 +79,7 @@ function setup(opts: { hit?: boolean; refuse?: boolean; changeBody?: (b: ChatReq
   const res = { setHeader: () => undefined } as unknown as ServerResponse;
   const principal = { keyId: 'k', userId: '', teamId: '', models: [], metadata: {} } as unknown as Principal;
   const caller = (signal: AbortSignal) => ({ headers: {}, res, principal, signal });
-  const run = (stream = false) => runPipeline(deps, newFlight(chatOperation, newContext('chat'), caller(new AbortController().signal), { model: 'm', stream, max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }));
+  const run = (stream = false) => runPipeline(deps, newFlight(chatOperation, newTrace('chat'), caller(new AbortController().signal), { model: 'm', stream, max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }));
   return { log, reserved, run, reserveSeenByLookup: () => reserveSeenByLookup };
 }
 

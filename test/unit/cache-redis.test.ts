@@ -19,7 +19,7 @@ import { ensureSemanticIndex, entrySchema } from '../../core/cache/semantic-inde
 import { RedisGuard } from '../../gateway/cache/redis-guard.ts';
 import { StatsCounters } from '../../gateway/cache/stats-counters.ts';
 import { fillSink } from '../../core/cache/fill-sink.ts';
-import { newContext, type RequestContext } from '../../gateway/pipeline/context.ts';
+import { newTrace, type RequestTrace } from '../../gateway/pipeline/trace.ts';
 import type { ChatCompletion, ChatRequest } from '../../core/llm.ts';
 import { startRedis, type RedisInstance } from '../../stack/redis.ts';
 import { freePort } from '../../stack/ports.ts';
@@ -34,7 +34,7 @@ const answer = (text: string): ChatCompletion => ({
   usage: { prompt_tokens: 10, completion_tokens: 4, total_tokens: 14 },
 });
 const ask = (content: string, extra: Partial<ChatRequest> = {}): ChatRequest => ({ model: 'gpt-4o', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content }], ...extra });
-const caller = (teamId: string, keyId = `key_${teamId}`): RequestContext => Object.assign(newContext('/v1/chat/completions'), { teamId, keyId });
+const caller = (teamId: string, keyId = `key_${teamId}`): RequestTrace => Object.assign(newTrace('/v1/chat/completions'), { teamId, keyId });
 
 void describe('cache on Redis Stack', () => {
   const run = randomBytes(4).toString('hex');
@@ -67,11 +67,11 @@ void describe('cache on Redis Stack', () => {
   });
 
   /** A miss answered "upstream", stored, and its fill built into a semantic entry (what the consumer does). */
-  async function fill(ctx: RequestContext, body: ChatRequest, text: string) {
-    const req = await cache.begin({ headers: {}, body, ctx });
+  async function fill(trace: RequestTrace, body: ChatRequest, text: string) {
+    const req = await cache.begin({ headers: {}, body, trace });
     assert.equal(req.status, 'miss');
-    ctx.upstreamMs = 800;
-    cache.store(req, answer(text), ctx);
+    trace.upstreamMs = 800;
+    cache.store(req, answer(text), trace);
     const f = fills.at(-1)!;
     await builder.write([{ value: f, topic: 't', partition: 0, offset: '0' }]);
     return f;
@@ -95,58 +95,58 @@ void describe('cache on Redis Stack', () => {
     assert.match(doc, /capital of Australia/);
     assert.ok((await redis.ttl(`${settings.redis_prefix}entry:${f.event_id}`)) > 86_000, 'entry carries the TTL');
 
-    const exact = await cache.begin({ headers: {}, body: ask('What is the capital of Australia?'), ctx: caller('red', 'key_other_in_red') });
+    const exact = await cache.begin({ headers: {}, body: ask('What is the capital of Australia?'), trace: caller('red', 'key_other_in_red') });
     assert.equal(exact.status, 'exact', 'same team, another key: same namespace');
 
-    const para = await cache.begin({ headers: {}, body: ask('Hi! Could you please tell me what the capital of Australia is? Thanks!'), ctx: caller('red') });
+    const para = await cache.begin({ headers: {}, body: ask('Hi! Could you please tell me what the capital of Australia is? Thanks!'), trace: caller('red') });
     assert.equal(para.status, 'semantic');
     assert.equal(para.hit?.answer.id, f.event_id);
     assert.ok(para.hit!.similarity >= 0.88);
     assert.equal(para.hit?.answer.completion.choices[0]?.message.content, 'Canberra.');
 
-    const near = await cache.begin({ headers: {}, body: ask('What is the capital of Austria?'), ctx: caller('red') });
+    const near = await cache.begin({ headers: {}, body: ask('What is the capital of Austria?'), trace: caller('red') });
     assert.equal(near.status, 'miss', 'a different entity is not served');
-    const otherParams = await cache.begin({ headers: {}, body: ask('Hi! Could you please tell me what the capital of Australia is? Thanks!', { temperature: 0 }), ctx: caller('red') });
+    const otherParams = await cache.begin({ headers: {}, body: ask('Hi! Could you please tell me what the capital of Australia is? Thanks!', { temperature: 0 }), trace: caller('red') });
     assert.equal(otherParams.status, 'miss', 'other parameters: other entries');
 
     for (const body of [ask('What is the capital of Australia?'), ask('Hi! Could you please tell me what the capital of Australia is? Thanks!')]) {
-      const blue = await cache.begin({ headers: {}, body, ctx: caller('blue') });
+      const blue = await cache.begin({ headers: {}, body, trace: caller('blue') });
       assert.equal(blue.status, 'miss', 'another team never sees red entries');
     }
   });
 
   void it('honours no-cache, no-store, TTL and the LiteLLM body form', async () => {
-    const ctx = caller('red');
+    const trace = caller('red');
     const body = { ...ask('How many moons does Mars have?'), cache: { 'no-cache': true } } as ChatRequest;
-    const r1 = await cache.begin({ headers: {}, body, ctx });
+    const r1 = await cache.begin({ headers: {}, body, trace });
     assert.equal(r1.status, 'bypass');
     assert.equal('cache' in r1.body, false, 'the body field never reaches the provider');
-    cache.store(r1, answer('Two.'), ctx);
+    cache.store(r1, answer('Two.'), trace);
     await new Promise((r) => setTimeout(r, 50));
-    assert.equal((await cache.begin({ headers: {}, body: ask('How many moons does Mars have?'), ctx })).status, 'exact', 'no-cache still stores');
+    assert.equal((await cache.begin({ headers: {}, body: ask('How many moons does Mars have?'), trace })).status, 'exact', 'no-cache still stores');
 
-    const r2 = await cache.begin({ headers: { 'cache-control': 'no-store', 'x-helix-cache-ttl': '60' }, body: ask('Name a moon of Jupiter.'), ctx });
-    cache.store(r2, answer('Io.'), ctx);
-    const r3 = await cache.begin({ headers: { 'x-helix-cache-ttl': '60' }, body: ask('Name a moon of Saturn.'), ctx });
-    cache.store(r3, answer('Titan.'), ctx);
+    const r2 = await cache.begin({ headers: { 'cache-control': 'no-store', 'x-helix-cache-ttl': '60' }, body: ask('Name a moon of Jupiter.'), trace });
+    cache.store(r2, answer('Io.'), trace);
+    const r3 = await cache.begin({ headers: { 'x-helix-cache-ttl': '60' }, body: ask('Name a moon of Saturn.'), trace });
+    cache.store(r3, answer('Titan.'), trace);
     await new Promise((r) => setTimeout(r, 50));
-    assert.equal((await cache.begin({ headers: {}, body: ask('Name a moon of Jupiter.'), ctx })).status, 'miss', 'no-store stores nothing');
+    assert.equal((await cache.begin({ headers: {}, body: ask('Name a moon of Jupiter.'), trace })).status, 'miss', 'no-store stores nothing');
     const keys = await redis.keys(`${settings.redis_prefix}exact:*`);
     const ttls = await Promise.all(keys.map((k) => redis.ttl(k)));
     assert.ok(ttls.some((t) => t > 0 && t <= 60), 'x-helix-cache-ttl applies');
 
-    const hot = await cache.begin({ headers: {}, body: ask('Name a moon of Saturn.', { temperature: 1.5 }), ctx });
+    const hot = await cache.begin({ headers: {}, body: ask('Name a moon of Saturn.', { temperature: 1.5 }), trace });
     assert.equal(hot.status, 'bypass', 'temperature above the limit');
-    const off = await cache.begin({ headers: {}, body: ask('Name a moon of Saturn.'), ctx, keyMetadata: { cache: false } });
+    const off = await cache.begin({ headers: {}, body: ask('Name a moon of Saturn.'), trace, keyMetadata: { cache: false } });
     assert.equal(off.status, 'bypass', 'key with the cache off');
   });
 
   void it('invalidates by entry id, namespace and model; reports stats', async () => {
     const red = caller('red');
     const f = await fill(red, ask('Explain how photosynthesis works.'), 'Light to sugar.');
-    assert.equal((await cache.begin({ headers: {}, body: ask('Please explain how photosynthesis works. Thanks!'), ctx: red })).status, 'semantic');
+    assert.equal((await cache.begin({ headers: {}, body: ask('Please explain how photosynthesis works. Thanks!'), trace: red })).status, 'semantic');
     assert.ok((await invalidateCache(redis, settings, { entryId: f.event_id })).deleted >= 1);
-    assert.equal((await cache.begin({ headers: {}, body: ask('Please explain how photosynthesis works. Thanks!'), ctx: red })).status, 'miss');
+    assert.equal((await cache.begin({ headers: {}, body: ask('Please explain how photosynthesis works. Thanks!'), trace: red })).status, 'miss');
 
     await cache.flushStats(); // counters are written once a second otherwise
     const stats = await cacheStats(redis, settings);
@@ -154,7 +154,7 @@ void describe('cache on Redis Stack', () => {
     assert.ok((stats.counters.semantic_hits ?? 0) >= 1 && (stats.counters.misses ?? 0) >= 1);
     const { deleted } = await invalidateCache(redis, settings, { namespace: 'team:red', model: 'gpt-4o' });
     assert.ok(deleted >= 2);
-    assert.equal((await cache.begin({ headers: {}, body: ask('What is the capital of Australia?'), ctx: red })).status, 'miss');
+    assert.equal((await cache.begin({ headers: {}, body: ask('What is the capital of Australia?'), trace: red })).status, 'miss');
     assert.equal((await cacheStats(redis, settings)).semantic_entries, 0);
   });
 
@@ -178,12 +178,12 @@ void describe('cache on Redis Stack', () => {
     const green = caller('green');
     const f = await fill(green, ask('How do I reverse a list in Python?'), 'list.reverse().');
     const para = ask('Hey, how do I reverse a list in Python? Thanks!');
-    assert.equal((await cache.begin({ headers: {}, body: para, ctx: green })).status, 'semantic');
+    assert.equal((await cache.begin({ headers: {}, body: para, trace: green })).status, 'semantic');
     await redis.call('FT.DROPINDEX', settings.redis_index); // keeps the documents
-    assert.equal((await cache.begin({ headers: {}, body: para, ctx: green })).status, 'miss');
+    assert.equal((await cache.begin({ headers: {}, body: para, trace: green })).status, 'miss');
     let status = '';
     for (let i = 0; i < 50 && status !== 'semantic'; i++, await new Promise((r) => setTimeout(r, 100))) {
-      status = (await cache.begin({ headers: {}, body: para, ctx: green })).status; // the recreated index re-scans the documents
+      status = (await cache.begin({ headers: {}, body: para, trace: green })).status; // the recreated index re-scans the documents
     }
     assert.equal(status, 'semantic', 'not after 30 s of misses');
     await invalidateCache(redis, settings, { entryId: f.event_id });
@@ -196,7 +196,7 @@ void describe('cache on Redis Stack', () => {
     const cold = createChatCache({ redis, settings, embeddings: loading });
     assert.equal(cold.semanticStatus(), 'loading');
     const t0 = Date.now();
-    const r = await cold.begin({ headers: {}, body: ask('Anything not cached yet?'), ctx: caller('red') });
+    const r = await cold.begin({ headers: {}, body: ask('Anything not cached yet?'), trace: caller('red') });
     assert.equal(r.status, 'miss');
     assert.ok(Date.now() - t0 < 500, `took ${Date.now() - t0} ms (embed_timeout_ms is ${settings.embed_timeout_ms})`);
     assert.equal(cache.semanticStatus(), 'ready');
@@ -208,8 +208,8 @@ void describe('cache on Redis Stack', () => {
     const warm = createChatCache({ redis, settings, embeddings: counting });
     await warm.ready();
     const body = ask('Which planet is the largest one in our solar system?');
-    const statuses = await Promise.all([1, 2, 3].map(() => warm.begin({ headers: {}, body, ctx: caller('red') })));
-    await warm.begin({ headers: {}, body, ctx: caller('red') });
+    const statuses = await Promise.all([1, 2, 3].map(() => warm.begin({ headers: {}, body, trace: caller('red') })));
+    await warm.begin({ headers: {}, body, trace: caller('red') });
     assert.deepEqual(statuses.map((r) => r.status), ['miss', 'miss', 'miss']);
     assert.equal(calls, 1);
   });
@@ -259,25 +259,25 @@ void describe('cache with Redis unreachable', () => {
   });
 
   void it('bypasses (never throws, never hangs) while Redis is frozen or down', async () => {
-    const ctx = caller('red');
-    const first = await cache.begin({ headers: {}, body: ask('hello'), ctx });
+    const trace = caller('red');
+    const first = await cache.begin({ headers: {}, body: ask('hello'), trace });
     assert.equal(first.status, 'miss');
-    cache.store(first, answer('hi'), ctx);
+    cache.store(first, answer('hi'), trace);
     await new Promise((r) => setTimeout(r, 50));
-    assert.equal((await cache.begin({ headers: {}, body: ask('hello'), ctx })).status, 'exact');
+    assert.equal((await cache.begin({ headers: {}, body: ask('hello'), trace })).status, 'exact');
 
     process.kill(server.pid, 'SIGSTOP');
     for (let i = 0; i < 3; i++) {
       const t0 = Date.now();
-      const r = await cache.begin({ headers: {}, body: ask('hello'), ctx });
+      const r = await cache.begin({ headers: {}, body: ask('hello'), trace });
       assert.equal(r.status, 'bypass');
       assert.ok(Date.now() - t0 < 400, `took ${Date.now() - t0} ms`);
-      cache.store(r, answer('hi'), ctx); // harmless
+      cache.store(r, answer('hi'), trace); // harmless
     }
     process.kill(server.pid, 'SIGCONT');
     await server.stop();
     const t0 = Date.now();
-    assert.equal((await cache.begin({ headers: {}, body: ask('hello'), ctx })).status, 'bypass');
+    assert.equal((await cache.begin({ headers: {}, body: ask('hello'), trace })).status, 'bypass');
     assert.ok(Date.now() - t0 < 200);
   });
 });

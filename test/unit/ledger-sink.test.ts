@@ -14,7 +14,7 @@ import type { CacheEvent } from '../../schemas/events/cache.ts';
 import { BudgetStore } from '../../core/budgets/store.ts';
 import { createBudgets } from '../../gateway/budgets/index.ts';
 import { DAILY, MONTHLY, WEEKLY, periodAt } from '../../core/budgets/periods.ts';
-import { newContext } from '../../gateway/pipeline/context.ts';
+import { newTrace } from '../../gateway/pipeline/trace.ts';
 import { errorEvent, requestEvent, responseEvent } from '../../gateway/pipeline/events.ts';
 import { GatewayError } from '../../gateway/errors.ts';
 import { decodeLedgerInput, ledgerSink, type LedgerMessage } from '../../consumers/ledger/sink.ts';
@@ -31,10 +31,10 @@ const MODEL_LIST: ModelEntry[] = [
 const prices = new PriceBook(MODEL_LIST);
 
 function response(opts: { key: string; team?: string; user?: string; model?: string; prompt: number; completion: number; cache?: string; swappedFrom?: string }): ResponseEvent {
-  const ctx = newContext('/v1/chat/completions');
-  Object.assign(ctx, { keyId: opts.key, teamId: opts.team ?? '', userId: opts.user ?? '', model: opts.model ?? 'small', provider: 'mock', deployment: opts.model === 'big' ? 'big#0' : 'small#1', cache: opts.cache ?? 'none' });
-  ctx.usage = { prompt_tokens: opts.prompt, completion_tokens: opts.completion, total_tokens: opts.prompt + opts.completion };
-  const e = responseEvent(ctx);
+  const trace = newTrace('/v1/chat/completions');
+  Object.assign(trace, { keyId: opts.key, teamId: opts.team ?? '', userId: opts.user ?? '', model: opts.model ?? 'small', provider: 'mock', deployment: opts.model === 'big' ? 'big#0' : 'small#1', cache: opts.cache ?? 'none' });
+  trace.usage = { prompt_tokens: opts.prompt, completion_tokens: opts.completion, total_tokens: opts.prompt + opts.completion };
+  const e = responseEvent(trace);
   return opts.swappedFrom ? ({ ...e, model_swapped_from: opts.swappedFrom } as ResponseEvent) : e;
 }
 
@@ -151,12 +151,12 @@ void describe('ledger sink (real Redis)', { skip: !url && 'HELIX_REDIS_URL not s
 
   void it('charges errors only for tokens actually used', async () => {
     reset();
-    const ctx = newContext('/v1/chat/completions');
-    Object.assign(ctx, { keyId: 'key_e', model: 'small', provider: 'mock', deployment: 'small#1' });
-    const refused = errorEvent(ctx, new GatewayError('upstream_error', 'boom'));
-    ctx.usage = { prompt_tokens: 50, completion_tokens: 5, total_tokens: 55 };
-    const partial = errorEvent(ctx, new GatewayError('client_closed_request', 'gone'));
-    await sink().write(batchOf(requestEvent(ctx, [], false), refused, partial));
+    const trace = newTrace('/v1/chat/completions');
+    Object.assign(trace, { keyId: 'key_e', model: 'small', provider: 'mock', deployment: 'small#1' });
+    const refused = errorEvent(trace, new GatewayError('upstream_error', 'boom'));
+    trace.usage = { prompt_tokens: 50, completion_tokens: 5, total_tokens: 55 };
+    const partial = errorEvent(trace, new GatewayError('client_closed_request', 'gone'));
+    await sink().write(batchOf(requestEvent(trace, [], false), refused, partial));
     assert.equal(published.entries.length, 1);
     assert.equal(published.entries[0]!.source, 'error');
     assert.equal(published.entries[0]!.cost_usd, 0.00006); // 50 × $0.000001 + 5 × $0.000002
@@ -205,8 +205,8 @@ void describe('ledger sink (real Redis)', { skip: !url && 'HELIX_REDIS_URL not s
   });
 
   void it('ignores other events and dead-letters garbage', () => {
-    const ctx = newContext('/v1/chat/completions');
-    assert.deepEqual(decodeLedgerInput(message(requestEvent(ctx, [], false))), { ok: true, value: null });
+    const trace = newTrace('/v1/chat/completions');
+    assert.deepEqual(decodeLedgerInput(message(requestEvent(trace, [], false))), { ok: true, value: null });
     assert.equal(decodeLedgerInput({ value: Buffer.from('{nope') } as KafkaMessage).ok, false);
     assert.equal(decodeLedgerInput(message({ type: 'response' })).ok, false);
   });

@@ -2,17 +2,17 @@
 // not a number) is bounded by the gateway, so the event is never refused downstream and the request is still booked.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { newContext } from '../../gateway/pipeline/context.ts';
+import { newTrace } from '../../gateway/pipeline/trace.ts';
 import { responseEvent } from '../../gateway/pipeline/events.ts';
 import type { Usage } from '../../core/llm.ts';
 
 void describe('response event token counts', () => {
   void it('are whole numbers within UInt32 whatever the upstream reported', () => {
-    const ctx = newContext('/v1/chat/completions');
-    ctx.usage = { prompt_tokens: 2 ** 40, completion_tokens: -5, total_tokens: 12.7, prompt_tokens_details: { cached_tokens: Number.NaN } } as Usage;
-    const e = responseEvent(ctx);
+    const trace = newTrace('/v1/chat/completions');
+    trace.usage = { prompt_tokens: 2 ** 40, completion_tokens: -5, total_tokens: 12.7, prompt_tokens_details: { cached_tokens: Number.NaN } } as Usage;
+    const e = responseEvent(trace);
     assert.deepEqual([e.prompt_tokens, e.completion_tokens, e.total_tokens, e.cached_tokens], [2 ** 32 - 1, 0, 12, 0]);
-    ctx.usage = { prompt_tokens: '7', completion_tokens: 3, total_tokens: 10 } as unknown as Usage;
-    assert.deepEqual([responseEvent(ctx).prompt_tokens, responseEvent(ctx).completion_tokens], [0, 3]);
+    trace.usage = { prompt_tokens: '7', completion_tokens: 3, total_tokens: 10 } as unknown as Usage;
+    assert.deepEqual([responseEvent(trace).prompt_tokens, responseEvent(trace).completion_tokens], [0, 3]);
   });
 });

@@ -12,7 +12,7 @@ import type { Reservation } from '../../gateway/budgets/index.ts';
 import { newFlight } from '../../gateway/pipeline/flight.ts';
 import { chatOperation } from '../../gateway/pipeline/operations/chat.ts';
 import { runPipeline } from '../../gateway/pipeline/runner.ts';
-import { newContext } from '../../gateway/pipeline/context.ts';
+import { newTrace } from '../../gateway/pipeline/trace.ts';
 import type { Principal } from '../../gateway/auth/authenticate.ts';
 import type { ResponseEvent } from '../../schemas/events.ts';
 
@@ -45,7 +45,7 @@ function setup(swapTo?: string) {
   const res = { setHeader: (k: string, v: string) => (headers[k] = v) } as unknown as ServerResponse;
   const principal = { keyId: 'k', userId: '', teamId: '', models: [], metadata: {} } as unknown as Principal;
   const caller = (signal: AbortSignal) => ({ headers: {}, res, principal, signal });
-  const run = (stream: boolean) => runPipeline(deps, newFlight(chatOperation, newContext('chat'), caller(new AbortController().signal), { model: 'big', stream, messages: [{ role: 'user', content: 'hello there, how are you today?' }] }));
+  const run = (stream: boolean) => runPipeline(deps, newFlight(chatOperation, newTrace('chat'), caller(new AbortController().signal), { model: 'big', stream, messages: [{ role: 'user', content: 'hello there, how are you today?' }] }));
   return { events, headers, calls, run };
 }
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { PriceBook, costOf, priceParamsOf, worstCaseCost } from '../../core/prices.ts';
 import { formatUsd, nanoPerToken, toNano, usdFromNano } from '../../core/money.ts';
 import { mockProvider } from '../../gateway/providers/mock/index.ts';
-import type { CallContext } from '../../gateway/providers/types.ts';
+import type { UpstreamCall } from '../../gateway/providers/types.ts';
 import type { Deployment } from '../../core/deployments.ts';
 import type { ChatCompletionChunk, ChatRequest, Usage } from '../../core/llm.ts';
 import type { ModelEntry } from '../../schemas/config.ts';
@@ -118,13 +118,13 @@ void describe('PriceBook', () => {
 
 void describe('streaming and non-streaming cost the same', () => {
   const deployment: Deployment = { id: 'd#0', modelName: 'mock/echo', provider: 'mock', upstreamModel: 'echo', params: { model: 'mock/echo', ...MOCK_PRICES } };
-  const cc: CallContext = { deployment, signal: new AbortController().signal, requestId: 'r', timeoutMs: 10_000 };
+  const call: UpstreamCall = { deployment, signal: new AbortController().signal, requestId: 'r', timeoutMs: 10_000 };
   const req: ChatRequest = { model: 'mock/echo', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Tell me about the ledger, in exactly these words.' }] };
 
   void it('for the same request through the mock provider', async () => {
-    const whole = await mockProvider.chat(req, cc);
+    const whole = await mockProvider.chat(req, call);
     let streamed: Usage | undefined;
-    for await (const chunk of mockProvider.chatStream({ ...req, stream: true }, cc) as AsyncIterable<ChatCompletionChunk>) if (chunk.usage) streamed = chunk.usage;
+    for await (const chunk of mockProvider.chatStream({ ...req, stream: true }, call) as AsyncIterable<ChatCompletionChunk>) if (chunk.usage) streamed = chunk.usage;
     assert.ok(whole.usage && streamed);
     const a = costOf({ provider: 'mock', model: 'echo', deploymentParams: deployment.params, usage: whole.usage });
     const b = costOf({ provider: 'mock', model: 'echo', deploymentParams: deployment.params, usage: streamed });

@@ -318,7 +318,7 @@ describe('anthropic adapter against a fake Anthropic upstream', () => {
     await fake.close();
     await closePools();
   });
-  const ctx = (o: TestCallOptions = {}) => testCallContext('anthropic/claude-sonnet-4-5', { ...o, params: { api_base: fake.url, api_key: 'sk-ant-test', ...o.params } });
+  const trace = (o: TestCallOptions = {}) => testCallContext('anthropic/claude-sonnet-4-5', { ...o, params: { api_base: fake.url, api_key: 'sk-ant-test', ...o.params } });
   const req = (over: Partial<ChatRequest> = {}): ChatRequest => ({ model: 'claude', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'héllo ✓ 🌍' }], ...over });
 
   it('is registered as `anthropic`', () => {
@@ -332,15 +332,15 @@ describe('anthropic adapter against a fake Anthropic upstream', () => {
   });
 
   it('anthropic_version from litellm_params sets the header and the request rules', async () => {
-    await anthropicProvider.chat(req({ temperature: 0.3 }), ctx({ params: { anthropic_version: '2026-10-21' } }));
+    await anthropicProvider.chat(req({ temperature: 0.3 }), trace({ params: { anthropic_version: '2026-10-21' } }));
     assert.equal(fake.last().headers['anthropic-version'], '2026-10-21');
     assert.equal(fake.last().body.temperature, undefined);
-    await anthropicProvider.chat(req({ temperature: 0.3 }), ctx());
+    await anthropicProvider.chat(req({ temperature: 0.3 }), trace());
     assert.equal(fake.last().body.temperature, 0.3);
   });
 
   it('chat: headers, body and the translated completion', async () => {
-    const res = await anthropicProvider.chat(req({ max_tokens: 300 }), ctx());
+    const res = await anthropicProvider.chat(req({ max_tokens: 300 }), trace());
     const r = fake.last();
     assert.equal(r.path, '/v1/messages');
     assert.equal(r.headers['x-api-key'], 'sk-ant-test');
@@ -361,21 +361,21 @@ describe('anthropic adapter against a fake Anthropic upstream', () => {
   });
 
   it('chat: tool_use → tool_calls with finish_reason tool_calls', async () => {
-    const res = await anthropicProvider.chat(req({ tools: TOOLS, tool_choice: 'required' }), ctx());
+    const res = await anthropicProvider.chat(req({ tools: TOOLS, tool_choice: 'required' }), trace());
     assert.deepEqual(fake.last().body.tool_choice, { type: 'any' });
     assert.equal(res.choices[0]?.finish_reason, 'tool_calls');
     assert.deepEqual(res.choices[0]?.message.tool_calls, [{ id: 'toolu_fake1', type: 'function', function: { name: 'get_weather', arguments: JSON.stringify(FAKE_ANTHROPIC_TOOL_INPUT) } }]);
   });
 
   it('chat: response_format json_schema comes back as JSON text with finish_reason stop', async () => {
-    const res = await anthropicProvider.chat(req({ response_format: { type: 'json_schema', json_schema: { name: 'a', schema: { type: 'object' } } } }), ctx());
+    const res = await anthropicProvider.chat(req({ response_format: { type: 'json_schema', json_schema: { name: 'a', schema: { type: 'object' } } } }), trace());
     assert.equal(res.choices[0]?.message.content, '{"answer":42}');
     assert.equal(res.choices[0]?.message.tool_calls, undefined);
     assert.equal(res.choices[0]?.finish_reason, 'stop');
   });
 
   it('chatStream: text chunk by chunk; usage includes input tokens from message_start', async () => {
-    const chunks = await collect(anthropicProvider.chatStream(req({ stream: true }), ctx()));
+    const chunks = await collect(anthropicProvider.chatStream(req({ stream: true }), trace()));
     assert.equal(fake.last().body.stream, true);
     assert.equal(chunks[0]?.choices[0]?.delta.role, 'assistant');
     assert.ok(chunks.length > 5, 'several content chunks, not one buffered blob');
@@ -409,7 +409,7 @@ describe('anthropic adapter against a fake Anthropic upstream', () => {
         ev('message_stop', {}),
       ],
     });
-    const iter = anthropicProvider.chatStream(req(), ctx())[Symbol.asyncIterator]();
+    const iter = anthropicProvider.chatStream(req(), trace())[Symbol.asyncIterator]();
     await iter.next(); // role chunk
     const first = await iter.next();
     assert.equal(first.done ? '' : first.value.choices[0]?.delta.content, 'first');
@@ -421,7 +421,7 @@ describe('anthropic adapter against a fake Anthropic upstream', () => {
   });
 
   it('chatStream: tool_use with input_json_delta → tool_calls deltas', async () => {
-    const chunks = await collect(anthropicProvider.chatStream(req({ tools: TOOLS }), ctx()));
+    const chunks = await collect(anthropicProvider.chatStream(req({ tools: TOOLS }), trace()));
     const out = assemble(chunks);
     assert.equal(out.content, 'Let me check.');
     assert.deepEqual(out.tools, [{ id: 'toolu_fake1', name: 'get_weather', arguments: JSON.stringify(FAKE_ANTHROPIC_TOOL_INPUT) }]);
@@ -431,7 +431,7 @@ describe('anthropic adapter against a fake Anthropic upstream', () => {
   });
 
   it('chatStream: json response_format streams the JSON as content', async () => {
-    const chunks = await collect(anthropicProvider.chatStream(req({ response_format: { type: 'json_object' } }), ctx()));
+    const chunks = await collect(anthropicProvider.chatStream(req({ response_format: { type: 'json_object' } }), trace()));
     const out = assemble(chunks);
     assert.equal(out.content, '{"answer":42}');
     assert.equal(out.finish, 'stop');
@@ -440,11 +440,11 @@ describe('anthropic adapter against a fake Anthropic upstream', () => {
 
   it('errors: 429 with retry-after, 529 overloaded, 400 invalid request', async () => {
     fake.enqueue({ kind: 'json', status: 429, headers: { 'retry-after': '12' }, body: { type: 'error', error: { type: 'rate_limit_error', message: 'Number of request tokens has exceeded your per-minute rate limit' } } });
-    await assert.rejects(anthropicProvider.chat(req(), ctx()), isUpstream(429, (e) => e.options.retryAfterMs === 12_000 && e.options.type === 'rate_limit_error'));
+    await assert.rejects(anthropicProvider.chat(req(), trace()), isUpstream(429, (e) => e.options.retryAfterMs === 12_000 && e.options.type === 'rate_limit_error'));
     fake.enqueue({ kind: 'json', status: 529, body: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } });
-    await assert.rejects(anthropicProvider.chat(req(), ctx()), isUpstream(529, (e) => e.message === 'Overloaded'));
+    await assert.rejects(anthropicProvider.chat(req(), trace()), isUpstream(529, (e) => e.message === 'Overloaded'));
     fake.enqueue({ kind: 'json', status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'max_tokens: too large' } } });
-    await assert.rejects(collect(anthropicProvider.chatStream(req(), ctx())), isUpstream(400, (e) => /max_tokens/.test(e.message)));
+    await assert.rejects(collect(anthropicProvider.chatStream(req(), trace())), isUpstream(400, (e) => /max_tokens/.test(e.message)));
   });
 
   it('errors: an `error` event mid-stream → UpstreamError with the mapped status', async () => {
@@ -456,27 +456,27 @@ describe('anthropic adapter against a fake Anthropic upstream', () => {
         ev('error', { error: { type: 'overloaded_error', message: 'Overloaded' } }),
       ],
     });
-    await assert.rejects(collect(anthropicProvider.chatStream(req(), ctx())), isUpstream(529, (e) => e.options.type === 'overloaded_error'));
+    await assert.rejects(collect(anthropicProvider.chatStream(req(), trace())), isUpstream(529, (e) => e.options.type === 'overloaded_error'));
   });
 
   it('errors: mid-stream disconnect → 502; clean end without message_stop → 502', async () => {
     fake.enqueue({ kind: 'sse', disconnectAfterEvents: 3, events: [{ data: 'x' }, { data: 'x' }, { data: 'x' }, { data: 'x' }].map(() => ({ event: 'ping', data: { type: 'ping' } })) });
-    await assert.rejects(collect(anthropicProvider.chatStream(req(), ctx())), isUpstream(502));
+    await assert.rejects(collect(anthropicProvider.chatStream(req(), trace())), isUpstream(502));
     fake.enqueue({ kind: 'sse', events: [{ event: 'ping', data: { type: 'ping' } }] });
-    await assert.rejects(collect(anthropicProvider.chatStream(req(), ctx())), isUpstream(502, (e) => e.options.code === 'stream_truncated'));
+    await assert.rejects(collect(anthropicProvider.chatStream(req(), trace())), isUpstream(502, (e) => e.options.code === 'stream_truncated'));
   });
 
   it('abort propagates to the upstream connection; timeouts → 504', async () => {
     fake.enqueue({ kind: 'hang' });
     const ac = new AbortController();
     const arrived = fake.nextRequest();
-    const pending = collect(anthropicProvider.chatStream(req(), ctx({ signal: ac.signal })));
+    const pending = collect(anthropicProvider.chatStream(req(), trace({ signal: ac.signal })));
     const seen = await arrived;
     ac.abort();
     await assert.rejects(pending, isUpstream(499));
     await seen.closedEarly;
     fake.enqueue({ kind: 'hang' });
-    await assert.rejects(anthropicProvider.chat(req(), ctx({ timeoutMs: 150 })), isUpstream(504));
+    await assert.rejects(anthropicProvider.chat(req(), trace({ timeoutMs: 150 })), isUpstream(504));
   });
 });
 
@@ -489,10 +489,10 @@ describe('the official openai client consumes the anthropic adapter output', () 
     // A minimal OpenAI-compatible front: canonical request → anthropic adapter → OpenAI JSON / SSE.
     server = await startLoopbackServer(async (_req, body, res) => {
       const chat = body as unknown as ChatRequest;
-      const cc = testCallContext('anthropic/claude-sonnet-4-5', { params: { api_base: fake.url, api_key: 'k' } });
+      const call = testCallContext('anthropic/claude-sonnet-4-5', { params: { api_base: fake.url, api_key: 'k' } });
       if (chat.stream) {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
-        for await (const chunk of anthropicProvider.chatStream(chat, cc)) {
+        for await (const chunk of anthropicProvider.chatStream(chat, call)) {
           if (chunk.usage && chunk.choices.length === 0 && chat.stream_options?.include_usage !== true) continue;
           await writeSseAwkwardly(res, formatSse(chunk));
         }
@@ -500,7 +500,7 @@ describe('the official openai client consumes the anthropic adapter output', () 
         res.end();
         return;
       }
-      const completion = await anthropicProvider.chat(chat, cc);
+      const completion = await anthropicProvider.chat(chat, call);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(completion));
     });

@@ -5,7 +5,7 @@ import { openaiProvider, openaiAdapters, OPENAI_COMPATIBLE_PROVIDERS } from '../
 import { azureProvider, AZURE_DEFAULT_API_VERSION } from '../../gateway/providers/azure/index.ts';
 import { adapterFor } from '../../gateway/providers/registry.ts';
 import { deploymentsFrom } from '../../core/deployments.ts';
-import { newContext } from '../../gateway/pipeline/context.ts';
+import { newTrace } from '../../gateway/pipeline/trace.ts';
 import { Router } from '../../gateway/routing/router.ts';
 import { closePools } from '../../gateway/providers/shared/http.ts';
 import { UpstreamError } from '../../gateway/providers/types.ts';
@@ -64,10 +64,10 @@ describe('openai adapter', () => {
     await fake.close();
     await closePools();
   });
-  const ctx = (o?: TestCallOptions) => testCallContext('openai/gpt-4o-mini', ctxOpts(o));
+  const trace = (o?: TestCallOptions) => testCallContext('openai/gpt-4o-mini', ctxOpts(o));
 
   it('chat: sends the canonical request with auth and returns the completion', async () => {
-    const res = await openaiProvider.chat(chatReq({ model: 'alias-from-client' }), ctx());
+    const res = await openaiProvider.chat(chatReq({ model: 'alias-from-client' }), trace());
     assert.equal(res.choices[0]?.message.content, `Echo: ${UNICODE}`);
     assert.equal(res.choices[0]?.finish_reason, 'stop');
     assert.ok(res.usage && res.usage.total_tokens > 0);
@@ -98,7 +98,7 @@ describe('openai adapter', () => {
       metadata: { a: 'b' },
       reasoning_effort: 'low',
     };
-    const res = await openaiProvider.chat(chatReq(passthrough), ctx());
+    const res = await openaiProvider.chat(chatReq(passthrough), trace());
     const body = fake.last().body;
     for (const [k, v] of Object.entries(passthrough)) assert.deepEqual(body[k], v, k);
     assert.deepEqual(body.messages, chatReq().messages);
@@ -116,7 +116,7 @@ describe('openai adapter', () => {
         ],
         tools: [{ ...TOOLS[0], cache_control: { type: 'ephemeral' } }],
       }),
-      ctx(),
+      trace(),
     );
     const body = fake.last().body;
     assert.deepEqual(body.messages, [
@@ -130,12 +130,12 @@ describe('openai adapter', () => {
   it('chat: a max_tokens cap reaches reasoning models as max_completion_tokens, others as sent', async () => {
     await openaiProvider.chat(chatReq({ max_tokens: 64 }), testCallContext('openai/o3-mini', ctxOpts()));
     assert.deepEqual([fake.last().body.max_tokens, fake.last().body.max_completion_tokens], [undefined, 64]);
-    await openaiProvider.chat(chatReq({ max_tokens: 64 }), ctx());
+    await openaiProvider.chat(chatReq({ max_tokens: 64 }), trace());
     assert.deepEqual([fake.last().body.max_tokens, fake.last().body.max_completion_tokens], [64, undefined]);
   });
 
   it('chatStream: always asks for usage upstream, reassembles awkwardly split UTF-8, last chunk carries usage', async () => {
-    const chunks = await collect(openaiProvider.chatStream(chatReq({ stream: true, stream_options: { include_usage: false } }), ctx()));
+    const chunks = await collect(openaiProvider.chatStream(chatReq({ stream: true, stream_options: { include_usage: false } }), trace()));
     const body = fake.last().body;
     assert.equal(body.stream, true);
     assert.deepEqual(body.stream_options, { include_usage: true });
@@ -154,7 +154,7 @@ describe('openai adapter', () => {
     const base = { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm' };
     const chunk = (content: string, finish: string | null = null) => ({ data: { ...base, choices: [{ index: 0, delta: { content }, finish_reason: finish }] } });
     fake.enqueue({ kind: 'sse', hold: { afterEvents: 2, until }, events: [chunk('one'), chunk(' two'), chunk(' three', 'stop'), { data: { ...base, choices: [], usage: { prompt_tokens: 1, completion_tokens: 3, total_tokens: 4 } } }, { data: '[DONE]' }] });
-    const iter = openaiProvider.chatStream(chatReq(), ctx())[Symbol.asyncIterator]();
+    const iter = openaiProvider.chatStream(chatReq(), trace())[Symbol.asyncIterator]();
     const first = await iter.next();
     const second = await iter.next();
     assert.equal(first.done ? '' : first.value.choices[0]?.delta.content, 'one');
@@ -168,7 +168,7 @@ describe('openai adapter', () => {
   });
 
   it('chatStream: tool calls stream through (id/name first, then argument fragments)', async () => {
-    const chunks = await collect(openaiProvider.chatStream(chatReq({ tools: TOOLS, tool_choice: 'auto', parallel_tool_calls: true }), ctx()));
+    const chunks = await collect(openaiProvider.chatStream(chatReq({ tools: TOOLS, tool_choice: 'auto', parallel_tool_calls: true }), trace()));
     const body = fake.last().body;
     assert.deepEqual(body.tools, TOOLS);
     assert.equal(body.tool_choice, 'auto');
@@ -194,18 +194,18 @@ describe('openai adapter', () => {
 
   it('errors: 429 with Retry-After → UpstreamError(429, retryAfterMs, type, code)', async () => {
     fake.enqueue({ kind: 'json', status: 429, headers: { 'retry-after': '7' }, body: { error: { message: 'Rate limit reached for gpt-4o-mini', type: 'requests', param: null, code: 'rate_limit_exceeded' } } });
-    await assert.rejects(openaiProvider.chat(chatReq(), ctx()), isUpstream(429, (e) => e.options.retryAfterMs === 7000 && e.options.type === 'requests' && e.options.code === 'rate_limit_exceeded' && /Rate limit/.test(e.message)));
+    await assert.rejects(openaiProvider.chat(chatReq(), trace()), isUpstream(429, (e) => e.options.retryAfterMs === 7000 && e.options.type === 'requests' && e.options.code === 'rate_limit_exceeded' && /Rate limit/.test(e.message)));
     fake.enqueue({ kind: 'json', status: 429, headers: { 'retry-after-ms': '250' }, body: { error: { message: 'slow down' } } });
-    await assert.rejects(openaiProvider.chat(chatReq(), ctx()), isUpstream(429, (e) => e.options.retryAfterMs === 250));
+    await assert.rejects(openaiProvider.chat(chatReq(), trace()), isUpstream(429, (e) => e.options.retryAfterMs === 250));
   });
 
   it('errors: 500 and 400 keep status and message; streams fail on the first next() (router can still retry)', async () => {
     fake.enqueue({ kind: 'json', status: 500, body: { error: { message: 'The server had an error', type: 'server_error' } } });
-    await assert.rejects(openaiProvider.chat(chatReq(), ctx()), isUpstream(500, (e) => e.message === 'The server had an error'));
+    await assert.rejects(openaiProvider.chat(chatReq(), trace()), isUpstream(500, (e) => e.message === 'The server had an error'));
     fake.enqueue({ kind: 'json', status: 400, body: { error: { message: "Invalid value for 'n'", type: 'invalid_request_error', param: 'n', code: 'invalid_value' } } });
-    await assert.rejects(openaiProvider.chat(chatReq(), ctx()), isUpstream(400, (e) => e.options.code === 'invalid_value'));
+    await assert.rejects(openaiProvider.chat(chatReq(), trace()), isUpstream(400, (e) => e.options.code === 'invalid_value'));
     fake.enqueue({ kind: 'json', status: 503, headers: { 'retry-after': '1' }, body: { error: { message: 'overloaded' } } });
-    const iter = openaiProvider.chatStream(chatReq(), ctx())[Symbol.asyncIterator]();
+    const iter = openaiProvider.chatStream(chatReq(), trace())[Symbol.asyncIterator]();
     await assert.rejects(iter.next(), isUpstream(503, (e) => e.options.retryAfterMs === 1000));
   });
 
@@ -215,7 +215,7 @@ describe('openai adapter', () => {
     const chunks: ChatCompletionChunk[] = [];
     await assert.rejects(
       (async () => {
-        for await (const c of openaiProvider.chatStream(chatReq(), ctx())) chunks.push(c);
+        for await (const c of openaiProvider.chatStream(chatReq(), trace())) chunks.push(c);
       })(),
       isUpstream(503, (e) => e.message === 'model overloaded'),
     );
@@ -229,7 +229,7 @@ describe('openai adapter', () => {
     const got: string[] = [];
     await assert.rejects(
       (async () => {
-        for await (const c of openaiProvider.chatStream(chatReq(), ctx())) got.push(String(c.choices[0]?.delta.content));
+        for await (const c of openaiProvider.chatStream(chatReq(), trace())) got.push(String(c.choices[0]?.delta.content));
       })(),
       isUpstream(502),
     );
@@ -239,14 +239,14 @@ describe('openai adapter', () => {
   it('errors: a stream that ends cleanly but without [DONE] or finish_reason is truncated → 502', async () => {
     const base = { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm' };
     fake.enqueue({ kind: 'sse', events: [{ data: { ...base, choices: [{ index: 0, delta: { content: 'half' }, finish_reason: null }] } }] });
-    await assert.rejects(collect(openaiProvider.chatStream(chatReq(), ctx())), isUpstream(502, (e) => e.options.code === 'stream_truncated'));
+    await assert.rejects(collect(openaiProvider.chatStream(chatReq(), trace())), isUpstream(502, (e) => e.options.code === 'stream_truncated'));
   });
 
   it('abort: cancelling a pending call closes the upstream connection (499)', async () => {
     fake.enqueue({ kind: 'hang' });
     const ac = new AbortController();
     const arrived = fake.nextRequest();
-    const pending = openaiProvider.chat(chatReq(), ctx({ signal: ac.signal }));
+    const pending = openaiProvider.chat(chatReq(), trace({ signal: ac.signal }));
     const seen = await arrived;
     ac.abort();
     await assert.rejects(pending, isUpstream(499));
@@ -259,7 +259,7 @@ describe('openai adapter', () => {
     fake.enqueue({ kind: 'sse', hold: { afterEvents: 1, until: new Promise(() => undefined) }, events: [{ data: { ...base, choices: [{ index: 0, delta: { content: 'a' }, finish_reason: null }] } }, { data: '[DONE]' }] });
     const ac = new AbortController();
     const arrived = fake.nextRequest();
-    const iter = openaiProvider.chatStream(chatReq(), ctx({ signal: ac.signal }))[Symbol.asyncIterator]();
+    const iter = openaiProvider.chatStream(chatReq(), trace({ signal: ac.signal }))[Symbol.asyncIterator]();
     assert.equal((await iter.next()).done, false);
     const seen = await arrived;
     const next = iter.next();
@@ -272,17 +272,17 @@ describe('openai adapter', () => {
     const base = { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm' };
     fake.enqueue({ kind: 'sse', hold: { afterEvents: 1, until: new Promise(() => undefined) }, events: [{ data: { ...base, choices: [{ index: 0, delta: { content: 'a' }, finish_reason: null }] } }, { data: '[DONE]' }] });
     const arrived = fake.nextRequest();
-    for await (const _chunk of openaiProvider.chatStream(chatReq(), ctx())) break;
+    for await (const _chunk of openaiProvider.chatStream(chatReq(), trace())) break;
     await (await arrived).closedEarly;
   });
 
   it('timeout: a silent upstream → 504 (retryable) within timeoutMs', async () => {
     fake.enqueue({ kind: 'hang' });
     const started = Date.now();
-    await assert.rejects(openaiProvider.chat(chatReq(), ctx({ timeoutMs: 200 })), isUpstream(504));
+    await assert.rejects(openaiProvider.chat(chatReq(), trace({ timeoutMs: 200 })), isUpstream(504));
     assert.ok(Date.now() - started < 3000);
     fake.enqueue({ kind: 'hang' });
-    await assert.rejects(collect(openaiProvider.chatStream(chatReq(), ctx({ timeoutMs: 200 }))), isUpstream(504));
+    await assert.rejects(collect(openaiProvider.chatStream(chatReq(), trace({ timeoutMs: 200 }))), isUpstream(504));
   });
 
   it('embeddings', async () => {
@@ -378,10 +378,10 @@ describe('azure adapter', () => {
     await fake.close();
     await closePools();
   });
-  const ctx = (params: Record<string, unknown> = {}, o: TestCallOptions = {}) => testCallContext('azure/my-gpt4o', { ...o, params: { api_base: `${fake.url}/`, api_key: 'az-key', ...params } });
+  const trace = (params: Record<string, unknown> = {}, o: TestCallOptions = {}) => testCallContext('azure/my-gpt4o', { ...o, params: { api_base: `${fake.url}/`, api_key: 'az-key', ...params } });
 
   it('chat: deployment URL, api-version query, api-key header', async () => {
-    const res = await azureProvider.chat(chatReq(), ctx({ api_version: '2024-08-01-preview' }));
+    const res = await azureProvider.chat(chatReq(), trace({ api_version: '2024-08-01-preview' }));
     const req = fake.last();
     assert.equal(req.path, '/openai/deployments/my-gpt4o/chat/completions');
     assert.equal(req.query.get('api-version'), '2024-08-01-preview');
@@ -391,14 +391,14 @@ describe('azure adapter', () => {
   });
 
   it('defaults the api-version; azure_ad_token uses a bearer header', async () => {
-    await azureProvider.chat(chatReq(), ctx({ api_key: undefined, azure_ad_token: 'aad-token' }));
+    await azureProvider.chat(chatReq(), trace({ api_key: undefined, azure_ad_token: 'aad-token' }));
     assert.equal(fake.last().query.get('api-version'), AZURE_DEFAULT_API_VERSION);
     assert.equal(fake.last().headers.authorization, 'Bearer aad-token');
     assert.equal(fake.last().headers['api-key'], undefined);
   });
 
   it('streaming reuses the OpenAI stream code (usage requested, tools reassembled)', async () => {
-    const chunks = await collect(azureProvider.chatStream(chatReq({ tools: TOOLS }), ctx()));
+    const chunks = await collect(azureProvider.chatStream(chatReq({ tools: TOOLS }), trace()));
     assert.deepEqual(fake.last().body.stream_options, { include_usage: true });
     const out = assemble(chunks);
     assert.deepEqual(out.tools, [{ id: 'call_fake1', name: 'get_weather', arguments: FAKE_OPENAI_TOOL_ARGS }]);
@@ -406,15 +406,15 @@ describe('azure adapter', () => {
   });
 
   it('embeddings and completions go to the deployment too', async () => {
-    await azureProvider.embeddings({ model: 'x', input: 'hello' }, ctx());
+    await azureProvider.embeddings({ model: 'x', input: 'hello' }, trace());
     assert.equal(fake.last().path, '/openai/deployments/my-gpt4o/embeddings');
-    await azureProvider.completions({ model: 'x', prompt: 'hi' }, ctx());
+    await azureProvider.completions({ model: 'x', prompt: 'hi' }, trace());
     assert.equal(fake.last().path, '/openai/deployments/my-gpt4o/completions');
   });
 
   it('errors map the same way (429 retry-after-ms from Azure)', async () => {
     fake.enqueue({ kind: 'json', status: 429, headers: { 'retry-after-ms': '1200', 'retry-after': '2' }, body: { error: { code: '429', message: 'Requests to the ChatCompletions_Create Operation have exceeded call rate limit' } } });
-    await assert.rejects(azureProvider.chat(chatReq(), ctx()), isUpstream(429, (e) => e.options.retryAfterMs === 1200 && e.options.code === '429'));
+    await assert.rejects(azureProvider.chat(chatReq(), trace()), isUpstream(429, (e) => e.options.retryAfterMs === 1200 && e.options.code === '429'));
   });
 
   it('missing api_base is a config error', async () => {
@@ -436,11 +436,11 @@ describe('with the router: adapter errors drive retries', () => {
   it('retries 429 (honouring retry-after-ms), 5xx and timeouts, then succeeds; every attempt recorded', async () => {
     const router = new Router(deploymentsFrom([{ model_name: 'gpt', litellm_params: { model: 'openai/gpt-4o-mini', api_base: `${fake.url}/v1`, timeout: 0.2 } }]), settings);
     fake.enqueue({ kind: 'json', status: 429, headers: { 'retry-after-ms': '20' }, body: { error: { message: 'slow down' } } }, { kind: 'hang' });
-    const ctx = newContext('/v1/chat/completions');
-    const res = await router.call(ctx, 'gpt', (adapter, cc) => adapter.chat(chatReq(), cc), new AbortController().signal);
+    const trace = newTrace('/v1/chat/completions');
+    const res = await router.call(trace, 'gpt', (adapter, call) => adapter.chat(chatReq(), call), new AbortController().signal);
     assert.equal(res.choices[0]?.message.content, `Echo: ${UNICODE}`);
     assert.deepEqual(
-      ctx.attempts.map((a) => a.status),
+      trace.attempts.map((a) => a.status),
       [429, 504, 200],
     );
   });
@@ -454,10 +454,10 @@ describe('with the router: adapter errors drive retries', () => {
       settings,
     );
     for (let i = 0; i < 4; i++) {
-      const ctx = newContext('/v1/chat/completions');
-      await router.call(ctx, 'gpt', (adapter, cc) => adapter.chat(chatReq(), cc), new AbortController().signal);
-      assert.equal(ctx.attempts[ctx.attempts.length - 1]?.status, 200);
-      assert.ok(ctx.attempts.slice(0, -1).every((a) => a.status === 502));
+      const trace = newTrace('/v1/chat/completions');
+      await router.call(trace, 'gpt', (adapter, call) => adapter.chat(chatReq(), call), new AbortController().signal);
+      assert.equal(trace.attempts[trace.attempts.length - 1]?.status, 200);
+      assert.ok(trace.attempts.slice(0, -1).every((a) => a.status === 502));
     }
   });
 });

@@ -10,7 +10,7 @@ import { toAnthropicRequest } from '../../gateway/providers/anthropic/request.ts
 import { anthropicMessageToOpenAI } from '../../gateway/providers/anthropic/response.ts';
 import { openaiProvider } from '../../gateway/providers/openai/index.ts';
 import { closePools } from '../../gateway/providers/shared/http.ts';
-import type { CallContext, ProviderAdapter } from '../../gateway/providers/types.ts';
+import type { UpstreamCall, ProviderAdapter } from '../../gateway/providers/types.ts';
 import type { ChatCompletion, ChatCompletionChunk } from '../../core/llm.ts';
 import { OpenAIStreamToAnthropic, anthropicSseError, formatAnthropicSse } from '../../gateway/translate/anthropic-stream.ts';
 import {
@@ -301,7 +301,7 @@ describe('OpenAI chunks → Anthropic stream events', () => {
 });
 
 /** A minimal /v1/messages front: Anthropic request → canonical → adapter → Anthropic JSON / SSE (awkwardly split). */
-async function messagesFront(adapter: ProviderAdapter, ctxFor: () => CallContext): Promise<LoopbackServer> {
+async function messagesFront(adapter: ProviderAdapter, ctxFor: () => UpstreamCall): Promise<LoopbackServer> {
   return startLoopbackServer(async (_req, body, res) => {
     const areq = body as unknown as AnthropicMessagesRequest;
     const chat = anthropicRequestToOpenAI(areq);

@@ -2,7 +2,7 @@
 // GitLab, Hugging Face, npm), JWTs, PEM private key blocks, and generic high-entropy values assigned to a
 // key/token/secret-like name. Documentation placeholders (`sk-...`, `sk-xxxx`, `<your-api-key>`, AWS's
 // `…EXAMPLE` keys) are skipped.
-import type { Detection, Recognizer, ScanContext } from '../types.ts';
+import type { Detection, Recognizer, ScanState } from '../types.ts';
 import { charClasses, isLower, looksLikePlaceholder, shannonEntropy } from '../text-utils.ts';
 import { cueHits } from './cues.ts';
 
@@ -123,8 +123,8 @@ function isPemBodyChar(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 43 || c === 47 || c === 61 || c === 92 || c <= 32;
 }
 
-function detectAssigned(text: string, ctx: ScanContext, out: Detection[]): void {
-  const hits = cueHits(text, ctx).secret;
+function detectAssigned(text: string, scan: ScanState, out: Detection[]): void {
+  const hits = cueHits(text, scan).secret;
   let consumed = 0;
   for (let h = 0; h < hits.length; h += 2) {
     const cueStart = hits[h]!;
@@ -177,7 +177,7 @@ export function secretFieldName(name: string): boolean {
 export const apiKeyRecognizer: Recognizer = {
   name: 'api_key',
   entities: ['API_KEY'],
-  detect(text: string, ctx: ScanContext, out: Detection[]): void {
+  detect(text: string, scan: ScanState, out: Detection[]): void {
     PROVIDER_START.lastIndex = 0;
     for (let hint = PROVIDER_START.exec(text); hint; hint = PROVIDER_START.exec(text)) {
       PROVIDER.lastIndex = tokenStart(text, hint.index);
@@ -196,8 +196,8 @@ export const apiKeyRecognizer: Recognizer = {
       });
     }
     if (text.indexOf('-----BEGIN ') !== -1) detectPem(text, out);
-    detectAssigned(text, ctx, out);
-    if (ctx.fieldName !== undefined && secretFieldName(ctx.fieldName)) {
+    detectAssigned(text, scan, out);
+    if (scan.fieldName !== undefined && secretFieldName(scan.fieldName)) {
       const value = text.trim();
       const confidence = /\s/.test(value) ? 0 : genericSecretConfidence(value);
       if (confidence > 0) {

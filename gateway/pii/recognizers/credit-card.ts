@@ -1,6 +1,6 @@
 // CREDIT_CARD: 12..19 digits, optionally grouped by single spaces or dashes the way cards are printed, that pass
 // the Luhn checksum and start with an issuer prefix (IIN) of a known brand with a length that brand issues.
-import type { Detection, Recognizer, ScanContext } from '../types.ts';
+import type { Detection, Recognizer, ScanState } from '../types.ts';
 import { lineBefore } from '../text-utils.ts';
 
 // A digit, then 11..18 more each optionally preceded by one separator: no nested ambiguity, bounded length.
@@ -78,7 +78,7 @@ function isCardGrouping(raw: string): boolean {
 export const creditCardRecognizer: Recognizer = {
   name: 'credit_card',
   entities: ['CREDIT_CARD'],
-  detect(text: string, _ctx: ScanContext, out: Detection[]): void {
+  detect(text: string, _ctx: ScanState, out: Detection[]): void {
     CANDIDATE.lastIndex = 0;
     for (let m = CANDIDATE.exec(text); m; m = CANDIDATE.exec(text)) {
       const raw = m[0];

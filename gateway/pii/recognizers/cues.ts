@@ -1,7 +1,7 @@
 // One shared pass for the cue words of the PASSWORD and API_KEY recognizers. A single case-insensitive
 // alternation over the text is ~2x cheaper than one pass per recognizer; the hits are computed once per scanned
 // string (lazily, by whichever recognizer asks first) and kept on the scan context.
-import type { ScanContext } from '../types.ts';
+import type { ScanState } from '../types.ts';
 
 const CUES = /p(?:ass|wd?)|key|secret|token|bearer|credential|auth|kennwort|contrase[ñn]a|senha|wachtwoord|has[łl]o|lösenord|salasana|heslo/gi;
 
@@ -12,8 +12,8 @@ export interface CueHits {
   secret: number[];
 }
 
-export function cueHits(text: string, ctx: ScanContext): CueHits {
-  if (ctx.cues) return ctx.cues;
+export function cueHits(text: string, scan: ScanState): CueHits {
+  if (scan.cues) return scan.cues;
   const hits: CueHits = { password: [], secret: [] };
   CUES.lastIndex = 0;
   for (let m = CUES.exec(text); m; m = CUES.exec(text)) {
@@ -21,6 +21,6 @@ export function cueHits(text: string, ctx: ScanContext): CueHits {
     const list = c === 'p' || c.startsWith('kenn') || c.startsWith('contra') || c === 'senha' || c === 'wachtwoord' || c.startsWith('has') || c === 'lösenord' || c === 'salasana' || c === 'heslo' ? hits.password : hits.secret;
     list.push(m.index, m.index + m[0].length);
   }
-  ctx.cues = hits;
+  scan.cues = hits;
   return hits;
 }

@@ -1,6 +1,6 @@
 // EMAIL_ADDRESS: anchored on '@' (found with indexOf, so text without '@' costs one memchr), local part read
 // backwards with a hard length cap, domain read forwards with a sticky, bounded regex. Linear in input size.
-import type { Detection, Recognizer, ScanContext } from '../types.ts';
+import type { Detection, Recognizer, ScanState } from '../types.ts';
 
 const MAX_LOCAL = 64;
 // Labels of 1..63 chars, at most 10 of them, then an alphabetic TLD. Each label ends at '.', which no class in
@@ -21,7 +21,7 @@ function isLocalChar(c: number): boolean {
 export const emailRecognizer: Recognizer = {
   name: 'email',
   entities: ['EMAIL_ADDRESS'],
-  detect(text: string, _ctx: ScanContext, out: Detection[]): void {
+  detect(text: string, _ctx: ScanState, out: Detection[]): void {
     for (let at = text.indexOf('@'); at !== -1; at = text.indexOf('@', at + 1)) {
       let start = at;
       while (start > 0 && at - start <= MAX_LOCAL && isLocalChar(text.charCodeAt(start - 1))) start--;

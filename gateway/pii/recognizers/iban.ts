@@ -1,6 +1,6 @@
 // IBAN_CODE: country code + 2 check digits + BBAN of the exact length that country uses, printed compact or in
 // groups of four, validated with the ISO 7064 mod-97 checksum.
-import type { Detection, Recognizer, ScanContext } from '../types.ts';
+import type { Detection, Recognizer, ScanState } from '../types.ts';
 import { isAlnum, isDigit, isUpper } from '../text-utils.ts';
 
 /** IBAN length per country (SWIFT IBAN registry). */
@@ -35,7 +35,7 @@ function mod97Step(rem: number, c: number): number {
 export const ibanRecognizer: Recognizer = {
   name: 'iban',
   entities: ['IBAN_CODE'],
-  detect(text: string, _ctx: ScanContext, out: Detection[]): void {
+  detect(text: string, _ctx: ScanState, out: Detection[]): void {
     HEAD.lastIndex = 0;
     for (let m = HEAD.exec(text); m; m = HEAD.exec(text)) {
       const length = IBAN_LENGTHS[m[1] ?? ''];

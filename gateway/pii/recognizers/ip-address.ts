@@ -2,7 +2,7 @@
 // node:net isIP. Version strings look like IPv4 (1.2.3.4), so a version/section cue right before one drops it.
 // Both scans are anchored on cheap patterns (a `d.d.d.d` core, a ':'), then expanded by hand within bounds.
 import { isIP } from 'node:net';
-import type { Detection, Recognizer, ScanContext } from '../types.ts';
+import type { Detection, Recognizer, ScanState } from '../types.ts';
 import { isAlnum, isDigit, isWordChar, lineBefore } from '../text-utils.ts';
 
 // The fixed core of a dotted quad; its literal dots let the regex engine skip ahead quickly.
@@ -79,7 +79,7 @@ function isPlausibleV6(raw: string): boolean {
 export const ipAddressRecognizer: Recognizer = {
   name: 'ip_address',
   entities: ['IP_ADDRESS'],
-  detect(text: string, _ctx: ScanContext, out: Detection[]): void {
+  detect(text: string, _ctx: ScanState, out: Detection[]): void {
     if (text.indexOf('.') !== -1) detectV4(text, out);
     if (text.indexOf(':') !== -1) detectV6(text, out);
   },

@@ -1,7 +1,7 @@
 // PASSWORD: the value after a password cue (`password:`, `pwd=`, `"password": "…"`, `DB_PASSWORD=`,
 // `--password x`, `<password>…</password>`, "my password is …" in several languages) and the password inside
 // connection strings `scheme://user:pass@host`. Placeholders (`***`, `${DB_PASS}`, `<password>`) are skipped.
-import type { Detection, Recognizer, ScanContext } from '../types.ts';
+import type { Detection, Recognizer, ScanState } from '../types.ts';
 import { charClasses, isAsciiLetter, isLower, isUpper, isWordChar } from '../text-utils.ts';
 import { cueHits } from './cues.ts';
 
@@ -84,8 +84,8 @@ function endsField(text: string, end: number): boolean {
   return true;
 }
 
-function detectCued(text: string, ctx: ScanContext, out: Detection[]): void {
-  const hits = cueHits(text, ctx).password;
+function detectCued(text: string, scan: ScanState, out: Detection[]): void {
+  const hits = cueHits(text, scan).password;
   let consumed = 0;
   for (let h = 0; h < hits.length; h += 2) {
     const cueStart = hits[h]!;
@@ -156,10 +156,10 @@ function detectConnectionStrings(text: string, out: Detection[]): void {
 export const passwordRecognizer: Recognizer = {
   name: 'password',
   entities: ['PASSWORD'],
-  detect(text: string, ctx: ScanContext, out: Detection[]): void {
-    detectCued(text, ctx, out);
+  detect(text: string, scan: ScanState, out: Detection[]): void {
+    detectCued(text, scan, out);
     if (text.indexOf('://') !== -1) detectConnectionStrings(text, out);
-    if (ctx.fieldName !== undefined && PASSWORD_FIELD.test(ctx.fieldName)) {
+    if (scan.fieldName !== undefined && PASSWORD_FIELD.test(scan.fieldName)) {
       const value = text.trim();
       if (value.length >= 3 && value.length <= MAX_VALUE && !/\s/.test(value) && !isPlaceholder(value)) {
         const start = text.indexOf(value);

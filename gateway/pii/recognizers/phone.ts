@@ -2,7 +2,7 @@
 // prices, versions, IPs, SSNs and card numbers; only the survivors are validated with libphonenumber-js (max
 // metadata: real number plans, not just lengths), which is the slow part (~20 µs per call).
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
-import type { Detection, Recognizer, ScanContext } from '../types.ts';
+import type { Detection, Recognizer, ScanState } from '../types.ts';
 import { isDigit, lineAfter, lineBefore } from '../text-utils.ts';
 import { cachedPhoneVerdict } from './phone-verdicts.ts';
 
@@ -109,9 +109,9 @@ function isNationalPhoneShape(raw: string, s: Shape): boolean {
   return false;
 }
 
-function validate(number: string, region: CountryCode | undefined, ctx: ScanContext): boolean {
+function validate(number: string, region: CountryCode | undefined, scan: ScanState): boolean {
   const key = region === undefined ? number : `${region}|${number}`;
-  const memo = ctx.phoneVerdicts.get(key);
+  const memo = scan.phoneVerdicts.get(key);
   if (memo !== undefined) return memo;
   const ok = cachedPhoneVerdict(number, region, () => {
     try {
@@ -120,12 +120,12 @@ function validate(number: string, region: CountryCode | undefined, ctx: ScanCont
       return false;
     }
   });
-  ctx.phoneVerdicts.set(key, ok);
+  scan.phoneVerdicts.set(key, ok);
   return ok;
 }
 
 /** Returns a confidence when `raw` is a valid phone number, 0 otherwise. */
-function scoreCandidate(text: string, start: number, raw: string, ctx: ScanContext): number {
+function scoreCandidate(text: string, start: number, raw: string, scan: ScanState): number {
   const s = shapeOf(raw);
   const n = s.n;
   if (isOtherNumberShape(s)) return 0;
@@ -133,7 +133,7 @@ function scoreCandidate(text: string, start: number, raw: string, ctx: ScanConte
     if (n < 8 || n > 17) return 0;
     // libphonenumber is ~30 % faster on the compact E.164-like form than on the formatted one.
     const digits = digitString(raw);
-    return validate(`+${s.d0 === 48 && s.d1 === 48 ? digits.slice(2) : digits}`, undefined, ctx) ? 0.95 : 0;
+    return validate(`+${s.d0 === 48 && s.d1 === 48 ? digits.slice(2) : digits}`, undefined, scan) ? 0.95 : 0;
   }
   if (n < 7 || n > 12) return 0;
   const strongShape = isNationalPhoneShape(raw, s);
@@ -144,10 +144,10 @@ function scoreCandidate(text: string, start: number, raw: string, ctx: ScanConte
   if (NOT_PHONE_CUE.test(before)) return 0;
   if (UNIT_AFTER.test(lineAfter(text, start + raw.length, 8))) return 0;
   const digits = digitString(raw);
-  const regions = NANP.test(digits) ? [...NANP_REGIONS, ...ctx.phoneRegions] : ctx.phoneRegions;
+  const regions = NANP.test(digits) ? [...NANP_REGIONS, ...scan.phoneRegions] : scan.phoneRegions;
   for (const region of regions) {
     if (s.d0 === 48 && (region === 'US' || region === 'CA')) continue; // NANP has no trunk '0'
-    if (validate(digits, region as CountryCode, ctx)) return cue ? 0.9 : strongShape ? 0.85 : 0.75;
+    if (validate(digits, region as CountryCode, scan)) return cue ? 0.9 : strongShape ? 0.85 : 0.75;
   }
   return 0;
 }
@@ -167,7 +167,7 @@ function digitCount(raw: string): number {
 export const phoneRecognizer: Recognizer = {
   name: 'phone',
   entities: ['PHONE_NUMBER'],
-  detect(text: string, ctx: ScanContext, out: Detection[]): void {
+  detect(text: string, scan: ScanState, out: Detection[]): void {
     CANDIDATE.lastIndex = 0;
     for (let m = CANDIDATE.exec(text); m; m = CANDIDATE.exec(text)) {
       const start = m.index;
@@ -179,7 +179,7 @@ export const phoneRecognizer: Recognizer = {
         if (cut <= 0) break;
         raw = raw.slice(0, cut).replace(TRAILING_SEPARATORS, '');
       }
-      const confidence = scoreCandidate(text, start, raw, ctx);
+      const confidence = scoreCandidate(text, start, raw, scan);
       if (confidence > 0) {
         out.push({ entity: 'PHONE_NUMBER', start, end: start + raw.length, confidence, detector: 'phone' });
         CANDIDATE.lastIndex = start + raw.length;

@@ -1,6 +1,6 @@
 // US_SSN: AAA-GG-SSSS with the ranges the SSA issues (area not 000/666/900-999, group not 00, serial not 0000),
 // minus well-known fake numbers. Ungrouped 9-digit numbers only count next to an SSN cue.
-import type { Detection, Recognizer, ScanContext } from '../types.ts';
+import type { Detection, Recognizer, ScanState } from '../types.ts';
 import { lineBefore } from '../text-utils.ts';
 
 const CANDIDATE = /(?<![\d-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\d]|-\d)/g;
@@ -20,7 +20,7 @@ export function ssnValid(area: string, group: string, serial: string): boolean {
 export const usSsnRecognizer: Recognizer = {
   name: 'us_ssn',
   entities: ['US_SSN'],
-  detect(text: string, _ctx: ScanContext, out: Detection[]): void {
+  detect(text: string, _ctx: ScanState, out: Detection[]): void {
     CANDIDATE.lastIndex = 0;
     for (let m = CANDIDATE.exec(text); m; m = CANDIDATE.exec(text)) {
       const [raw, area = '', sep = '', group = '', serial = ''] = m;

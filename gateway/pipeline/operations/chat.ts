@@ -18,8 +18,8 @@ export const chatOperation: ChatOperation = {
   promptTokens: (body) => countChatPromptTokens(body.messages),
   outputTokens: (body) => requestedOutputTokens(body),
   withMaxTokens: (body, maxTokens) => ({ ...body, max_tokens: maxTokens }),
-  call: (adapter, body, cc) => adapter.chat(body, cc),
-  callStream: (adapter, body, cc) => adapter.chatStream(body, cc),
+  call: (adapter, body, call) => adapter.chat(body, call),
+  callStream: (adapter, body, call) => adapter.chatStream(body, call),
   usage: (res) => res.usage ?? undefined,
   finishReason: (res) => res.choices[0]?.finish_reason ?? '',
   chunkText(chunk) {

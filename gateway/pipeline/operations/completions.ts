@@ -18,13 +18,13 @@ export const completionsOperation: Operation<CompletionRequest, Completion, Comp
   promptTokens: (body) => inputTokens(body.prompt),
   outputTokens: (body) => requestedOutputTokens(body),
   withMaxTokens: (body, maxTokens) => ({ ...body, max_tokens: maxTokens }),
-  call(adapter, body, cc) {
+  call(adapter, body, call) {
     if (!adapter.completions) throw unsupported(adapter.name);
-    return adapter.completions(body, cc);
+    return adapter.completions(body, call);
   },
-  callStream(adapter, body, cc) {
+  callStream(adapter, body, call) {
     if (!adapter.completionsStream) throw unsupported(adapter.name);
-    return adapter.completionsStream(body, cc);
+    return adapter.completionsStream(body, call);
   },
   usage: (res) => res.usage ?? undefined,
   finishReason: (res) => res.choices.find((c) => c.finish_reason)?.finish_reason ?? '',

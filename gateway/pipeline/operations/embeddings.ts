@@ -15,9 +15,9 @@ export const embeddingsOperation: Operation<EmbeddingRequest, EmbeddingResponse,
   promptTokens: (body) => inputTokens(body.input),
   outputTokens: () => 0,
   withMaxTokens: (body) => body,
-  call(adapter, body, cc) {
+  call(adapter, body, call) {
     if (!adapter.embeddings) throw new GatewayError('invalid_request', `Provider ${adapter.name} does not support embeddings.`, { param: 'model' });
-    return adapter.embeddings(body, cc);
+    return adapter.embeddings(body, call);
   },
   usage: (res) => ({ prompt_tokens: res.usage.prompt_tokens, completion_tokens: 0, total_tokens: res.usage.total_tokens }),
   finishReason: () => '',

@@ -1,35 +1,35 @@
 // The provider call through the router (deployment choice, retries, fallbacks). A stream is retried until its first
 // chunk arrives; after that it is the client's.
 import { clientClosed } from '../conclude.ts';
-import { now } from '../context.ts';
+import { now } from '../trace.ts';
 import type { Stage } from './stage.ts';
 
 export const callProvider: Stage = {
   name: 'call provider',
   async run(deps, f) {
     if (f.outcome) return;
-    const { op, ctx, caller } = f;
+    const { op, trace, caller } = f;
     const body = f.body;
     if (caller.signal.aborted) throw clientClosed(); // gone before anything was sent: nothing to bill
     f.upstreamCalled = true;
     const started = (f.upstreamStarted = now());
-    if (!ctx.stream || !op.callStream) {
-      const value = await deps.router.call(ctx, op.model(body), (adapter, cc) => op.call(adapter, op.withModel(body, cc.deployment.upstreamModel), cc), caller.signal);
-      ctx.upstreamMs = ctx.upstreamTtfbMs = now() - started;
+    if (!trace.stream || !op.callStream) {
+      const value = await deps.router.call(trace, op.model(body), (adapter, call) => op.call(adapter, op.withModel(body, call.deployment.upstreamModel), call), caller.signal);
+      trace.upstreamMs = trace.upstreamTtfbMs = now() - started;
       f.outcome = { kind: 'completion', value };
       return;
     }
     const callStream = op.callStream;
     const { iterator, first } = await deps.router.call(
-      ctx,
+      trace,
       op.model(body),
-      async (adapter, cc) => {
-        const it = callStream(adapter, op.withModel(body, cc.deployment.upstreamModel), cc)[Symbol.asyncIterator]();
+      async (adapter, call) => {
+        const it = callStream(adapter, op.withModel(body, call.deployment.upstreamModel), call)[Symbol.asyncIterator]();
         return { iterator: it, first: await it.next() };
       },
       caller.signal,
     );
-    ctx.upstreamTtfbMs = now() - started;
+    trace.upstreamTtfbMs = now() - started;
     f.outcome = { kind: 'stream', chunks: resume(iterator, first) };
   },
 };

@@ -5,7 +5,7 @@ import type { Stage } from './stage.ts';
 export const emitRequest: Stage = {
   name: 'emit request event',
   run(deps, f) {
-    deps.events.emit(requestEvent(f.ctx, f.op.promptMessages(f.body), deps.config.helix_settings.log_prompts));
-    f.ctx.requestEmitted = true;
+    deps.events.emit(requestEvent(f.trace, f.op.promptMessages(f.body), deps.config.helix_settings.log_prompts));
+    f.trace.requestEmitted = true;
   },
 };

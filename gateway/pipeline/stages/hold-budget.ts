@@ -11,7 +11,7 @@ export const holdBudget: Stage = {
     if (!deps.costControl || !holder || !deps.costControl.budgets.applies(holder)) return;
     f.pendingHold = reserveAhead(deps.costControl.budgets, {
       holder,
-      model: f.ctx.model,
+      model: f.trace.model,
       body: f.body as object,
       promptTokens: () => f.promptTokens(),
       outputTokens: f.op.outputTokens(f.body),

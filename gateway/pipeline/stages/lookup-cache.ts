@@ -21,13 +21,13 @@ export const lookupCache: Stage = {
 };
 
 async function lookUp(cache: ChatCache, f: Flight<ChatRequest, ChatCompletion, ChatCompletionChunk>): Promise<void> {
-  const lookup = await cache.begin({ headers: f.caller.headers, body: f.body, ctx: f.ctx, keyMetadata: f.caller.principal?.metadata, res: f.caller.res });
+  const lookup = await cache.begin({ headers: f.caller.headers, body: f.body, trace: f.trace, keyMetadata: f.caller.principal?.metadata, res: f.caller.res });
   f.cache = lookup;
   f.body = lookup.body;
   if (!lookup.hit) return;
-  const completion = cache.answer(lookup, f.caller.res, f.ctx);
+  const completion = cache.answer(lookup, f.caller.res, f.trace);
   f.fromCache = true;
-  f.outcome = f.ctx.stream ? { kind: 'stream', chunks: replay(replayChunks(completion, { id: completion.id, created: completion.created, includeUsage: true })) } : { kind: 'completion', value: completion };
+  f.outcome = f.trace.stream ? { kind: 'stream', chunks: replay(replayChunks(completion, { id: completion.id, created: completion.created, includeUsage: true })) } : { kind: 'completion', value: completion };
 }
 
 async function* replay(chunks: ChatCompletionChunk[]): AsyncGenerator<ChatCompletionChunk, void, undefined> {

@@ -7,7 +7,7 @@ export const protectInput: Stage = {
   name: 'protect PII in the request',
   run(deps, f) {
     const policy = policyForCaller(deps.config.helix_settings.pii_protection, f.caller.principal?.metadata?.pii_protection);
-    const { body, restorer } = protectRequest(f.op.piiKind, f.body as object, policy, f.ctx, deps.events);
+    const { body, restorer } = protectRequest(f.op.piiKind, f.body as object, policy, f.trace, deps.events);
     f.body = body as typeof f.body;
     f.restorer = restorer;
   },

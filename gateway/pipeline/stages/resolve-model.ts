@@ -6,7 +6,7 @@ export const resolveModel: Stage = {
   run(deps, f) {
     const model = f.op.model(f.body);
     deps.router.deploymentsFor(model);
-    f.ctx.model = model;
-    f.ctx.stream = f.op.stream(f.body);
+    f.trace.model = model;
+    f.trace.stream = f.op.stream(f.body);
   },
 };

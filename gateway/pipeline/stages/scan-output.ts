@@ -27,7 +27,7 @@ export const scanOutput: Stage = {
         }),
       (chunk) => op.rewriteChunk(chunk, rewriter!),
       () => {
-        if (findings.length > 0) emitFindings(findings, 'response', f.ctx, deps.events);
+        if (findings.length > 0) emitFindings(findings, 'response', f.trace, deps.events);
       },
     );
   },

@@ -3,7 +3,7 @@
 // is charged the prompt and the output streamed so far).
 import { toUpstreamGatewayError } from '../../routing/router.ts';
 import { abortedUsage, clientClosed, finishFlight } from '../conclude.ts';
-import { now } from '../context.ts';
+import { now } from '../trace.ts';
 import type { PipelineDeps } from '../deps.ts';
 import type { Flight } from '../flight.ts';
 import type { Stage } from './stage.ts';
@@ -20,23 +20,23 @@ export const settle: Stage = {
       f.outcome = { kind: 'stream', chunks: settling(deps, f, outcome.chunks) };
       return;
     }
-    f.ctx.usage = f.fromCache ? undefined : f.op.usage(outcome.value);
-    f.ctx.finishReason = f.op.finishReason(outcome.value);
+    f.trace.usage = f.fromCache ? undefined : f.op.usage(outcome.value);
+    f.trace.finishReason = f.op.finishReason(outcome.value);
     finishFlight(deps.events, f);
   },
 };
 
 async function* settling<Req, Res, Chunk>(deps: PipelineDeps, f: Flight<Req, Res, Chunk>, chunks: AsyncGenerator<Chunk, void, undefined>): AsyncGenerator<Chunk, void, undefined> {
-  const { ctx, op } = f;
+  const { trace, op } = f;
   let streamed = '';
   let overflow = 0;
   let ended = false;
   try {
     for await (const chunk of chunks) {
       const usage = op.usage(chunk);
-      if (usage) ctx.usage = usage;
+      if (usage) trace.usage = usage;
       const finish = op.finishReason(chunk);
-      if (finish) ctx.finishReason = finish;
+      if (finish) trace.finishReason = finish;
       if (!f.fromCache) {
         const text = op.chunkText(chunk);
         if (streamed.length + text.length <= STREAMED_TEXT_MAX) streamed += text;
@@ -45,20 +45,20 @@ async function* settling<Req, Res, Chunk>(deps: PipelineDeps, f: Flight<Req, Res
       yield chunk;
     }
     ended = true;
-    ctx.upstreamMs = f.fromCache ? 0 : now() - f.upstreamStarted;
-    if (f.fromCache) ctx.usage = undefined;
+    trace.upstreamMs = f.fromCache ? 0 : now() - f.upstreamStarted;
+    if (f.fromCache) trace.usage = undefined;
     finishFlight(deps.events, f);
   } catch (err) {
     ended = true;
-    ctx.upstreamMs = now() - f.upstreamStarted;
-    if (!f.fromCache) ctx.usage ??= abortedUsage(f, streamed, overflow);
+    trace.upstreamMs = now() - f.upstreamStarted;
+    if (!f.fromCache) trace.usage ??= abortedUsage(f, streamed, overflow);
     finishFlight(deps.events, f, f.caller.signal.aborted ? clientClosed() : toUpstreamGatewayError(err));
     throw err;
   } finally {
     if (!ended) {
       // The client stopped reading (it left, or its connection failed): the provider still bills what it generated.
-      ctx.upstreamMs = now() - f.upstreamStarted;
-      if (!f.fromCache) ctx.usage ??= abortedUsage(f, streamed, overflow);
+      trace.upstreamMs = now() - f.upstreamStarted;
+      if (!f.fromCache) trace.usage ??= abortedUsage(f, streamed, overflow);
       finishFlight(deps.events, f, clientClosed());
     }
   }

@@ -15,9 +15,9 @@ export const storeCache: Stage = {
     eachOutput(
       chat,
       // A clone: restore rewrites the answer in place afterwards. Streams are stored once they completed.
-      (completion) => cache.store(lookup, structuredClone(completion), f.ctx),
+      (completion) => cache.store(lookup, structuredClone(completion), f.trace),
       (chunk) => collector?.add(chunk),
-      () => collector?.finish(f.ctx),
+      () => collector?.finish(f.trace),
     );
   },
 };

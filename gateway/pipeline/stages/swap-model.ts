@@ -19,6 +19,6 @@ async function swap(optimizer: ModelOptimizer, f: Flight<ChatRequest, ChatComple
   const decision = await optimizer.choose({ body: f.body, caller: f.caller.principal, headers: f.caller.headers });
   if (!decision) return;
   f.body = { ...f.body, model: decision.to };
-  f.ctx.modelSwappedFrom = decision.from;
+  f.trace.modelSwappedFrom = decision.from;
   f.caller.res.setHeader(SWAPPED_FROM_HEADER, decision.from);
 }

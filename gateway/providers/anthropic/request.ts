@@ -33,8 +33,8 @@ type Json = Record<string, unknown>;
 const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const cacheControlOf = (v: Json): AnthropicCacheControl | undefined => (isRecord(v.cache_control) ? (v.cache_control as unknown as AnthropicCacheControl) : undefined);
 
-function withCache<T extends object>(block: T, cc: AnthropicCacheControl | undefined): T {
-  return cc ? { ...block, cache_control: cc } : block;
+function withCache<T extends object>(block: T, cacheControl: AnthropicCacheControl | undefined): T {
+  return cacheControl ? { ...block, cache_control: cacheControl } : block;
 }
 
 function invalid(message: string, param?: string): UpstreamError {
@@ -42,35 +42,35 @@ function invalid(message: string, param?: string): UpstreamError {
 }
 
 /** An image/file URL → image or document block. */
-function mediaBlock(url: string, cc: AnthropicCacheControl | undefined): Block {
+function mediaBlock(url: string, cacheControl: AnthropicCacheControl | undefined): Block {
   const data = parseDataUrl(url);
   if (data) {
-    if (data.mediaType === 'application/pdf') return withCache({ type: 'document', source: { type: 'base64', media_type: data.mediaType, data: data.data } }, cc);
+    if (data.mediaType === 'application/pdf') return withCache({ type: 'document', source: { type: 'base64', media_type: data.mediaType, data: data.data } }, cacheControl);
     if (data.mediaType.startsWith('text/')) {
-      return withCache({ type: 'document', source: { type: 'text', media_type: 'text/plain', data: Buffer.from(data.data, 'base64').toString('utf8') } }, cc);
+      return withCache({ type: 'document', source: { type: 'text', media_type: 'text/plain', data: Buffer.from(data.data, 'base64').toString('utf8') } }, cacheControl);
     }
-    return withCache({ type: 'image', source: { type: 'base64', media_type: data.mediaType, data: data.data } }, cc);
+    return withCache({ type: 'image', source: { type: 'base64', media_type: data.mediaType, data: data.data } }, cacheControl);
   }
-  if (/\.pdf(\?|#|$)/i.test(url)) return withCache({ type: 'document', source: { type: 'url', url } }, cc);
-  return withCache({ type: 'image', source: { type: 'url', url } }, cc);
+  if (/\.pdf(\?|#|$)/i.test(url)) return withCache({ type: 'document', source: { type: 'url', url } }, cacheControl);
+  return withCache({ type: 'image', source: { type: 'url', url } }, cacheControl);
 }
 
 /** One OpenAI content part → an Anthropic block (undefined: nothing to send). */
 export function partToBlock(part: ContentPart): Block | undefined {
-  const cc = cacheControlOf(part);
+  const cacheControl = cacheControlOf(part);
   switch (part.type) {
     case 'text':
-      return part.text ? withCache({ type: 'text', text: part.text }, cc) : undefined;
+      return part.text ? withCache({ type: 'text', text: part.text }, cacheControl) : undefined;
     case 'image_url': {
       const iu = part.image_url;
       const url = typeof iu === 'string' ? iu : isRecord(iu) && typeof iu.url === 'string' ? iu.url : undefined;
       if (!url) throw invalid('image_url part without a url', 'image_url');
-      return mediaBlock(url, cc);
+      return mediaBlock(url, cacheControl);
     }
     case 'file': {
       const file = isRecord(part.file) ? part.file : {};
-      if (typeof file.file_data === 'string') return mediaBlock(file.file_data, cc);
-      if (typeof file.file_id === 'string') return withCache({ type: 'document', source: { type: 'file', file_id: file.file_id } }, cc);
+      if (typeof file.file_data === 'string') return mediaBlock(file.file_data, cacheControl);
+      if (typeof file.file_id === 'string') return withCache({ type: 'document', source: { type: 'file', file_id: file.file_id } }, cacheControl);
       throw invalid('file part needs file_data or file_id', 'file');
     }
     case 'input_audio':
@@ -141,24 +141,24 @@ export function convertMessages(messages: ChatMessage[]): { system?: string | An
   const system: AnthropicTextBlock[] = [];
   const out: AnthropicMessageParam[] = [];
   for (const m of messages) {
-    const cc = cacheControlOf(m);
+    const cacheControl = cacheControlOf(m);
     switch (m.role) {
       case 'system':
       case 'developer':
-        for (const b of contentToBlocks(m.content, cc)) if (b.type === 'text') system.push(b as AnthropicTextBlock);
+        for (const b of contentToBlocks(m.content, cacheControl)) if (b.type === 'text') system.push(b as AnthropicTextBlock);
         break;
       case 'user':
-        pushTurn(out, 'user', contentToBlocks(m.content, cc));
+        pushTurn(out, 'user', contentToBlocks(m.content, cacheControl));
         break;
       case 'assistant': {
         const blocks: Block[] = [];
         if (Array.isArray(m.thinking_blocks)) for (const t of m.thinking_blocks) if (isRecord(t) && typeof t.type === 'string') blocks.push(t as AnthropicOtherBlock);
-        blocks.push(...contentToBlocks(m.content, m.tool_calls?.length ? undefined : cc));
+        blocks.push(...contentToBlocks(m.content, m.tool_calls?.length ? undefined : cacheControl));
         for (const call of m.tool_calls ?? []) blocks.push(toolUseBlock(call));
         const fc = m.function_call;
         if (isRecord(fc) && typeof fc.name === 'string') blocks.push({ type: 'tool_use', id: fc.name, name: fc.name, input: parseArguments(typeof fc.arguments === 'string' ? fc.arguments : '') });
         const lastBlock = blocks[blocks.length - 1];
-        if (cc && m.tool_calls?.length && lastBlock) blocks[blocks.length - 1] = { ...lastBlock, cache_control: cc };
+        if (cacheControl && m.tool_calls?.length && lastBlock) blocks[blocks.length - 1] = { ...lastBlock, cache_control: cacheControl };
         pushTurn(out, 'assistant', blocks);
         break;
       }
@@ -166,7 +166,7 @@ export function convertMessages(messages: ChatMessage[]): { system?: string | An
       case 'function': {
         const id = m.role === 'tool' ? m.tool_call_id : m.name;
         if (!id) throw invalid(`a ${m.role} message needs ${m.role === 'tool' ? 'tool_call_id' : 'name'}`, 'messages');
-        pushTurn(out, 'user', [withCache({ type: 'tool_result', tool_use_id: id, content: toolResultContent(m.content) }, cc) as Block]);
+        pushTurn(out, 'user', [withCache({ type: 'tool_result', tool_use_id: id, content: toolResultContent(m.content) }, cacheControl) as Block]);
         break;
       }
       default:

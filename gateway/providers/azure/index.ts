@@ -2,7 +2,7 @@
 // Same wire protocol as OpenAI (the shared OpenAI request/stream code), different URL and auth:
 //   {api_base}/openai/deployments/{deployment}/{operation}?api-version={api_version}, header `api-key`
 //   (or `Authorization: Bearer` with `azure_ad_token`).
-import type { CallContext } from '../types.ts';
+import type { UpstreamCall } from '../types.ts';
 import { joinUrl } from '../shared/http.ts';
 import { extraHeaders, requiredParam, stringParam } from '../shared/params.ts';
 import { createOpenAIStyleAdapter, type OpenAIEndpoint, type OpenAIOperation } from '../openai/client.ts';
@@ -16,16 +16,16 @@ const ENV = {
   apiVersion: ['AZURE_API_VERSION', 'OPENAI_API_VERSION'],
 } as const;
 
-export function azureUrl(op: OpenAIOperation, ctx: CallContext): string {
-  const params = ctx.deployment.params;
+export function azureUrl(op: OpenAIOperation, call: UpstreamCall): string {
+  const params = call.deployment.params;
   const base = requiredParam(params, 'api_base', 'azure', ENV.apiBase);
   const version = stringParam(params, 'api_version', ENV.apiVersion) ?? AZURE_DEFAULT_API_VERSION;
-  const path = `openai/deployments/${encodeURIComponent(ctx.deployment.upstreamModel)}/${op}`;
+  const path = `openai/deployments/${encodeURIComponent(call.deployment.upstreamModel)}/${op}`;
   return `${joinUrl(base, path)}?api-version=${encodeURIComponent(version)}`;
 }
 
-function endpoint(op: OpenAIOperation, ctx: CallContext): OpenAIEndpoint {
-  const params = ctx.deployment.params;
+function endpoint(op: OpenAIOperation, call: UpstreamCall): OpenAIEndpoint {
+  const params = call.deployment.params;
   const headers: Record<string, string> = { ...extraHeaders(params) };
   const adToken = stringParam(params, 'azure_ad_token');
   if (adToken) headers.authorization = `Bearer ${adToken}`;
@@ -33,7 +33,7 @@ function endpoint(op: OpenAIOperation, ctx: CallContext): OpenAIEndpoint {
     const key = stringParam(params, 'api_key', ENV.apiKey);
     if (key) headers['api-key'] = key;
   }
-  return { url: azureUrl(op, ctx), headers };
+  return { url: azureUrl(op, call), headers };
 }
 
 export const azureProvider = createOpenAIStyleAdapter({ name: 'azure', endpoint });

@@ -5,27 +5,27 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { countTokens } from '../../../lib/tokens.ts';
 import { countChatPromptTokens, messageText } from '../../../core/prompt-tokens.ts';
-import { UpstreamError, type CallContext, type ProviderAdapter } from '../types.ts';
+import { UpstreamError, type UpstreamCall, type ProviderAdapter } from '../types.ts';
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest, Completion, CompletionRequest, EmbeddingRequest, EmbeddingResponse, Usage } from '../../../core/llm.ts';
 
 export const FIXED_REPLY = 'Hello from the Helix mock provider.';
 
-function replyText(req: ChatRequest, ctx: CallContext): string {
-  const params = ctx.deployment.params;
+function replyText(req: ChatRequest, call: UpstreamCall): string {
+  const params = call.deployment.params;
   if (params.mock_response !== undefined) return params.mock_response;
-  if (ctx.deployment.upstreamModel === 'fixed') return FIXED_REPLY;
+  if (call.deployment.upstreamModel === 'fixed') return FIXED_REPLY;
   const lastUser = [...req.messages].reverse().find((m) => m.role === 'user');
   return lastUser ? messageText(lastUser.content) : '';
 }
 
-async function simulate(ctx: CallContext): Promise<void> {
-  const { mock_latency_ms: latency, mock_fail_status: failStatus, mock_fail_rate: failRate } = ctx.deployment.params;
+async function simulate(call: UpstreamCall): Promise<void> {
+  const { mock_latency_ms: latency, mock_fail_status: failStatus, mock_fail_rate: failRate } = call.deployment.params;
   if (latency) {
-    if (latency > ctx.timeoutMs) {
-      await sleep(ctx.timeoutMs, undefined, { signal: ctx.signal });
-      throw new UpstreamError(504, `mock upstream: no answer within ${ctx.timeoutMs} ms`);
+    if (latency > call.timeoutMs) {
+      await sleep(call.timeoutMs, undefined, { signal: call.signal });
+      throw new UpstreamError(504, `mock upstream: no answer within ${call.timeoutMs} ms`);
     }
-    await sleep(latency, undefined, { signal: ctx.signal });
+    await sleep(latency, undefined, { signal: call.signal });
   }
   if (failStatus && Math.random() < (failRate ?? 1)) {
     if (failStatus === 408 || failStatus === 504) throw new UpstreamError(failStatus, 'mock upstream timed out');
@@ -37,9 +37,9 @@ async function simulate(ctx: CallContext): Promise<void> {
 
 const promptText = (req: CompletionRequest) => (Array.isArray(req.prompt) ? req.prompt.filter((p) => typeof p === 'string').join('\n') : String(req.prompt));
 
-function completionText(req: CompletionRequest, ctx: CallContext): string {
-  if (ctx.deployment.params.mock_response !== undefined) return ctx.deployment.params.mock_response;
-  return ctx.deployment.upstreamModel === 'fixed' ? FIXED_REPLY : promptText(req);
+function completionText(req: CompletionRequest, call: UpstreamCall): string {
+  if (call.deployment.params.mock_response !== undefined) return call.deployment.params.mock_response;
+  return call.deployment.upstreamModel === 'fixed' ? FIXED_REPLY : promptText(req);
 }
 
 function usageFor(req: ChatRequest, text: string): Usage {
@@ -56,9 +56,9 @@ export function streamPieces(text: string): string[] {
 export const mockProvider: ProviderAdapter = {
   name: 'mock',
 
-  async chat(req, ctx): Promise<ChatCompletion> {
-    await simulate(ctx);
-    const text = replyText(req, ctx);
+  async chat(req, call): Promise<ChatCompletion> {
+    await simulate(call);
+    const text = replyText(req, call);
     return {
       id: `chatcmpl-${randomUUID()}`,
       object: 'chat.completion',
@@ -70,22 +70,22 @@ export const mockProvider: ProviderAdapter = {
     };
   },
 
-  async *chatStream(req, ctx): AsyncIterable<ChatCompletionChunk> {
-    await simulate(ctx);
-    const text = replyText(req, ctx);
+  async *chatStream(req, call): AsyncIterable<ChatCompletionChunk> {
+    await simulate(call);
+    const text = replyText(req, call);
     const base = { id: `chatcmpl-${randomUUID()}`, object: 'chat.completion.chunk' as const, created: Math.floor(Date.now() / 1000), model: req.model };
     yield { ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] };
     for (const piece of streamPieces(text)) {
-      if (ctx.signal.aborted) return;
+      if (call.signal.aborted) return;
       yield { ...base, choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] };
     }
     yield { ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] };
     yield { ...base, choices: [], usage: usageFor(req, text) };
   },
 
-  async completions(req: CompletionRequest, ctx): Promise<Completion> {
-    await simulate(ctx);
-    const text = completionText(req, ctx);
+  async completions(req: CompletionRequest, call): Promise<Completion> {
+    await simulate(call);
+    const text = completionText(req, call);
     const prompt = countTokens(promptText(req));
     const completion = countTokens(text);
     return {
@@ -98,13 +98,13 @@ export const mockProvider: ProviderAdapter = {
     };
   },
 
-  async *completionsStream(req: CompletionRequest, ctx): AsyncIterable<Completion> {
-    await simulate(ctx);
-    const text = completionText(req, ctx);
+  async *completionsStream(req: CompletionRequest, call): AsyncIterable<Completion> {
+    await simulate(call);
+    const text = completionText(req, call);
     const base = { id: `cmpl-${randomUUID()}`, object: 'text_completion' as const, created: Math.floor(Date.now() / 1000), model: req.model };
     const pieces = streamPieces(text);
     for (const [i, piece] of pieces.entries()) {
-      if (ctx.signal.aborted) return;
+      if (call.signal.aborted) return;
       yield { ...base, choices: [{ index: 0, text: piece, finish_reason: i === pieces.length - 1 ? 'stop' : null, logprobs: null }] };
     }
     const prompt = countTokens(promptText(req));
@@ -112,8 +112,8 @@ export const mockProvider: ProviderAdapter = {
     yield { ...base, choices: [], usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion } };
   },
 
-  async embeddings(req: EmbeddingRequest, ctx): Promise<EmbeddingResponse> {
-    await simulate(ctx);
+  async embeddings(req: EmbeddingRequest, call): Promise<EmbeddingResponse> {
+    await simulate(call);
     const inputs = Array.isArray(req.input) ? req.input : [req.input];
     const dims = req.dimensions ?? 8;
     let tokens = 0;

@@ -5,7 +5,7 @@ import { countTokens } from '../../../lib/tokens.ts';
 import { countChatPromptTokens } from '../../../core/prompt-tokens.ts';
 import { errorFieldsFrom } from '../shared/errors.ts';
 import { requestJson, requestSse } from '../shared/http.ts';
-import { UpstreamError, type CallContext, type ProviderAdapter } from '../types.ts';
+import { UpstreamError, type UpstreamCall, type ProviderAdapter } from '../types.ts';
 import type { ChatCompletion, ChatCompletionChunk, ChatMessage, ChatRequest, Completion, CompletionRequest, EmbeddingRequest, EmbeddingResponse, Usage } from '../../../core/llm.ts';
 
 export type OpenAIOperation = 'chat/completions' | 'completions' | 'embeddings';
@@ -18,11 +18,11 @@ export interface OpenAIEndpoint {
 export interface OpenAIStyleSpec {
   name: string;
   /** URL and auth headers of one operation for this deployment. */
-  endpoint(op: OpenAIOperation, ctx: CallContext): OpenAIEndpoint;
+  endpoint(op: OpenAIOperation, call: UpstreamCall): OpenAIEndpoint;
   /** Whether streams ask for `stream_options.include_usage` (default true). Without it usage is estimated. */
-  streamUsage?(ctx: CallContext): boolean;
+  streamUsage?(call: UpstreamCall): boolean;
   /** Keep Anthropic-style `cache_control` / `thinking_blocks` in messages (OpenRouter understands them; OpenAI rejects them). */
-  keepCacheControl?(ctx: CallContext): boolean;
+  keepCacheControl?(call: UpstreamCall): boolean;
 }
 
 type Json = Record<string, unknown>;
@@ -60,32 +60,32 @@ function stripToolCacheControl(tools: unknown[]): unknown[] {
 /** OpenAI's reasoning models refuse `max_tokens` and take the same cap as `max_completion_tokens`. */
 const REASONING_MODEL = /^(o\d|gpt-5)/;
 
-function chatBody(spec: OpenAIStyleSpec, req: ChatRequest, ctx: CallContext, stream: boolean): Json {
+function chatBody(spec: OpenAIStyleSpec, req: ChatRequest, call: UpstreamCall, stream: boolean): Json {
   const { stream: _s, stream_options: streamOptions, ...rest } = req;
-  const body: Json = { ...rest, model: ctx.deployment.upstreamModel || req.model };
+  const body: Json = { ...rest, model: call.deployment.upstreamModel || req.model };
   if (body.max_tokens != null && body.max_completion_tokens == null && REASONING_MODEL.test(String(body.model))) {
     body.max_completion_tokens = body.max_tokens;
     delete body.max_tokens;
   }
-  if (!spec.keepCacheControl?.(ctx)) {
+  if (!spec.keepCacheControl?.(call)) {
     body.messages = stripForeignFields(req.messages);
     if (Array.isArray(req.tools)) body.tools = stripToolCacheControl(req.tools);
   }
   if (stream) {
     body.stream = true;
-    const wantUsage = spec.streamUsage?.(ctx) ?? true;
+    const wantUsage = spec.streamUsage?.(call) ?? true;
     if (wantUsage) body.stream_options = { ...(streamOptions ?? {}), include_usage: true };
     else if (streamOptions) body.stream_options = streamOptions;
   }
   return body;
 }
 
-function completionBody(spec: OpenAIStyleSpec, req: CompletionRequest, ctx: CallContext, stream: boolean): Json {
+function completionBody(spec: OpenAIStyleSpec, req: CompletionRequest, call: UpstreamCall, stream: boolean): Json {
   const { stream: _s, stream_options: streamOptions, ...rest } = req;
-  const body: Json = { ...rest, model: ctx.deployment.upstreamModel || req.model };
+  const body: Json = { ...rest, model: call.deployment.upstreamModel || req.model };
   if (stream) {
     body.stream = true;
-    if (spec.streamUsage?.(ctx) ?? true) body.stream_options = { ...(streamOptions ?? {}), include_usage: true };
+    if (spec.streamUsage?.(call) ?? true) body.stream_options = { ...(streamOptions ?? {}), include_usage: true };
     else if (streamOptions) body.stream_options = streamOptions;
   }
   return body;
@@ -146,25 +146,25 @@ function estimatePromptTokens(prompt: CompletionRequest['prompt']): number {
 
 /** Builds a ProviderAdapter that speaks the OpenAI API to the endpoints `spec` names. */
 export function createOpenAIStyleAdapter(spec: OpenAIStyleSpec): ProviderAdapter & Required<Pick<ProviderAdapter, 'embeddings' | 'completions' | 'completionsStream'>> {
-  const call = (op: OpenAIOperation, ctx: CallContext, body: unknown) => {
-    const { url, headers } = spec.endpoint(op, ctx);
-    return { url, headers, body, signal: ctx.signal, timeoutMs: ctx.timeoutMs };
+  const upstreamRequest = (op: OpenAIOperation, call: UpstreamCall, body: unknown) => {
+    const { url, headers } = spec.endpoint(op, call);
+    return { url, headers, body, signal: call.signal, timeoutMs: call.timeoutMs };
   };
 
   return {
     name: spec.name,
 
-    async chat(req, ctx): Promise<ChatCompletion> {
-      const res = await requestJson<ChatCompletion>(call('chat/completions', ctx, chatBody(spec, req, ctx, false)));
+    async chat(req, call): Promise<ChatCompletion> {
+      const res = await requestJson<ChatCompletion>(upstreamRequest('chat/completions', call, chatBody(spec, req, call, false)));
       if (!isRecord(res) || !Array.isArray(res.choices)) throw new UpstreamError(502, 'upstream returned a chat completion without choices', { code: 'invalid_upstream_response', body: res });
       return res;
     },
 
-    async *chatStream(req, ctx): AsyncGenerator<ChatCompletionChunk, void, undefined> {
+    async *chatStream(req, call): AsyncGenerator<ChatCompletionChunk, void, undefined> {
       let usageSeen = false;
       let text = '';
       let last: ChatCompletionChunk | undefined;
-      for await (const chunk of openAIChunks<ChatCompletionChunk>(requestSse(call('chat/completions', ctx, chatBody(spec, req, ctx, true))))) {
+      for await (const chunk of openAIChunks<ChatCompletionChunk>(requestSse(upstreamRequest('chat/completions', call, chatBody(spec, req, call, true))))) {
         if (!Array.isArray(chunk.choices)) chunk.choices = [];
         if (chunk.usage) usageSeen = true;
         else if (!usageSeen) {
@@ -183,23 +183,23 @@ export function createOpenAIStyleAdapter(spec: OpenAIStyleSpec): ProviderAdapter
       }
     },
 
-    async embeddings(req: EmbeddingRequest, ctx): Promise<EmbeddingResponse> {
-      const res = await requestJson<EmbeddingResponse>(call('embeddings', ctx, { ...req, model: ctx.deployment.upstreamModel || req.model }));
+    async embeddings(req: EmbeddingRequest, call): Promise<EmbeddingResponse> {
+      const res = await requestJson<EmbeddingResponse>(upstreamRequest('embeddings', call, { ...req, model: call.deployment.upstreamModel || req.model }));
       if (!isRecord(res) || !Array.isArray(res.data)) throw new UpstreamError(502, 'upstream returned embeddings without data', { code: 'invalid_upstream_response', body: res });
       return res;
     },
 
-    async completions(req, ctx): Promise<Completion> {
-      const res = await requestJson<Completion>(call('completions', ctx, completionBody(spec, req, ctx, false)));
+    async completions(req, call): Promise<Completion> {
+      const res = await requestJson<Completion>(upstreamRequest('completions', call, completionBody(spec, req, call, false)));
       if (!isRecord(res) || !Array.isArray(res.choices)) throw new UpstreamError(502, 'upstream returned a completion without choices', { code: 'invalid_upstream_response', body: res });
       return res;
     },
 
-    async *completionsStream(req, ctx): AsyncGenerator<Completion, void, undefined> {
+    async *completionsStream(req, call): AsyncGenerator<Completion, void, undefined> {
       let usageSeen = false;
       let text = '';
       let last: Completion | undefined;
-      for await (const chunk of openAIChunks<Completion>(requestSse(call('completions', ctx, completionBody(spec, req, ctx, true))))) {
+      for await (const chunk of openAIChunks<Completion>(requestSse(upstreamRequest('completions', call, completionBody(spec, req, call, true))))) {
         if (!Array.isArray(chunk.choices)) chunk.choices = [];
         if (chunk.usage) usageSeen = true;
         else if (!usageSeen) for (const c of chunk.choices) text += typeof c.text === 'string' ? c.text : '';

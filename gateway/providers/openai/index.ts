@@ -1,7 +1,7 @@
 // OpenAI and the OpenAI-compatible family (vLLM, Ollama, LM Studio, Groq, Together, OpenRouter, DeepSeek, …): one
 // adapter, registered under every provider prefix below. `litellm_params.api_base` points any of them elsewhere;
 // the table only supplies defaults (base URL, key env vars) per prefix.
-import type { CallContext, ProviderAdapter } from '../types.ts';
+import type { UpstreamCall, ProviderAdapter } from '../types.ts';
 import { joinUrl } from '../shared/http.ts';
 import { extraHeaders, firstEnv, requiredParam, stringParam } from '../shared/params.ts';
 import { createOpenAIStyleAdapter, type OpenAIEndpoint, type OpenAIOperation } from './client.ts';
@@ -47,35 +47,35 @@ export type OpenAICompatibleProvider = keyof typeof OPENAI_COMPATIBLE_PROVIDERS;
 
 const PROFILES: Record<string, OpenAICompatibleProfile> = OPENAI_COMPATIBLE_PROVIDERS;
 
-function profileOf(ctx: CallContext): OpenAICompatibleProfile {
-  return PROFILES[ctx.deployment.provider] ?? {};
+function profileOf(call: UpstreamCall): OpenAICompatibleProfile {
+  return PROFILES[call.deployment.provider] ?? {};
 }
 
 /** The base URL for a deployment: api_base, else env, else the profile default; with the profile's suffix. */
-export function openAIBaseUrl(ctx: CallContext): string {
-  const profile = profileOf(ctx);
-  let base = stringParam(ctx.deployment.params, 'api_base') ?? firstEnv(profile.apiBaseEnv) ?? profile.apiBase;
-  if (base === undefined) base = requiredParam(ctx.deployment.params, 'api_base', ctx.deployment.provider, profile.apiBaseEnv);
+export function openAIBaseUrl(call: UpstreamCall): string {
+  const profile = profileOf(call);
+  let base = stringParam(call.deployment.params, 'api_base') ?? firstEnv(profile.apiBaseEnv) ?? profile.apiBase;
+  if (base === undefined) base = requiredParam(call.deployment.params, 'api_base', call.deployment.provider, profile.apiBaseEnv);
   base = base.replace(/\/+$/, '');
   if (profile.pathSuffix && !base.endsWith(profile.pathSuffix)) base += profile.pathSuffix;
   return base;
 }
 
-function endpoint(op: OpenAIOperation, ctx: CallContext): OpenAIEndpoint {
-  const params = ctx.deployment.params;
-  const key = stringParam(params, 'api_key', profileOf(ctx).apiKeyEnv);
+function endpoint(op: OpenAIOperation, call: UpstreamCall): OpenAIEndpoint {
+  const params = call.deployment.params;
+  const key = stringParam(params, 'api_key', profileOf(call).apiKeyEnv);
   const headers: Record<string, string> = { ...extraHeaders(params) };
   if (key) headers.authorization = `Bearer ${key}`;
   const org = stringParam(params, 'organization');
   if (org) headers['openai-organization'] = org;
-  return { url: joinUrl(openAIBaseUrl(ctx), op), headers };
+  return { url: joinUrl(openAIBaseUrl(call), op), headers };
 }
 
 export const openaiProvider = createOpenAIStyleAdapter({
   name: 'openai',
   endpoint,
-  streamUsage: (ctx) => profileOf(ctx).streamUsage ?? true,
-  keepCacheControl: (ctx) => profileOf(ctx).keepCacheControl ?? false,
+  streamUsage: (call) => profileOf(call).streamUsage ?? true,
+  keepCacheControl: (call) => profileOf(call).keepCacheControl ?? false,
 });
 
 /** Registry entries: the adapter under `openai` and every OpenAI-compatible prefix. */

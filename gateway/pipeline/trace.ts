@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Attempt } from '../../schemas/events.ts';
 import type { Usage } from '../../core/llm.ts';
 
-export interface RequestContext {
+export interface RequestTrace {
   requestId: string;
   endpoint: string;
   startedAt: number;
@@ -31,7 +31,7 @@ export interface RequestContext {
 
 export const now = () => performance.now();
 
-export function newContext(endpoint: string, requestId: string = randomUUID()): RequestContext {
+export function newTrace(endpoint: string, requestId: string = randomUUID()): RequestTrace {
   return {
     requestId,
     endpoint,
