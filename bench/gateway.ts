@@ -1,11 +1,14 @@
 // Gateway benchmark, one process and one run: direct to the mock upstream, a bare fastify+undici pass-through,
 // the same pass-through publishing Helix's two events per request and nothing else (`bare+events`: what the event
-// stream alone costs), and Helix's full path (real Kafka for events), with PII protection on (default) and off.
+// stream alone costs), and Helix's full path (real Kafka for events), with PII protection on (default) and off, run
+// through tsx (as in development) and compiled to JavaScript (`helix-compiled`: tsconfig.build.json, what the Docker
+// image runs).
 // Prints req/s, p50/p99 and ratios, and the latency Helix adds with one connection. Alongside req/s it prints each
 // server process's CPU time per request (utime+stime from /proc, measured around each load run): on a shared 2-core
 // machine req/s swings with whatever else runs, CPU µs/req much less, so that is the number to compare Helix with
 // the bare pass-through and before/after a change.
-// Usage: npx tsx bench/gateway.ts [--seconds 10] [--connections 50] [--rounds 1] [--only helix]
+// Usage: npx tsx bench/gateway.ts [--seconds 10] [--connections 50] [--rounds 1] [--only helix,helix-compiled]
+//   --only A,B  runs only these targets and prints their numbers as JSON.
 //   --rounds N  runs every target's load N times (interleaved) and reports the median of each number.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,12 +17,15 @@ import { parseArgs } from 'node:util';
 import { startServices } from '../stack/services.ts';
 import { fmt, load, median, startServer, table, withCpu, type LoadResult } from './lib.ts';
 import { spawnHelix, waitFor } from '../test/helpers/processes.ts';
+import { compileToTemp, spawnCompiled } from '../test/helpers/compiled.ts';
 import { freePort } from '../stack/ports.ts';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '50' }, extra: { type: 'string', default: '' }, only: { type: 'string' }, rounds: { type: 'string', default: '1' } } });
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 const rounds = Math.max(1, Number(values.rounds));
+const only = values.only ? new Set(values.only.split(',')) : undefined;
+const wanted = (name: string) => !only || only.has(name);
 const body = JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: 'Say hello to the benchmark.' }] });
 
 const services = await startServices({ ports: 'random' });
@@ -44,29 +50,37 @@ try {
     bare: { server: bare.child.pid, upstream: upstream.child.pid, kafka: pidOf(services.kafka.pid) },
     'bare+events': { server: floor.child.pid, upstream: upstream.child.pid, kafka: pidOf(services.kafka.pid) },
   };
-  const startHelix = async (name: string, extraYaml: string) => {
+  /** A Helix gateway; from `compiledOut` (a build) with plain node, else the TypeScript through tsx. */
+  const startHelix = async (name: string, extraYaml: string, compiledOut?: string) => {
     const config = join(dir, `${name}.yaml`);
     writeFileSync(config, `model_list:\n  - model_name: bench\n    litellm_params:\n      model: openai/bench-model\n      api_base: ${upstream.url}/v1\n      api_key: sk-bench\n${extraYaml}${values.extra}`);
     const port = await freePort();
     const env = { ...services.env, HELIX_PORT: String(port), HELIX_CONFIG: config, HELIX_DATA_DIR: join(dir, name), HELIX_LOG_LEVEL: 'warn', HELIX_TOPIC_PREFIX: `bench-${name}.` };
-    const helix = spawnHelix('gateway/main.ts', env, name, dir, profile);
+    const helix = compiledOut ? spawnCompiled(compiledOut, 'gateway/main.js', env, join(dir, `${name}.log`), profile) : spawnHelix('gateway/main.ts', env, name, dir, profile);
     stops.unshift(() => helix.stop());
     pids[name] = { server: helix.child.pid, upstream: upstream.child.pid, kafka: pidOf(services.kafka.pid) };
     const helixUrl = `http://127.0.0.1:${port}`;
     await waitFor('helix gateway', async () => (await fetch(`${helixUrl}/health/live`)).ok);
     return `${helixUrl}/v1/chat/completions`;
   };
-  const targets = {
+  // Identical bodies would be exact cache hits: the proxy path is measured with the cache off (bench/cache.ts measures hits).
+  const cacheOff = 'helix_settings:\n  semantic_cache: { enabled: false }\n';
+  const targets: Record<string, string> = {
     direct: `${upstream.url}/v1/chat/completions`,
     bare: `${bare.url}/v1/chat/completions`,
     'bare+events': `${floor.url}/v1/chat/completions`,
-    // Identical bodies would be exact cache hits: the proxy path is measured with the cache off (bench/cache.ts measures hits).
-    helix: await startHelix('helix', 'helix_settings:\n  semantic_cache: { enabled: false }\n'),
-    'helix-pii-off': await startHelix('helix-pii-off', 'helix_settings:\n  semantic_cache: { enabled: false }\n  pii_protection: { enabled: false }\n'),
   };
+  if (wanted('helix')) targets.helix = await startHelix('helix', cacheOff);
+  if (wanted('helix-compiled')) {
+    const build = compileToTemp();
+    stops.push(async () => build.remove()); // after the gateway running from it has stopped
+    console.error(`compiled (tsconfig.build.json) in ${fmt(build.buildMs / 1000)} s`);
+    targets['helix-compiled'] = await startHelix('helix-compiled', cacheOff, build.out);
+  }
+  if (wanted('helix-pii-off')) targets['helix-pii-off'] = await startHelix('helix-pii-off', `${cacheOff}  pii_protection: { enabled: false }\n`);
   for (let round = 0; round < rounds; round++) {
     for (const [name, url] of Object.entries(targets)) {
-      if (values.only && name !== values.only) continue;
+      if (!wanted(name)) continue;
       await load(url, body, connections, 2); // warm-up (JIT, pools)
       const many = await withCpu(pids[name]!, () => load(url, body, connections, seconds));
       const one = await withCpu(pids[name]!, () => load(url, body, 1, Math.max(3, Math.round(seconds / 2))));
@@ -91,15 +105,25 @@ const results: Record<string, { many: Measured; one: Measured }> = Object.fromEn
   Object.entries(runs).map(([name, list]) => [name, { many: medianOf(list.map((x) => x.many)), one: medianOf(list.map((x) => x.one)) }]),
 );
 
-if (values.only) {
+/** Compiled JavaScript against tsx, the same gateway and config: CPU per request and throughput. */
+function compiledVsTsx(): void {
+  const [tsx, compiled] = [results.helix?.many, results['helix-compiled']?.many];
+  if (!tsx || !compiled) return;
+  const cpu = compiled.cpuUsPerReq.server! / tsx.cpuUsPerReq.server!;
+  console.log(`compiled / tsx CPU per request: ${fmt(cpu, 3)}×   (${fmt(compiled.cpuUsPerReq.server!, 0)} vs ${fmt(tsx.cpuUsPerReq.server!, 0)} µs)`);
+  console.log(`compiled / tsx throughput: ${fmt((compiled.rps / tsx.rps) * 100, 1)} %`);
+}
+
+if (only) {
   console.log(JSON.stringify(results, null, 1));
+  compiledVsTsx();
   process.exit(0);
 }
-const r = results as Record<'direct' | 'bare' | 'bare+events' | 'helix' | 'helix-pii-off', { many: Measured; one: Measured }>;
+const r = results as Record<'direct' | 'bare' | 'bare+events' | 'helix' | 'helix-compiled' | 'helix-pii-off', { many: Measured; one: Measured }>;
 console.log(`\nGateway benchmark: ${connections} connections × ${seconds} s, then 1 connection (loopback; load generator, servers and Kafka share this machine's cores)${rounds > 1 ? `; medians of ${rounds} rounds` : ''}\n`);
 console.log(
   table(
-    (['direct', 'bare', 'bare+events', 'helix', 'helix-pii-off'] as const).map((name) => ({
+    (['direct', 'bare', 'bare+events', 'helix', 'helix-compiled', 'helix-pii-off'] as const).map((name) => ({
       target: name,
       'req/s': fmt(r[name].many.rps, 0),
       'p50 ms': fmt(r[name].many.p50, 2),
@@ -125,3 +149,4 @@ console.log(`helix / direct throughput: ${fmt((r.helix.many.rps / r.direct.many.
 console.log(`latency added over bare with 1 connection: ${fmt(added, 3)} ms   (target ≤ 0.3 ms)`);
 console.log(`PII on / PII off throughput: ${fmt((r.helix.many.rps / r['helix-pii-off'].many.rps) * 100, 1)} %   (target ≥ 90 %)`);
 console.log(`PII on / PII off CPU per request: ${fmt((r.helix.many.cpuUsPerReq.server! / r['helix-pii-off'].many.cpuUsPerReq.server!) * 100, 1)} %`);
+compiledVsTsx();

@@ -1,7 +1,8 @@
 // PII scan latency: the whole request walker (scan + actions + findings) on an OpenAI chat body, for 1 KB, 4 KB
 // and 64 KB prompts of realistic text with a few PII values, and the same text without PII as a baseline.
 //   npx tsx bench/pii.ts            target: p99 ≤ 0.2 ms for 4 KB (2-core machine)
-import { createPolicy, walkRequest } from '../gateway/pii/index.ts';
+import { createPolicy } from '../gateway/pii/policy.ts';
+import { walkRequest } from '../gateway/pii/request-walker.ts';
 import { setPhoneVerdictCache } from '../gateway/pii/recognizers/phone-verdicts.ts';
 import { percentile } from './lib.ts';
 

@@ -16,7 +16,8 @@ import { startServices } from '../stack/services.ts';
 import { freePort } from '../stack/ports.ts';
 import { createKafka, ensureTopics } from '../lib/kafka.ts';
 import { topicName } from '../schemas/topics.ts';
-import { SCHEMA_VERSION, type RequestEvent, type ResponseEvent } from '../schemas/events.ts';
+import { SCHEMA_VERSIONS } from '../schemas/columns.ts';
+import { type RequestEvent, type ResponseEvent } from '../schemas/events.ts';
 import { spawnHelix, waitFor, type HelixProcess } from '../test/helpers/processes.ts';
 import { writeConfig } from '../test/helpers/traffic.ts';
 import { fmt, table } from './lib.ts';
@@ -31,7 +32,7 @@ const MASTER = 'sk-bench-master';
 function pair(i: number): [RequestEvent, ResponseEvent] {
   const ts = new Date().toISOString();
   const base = {
-    schema_version: SCHEMA_VERSION, ts, request_id: randomUUID(), key_id: `key_${i % 1000}`, team_id: `team_${i % 20}`, user_id: `user_${i % 200}`,
+    schema_version: SCHEMA_VERSIONS.response, ts, request_id: randomUUID(), key_id: `key_${i % 1000}`, team_id: `team_${i % 20}`, user_id: `user_${i % 200}`,
     model: i % 3 ? 'gpt-4o-mini' : 'claude-3-5-haiku', provider: i % 3 ? 'openai' : 'anthropic', deployment: `d${i % 4}`, endpoint: 'chat', stream: i % 5 === 0,
   };
   return [

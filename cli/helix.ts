@@ -29,6 +29,17 @@ $HELIX_DATA_DIR/local-sql-key, written by npm start), CLICKHOUSE_URL
 
 ${KEYS_USAGE}`;
 
+/** Runs `use` on the opened resource and closes it afterwards, whatever happens; exit code 0. */
+async function closing<R extends { close(): Promise<void> }>(opened: Promise<R>, use: (resource: R) => Promise<void>): Promise<number> {
+  const resource = await opened;
+  try {
+    await use(resource);
+  } finally {
+    await resource.close();
+  }
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'keys') return runKeysCommand(rest);
@@ -41,29 +52,20 @@ async function main(argv: string[]): Promise<number> {
       const json = rest.includes('--json');
       const sql = rest.filter((a) => a !== '--json').join(' ');
       if (!sql) throw new Error('helix sql needs a query, e.g. helix sql "SELECT count() FROM helix.responses"');
-      const reader = await createAnalyticsReader(config.env);
-      try {
+      return closing(createAnalyticsReader(config.env), async (reader) => {
         const result = await reader.query(sql);
         process.stdout.write(json ? JSON.stringify(result.data, null, 2) + '\n' : formatTable(result.meta.map((m) => m.name), result.data) + `\n(${result.rows} rows, ${result.elapsed_ms} ms)\n`);
-      } finally {
-        await reader.close();
-      }
-      return 0;
+      });
     }
     case 'usage':
       return usageCommand(rest, config);
     case 'optimize':
       return optimizeCommand(rest, config);
-    case 'migrate': {
-      const store = await openAnalyticsStore(config.env);
-      try {
+    case 'migrate':
+      return closing(openAnalyticsStore(config.env), async (store) => {
         const { applied } = await migrate(store.client, { database: store.database, retentionDays: config.helix_settings.analytics.retention_days });
         console.log(applied.length ? `applied: ${applied.join(', ')}` : 'up to date');
-      } finally {
-        await store.close();
-      }
-      return 0;
-    }
+      });
     case 'cache':
       return cacheCommand(rest, config);
     case 'replay':

@@ -16,7 +16,8 @@ import { openAnalyticsStore, type AnalyticsStore } from '../clickhouse/store.ts'
 import { migrate } from '../clickhouse/migrate.ts';
 import { clickhouseSink } from '../clickhouse/sink.ts';
 import type { RowInserter } from '../clickhouse/rows.ts';
-import { runConsumer, type DecodedMessage, type Sink } from '../lib/consume/runner.ts';
+import { runConsumer } from '../lib/consume/runner.ts';
+import type { DecodedMessage, Sink } from '../lib/consume/sink.ts';
 import { BudgetStore } from '../core/budgets/store.ts';
 import { counterTtlSeconds, periodFromId } from '../core/budgets/periods.ts';
 import { flag } from './usage.ts';

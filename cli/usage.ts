@@ -2,7 +2,7 @@
 // spend and savings from the ledger in ClickHouse (exact decimals), per day and model by default, with a total.
 import type { HelixConfig } from '../lib/config.ts';
 import { createAnalyticsReader, type AnalyticsReader } from '../clickhouse/reader.ts';
-import { quote } from '../core/optimizer/suggestions.ts';
+import { sqlString } from '../clickhouse/sql-literal.ts';
 import { formatTable } from './format.ts';
 
 export const USAGE_USAGE = `  usage [--key <id>] [--team <id>] [--from <date>] [--to <date>] [--by day|model|key|team] [--json]
@@ -52,9 +52,9 @@ export function usageSql(database: string, opts: UsageOptions): string {
   const now = new Date();
   const from = opts.from ? instant(opts.from) : new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString();
   const to = opts.to ? instant(opts.to, true) : new Date(now.getTime() + 1000).toISOString();
-  const where = [`ts >= parseDateTime64BestEffort(${quote(from)}, 3, 'UTC')`, `ts < parseDateTime64BestEffort(${quote(to)}, 3, 'UTC')`];
-  if (opts.key) where.push(`key_id = ${quote(opts.key)}`);
-  if (opts.team) where.push(`team_id = ${quote(opts.team)}`);
+  const where = [`ts >= parseDateTime64BestEffort(${sqlString(from)}, 3, 'UTC')`, `ts < parseDateTime64BestEffort(${sqlString(to)}, 3, 'UTC')`];
+  if (opts.key) where.push(`key_id = ${sqlString(opts.key)}`);
+  if (opts.team) where.push(`team_id = ${sqlString(opts.team)}`);
   const by = opts.by ?? ['day', 'model'];
   const groups = by.map((g) => GROUP_COLUMNS[g]);
   const names = by.map((g) => (g === 'key' ? 'key_id' : g === 'team' ? 'team_id' : g));

@@ -2,11 +2,12 @@
 // Every statement is idempotent (IF NOT EXISTS), so a half-applied migration can simply run again.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { repoRoot } from '../lib/paths.ts';
 
-export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
+/** From the package root, not this module: compiled into dist/, the .sql files stay in clickhouse/migrations. */
+export const MIGRATIONS_DIR = join(repoRoot, 'clickhouse', 'migrations');
 
 export interface Migration {
   version: number;

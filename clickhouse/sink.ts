@@ -7,7 +7,7 @@ import type { KafkaMessage } from 'kafkajs';
 import { EVENT_TYPES, columnsOf, type HelixEvent } from '../schemas/events.ts';
 import { decodeStorableEvent } from './column-limits.ts';
 import type { AnalyticsStore } from './store.ts';
-import type { DecodedMessage, Sink } from '../lib/consume/runner.ts';
+import type { DecodedMessage, Sink } from '../lib/consume/sink.ts';
 import { clientInserter, type RowInserter } from './rows.ts';
 
 /** Columns whose ClickHouse type is String but whose event value is structured (stored as JSON text). */

@@ -3,7 +3,7 @@
 // `output_cost_per_token`, `cache_read_input_token_cost` in litellm_params or model_info, LiteLLM's names) for
 // custom and self-hosted models — and for the mock provider, so tests are exact.
 //
-// Speed: the database lookup (calcPrice) takes ~20 µs, too slow to repeat on every request, so each
+// Speed: the database lookup (calcPrice) is too slow to repeat on every request (bench/micro.ts), so each
 // (provider, model) is resolved once into flat nano-USD-per-token rates and cached; pricing is then two
 // multiplications. Only tiered prices (by prompt size) and time-of-day prices are computed per call.
 //

@@ -30,3 +30,13 @@ export function countChatPromptTokens(messages: ChatMessage[]): number {
 }
 
 const stringOr = (value: unknown): string => (typeof value === 'string' ? value : '');
+
+/** A completions `prompt` or embeddings `input`: strings are tokenized, token ids count one each. */
+export function countInputTokens(input: unknown): number {
+  if (typeof input === 'string') return new TokenCounter().count(input);
+  if (typeof input === 'number') return 1;
+  if (!Array.isArray(input)) return 0;
+  let n = 0;
+  for (const v of input) n += countInputTokens(v);
+  return n;
+}

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { EventBus } from '../lib/event-bus.ts';
 import type { AnalyticsReader } from '../clickhouse/reader.ts';
 import type { ComponentHealth, HealthProbe } from './routes/health.ts';
-import type { ChatCache } from './cache/index.ts';
+import type { ChatCache } from './cache/chat-cache.ts';
 
 const CACHE_HEALTH = { off: 'disabled', loading: 'degraded', ready: 'up', failed: 'degraded' } as const;
 

@@ -12,10 +12,11 @@ import { buildApp, createRouter } from './app.ts';
 import { gatewayHealth } from './health.ts';
 import { createMetrics } from './metrics.ts';
 import { KeyStore } from './auth/key-store.ts';
-import { createAuth, credentialsAlwaysRequired } from './auth/authenticate.ts';
+import { createAuth } from './auth/authenticate.ts';
+import { credentialsAlwaysRequired } from './auth/enforcement.ts';
 import { createLimits } from './limits/rate-limits.ts';
 import { createCostControl } from './budgets/cost-control.ts';
-import { createChatCache } from './cache/index.ts';
+import { createChatCache } from './cache/chat-cache.ts';
 import { cacheSettingsFromConfig } from '../schemas/config/cache.ts';
 import { checkListenHost } from '../lib/listen-host.ts';
 

@@ -39,8 +39,10 @@ interface Slot {
   job: Job | undefined;
 }
 
-// Workers run TypeScript like the rest of Helix: the worker entry is loaded through tsx's API.
+// Compiled (dist/), the worker is the plain JavaScript next to this file. Run as TypeScript (development, tests), its
+// entry is loaded through tsx's API, whatever flags the parent process was started with.
 function spawnWorker(modelDir: string | undefined): Worker {
+  if (import.meta.url.endsWith('.js')) return new Worker(new URL('./embedding-worker.js', import.meta.url), { workerData: { modelDir } });
   const api = import.meta.resolve('tsx/esm/api');
   const entry = new URL('./embedding-worker.ts', import.meta.url).href;
   const code = `import(${JSON.stringify(api)}).then(({ tsImport }) => tsImport(${JSON.stringify(entry)}, ${JSON.stringify(import.meta.url)}))`;

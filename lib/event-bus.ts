@@ -91,7 +91,7 @@ export const BILLING_TOPICS: readonly TopicId[] = [...new Set(BILLING_TYPES.map(
 /**
  * kafkajs's default partitioner (murmur2 of the key, like the Java client) with its answer remembered per key and
  * partition count. Events are keyed by tenant — few distinct keys — and the default hashes a fresh Buffer of the key
- * for every message (~1.4 µs; two messages per proxied request). Same partition as the default for every key, so
+ * for every message, two messages per proxied request (bench/micro.ts). Same partition as the default for every key, so
  * per-key ordering is unchanged; messages without a key or with an explicit partition go to the default as before.
  */
 export const cachedDefaultPartitioner: ICustomPartitioner = () => {

@@ -1,6 +1,6 @@
 // Where the event bus puts an event Kafka will never take (too big even truncated, or refused by the broker): a small
 // record on the dead-letter topic, so the events behind it keep flowing. The consumers dead-letter there too (whole
-// messages, see lib/consume/runner.ts); these records say `source: "event-bus"` and carry the same reason headers.
+// messages, see lib/consume/dead-letter.ts); these records say `source: "event-bus"` and carry the same reason headers.
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SpooledMessage } from './spool.ts';

@@ -7,9 +7,8 @@
 // (or it was dropped, counted); a segment is deleted once it is rolled and every line in it is released. At start-up,
 // lines in leftover segments are moved into the spool (delivered before anything new), then their segments deleted:
 // a crash re-sends rather than loses (sinks dedupe by event id).
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { LogThrottle } from './log-throttle.ts';
 import { logger } from './logger.ts';
 import { SegmentFiles } from './segment-files.ts';
@@ -22,8 +21,6 @@ const SEGMENT_BYTES = 256 * 1024;
 /** After a failed write, commits skip the disk for this long (committed() resolves regardless; counted). */
 const RETRY_MS = 1_000;
 
-const SEGMENT_FILE = /^wal-\d{10}\.jsonl$/;
-const segmentName = (seq: number) => `wal-${String(seq).padStart(10, '0')}.jsonl`;
 
 /** Marks a message with the WAL segment holding its line (a symbol: JSON.stringify leaves it out). */
 const SEGMENT = Symbol('walSegment');
@@ -97,12 +94,12 @@ export class EventWal {
     opts: EventWalOptions = {},
   ) {
     this.commitMs = opts.commitMs ?? DEFAULT_WAL_COMMIT_MS;
-    this.files = new SegmentFiles(dir, segmentName);
+    this.files = new SegmentFiles(dir, 'wal-');
     const { leftover, lastSeq } = this.recover(recoverInto);
     this.nextSeq = lastSeq + 1;
     if (leftover.length > 0) {
       // Deleted only once the spool has their lines on disk: until then a crash finds them here again.
-      void recoverInto.flushed().then(() => Promise.all(leftover.map((seq) => rm(join(this.dir, segmentName(seq)), { force: true }).catch(() => undefined))));
+      void recoverInto.flushed().then(() => Promise.all(leftover.map((seq) => rm(this.files.path(seq), { force: true }).catch(() => undefined))));
     }
   }
 
@@ -267,30 +264,24 @@ export class EventWal {
     this.segments = this.segments.filter((s) => !done.includes(s));
     for (const segment of done) {
       await this.files.close(segment.seq);
-      if (segment.diskBytes > 0) await rm(join(this.dir, segmentName(segment.seq)), { force: true }).catch(() => undefined);
+      if (segment.diskBytes > 0) await rm(this.files.path(segment.seq), { force: true }).catch(() => undefined);
     }
   }
 
   /** Moves the lines of segments left by an earlier process into the spool; returns their numbers. */
   private recover(into: WalRecoveryTarget): { leftover: number[]; lastSeq: number } {
-    let names: string[];
+    let seqs: number[];
     try {
-      mkdirSync(this.dir, { recursive: true });
-      names = readdirSync(this.dir);
-      this.files.markDirReady();
+      seqs = this.files.existing();
     } catch (err) {
       this.failures++;
       this.failingUntil = Date.now() + RETRY_MS;
       logger.error({ err: (err as Error).message, dir: this.dir }, 'event WAL directory not usable; commits resolve without it');
       return { leftover: [], lastSeq: 0 };
     }
-    const seqs = names
-      .filter((f) => SEGMENT_FILE.test(f))
-      .map((f) => Number(f.slice(4, 14)))
-      .sort((a, b) => a - b);
     let moved = 0;
     const recovered = seqs.filter((seq) => {
-      const file = join(this.dir, segmentName(seq));
+      const file = this.files.path(seq);
       try {
         for (const line of readFileSync(file, 'utf8').split('\n')) {
           if (!isMessageLine(line)) continue; // empty, or torn by the crash

@@ -1,20 +1,37 @@
 // Numbered append-only segment files in one directory — the spool's and the write-ahead log's: one open segment at a
 // time, appends written whole, a failed append cut back to the last whole line, a new file's directory entry synced.
+// Segment `seq` is the file `<prefix><seq, 10 digits>.jsonl`.
+import { mkdirSync, readdirSync } from 'node:fs';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export class SegmentFiles {
   private openSegment: { seq: number; handle: FileHandle } | undefined;
   private dirReady = false;
+  private readonly pattern: RegExp;
 
   constructor(
     private readonly dir: string,
-    private readonly name: (seq: number) => string,
-  ) {}
+    private readonly prefix: string,
+  ) {
+    this.pattern = new RegExp(`^${prefix}(\\d{10})\\.jsonl$`);
+  }
 
-  /** The directory is known to exist (found or made at start-up). */
-  markDirReady(): void {
+  /** Segment `seq`'s file. */
+  path(seq: number): string {
+    return join(this.dir, `${this.prefix}${String(seq).padStart(10, '0')}.jsonl`);
+  }
+
+  /** The segments already in the directory (made if missing), oldest first; throws if the directory is not usable. */
+  existing(): number[] {
+    mkdirSync(this.dir, { recursive: true });
+    const names = readdirSync(this.dir);
     this.dirReady = true;
+    const seqs = names.flatMap((f) => {
+      const m = this.pattern.exec(f);
+      return m ? [Number(m[1])] : [];
+    });
+    return seqs.sort((a, b) => a - b);
   }
 
   /**
@@ -52,7 +69,7 @@ export class SegmentFiles {
       await mkdir(this.dir, { recursive: true });
       this.dirReady = true;
     }
-    const handle = await open(join(this.dir, this.name(seq)), 'a');
+    const handle = await open(this.path(seq), 'a');
     this.openSegment = { seq, handle };
     return handle;
   }

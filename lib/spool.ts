@@ -3,9 +3,8 @@
 // one chain of async file operations, so the event loop never waits for the disk and a killed process loses at most
 // the last commit window. A segment is deleted only once every line in it was delivered: a crash re-sends rather
 // than loses. The bytes on disk stay under maxBytes; lines beyond it wait in memory until delivery frees room.
-import { closeSync, mkdirSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { logger } from './logger.ts';
 import { SegmentFiles } from './segment-files.ts';
 import { LogThrottle } from './log-throttle.ts';
@@ -36,8 +35,6 @@ const SEGMENT_BYTES = 4 * 1024 * 1024;
 const RETRY_MS = 1_000;
 const NEWLINE = 0x0a;
 
-const SEGMENT_FILE = /^spool-\d+\.jsonl$/;
-const segmentName = (seq: number) => `spool-${String(seq).padStart(10, '0')}.jsonl`;
 
 /** The message as one spool line, newline included. */
 export function spoolLine(message: SpooledMessage): Buffer {
@@ -87,7 +84,7 @@ export class DiskSpool implements SpoolRoom {
     this.commitDelayMs = typeof fsync === 'number' ? fsync : 0;
     this.fsync = fsync !== 'never';
     this.maxBytes = opts.maxBytes ?? DEFAULT_SPOOL_MAX_BYTES;
-    this.files = new SegmentFiles(dir, segmentName);
+    this.files = new SegmentFiles(dir, 'spool-');
     this.segments = this.existingSegments();
     this.nextSeq = (this.segments.at(-1)?.seq ?? 0) + 1;
   }
@@ -161,7 +158,7 @@ export class DiskSpool implements SpoolRoom {
       if (at < 0) return;
       const [segment] = this.segments.splice(at, 1) as [Segment];
       await this.files.close(seq);
-      await rm(join(this.dir, segmentName(seq)), { force: true }).catch((err: NodeJS.ErrnoException) => {
+      await rm(this.files.path(seq), { force: true }).catch((err: NodeJS.ErrnoException) => {
         // ENOTDIR: the directory never existed (its lines were delivered from memory).
         if (err.code !== 'ENOTDIR') logger.error({ err: err.message, dir: this.dir, seq }, 'delivered spool segment could not be deleted; its events will be sent again after a restart');
       });
@@ -185,20 +182,17 @@ export class DiskSpool implements SpoolRoom {
   }
 
   private existingSegments(): Segment[] {
-    let names: string[];
+    let seqs: number[];
     try {
-      mkdirSync(this.dir, { recursive: true });
-      names = readdirSync(this.dir);
-      this.files.markDirReady();
+      seqs = this.files.existing();
     } catch (err) {
       this.failing = true;
       this.failures++;
       logger.error({ err: (err as Error).message, dir: this.dir }, 'event spool directory not usable; spooled events wait in memory (bounded) until it is');
       return [];
     }
-    const seqs = names.filter((f) => SEGMENT_FILE.test(f)).map((f) => Number(f.slice(6, 16))).sort((a, b) => a - b);
     return seqs.flatMap((seq) => {
-      const file = join(this.dir, segmentName(seq));
+      const file = this.files.path(seq);
       try {
         const { size } = statSync(file);
         const lines = countLines(file, size);
@@ -273,7 +267,7 @@ export class DiskSpool implements SpoolRoom {
   private async readWritten(segment: Segment): Promise<SpooledMessage[]> {
     if (segment.diskBytes === 0) return [];
     try {
-      const data = await readFile(join(this.dir, segmentName(segment.seq)));
+      const data = await readFile(this.files.path(segment.seq));
       return parseLines([data.subarray(0, segment.diskBytes)]);
     } catch (err) {
       logger.error({ err: (err as Error).message, dir: this.dir, seq: segment.seq, events: segment.lines - segment.unwritten.length }, 'spool segment could not be read; its events are lost');

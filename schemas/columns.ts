@@ -27,6 +27,27 @@ export const envelope = {
   user_id: str(),
 };
 
+/**
+ * The schema-version policy: one version per event type, raised when that type's fields change in a way readers must
+ * know about (a removed or retyped field); added optional fields keep it. Every producer stamps it through
+ * core/events/envelope.ts, so no event is built with a version of its own.
+ */
+export const SCHEMA_VERSIONS = {
+  request: 1,
+  response: 1,
+  error: 1,
+  audit: 1,
+  pii: 1,
+  ledger: 1,
+  budget_alert: 1,
+  cache: 1,
+  cache_fill: 1,
+  anomaly: 1,
+  webhook_delivery: 1,
+} as const;
+
+export type VersionedEventType = keyof typeof SCHEMA_VERSIONS;
+
 /** The `type` discriminator column. */
 export const typeTag = <T extends string>(...types: T[]) =>
   col(types.length === 1 ? Type.Literal(types[0]!) : Type.Union(types.map((t) => Type.Literal(t))), 'LowCardinality(String)');

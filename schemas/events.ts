@@ -7,10 +7,8 @@ import { bool, col, eventHead, f64, lc, routing, str, typeTag, u32 } from './col
 import { PiiEvent } from './events/pii.ts';
 import { CacheEvent } from './events/cache.ts';
 import { AuditEvent } from './events/audit.ts';
-import { BudgetAlert, LedgerEntry, RESPONSE_LEDGER_FIELDS } from './events/ledger.ts';
+import { BudgetAlert, LedgerEntry } from './events/ledger.ts';
 import { AnomalyEvent, WebhookDeliveryEvent } from './events/anomaly.ts';
-
-export const SCHEMA_VERSION = 1;
 
 export const RequestEvent = Type.Object({
   ...eventHead(typeTag('request')),
@@ -50,7 +48,13 @@ export const ResponseEvent = Type.Object({
   total_ms: f64(),
   attempts: col(Type.Array(Attempt), 'String'),
   cache: lc(),
-  ...RESPONSE_LEDGER_FIELDS,
+  /**
+   * Prompt-cache reads, billed at the cached-input price, and the model the client asked for when the optimizer
+   * swapped it ('' otherwise). Optional, so events from producers that predate them stay valid; ClickHouse fills
+   * the column defaults (0, '').
+   */
+  cached_tokens: Type.Optional(u32()),
+  model_swapped_from: Type.Optional(lc()),
 });
 
 export type RequestEvent = Static<typeof RequestEvent>;

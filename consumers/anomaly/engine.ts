@@ -8,7 +8,7 @@ import type { AnomalyDimension, AnomalyEvent } from '../../schemas/events/anomal
 import type { ResponseEvent } from '../../schemas/events.ts';
 import type { PiiEvent } from '../../schemas/events/pii.ts';
 import type { BudgetAlert } from '../../schemas/events/ledger.ts';
-import type { DecodedMessage } from '../../lib/consume/runner.ts';
+import type { DecodedMessage } from '../../lib/consume/sink.ts';
 import { registry } from '../../lib/consume/metrics.ts';
 import { statisticalAnomaly, type Subject } from './anomaly-event.ts';
 import { budgetAlertToAnomaly } from './budget.ts';

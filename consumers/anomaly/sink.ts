@@ -4,7 +4,7 @@
 import type { KafkaMessage } from 'kafkajs';
 import { validateEvent } from '../../schemas/events.ts';
 import { parseMessage } from '../../lib/consume/decode.ts';
-import type { DecodedMessage, Sink } from '../../lib/consume/runner.ts';
+import type { DecodedMessage, Sink } from '../../lib/consume/sink.ts';
 import type { Observation } from './engine.ts';
 
 export interface AnomalySinkOptions {

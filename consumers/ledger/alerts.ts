@@ -2,7 +2,8 @@
 // budget counter was below threshold × limit before it and at or above after it. Exactly one booking crosses each
 // threshold of a period, so each alert is emitted once; a redelivered booking reports the same crossings (kept with
 // its booking mark), and the alert id is derived from budget, period and threshold, so a re-publish deduplicates.
-import { LEDGER_SCHEMA_VERSION, derivedId, type BudgetAlert } from '../../schemas/events/ledger.ts';
+import { derivedId, newEvent } from '../../core/events/envelope.ts';
+import type { BudgetAlert } from '../../schemas/events/ledger.ts';
 import { usdFromNano } from '../../core/money.ts';
 import { periodAt } from '../../core/budgets/periods.ts';
 import { scopeKind, type ScopeBudget } from '../../core/budgets/scopes.ts';
@@ -27,15 +28,8 @@ export function alertsOf(input: AlertInput): BudgetAlert[] {
 
 function alertOf(b: Booking, budget: ScopeBudget, periodId: string, threshold: number, spentNano: number): BudgetAlert {
   const e = b.entry;
-  return {
-    event_id: derivedId('budget_alert', budget.scope, periodId, String(threshold)),
-    type: 'budget_alert',
-    schema_version: LEDGER_SCHEMA_VERSION,
-    ts: e.ts,
-    request_id: e.request_id,
-    key_id: e.key_id,
-    team_id: e.team_id,
-    user_id: e.user_id,
+  const id = derivedId('budget_alert', budget.scope, periodId, String(threshold));
+  return newEvent<BudgetAlert>('budget_alert', e, {
     scope: budget.scope,
     scope_kind: scopeKind(budget.scope),
     label: budget.label,
@@ -47,5 +41,5 @@ function alertOf(b: Booking, budget: ScopeBudget, periodId: string, threshold: n
     limit_usd: usdFromNano(budget.limitNano),
     spent_usd: usdFromNano(spentNano),
     trigger_event_id: e.event_id,
-  };
+  }, { id, ts: e.ts });
 }

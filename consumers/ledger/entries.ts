@@ -3,7 +3,8 @@
 // derived from the source event's id, so a redelivered event yields the very same entry.
 import type { ResponseEvent } from '../../schemas/events.ts';
 import type { CacheEvent } from '../../schemas/events/cache.ts';
-import { LEDGER_SCHEMA_VERSION, derivedId, type LedgerEntry } from '../../schemas/events/ledger.ts';
+import { derivedId, newEvent, type Envelope, type EventSubject } from '../../core/events/envelope.ts';
+import type { LedgerEntry } from '../../schemas/events/ledger.ts';
 import type { PriceBook } from '../../core/prices.ts';
 import { usdFromNano } from '../../core/money.ts';
 import { chargeOf, isCacheHit, type ChargeableEvent } from '../../core/budgets/charge.ts';
@@ -15,24 +16,17 @@ export type LedgerInput = { kind: 'response'; event: ResponseEvent & ChargeableE
 
 export interface Booking {
   /** The entry without `counters` (known once booked). */
-  entry: Omit<LedgerEntry, 'counters'>;
+  entry: Entry;
   amountNano: number;
   tenant: Tenant & { model: string };
   tsMs: number;
 }
 
-function head(source: { event_id: string; ts: string; request_id: string; key_id: string; team_id: string; user_id: string }) {
-  return {
-    event_id: derivedId('ledger', source.event_id),
-    type: 'ledger' as const,
-    schema_version: LEDGER_SCHEMA_VERSION,
-    ts: source.ts,
-    request_id: source.request_id,
-    key_id: source.key_id,
-    team_id: source.team_id,
-    user_id: source.user_id,
-    source_event_id: source.event_id,
-  };
+type Entry = Omit<LedgerEntry, 'counters'>;
+
+/** A ledger entry has its source event's subject and time, and an id derived from the source's (replays match). */
+function entryOf(source: EventSubject & { event_id: string; ts: string }, fields: Omit<Entry, keyof Envelope>): Entry {
+  return newEvent<Entry>('ledger', source, fields, { id: derivedId('ledger', source.event_id), ts: source.ts });
 }
 
 const tenantOf = (e: { key_id: string; user_id: string; team_id: string }, model: string) => ({ keyId: e.key_id, userId: e.user_id, teamId: e.team_id, model });
@@ -43,8 +37,8 @@ function responseBooking(e: ResponseEvent & ChargeableEvent, prices: PriceBook):
   if (e.type === 'error' && e.prompt_tokens + e.completion_tokens === 0) return undefined;
   const { cost, swapSavedNano, requestedModel } = chargeOf(prices, e);
   return {
-    entry: {
-      ...head(e),
+    entry: entryOf(e, {
+      source_event_id: e.event_id,
       source: e.type,
       model: e.model,
       provider: e.provider,
@@ -60,7 +54,7 @@ function responseBooking(e: ResponseEvent & ChargeableEvent, prices: PriceBook):
       cache_saved_usd: 0,
       swap_saved_usd: usdFromNano(swapSavedNano),
       price_source: cost.source,
-    },
+    }),
     amountNano: cost.costNano,
     tenant: tenantOf(e, e.model),
     tsMs: Date.parse(e.ts),
@@ -71,8 +65,8 @@ function cacheBooking(e: CacheEvent, prices: PriceBook): Booking {
   // Priced here (the money authority) from the tokens the hit saved, on the model the client asked for.
   const saved = prices.costOfModel(e.model, { prompt_tokens: e.saved_prompt_tokens, completion_tokens: e.saved_completion_tokens }, new Date(e.ts));
   return {
-    entry: {
-      ...head(e),
+    entry: entryOf(e, {
+      source_event_id: e.event_id,
       source: 'cache',
       model: e.model,
       provider: '',
@@ -88,7 +82,7 @@ function cacheBooking(e: CacheEvent, prices: PriceBook): Booking {
       cache_saved_usd: usdFromNano(saved.costNano),
       swap_saved_usd: 0,
       price_source: saved.source,
-    },
+    }),
     amountNano: 0,
     tenant: tenantOf(e, e.model),
     tsMs: Date.parse(e.ts),

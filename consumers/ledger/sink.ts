@@ -2,7 +2,7 @@
 // (spend counters per key, user, team, model and global, per period; idempotent by event id, in one Lua call with
 // dropping the gateway's pending charge) → ledger entries and budget alerts published to Kafka. Offsets are
 // committed only after the publish, and a redelivered event re-publishes the identical entry (see store.ts APPLY),
-// so nothing is lost or charged twice. An event no ledger entry could be made of is dead-lettered (runner.ts).
+// so nothing is lost or charged twice. An event no ledger entry could be made of is dead-lettered (lib/consume/).
 import type { KafkaMessage } from 'kafkajs';
 import { decodeEvent } from '../../lib/consume/decode.ts';
 import { columnLimitError } from '../../clickhouse/column-limits.ts';
@@ -11,7 +11,7 @@ import type { BudgetSettings, CostOptimizationSettings } from '../../schemas/con
 import type { PriceBook } from '../../core/prices.ts';
 import { counterName, type BudgetStore } from '../../core/budgets/store.ts';
 import { budgetScopes, configBudgets, registeredBudget, scopeKind, type ScopeBudget } from '../../core/budgets/scopes.ts';
-import type { DecodedMessage, Sink } from '../../lib/consume/runner.ts';
+import type { DecodedMessage, Sink } from '../../lib/consume/sink.ts';
 import { bookingOf, countersOf, type Booking, type LedgerInput } from './entries.ts';
 import { alertsOf } from './alerts.ts';
 

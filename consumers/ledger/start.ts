@@ -3,12 +3,11 @@
 import type { Kafka, Producer } from 'kafkajs';
 import { Redis } from 'ioredis';
 import type { HelixConfig } from '../../lib/config.ts';
-import { connectProducer } from '../../lib/kafka.ts';
 import { PriceBook } from '../../core/prices.ts';
 import { topicName } from '../../schemas/topics.ts';
 import type { BudgetAlert, LedgerEntry } from '../../schemas/events/ledger.ts';
 import { BudgetStore } from '../../core/budgets/store.ts';
-import { runConsumer } from '../../lib/consume/runner.ts';
+import { durableProducer, startGroup, type RunningGroup } from '../group.ts';
 import { ledgerSink } from './sink.ts';
 
 export const LEDGER_GROUP = 'helix-ledger';
@@ -28,13 +27,12 @@ export function kafkaLedgerPublisher(producer: Producer, prefix: string) {
   };
 }
 
-export async function startLedger(kafka: Kafka, config: HelixConfig, opts: LedgerOptions = {}) {
+export async function startLedger(kafka: Kafka, config: HelixConfig, opts: LedgerOptions = {}): Promise<RunningGroup> {
   const settings = config.helix_settings;
-  // The consumer may wait for Redis (offline queue on): a failed write is retried by the runner, never skipped.
+  // The consumer may wait for Redis (offline queue on): a failed write is retried by the consume loop, never skipped.
   const redis = new Redis(opts.redisUrl ?? config.env.redisUrl, { maxRetriesPerRequest: 2 });
   redis.on('error', () => undefined);
-  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
-  await connectProducer(producer, 'ledger entries producer');
+  const producer = await durableProducer(kafka, 'ledger entries producer');
   const sink = ledgerSink({
     store: new BudgetStore(redis, settings.budgets.redis_prefix),
     prices: new PriceBook(config.model_list, config.router_settings.fallbacks),
@@ -42,14 +40,14 @@ export async function startLedger(kafka: Kafka, config: HelixConfig, opts: Ledge
     alerts: settings.cost_optimization.budget_alerts,
     publish: kafkaLedgerPublisher(producer, config.env.topicPrefix),
   });
-  const consumer = await runConsumer({ kafka, groupId: opts.groupId ?? LEDGER_GROUP, topics: ['responses', 'cache'], topicPrefix: config.env.topicPrefix, sink });
-  return {
+  return startGroup(kafka, config, {
     name: 'ledger',
-    stats: consumer.stats,
-    async stop() {
-      await consumer.stop();
+    groupId: opts.groupId ?? LEDGER_GROUP,
+    topics: ['responses', 'cache'],
+    sink,
+    async close() {
       await producer.disconnect().catch(() => undefined);
       redis.disconnect();
     },
-  };
+  });
 }

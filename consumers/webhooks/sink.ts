@@ -4,7 +4,7 @@ import type { KafkaMessage } from 'kafkajs';
 import type { WebhookEndpoint } from '../../schemas/config/analytics.ts';
 import type { AnomalyEvent } from '../../schemas/events/anomaly.ts';
 import { decodeStorableEvent } from '../../clickhouse/column-limits.ts';
-import type { Sink } from '../../lib/consume/runner.ts';
+import type { Sink } from '../../lib/consume/sink.ts';
 import { wants } from './payload.ts';
 import type { DeliveryQueue } from './queue.ts';
 

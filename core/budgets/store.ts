@@ -110,35 +110,30 @@ export const BOOK_LUA = `${DROP}
 local dedupe_ttl = ARGV[1]
 local E, P, C = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local p = 5
+-- A count-prefixed list of numbers from ARGV at p (p moves past it).
+local function numbers()
+  local n = tonumber(ARGV[p])
+  p = p + 1
+  local list = {}
+  for i = 1, n do
+    list[i] = tonumber(ARGV[p])
+    p = p + 1
+  end
+  return list
+end
 local ttl, marks = {}, {}
 for c = 1, C do
   ttl[c] = tonumber(ARGV[p])
-  local n = tonumber(ARGV[p + 1])
-  p = p + 2
-  local m = {}
-  for i = 1, n do
-    m[i] = tonumber(ARGV[p])
-    p = p + 1
-  end
-  marks[c] = m
+  p = p + 1
+  marks[c] = numbers()
 end
 local pbase, cbase = E, E + P * 3
 local value, delta, out = {}, {}, {}
 for e = 1, E do
-  local id, amount, np = ARGV[p], tonumber(ARGV[p + 1]), tonumber(ARGV[p + 2])
-  p = p + 3
-  local pending = {}
-  for j = 1, np do
-    pending[j] = tonumber(ARGV[p])
-    p = p + 1
-  end
-  local nc = tonumber(ARGV[p])
-  p = p + 1
-  local counters = {}
-  for j = 1, nc do
-    counters[j] = tonumber(ARGV[p])
-    p = p + 1
-  end
+  local id, amount = ARGV[p], tonumber(ARGV[p + 1])
+  p = p + 2
+  local pending = numbers()
+  local counters = numbers()
   if redis.call('SET', KEYS[e], '1', 'NX', 'EX', dedupe_ttl) then
     for _, j in ipairs(pending) do
       local b = pbase + (j - 1) * 3

@@ -2,8 +2,8 @@
 // Used by the gateway's admin routes and by `helix cache`.
 import type { Redis } from 'ioredis';
 import type { CacheSettings } from '../../schemas/config/cache.ts';
-import { exactKeyPattern } from './keys.ts';
-import { entryKeyPrefix, parseSearchReply, tagFilter } from './semantic-index.ts';
+import { exactKeyPattern, statsKey } from './keys.ts';
+import { entryKeyPrefix, isMissingIndexError, parseSearchReply, tagFilter } from './semantic-index.ts';
 
 export interface InvalidateTarget {
   entryId?: string;
@@ -42,7 +42,7 @@ async function semanticKeys(redis: Redis, settings: CacheSettings, filter: { nam
     try {
       reply = await redis.call('FT.SEARCH', settings.redis_index, tagFilter(filter), 'NOCONTENT', 'LIMIT', String(offset), '1000', 'DIALECT', '2');
     } catch (err) {
-      if (/unknown index|no such index/i.test((err as Error).message)) return keys;
+      if (isMissingIndexError(err)) return keys;
       throw err;
     }
     const arr = Array.isArray(reply) ? reply.slice(1).map(String) : [];
@@ -70,9 +70,9 @@ export async function cacheStats(redis: Redis, settings: CacheSettings): Promise
   try {
     semantic = parseSearchReply(await redis.call('FT.SEARCH', settings.redis_index, '*', 'LIMIT', '0', '0')).total;
   } catch (err) {
-    if (!/unknown index|no such index/i.test((err as Error).message)) throw err;
+    if (!isMissingIndexError(err)) throw err;
   }
-  const raw = await redis.hgetall(`${settings.redis_prefix}stats`);
+  const raw = await redis.hgetall(statsKey(settings.redis_prefix));
   const counters = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Number(v)]));
   return { exact_entries: exact.length, semantic_entries: semantic, index: settings.redis_index, counters };
 }

@@ -6,7 +6,8 @@ import type { Repository } from 'redis-om';
 import type { Embedder } from '../../lib/embedder.ts';
 import { validateCacheFill, type CacheFill } from '../../schemas/events/cache.ts';
 import type { SemanticEntry } from './semantic-index.ts';
-import type { DecodedMessage, Sink } from '../../lib/consume/runner.ts';
+import { parseMessage } from '../../lib/consume/decode.ts';
+import type { DecodedMessage, Sink } from '../../lib/consume/sink.ts';
 
 export const EMBED_BATCH = 32;
 
@@ -37,14 +38,8 @@ export function fillSink(deps: FillSinkDeps): Sink<CacheFill> {
   const clock = deps.now ?? Date.now;
   return {
     decode(message: KafkaMessage) {
-      if (!message.value) return { ok: false, reason: 'empty message' };
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(message.value.toString('utf8'));
-      } catch {
-        return { ok: false, reason: 'invalid JSON' };
-      }
-      return validateCacheFill(parsed);
+      const parsed = parseMessage(message);
+      return parsed.ok ? validateCacheFill(parsed.value) : parsed;
     },
 
     async write(batch: Array<DecodedMessage<CacheFill>>) {

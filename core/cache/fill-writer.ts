@@ -4,7 +4,7 @@ import { createClient } from 'redis';
 import { Repository, type RedisConnection } from 'redis-om';
 import type { HelixConfig } from '../../lib/config.ts';
 import { createEmbedder, type Embedder } from '../../lib/embedder.ts';
-import type { Sink } from '../../lib/consume/runner.ts';
+import type { Sink } from '../../lib/consume/sink.ts';
 import { cacheSettingsFromConfig, type CacheSettings } from '../../schemas/config/cache.ts';
 import type { CacheFill } from '../../schemas/events/cache.ts';
 import { ensureSemanticIndex, entrySchema } from './semantic-index.ts';

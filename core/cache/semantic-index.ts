@@ -57,13 +57,16 @@ export function createIndexCommand(index: string, prefix: string): string[] {
   ];
 }
 
+/** Redis answered that the index does not exist (never created, or Redis came back empty). */
+export const isMissingIndexError = (err: unknown) => /unknown index|no such index/i.test(String((err as Error).message));
+
 /** Creates the index unless it exists (idempotent; several processes may race). */
 export async function ensureSemanticIndex(call: RedisCall, index: string, prefix: string): Promise<void> {
   try {
     await call('FT.INFO', index);
     return;
   } catch (err) {
-    if (!/unknown index|no such index/i.test(String((err as Error).message))) throw err;
+    if (!isMissingIndexError(err)) throw err;
   }
   try {
     await call(...createIndexCommand(index, prefix));

@@ -1,7 +1,7 @@
 // Model families: which configured models are "the same model, another size" (gpt-4o / gpt-4o-mini, gpt-4.1 /
 // gpt-4.1-nano, claude-3-5-sonnet / claude-3-5-haiku, gemini-1.5-pro / gemini-1.5-flash, llama-3.1-70b / -8b).
 // A family is the provider plus the model name without its size/tier words, parameter counts and date suffixes.
-import type { PriceBook } from '../prices.ts';
+import type { ModelPricePoint, PriceBook } from '../prices.ts';
 
 const TIER_WORDS = new Set(['mini', 'nano', 'micro', 'small', 'medium', 'large', 'xl', 'lite', 'flash', 'pro', 'plus', 'max', 'ultra', 'turbo', 'haiku', 'sonnet', 'opus', 'instant', 'versatile', 'chat', 'latest', 'preview']);
 const DATE_SUFFIX = /-(\d{4}-\d{2}-\d{2}|\d{8}|\d{4})$/;
@@ -15,12 +15,10 @@ export function familyOf(provider: string, upstreamModel: string): string {
   return `${provider}:${parts.join('-')}`;
 }
 
-export interface FamilyMember {
-  model: string;
+/** A model group's price point (PriceBook) with its blended price. */
+export interface FamilyMember extends Omit<ModelPricePoint, 'source'> {
   /** Blended USD per million tokens at the given input share: what "cheaper" compares. */
   blendedPerMTok: number;
-  inputPerMTok: number;
-  outputPerMTok: number;
 }
 
 /** Per model group: its family (from its first deployment's provider and upstream model). */

@@ -1,7 +1,7 @@
 // The savings report, from the ledger: what was spent, what cache hits saved (the upstream cost of the answers they
 // served) and what model swaps saved (cost on the requested model minus the actual cost), over a window.
 import type { AnalyticsReader } from '../../clickhouse/reader.ts';
-import { quote } from './suggestions.ts';
+import { sqlString } from '../../clickhouse/sql-literal.ts';
 
 export interface SavingsQuery {
   days: number;
@@ -26,8 +26,8 @@ const num = (v: unknown) => Number(v ?? 0) || 0;
 
 export async function savingsReport(reader: AnalyticsReader, database: string, q: SavingsQuery): Promise<SavingsReport> {
   const where = [`ts >= now64(3) - INTERVAL ${Math.max(1, Math.floor(q.days))} DAY`];
-  if (q.key) where.push(`key_id = ${quote(q.key)}`);
-  if (q.team) where.push(`team_id = ${quote(q.team)}`);
+  if (q.key) where.push(`key_id = ${sqlString(q.key)}`);
+  if (q.team) where.push(`team_id = ${sqlString(q.team)}`);
   const rs = await reader.query(`
     SELECT toString(sum(cost_usd)) AS spend, toString(sum(cache_saved_usd)) AS cache_saved, toString(sum(swap_saved_usd)) AS swap_saved,
       countIf(source != 'cache') AS requests, countIf(source = 'cache') AS cache_hits, countIf(source != 'cache' AND requested_model != model) AS swapped

@@ -4,6 +4,7 @@
 // in the same window: has it served prompts of that size, with an error rate and latency no worse? The saving is the
 // same token volume at the cheaper prices, scaled to a 30-day month.
 import type { AnalyticsReader } from '../../clickhouse/reader.ts';
+import { sqlString } from '../../clickhouse/sql-literal.ts';
 import type { ModelFamilies, FamilyMember } from './families.ts';
 
 export type GroupBy = 'key' | 'team';
@@ -56,13 +57,12 @@ export interface Suggestion {
 export const MIN_EVIDENCE = 20;
 const DAY_MS = 86_400_000;
 
-export const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 const num = (v: unknown) => (typeof v === 'number' ? v : Number(v ?? 0)) || 0;
 
 function filters(q: SuggestionQuery): string {
   const out: string[] = [];
-  if (q.key) out.push(`key_id = ${quote(q.key)}`);
-  if (q.team) out.push(`team_id = ${quote(q.team)}`);
+  if (q.key) out.push(`key_id = ${sqlString(q.key)}`);
+  if (q.team) out.push(`team_id = ${sqlString(q.team)}`);
   return out.map((f) => ` AND ${f}`).join('');
 }
 

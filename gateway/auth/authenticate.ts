@@ -1,38 +1,18 @@
-// The auth stage: who is calling? Master key → admin; virtual key → looked up by hash (in-memory cache first, then
-// Redis); JWT (optional) → claims. Never answers 5xx: when Redis is unreachable, keys verified before stay valid from
-// the cache (last-known-good) and unknown keys get 401.
+// The auth stage: who is calling? Master key → admin; virtual key → looked up by hash (key-lookup.ts); JWT
+// (optional) → claims. Never answers 5xx: when Redis is unreachable, keys verified before stay valid from the cache
+// (last-known-good) and unknown keys get 401. `authenticateAdmin` is the gateway's one admin check.
 import type { IncomingHttpHeaders } from 'node:http';
 import { GatewayError } from '../errors.ts';
-import { logger } from '../../lib/logger.ts';
 import { secretMatcher } from '../../lib/secret-matcher.ts';
 import { authSettings, type AuthSettingsInput } from '../../schemas/config/auth.ts';
-import { KeyCache } from './key-cache.ts';
-import { isExpired, type KeyRecord, type KeyStore } from './key-store.ts';
+import { createEnforcement } from './enforcement.ts';
+import { extractApiKey } from './extract-api-key.ts';
 import { createJwtVerifier, looksLikeJwt, type JwtVerifier } from './jwt.ts';
+import { createKeyLookup } from './key-lookup.ts';
+import { isExpired } from './key-record.ts';
+import type { KeyStore } from './key-store.ts';
+import { ANONYMOUS, MASTER, principalFromJwt, principalFromRecord, type Principal } from './principal.ts';
 import { hashKey, keyDisplayName } from './secrets.ts';
-
-export type PrincipalKind = 'master' | 'virtual' | 'jwt' | 'anonymous';
-
-/** The authenticated caller. `keyId`/`teamId`/`userId` go into RequestTrace and every event. */
-export interface Principal {
-  kind: PrincipalKind;
-  /** May use the admin API (master key, or a JWT with the configured admin scope). */
-  admin: boolean;
-  /** Public id: `key_…` for virtual keys, `master`, `jwt:<user>`, '' for anonymous. Never the secret. */
-  keyId: string;
-  keyHash?: string;
-  alias: string;
-  userId: string;
-  teamId: string;
-  /** Allowed models; empty = all. */
-  models: string[];
-  rpmLimit?: number;
-  tpmLimit?: number;
-  maxBudget?: number;
-  budgetDuration?: string;
-  expires?: string;
-  metadata: Record<string, unknown>;
-}
 
 export interface AuthDeps {
   /** config.env.masterKey (HELIX_MASTER_KEY or general_settings.master_key). */
@@ -61,74 +41,10 @@ export interface Auth {
   close(): Promise<void>;
 }
 
-const ANONYMOUS: Principal = Object.freeze({ kind: 'anonymous', admin: false, keyId: '', alias: '', userId: '', teamId: '', models: [], metadata: {} }) as Principal;
-const MASTER: Principal = Object.freeze({ kind: 'master', admin: true, keyId: 'master', alias: 'master', userId: '', teamId: '', models: [], metadata: {} }) as Principal;
-
-// Module-level, not a closure inside extractApiKey: tsx (esbuild keepNames) wraps every named closure in a
-// defineProperty call, paid on each request otherwise.
-const firstValue = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v)?.trim() || undefined;
-
-/** The credential of a request: `Authorization: Bearer …`, then `x-api-key` (Anthropic clients), then `api-key` (Azure). */
-export function extractApiKey(headers: IncomingHttpHeaders): string | undefined {
-  const auth = firstValue(headers.authorization);
-  if (auth) {
-    const m = /^bearer\s+(.+)$/i.exec(auth);
-    if (m) return m[1]!.trim() || undefined;
-    if (!/\s/.test(auth)) return auth; // a bare key
-  }
-  return firstValue(headers['x-api-key']) ?? firstValue(headers['api-key']);
-}
-
-/**
- * Whether every request needs credentials from the first one on (a master key, JWT auth or `mode: required`), not
- * only once a virtual key exists. Without this, Helix listens on loopback only (gateway/main.ts).
- */
-export function credentialsAlwaysRequired(masterKey: string | undefined, settings: AuthSettingsInput = {}): boolean {
-  return Boolean(masterKey) || settings.mode === 'required' || settings.jwt?.enabled === true;
-}
-
-export function principalFromRecord(r: KeyRecord): Principal {
-  return {
-    kind: 'virtual',
-    admin: false,
-    keyId: r.key_id,
-    keyHash: r.key_hash,
-    alias: r.key_alias ?? '',
-    userId: r.user_id ?? '',
-    teamId: r.team_id ?? '',
-    models: r.models,
-    ...(r.rpm_limit !== undefined ? { rpmLimit: r.rpm_limit } : {}),
-    ...(r.tpm_limit !== undefined ? { tpmLimit: r.tpm_limit } : {}),
-    ...(r.max_budget !== undefined ? { maxBudget: r.max_budget } : {}),
-    ...(r.budget_duration !== undefined ? { budgetDuration: r.budget_duration } : {}),
-    ...(r.expires !== undefined ? { expires: r.expires } : {}),
-    metadata: r.metadata,
-  };
-}
-
-/** Does the model pattern list allow `model`? Empty list, `*` and `all-proxy-models` allow all; `openai/*` is a prefix. */
-export function modelAllowed(models: readonly string[], model: string): boolean {
-  if (models.length === 0) return true;
-  return models.some((m) => m === model || m === '*' || m === 'all-proxy-models' || (m.endsWith('*') && model.startsWith(m.slice(0, -1))));
-}
-
-/** 403 model_not_allowed unless the principal may use `model`. */
-export function assertModelAllowed(principal: Pick<Principal, 'models' | 'alias' | 'keyId'>, model: string): void {
-  if (modelAllowed(principal.models, model)) return;
-  const who = principal.alias || principal.keyId || 'this key';
-  throw new GatewayError('model_not_allowed', `The API key ${who} is not allowed to use model "${model}". Allowed models: ${principal.models.join(', ')}.`, {
-    param: 'model',
-  });
-}
-
-/** For GET /v1/models: only what the caller may use. */
-export function filterAllowedModels<T extends string>(principal: Pick<Principal, 'models'>, models: readonly T[]): T[] {
-  return models.filter((m) => modelAllowed(principal.models, m));
-}
-
 const invalidKey = (message: string) => new GatewayError('invalid_api_key', message);
 const MISSING =
   "You didn't provide an API key. Provide it as 'Authorization: Bearer YOUR_KEY' (or the x-api-key header).";
+const ADMIN_DISABLED = 'The admin API is disabled: set HELIX_MASTER_KEY (or general_settings.master_key)';
 
 export function createAuth(deps: AuthDeps): Auth {
   const settings = authSettings(deps.settings ?? {});
@@ -136,120 +52,29 @@ export function createAuth(deps: AuthDeps): Auth {
   const store = deps.store;
   const masterKey = deps.masterKey || undefined;
   const isMasterKey = secretMatcher(masterKey);
-  const cache = new KeyCache<KeyRecord>({
-    ttlMs: settings.cache_ttl_seconds * 1000,
-    staleMs: settings.cache_stale_seconds * 1000,
-    maxEntries: settings.cache_max_entries,
-    negativeTtlMs: settings.negative_cache_seconds * 1000,
-    now,
-  });
   const jwt: JwtVerifier | undefined = settings.jwt.enabled ? createJwtVerifier(settings.jwt) : undefined;
-  const inflight = new Map<string, Promise<KeyRecord | undefined>>();
-  /** After a failed Redis call, skip Redis briefly so a hung server does not add its timeout to every request. */
-  let redisSkipUntil = 0;
-  let lastOutageLog = 0;
+  const enforcement = createEnforcement({ masterKey, settings, store, now });
+  const keys = createKeyLookup({ store, settings, now, onFound: () => enforcement.noteKeyExists() });
 
-  // `auto` mode: is there any virtual key? Counted in the background, at most every 10 s.
-  let keyCount: number | undefined;
-  let countedAt = 0;
-  let counting: Promise<void> | undefined;
-  const alwaysOn = credentialsAlwaysRequired(masterKey, settings);
-
-  if (store && deps.subscribe !== false) void store.subscribe((hash) => cache.delete(hash)).catch(() => undefined);
-
-  function noteOutage(err: unknown) {
-    redisSkipUntil = now() + 1_000;
-    if (now() - lastOutageLog > 30_000) {
-      lastOutageLog = now();
-      logger.warn({ err: (err as Error).message }, 'auth: key store unreachable; serving verified keys from the in-memory cache');
-    }
-  }
-
-  function refreshCount(): Promise<void> {
-    if (!store) return Promise.resolve();
-    counting ??= store
-      .count()
-      .then(
-        (n) => {
-          keyCount = n;
-        },
-        () => undefined, // unknown: keep the last count
-      )
-      .finally(() => {
-        countedAt = now();
-        counting = undefined;
-      });
-    return counting;
-  }
-
-  async function isEnforced(): Promise<boolean> {
-    if (alwaysOn) return true;
-    if (!store) return false;
-    if (keyCount === undefined && countedAt === 0) {
-      await Promise.race([refreshCount(), new Promise((r) => setTimeout(r, settings.redis_timeout_ms))]);
-    } else if (now() - countedAt > 10_000) {
-      void refreshCount();
-    }
-    return (keyCount ?? 0) > 0;
-  }
-
-  /** The stored record for a hash: cache, then Redis; 'unavailable' when neither can answer. */
-  async function lookup(hash: string): Promise<KeyRecord | undefined | 'unavailable'> {
-    const hit = cache.get(hash);
-    if (hit?.fresh) return hit.value;
-    if (!hit && cache.isKnownMissing(hash)) return undefined;
-    if (!store) return undefined;
-    if (now() < redisSkipUntil) return hit ? hit.value : 'unavailable';
-    let pending = inflight.get(hash);
-    if (!pending) {
-      pending = store.lookup(hash, settings.redis_timeout_ms).finally(() => inflight.delete(hash));
-      inflight.set(hash, pending);
-    }
-    try {
-      const record = await pending;
-      if (record) {
-        cache.set(hash, record);
-        if (!keyCount) keyCount = 1;
-      } else {
-        cache.setMissing(hash);
-      }
-      return record;
-    } catch (err) {
-      noteOutage(err);
-      return hit ? hit.value : 'unavailable'; // last-known-good
-    }
-  }
+  if (store && deps.subscribe !== false) void store.subscribe((hash) => keys.forget(hash)).catch(() => undefined);
 
   async function authenticate(request: { headers: IncomingHttpHeaders }): Promise<Principal> {
     const token = extractApiKey(request.headers);
     if (token === undefined) {
-      if (await isEnforced()) throw invalidKey(MISSING);
+      if (await enforcement.isEnforced()) throw invalidKey(MISSING);
       return ANONYMOUS;
     }
     if (isMasterKey(token)) return MASTER;
     if (jwt && looksLikeJwt(token)) {
       try {
-        const id = await jwt.verify(token);
-        return {
-          kind: 'jwt',
-          admin: id.admin,
-          keyId: `jwt:${id.userId || id.subject}`,
-          alias: id.subject,
-          userId: id.userId,
-          teamId: id.teamId,
-          models: id.models,
-          ...(settings.jwt.rpm_limit !== undefined ? { rpmLimit: settings.jwt.rpm_limit } : {}),
-          ...(settings.jwt.tpm_limit !== undefined ? { tpmLimit: settings.jwt.tpm_limit } : {}),
-          ...(id.expiresAt ? { expires: id.expiresAt } : {}),
-          metadata: {},
-        };
+        return principalFromJwt(await jwt.verify(token), settings.jwt);
       } catch (err) {
         throw invalidKey(`Invalid JWT: ${(err as Error).message}`);
       }
     }
-    const record = await lookup(hashKey(token));
+    const record = await keys.find(hashKey(token));
     if (record === 'unavailable' || record === undefined) {
-      if (!(await isEnforced())) return ANONYMOUS;
+      if (!(await enforcement.isEnforced())) return ANONYMOUS;
       throw invalidKey(`Incorrect API key provided: ${keyDisplayName(token)}.`);
     }
     if (record.blocked) throw invalidKey(`The API key ${record.key_alias || record.key_id} is blocked.`);
@@ -261,22 +86,17 @@ export function createAuth(deps: AuthDeps): Auth {
     authenticate,
     async authenticateAdmin(request) {
       const token = extractApiKey(request.headers);
-      if (token === undefined) throw invalidKey(masterKey ? MISSING : 'The admin API is disabled: set HELIX_MASTER_KEY (or general_settings.master_key) and use it as the API key.');
+      if (token === undefined) throw invalidKey(masterKey ? MISSING : `${ADMIN_DISABLED} and use it as the API key.`);
       const principal = await authenticate(request);
       if (principal.admin) return principal;
-      if (principal.kind === 'anonymous') throw invalidKey(masterKey ? `Incorrect API key provided: ${keyDisplayName(token)}.` : 'The admin API is disabled: set HELIX_MASTER_KEY (or general_settings.master_key).');
+      if (principal.kind === 'anonymous') throw invalidKey(masterKey ? `Incorrect API key provided: ${keyDisplayName(token)}.` : `${ADMIN_DISABLED}.`);
       throw new GatewayError('forbidden', 'This endpoint needs the master key (admin); the API key provided is not an admin key.');
     },
-    isEnforced,
-    invalidate(hash) {
-      if (hash) cache.delete(hash);
-      else cache.clear();
-    },
-    noteKeyCreated() {
-      keyCount = Math.max(1, keyCount ?? 0);
-    },
+    isEnforced: () => enforcement.isEnforced(),
+    invalidate: (hash) => keys.forget(hash),
+    noteKeyCreated: () => enforcement.noteKeyExists(),
     async close() {
-      cache.clear(); // the store is closed by its owner
+      keys.forget(); // the store is closed by its owner
     },
   };
 }

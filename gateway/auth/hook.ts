@@ -1,7 +1,8 @@
 // Fastify wiring of the auth stage: an onRequest hook on the proxy routes that authenticates the caller, puts the
 // Principal on the request and fills RequestTrace's keyId/teamId/userId (so every event carries them).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Auth, Principal } from './authenticate.ts';
+import type { Auth } from './authenticate.ts';
+import type { Principal } from './principal.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -19,7 +20,7 @@ export function registerAuth(app: FastifyInstance, auth: Auth): void {
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const principal = await auth.authenticate(request);
     request.principal = principal;
-    const trace = (request as { helix?: { keyId: string; teamId: string; userId: string } }).helix;
+    const trace = (request as { trace?: { keyId: string; teamId: string; userId: string } }).trace;
     if (trace) {
       trace.keyId = principal.keyId;
       trace.teamId = principal.teamId;

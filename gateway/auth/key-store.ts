@@ -1,79 +1,14 @@
 // Virtual keys in Redis (redis-om over RedisJSON, RediSearch index for listing). A key is stored ONLY as the SHA-256
 // hash of its secret: the document id is the hash (`<prefix>key:<sha256>`), so the hot-path lookup is one JSON.GET.
 // The public `key_id` stays the same across rotations; events, limits and audit records use it.
-import { createClient } from 'redis';
-import { Repository, Schema, EntityId, type Entity, type RedisConnection } from 'redis-om';
-import { logger } from '../../lib/logger.ts';
-import { generateKeyId, generateSecret, hashKey, isKeyHash, keyDisplayName, parseExpires } from './secrets.ts';
-
-/** A virtual key as stored (never contains the secret). */
-export interface KeyRecord {
-  key_id: string;
-  /** SHA-256 hex of the secret (LiteLLM calls it `token`). */
-  key_hash: string;
-  /** Display form: `sk-helix-...abcd`. */
-  key_name: string;
-  key_alias?: string;
-  user_id?: string;
-  team_id?: string;
-  /** Allowed models; empty = all. Entries may end in `*` (prefix match). */
-  models: string[];
-  rpm_limit?: number;
-  tpm_limit?: number;
-  max_budget?: number;
-  budget_duration?: string;
-  /** ISO-8601; absent = never expires. */
-  expires?: string;
-  metadata: Record<string, unknown>;
-  blocked: boolean;
-  created_at: string;
-  updated_at: string;
-  created_ms: number;
-  created_by?: string;
-  rotated_at?: string;
-  rotation_count: number;
-}
-
-/** Settable fields. `null` clears a field; `expires` takes a duration (`30d`) or an ISO date. */
-export interface KeySettings {
-  key_alias?: string | null;
-  user_id?: string | null;
-  team_id?: string | null;
-  models?: string[] | null;
-  rpm_limit?: number | null;
-  tpm_limit?: number | null;
-  max_budget?: number | null;
-  budget_duration?: string | null;
-  expires?: string | null;
-  metadata?: Record<string, unknown> | null;
-  blocked?: boolean | null;
-}
-
-export const SETTABLE_FIELDS = [
-  'key_alias',
-  'user_id',
-  'team_id',
-  'models',
-  'rpm_limit',
-  'tpm_limit',
-  'max_budget',
-  'budget_duration',
-  'expires',
-  'metadata',
-  'blocked',
-] as const satisfies ReadonlyArray<keyof KeySettings>;
-
-export type KeyStoreErrorCode = 'not_found' | 'conflict' | 'invalid' | 'unavailable';
-
-export class KeyStoreError extends Error {
-  override name = 'KeyStoreError';
-  constructor(
-    readonly code: KeyStoreErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import { Repository, type RedisConnection } from 'redis-om';
+import { keySchema, toEntity, toRecord } from './key-entity.ts';
+import { KeyInvalidation } from './key-invalidation.ts';
+import { applySettings, SETTABLE_FIELDS, type KeyRecord, type KeySettings } from './key-record.ts';
+import { ROTATE_SCRIPT } from './key-rotate-script.ts';
+import { closeConnection, openConnection } from './key-store-connection.ts';
+import { KeyStoreError, unavailable, withTimeout } from './key-store-error.ts';
+import { generateKeyId, generateSecret, hashKey, isKeyHash, keyDisplayName } from './secrets.ts';
 
 export interface ListFilter {
   team_id?: string;
@@ -91,39 +26,13 @@ export interface KeyStoreOptions {
   opTimeoutMs?: number;
 }
 
-const isExpired = (r: Pick<KeyRecord, 'expires'>, now = Date.now()) => r.expires !== undefined && Date.parse(r.expires) <= now;
-export { isExpired };
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new KeyStoreError('unavailable', `key store: ${what} timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-const unavailable = (err: unknown) =>
-  err instanceof KeyStoreError ? err : new KeyStoreError('unavailable', `key store unavailable: ${(err as Error)?.message ?? String(err)}`);
-
-// Rotation in one step: the new document appears and the old one disappears atomically, and only if the old one
-// was not changed since it was read (a concurrent rotate/update/delete makes this return 0).
-const ROTATE_SCRIPT = `
-local cur = redis.call('JSON.GET', KEYS[1], '$.updated_at')
-if not cur then return 0 end
-if cur ~= ARGV[2] then return -1 end
-redis.call('JSON.SET', KEYS[2], '$', ARGV[1])
-redis.call('UNLINK', KEYS[1])
-return 1
-`;
-
 export class KeyStore {
   readonly prefix: string;
   readonly schemaName: string;
-  readonly invalidationChannel: string;
   private readonly repo: Repository;
+  private readonly invalidation: KeyInvalidation;
   private readonly opTimeoutMs: number;
   private indexReady: Promise<void> | undefined;
-  private subscriber: RedisConnection | undefined;
   private ownsClient = false;
   /** Settles on the first connection attempt's outcome (ready or error): operations right after start-up wait for it. */
   private firstAttempt: Promise<void> = Promise.resolve();
@@ -134,50 +43,22 @@ export class KeyStore {
   ) {
     this.prefix = opts.prefix ?? 'helix:';
     this.schemaName = `${this.prefix}key`;
-    this.invalidationChannel = `${this.prefix}key:invalidate`;
+    this.invalidation = new KeyInvalidation(client, `${this.prefix}key:invalidate`);
     this.opTimeoutMs = opts.opTimeoutMs ?? 5_000;
-    // String fields are RediSearch TAGs (exact match, case-sensitive); values may not contain the separator `|`.
-    const schema = new Schema(
-      this.schemaName,
-      {
-        key_id: { type: 'string', caseSensitive: true },
-        key_alias: { type: 'string', caseSensitive: true },
-        user_id: { type: 'string', caseSensitive: true },
-        team_id: { type: 'string', caseSensitive: true },
-        blocked: { type: 'boolean' },
-        created_ms: { type: 'number', sortable: true },
-        models: { type: 'string[]', indexed: false },
-      },
-      { dataStructure: 'JSON' },
-    );
-    this.repo = new Repository(schema, client);
+    this.repo = new Repository(keySchema(this.schemaName), client);
   }
 
-  /**
-   * A store with its own node-redis connection (redis-om needs node-redis, the rest of Helix uses ioredis).
-   * Never waits for Redis: commands fail fast while it is unreachable and the client reconnects in the background.
-   */
+  /** A store with its own connection. Never waits for Redis (see key-store-connection.ts). */
   static open(url: string, opts: KeyStoreOptions = {}): KeyStore {
-    const client = createClient({
-      url,
-      disableOfflineQueue: true,
-      socket: { connectTimeout: 2_000, reconnectStrategy: (retries: number) => Math.min(50 + retries * 100, 2_000) },
-    });
-    let lastLog = 0;
-    client.on('error', (err: Error) => {
-      if (Date.now() - lastLog > 30_000) {
-        lastLog = Date.now();
-        logger.warn({ err: err.message }, 'key store: redis connection error (retrying)');
-      }
-    });
-    const store = new KeyStore(client as unknown as RedisConnection, opts);
+    const { client, firstAttempt } = openConnection(url);
+    const store = new KeyStore(client, opts);
     store.ownsClient = true;
-    store.firstAttempt = new Promise<void>((resolve) => {
-      client.once('ready', () => resolve());
-      client.once('error', () => resolve());
-    });
-    client.connect().catch(() => undefined);
+    store.firstAttempt = firstAttempt;
     return store;
+  }
+
+  get invalidationChannel(): string {
+    return this.invalidation.channel;
   }
 
   private keyName(hash: string) {
@@ -268,7 +149,7 @@ export class KeyStore {
       if (changed.length === 0) return { record: before, changed };
       after.updated_at = new Date().toISOString();
       await this.repo.save(before.key_hash, toEntity(after));
-      await this.invalidate(before.key_hash);
+      await this.invalidation.publish(before.key_hash);
       return { record: after, changed };
     });
   }
@@ -287,7 +168,7 @@ export class KeyStore {
       });
       if (result === 0) throw new KeyStoreError('not_found', `Key ${before.key_id} was deleted meanwhile.`);
       if (result === -1) throw new KeyStoreError('conflict', `Key ${before.key_id} was changed meanwhile; try again.`);
-      await this.invalidate(before.key_hash);
+      await this.invalidation.publish(before.key_hash);
       return { key, record, previousHash: before.key_hash };
     });
   }
@@ -302,7 +183,7 @@ export class KeyStore {
       }
       if (found.length > 0) {
         await this.repo.remove(found.map((r) => r.key_hash));
-        for (const r of found) await this.invalidate(r.key_hash);
+        for (const r of found) await this.invalidation.publish(r.key_hash);
       }
       return found;
     });
@@ -341,54 +222,14 @@ export class KeyStore {
     return this.op('count', () => this.repo.search().return.count());
   }
 
-  // ---- cross-process cache invalidation --------------------------------------------------------------------
-
-  private async invalidate(hash: string): Promise<void> {
-    await this.client.publish(this.invalidationChannel, hash).catch(() => undefined);
-  }
-
   /** Calls `onHash` whenever any process changes, rotates or deletes a key, so caches drop it at once. */
-  async subscribe(onHash: (hash: string) => void): Promise<void> {
-    if (this.subscriber) return;
-    const sub = (this.client as unknown as { duplicate(): RedisConnection }).duplicate();
-    sub.on('error', () => undefined);
-    this.subscriber = sub;
-    // Subscribes on the first 'ready' (also when Redis is only reachable later); node-redis re-subscribes by itself
-    // after reconnects. Messages missed while disconnected are covered by the cache TTL.
-    let subscribed = false;
-    let first: (() => void) | undefined;
-    const firstAttempt = new Promise<void>((resolve) => (first = resolve));
-    sub.on('ready', () => {
-      if (subscribed) return;
-      sub.subscribe(this.invalidationChannel, (message: string) => onHash(message)).then(
-        () => {
-          subscribed = true;
-          first?.();
-        },
-        () => first?.(),
-      );
-    });
-    sub.connect().catch(() => undefined);
-    // Wait briefly for the subscription so a caller (and tests) can rely on it; never block start-up on Redis.
-    await withTimeout(firstAttempt, 1_000, 'subscribe').catch(() => undefined);
+  subscribe(onHash: (hash: string) => void): Promise<void> {
+    return this.invalidation.subscribe(onHash);
   }
 
   async close(): Promise<void> {
-    const quit = async (c: RedisConnection | undefined) => {
-      if (!c) return;
-      if (!(c as unknown as { isReady: boolean }).isReady) {
-        await c.disconnect().catch(() => undefined); // nothing to flush while Redis is away
-        return;
-      }
-      try {
-        await withTimeout<unknown>(c.quit(), 1_000, 'quit');
-      } catch {
-        await c.disconnect().catch(() => undefined);
-      }
-    };
-    await quit(this.subscriber);
-    this.subscriber = undefined;
-    if (this.ownsClient) await quit(this.client);
+    await this.invalidation.close();
+    if (this.ownsClient) await closeConnection(this.client);
   }
 
   // ---- helpers ---------------------------------------------------------------------------------------------
@@ -411,65 +252,4 @@ export class KeyStore {
     const holders = await this.repo.search().where('key_alias').eq(alias).return.all();
     if (holders.some((e) => e.key_id !== ownKeyId)) throw new KeyStoreError('conflict', `Key alias "${alias}" is already in use.`);
   }
-}
-
-const TAG_FIELDS = ['key_alias', 'user_id', 'team_id'] as const;
-
-/** Applies settings (validated by the caller's schema) onto a record; `null` clears. Throws 'invalid' on bad values. */
-export function applySettings(record: KeyRecord, settings: KeySettings, now: number): void {
-  const r = record as unknown as Record<string, unknown>;
-  for (const field of SETTABLE_FIELDS) {
-    if (!(field in settings)) continue;
-    const value = settings[field];
-    if (value === undefined) continue;
-    if (value === null) {
-      if (field === 'models') record.models = [];
-      else if (field === 'metadata') record.metadata = {};
-      else if (field === 'blocked') record.blocked = false;
-      else delete r[field];
-      continue;
-    }
-    if ((TAG_FIELDS as readonly string[]).includes(field)) {
-      const s = String(value);
-      if (s.includes('|')) throw new KeyStoreError('invalid', `${field} must not contain "|".`);
-      if (s === '') delete r[field];
-      else r[field] = s;
-      continue;
-    }
-    if (field === 'expires') {
-      try {
-        record.expires = parseExpires(String(value), now);
-      } catch (err) {
-        throw new KeyStoreError('invalid', `expires: ${(err as Error).message}`);
-      }
-      continue;
-    }
-    if (field === 'models') {
-      record.models = [...new Set((value as string[]).map((m) => m.trim()).filter(Boolean))];
-      continue;
-    }
-    r[field] = field === 'metadata' ? structuredClone(value) : value;
-  }
-}
-
-function toEntity(record: KeyRecord): Entity {
-  const { key_hash: _hash, ...rest } = record;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(rest)) if (v !== undefined) out[k] = v;
-  return out as Entity;
-}
-
-function toRecord(entity: Entity): KeyRecord | undefined {
-  const e = entity as Record<string, unknown>;
-  const hash = entity[EntityId];
-  if (typeof e.key_id !== 'string' || !hash) return undefined;
-  const data = Object.fromEntries(Object.entries(e)); // own string keys only (drops redis-om's symbols)
-  return {
-    ...(data as unknown as KeyRecord),
-    key_hash: hash,
-    models: Array.isArray(e.models) ? (e.models as string[]) : [],
-    metadata: e.metadata && typeof e.metadata === 'object' ? (e.metadata as Record<string, unknown>) : {},
-    blocked: e.blocked === true,
-    rotation_count: typeof e.rotation_count === 'number' ? e.rotation_count : 0,
-  };
 }

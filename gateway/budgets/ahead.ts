@@ -3,7 +3,8 @@
 // added after it. `oneWrite` puts the commands issued together into one write on the connection: Redis reads,
 // runs and answers them together, so the pair costs one round trip (and one wake-up on each side), not two.
 import type { Redis } from 'ioredis';
-import type { BudgetRequest, BudgetService, Reservation } from './index.ts';
+import type { BudgetRequest, BudgetService } from './budget-service.ts';
+import type { Reservation } from './reservation.ts';
 
 /** Commands issued between `hold` and `send` leave in one write on the connection (see below). */
 export interface OneWrite {

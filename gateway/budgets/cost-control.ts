@@ -4,9 +4,9 @@ import type { Redis } from 'ioredis';
 import type { HelixConfig } from '../../lib/config.ts';
 import { PriceBook } from '../../core/prices.ts';
 import type { AnalyticsReader } from '../../clickhouse/reader.ts';
-import { createOptimizer, type ModelOptimizer } from '../optimizer/index.ts';
+import { createOptimizer, type ModelOptimizer } from '../optimizer/model-optimizer.ts';
 import { ModelFamilies } from '../../core/optimizer/families.ts';
-import { createBudgets, type BudgetService } from './index.ts';
+import { createBudgets, type BudgetService } from './budget-service.ts';
 
 export interface CostControl {
   prices: PriceBook;

@@ -1,9 +1,6 @@
 // Cached answers to streaming clients: a chat.completion replayed as a real SSE stream — a role chunk, content a
 // word at a time, tool calls, the finish chunk, the usage chunk when asked for, [DONE] — and the reverse, the
 // chunks of an upstream stream collected into the chat.completion that gets cached.
-import type { ServerResponse } from 'node:http';
-import { once } from 'node:events';
-import { endSse, startSse, writeSseData } from '../pipeline/sse.ts';
 import type { ChatCompletion, ChatCompletionChunk, ChatMessage, ChunkChoice, ToolCall, Usage } from '../../core/llm.ts';
 
 /** Content pieces as providers stream them: a word with its leading whitespace. */
@@ -28,16 +25,6 @@ export function replayChunks(completion: ChatCompletion, opts: { id: string; cre
   }
   if (opts.includeUsage && completion.usage) out.push({ ...base, choices: [], usage: completion.usage });
   return out;
-}
-
-/** Writes the replay chunk by chunk, honouring back-pressure; stops early if the client goes away. */
-export async function writeReplay(res: ServerResponse, chunks: ChatCompletionChunk[], headers: Record<string, string>): Promise<void> {
-  startSse(res, headers);
-  for (const c of chunks) {
-    if (res.destroyed) return;
-    if (!writeSseData(res, c)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
-  }
-  endSse(res);
 }
 
 interface ChoiceState {

@@ -2,8 +2,8 @@
 // Like OpenAI: the prompt's tokens plus the completion tokens the request may use (max_tokens × n), when given.
 import { countTokens } from '../../lib/tokens.ts';
 import { countChatPromptTokens } from '../../core/prompt-tokens.ts';
-import { requestedOutputTokens } from '../budgets/index.ts';
-import { inputTokens } from '../pipeline/operations/input.ts';
+import { requestedOutputTokens } from '../budgets/worst-case.ts';
+import { countInputTokens } from '../../core/prompt-tokens.ts';
 import type { ChatMessage } from '../../core/llm.ts';
 
 export interface EstimatableRequest {
@@ -34,6 +34,6 @@ export function estimateRequestTokens(body: unknown): number {
     }
   }
   if (b.system !== undefined) prompt += typeof b.system === 'string' ? countTokens(b.system) : Math.ceil(JSON.stringify(b.system).length / 4);
-  prompt += inputTokens(b.prompt) + inputTokens(b.input);
+  prompt += countInputTokens(b.prompt) + countInputTokens(b.input);
   return prompt + (requestedOutputTokens(b) ?? 0);
 }

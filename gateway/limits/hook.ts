@@ -3,7 +3,8 @@
 // call against RPM/TPM (429 + Retry-After); the rate-limit headers go on the raw response, so they are also sent when a
 // route hijacks the reply for streaming; when the response is done, the actual tokens are recorded.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { assertModelAllowed, type Principal } from '../auth/authenticate.ts';
+import { assertModelAllowed } from '../auth/model-access.ts';
+import type { Principal } from '../auth/principal.ts';
 import type { Limits } from './rate-limits.ts';
 import { estimateRequestTokens } from './estimate.ts';
 
@@ -14,16 +15,7 @@ export interface LimitsHookOptions {
   usedTokens?: (request: FastifyRequest) => number | undefined;
 }
 
-const defaultUsed = (request: FastifyRequest) => (request as { helix?: { usage?: { total_tokens?: number } } }).helix?.usage?.total_tokens;
-
-/**
- * The lazy estimate (prompts are only tokenized when a TPM limit applies). Returned from a factory rather than
- * written as `{ estimatedTokens: () => … }` in the hook: tsx (esbuild keepNames) wraps a closure that gets a name
- * from its property in a defineProperty call, paid on every request.
- */
-function lazyEstimate(estimate: (body: unknown) => number, body: unknown): () => number {
-  return () => estimate(body);
-}
+const defaultUsed = (request: FastifyRequest) => (request as { trace?: { usage?: { total_tokens?: number } } }).trace?.usage?.total_tokens;
 
 /** Register AFTER registerAuth (it reads `request.principal`), in the context of the routes it guards. */
 export function registerLimits(app: FastifyInstance, limits: Limits, opts: LimitsHookOptions = {}): void {
@@ -35,7 +27,8 @@ export function registerLimits(app: FastifyInstance, limits: Limits, opts: Limit
     const body = request.body as { model?: unknown } | undefined;
     if (typeof body?.model === 'string') assertModelAllowed(principal, body.model);
     if (request.method !== 'POST') return; // listings (GET /v1/models) are not rate limited
-    const admission = await limits.admit(principal, { estimatedTokens: lazyEstimate(estimate, body) });
+    // Lazy: prompts are only tokenized when a TPM limit applies.
+    const admission = await limits.admit(principal, { estimatedTokens: () => estimate(body) });
     // On the raw response: merged into writeHead by fastify's send and by streaming routes' startSse alike.
     for (const [name, value] of Object.entries(admission.headers)) reply.raw.setHeader(name, value);
     if (admission.limited) reply.raw.once('close', () => admission.settle(used(request) ?? 0));

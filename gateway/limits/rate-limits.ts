@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import { GatewayError } from '../errors.ts';
 import { logger } from '../../lib/logger.ts';
 import { limitSettings, type LimitSettingsInput } from '../../schemas/config/auth.ts';
-import type { Principal } from '../auth/authenticate.ts';
+import type { Principal } from '../auth/principal.ts';
 import { SlidingWindowLimiter, type ConsumeResult, type Counter, type CounterState } from './sliding-window.ts';
 
 export type LimitDimension = 'requests' | 'tokens';
@@ -69,8 +69,7 @@ export function rateLimitHeaders(rules: Array<{ dimension: LimitDimension }>, st
 
 /**
  * The token cost a TPM rule charges up front. A request always uses at least one token, so a spent TPM budget refuses
- * even a tiny request. (Module-level rather than a closure in rulesFor: tsx wraps named closures in a defineProperty
- * call, paid per request.)
+ * even a tiny request.
  */
 function tokenCost(estimate: number | (() => number) | undefined): number {
   return Math.max(1, Math.ceil((typeof estimate === 'function' ? estimate() : estimate) ?? 0));

@@ -1,10 +1,11 @@
 // Rewrites the string fields of one body: scan, apply the policy's actions, record findings (where, what, a
-// fingerprint — never the value). Shared by the request walkers and output scanning.
+// fingerprint — never the value). Used by the request walkers (walk-openai.ts, walk-anthropic.ts).
 import { applyActions, type AppliedDetection } from './actions.ts';
 import type { PiiPolicy } from './policy.ts';
 import { scanText } from './scanner.ts';
 import type { Finding, FindingEntity } from './types.ts';
 import type { PiiVault } from './vault.ts';
+import { isRecord } from '../../lib/is-record.ts';
 
 export interface Where {
   path: string;
@@ -13,7 +14,6 @@ export interface Where {
 }
 
 export type Obj = Record<string, unknown>;
-export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Whether the keys of JSON objects are scanned too (data) or left alone (a schema's property names). */
 export type KeyMode = 'scan-keys' | 'keep-keys';
@@ -46,8 +46,6 @@ export class FieldRewriter {
   constructor(
     readonly policy: PiiPolicy,
     readonly vault: PiiVault,
-    /** Output scanning: see `ApplyOptions.output`. */
-    readonly output = false,
   ) {}
 
   /** One string field, returned rewritten (the same string when nothing was found). */
@@ -72,7 +70,7 @@ export class FieldRewriter {
       });
       return out ?? value;
     }
-    if (!isObj(value)) return value;
+    if (!isRecord(value)) return value;
     const entries = Object.entries(value);
     const rewritten = keys === 'scan-keys' ? entries.map(([k]) => this.#rewrite(k, undefined)) : undefined;
     const finalKeys = rewritten ? distinctKeys(entries.map(([k]) => k), rewritten.map((r) => r.text)) : undefined;
@@ -110,7 +108,7 @@ export class FieldRewriter {
   #rewrite(value: string, fieldName: string | undefined): { text: string; applied: AppliedDetection[] } {
     const detections = scanText(value, this.policy, { fieldName });
     if (detections.length === 0) return { text: value, applied: [] };
-    const result = applyActions(value, detections, this.policy, this.vault, { output: this.output, fingerprints: this.#fingerprints });
+    const result = applyActions(value, detections, this.policy, this.vault, { fingerprints: this.#fingerprints });
     if (result.text !== value) this.changed = true;
     return result;
   }

@@ -12,7 +12,7 @@ import {
 import { fingerprintKey } from './fingerprint.ts';
 import { foldForMatching } from './normalize.ts';
 import { compileDenylist, type DenylistMatcher } from './recognizers/denylist.ts';
-import { recognizersFor } from './recognizers/index.ts';
+import { recognizersFor } from './recognizers/builtin.ts';
 import type { FindingEntity, PiiAction, PiiEntity, Recognizer } from './types.ts';
 
 export interface Allowlist {
@@ -92,4 +92,9 @@ export function policyFor(settings: PiiProtectionSettings): PiiPolicy {
 /** Convenience for tests and tools: defaults with overrides, compiled. */
 export function createPolicy(...layers: Parameters<typeof resolvePiiSettings>): PiiPolicy {
   return compilePolicy(resolvePiiSettings(...layers));
+}
+
+/** Whether model output is scanned under this policy (`enabled` and `scan_output`). */
+export function scansOutput(policy: PiiPolicy): boolean {
+  return policy.enabled && policy.settings.scan_output;
 }

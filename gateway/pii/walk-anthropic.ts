@@ -2,10 +2,11 @@
 // `tool_use.input` values and keys, `tool_result` content, text documents with their title and context, search
 // results), and tool descriptions with the string values of their input schemas. `thinking` blocks are signed
 // by the provider (changing them breaks the conversation) and `metadata` is never read by the model.
-import { isObj, type FieldRewriter, type Obj, type Where } from './field-rewriter.ts';
+import { type FieldRewriter, type Obj, type Where } from './field-rewriter.ts';
+import { isRecord } from '../../lib/is-record.ts';
 
 function walkBlock(rw: FieldRewriter, block: unknown, at: Where): unknown {
-  if (!isObj(block)) return block;
+  if (!isRecord(block)) return block;
   const field = (name: string): Where => ({ ...at, path: `${at.path}.${name}` });
   const out: Obj = { ...block };
   switch (block.type) {
@@ -22,7 +23,7 @@ function walkBlock(rw: FieldRewriter, block: unknown, at: Where): unknown {
     case 'search_result':
       for (const name of ['title', 'context'] as const) if (typeof block[name] === 'string') out[name] = rw.text(block[name], field(name));
       if (block.type === 'search_result') out.content = walkAnthropicBlocks(rw, block.content, field('content'));
-      else if (isObj(block.source)) out.source = walkDocumentSource(rw, block.source, field('source'));
+      else if (isRecord(block.source)) out.source = walkDocumentSource(rw, block.source, field('source'));
       return out;
     default:
       return block;
@@ -47,14 +48,14 @@ export function walkAnthropicMessages(rw: FieldRewriter, body: Obj): Obj {
   if ('system' in body) out.system = walkAnthropicBlocks(rw, body.system, { path: 'system', role: 'system' });
   if (Array.isArray(body.messages)) {
     out.messages = body.messages.map((m: unknown, i) => {
-      if (!isObj(m)) return m;
+      if (!isRecord(m)) return m;
       const role = typeof m.role === 'string' ? m.role : undefined;
       return { ...m, content: walkAnthropicBlocks(rw, m.content, { path: `messages[${i}].content`, messageIndex: i, role }) };
     });
   }
   if (Array.isArray(body.tools)) {
     out.tools = body.tools.map((tool: unknown, i) => {
-      if (!isObj(tool)) return tool;
+      if (!isRecord(tool)) return tool;
       const t: Obj = { ...tool };
       if (typeof tool.description === 'string') t.description = rw.text(tool.description, { path: `tools[${i}].description` });
       if ('input_schema' in tool) t.input_schema = rw.json(tool.input_schema, { path: `tools[${i}].input_schema` }, 'keep-keys');

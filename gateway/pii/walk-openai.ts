@@ -6,18 +6,19 @@
 // Left alone: identifiers the provider validates (tool and function names, ids), signed or provider-owned
 // state (`thinking_blocks`, `reasoning_content`, audio ids), and fields the model never reads (`user`,
 // `metadata`, `stop`).
-import { isObj, type FieldRewriter, type Obj, type Where } from './field-rewriter.ts';
+import { type FieldRewriter, type Obj, type Where } from './field-rewriter.ts';
+import { isRecord } from '../../lib/is-record.ts';
 
 /** `string | parts[]` content: strings, parts with a string `text`, refusal parts, file names. */
 export function walkOpenAIContent(rw: FieldRewriter, content: unknown, where: Where): unknown {
   if (typeof content === 'string') return rw.text(content, where);
   if (!Array.isArray(content)) return content;
   return content.map((part: unknown, j) => {
-    if (!isObj(part)) return part;
+    if (!isRecord(part)) return part;
     const at = (field: string): Where => ({ ...where, path: `${where.path}[${j}].${field}` });
     if (typeof part.text === 'string') return { ...part, text: rw.text(part.text, at('text')) };
     if (typeof part.refusal === 'string') return { ...part, refusal: rw.text(part.refusal, at('refusal')) };
-    if (isObj(part.file) && typeof part.file.filename === 'string') {
+    if (isRecord(part.file) && typeof part.file.filename === 'string') {
       return { ...part, file: { ...part.file, filename: rw.text(part.file.filename, at('file.filename')) } };
     }
     return part;
@@ -26,7 +27,7 @@ export function walkOpenAIContent(rw: FieldRewriter, content: unknown, where: Wh
 
 /** One chat message (request `messages[i]` or response `choices[i].message`), under the path `base`. */
 export function walkChatMessage(rw: FieldRewriter, m: unknown, base: string, messageIndex?: number): unknown {
-  if (!isObj(m)) return m;
+  if (!isRecord(m)) return m;
   const role = typeof m.role === 'string' ? m.role : undefined;
   const where = (field: string): Where => ({ path: `${base}.${field}`, messageIndex, role });
   const out: Obj = { ...m };
@@ -35,12 +36,12 @@ export function walkChatMessage(rw: FieldRewriter, m: unknown, base: string, mes
   if (typeof m.refusal === 'string') out.refusal = rw.text(m.refusal, where('refusal'));
   if (Array.isArray(m.tool_calls)) {
     out.tool_calls = m.tool_calls.map((tc: unknown, k) => {
-      if (!isObj(tc) || !isObj(tc.function) || typeof tc.function.arguments !== 'string') return tc;
+      if (!isRecord(tc) || !isRecord(tc.function) || typeof tc.function.arguments !== 'string') return tc;
       return { ...tc, function: { ...tc.function, arguments: rw.jsonText(tc.function.arguments, where(`tool_calls[${k}].function.arguments`)) } };
     });
   }
   // Legacy `function_call` (deprecated, still accepted by the API).
-  if (isObj(m.function_call) && typeof m.function_call.arguments === 'string') {
+  if (isRecord(m.function_call) && typeof m.function_call.arguments === 'string') {
     out.function_call = { ...m.function_call, arguments: rw.jsonText(m.function_call.arguments, where('function_call.arguments')) };
   }
   return out;
@@ -56,11 +57,11 @@ function walkFunctionDefinition(rw: FieldRewriter, fn: Obj, path: string, schema
 
 function walkTools(rw: FieldRewriter, tools: unknown[]): unknown[] {
   return tools.map((tool: unknown, i) => {
-    if (!isObj(tool)) return tool;
+    if (!isRecord(tool)) return tool;
     // `function` tools, and `custom` tools (free-form input) which carry a description only.
     for (const kind of ['function', 'custom'] as const) {
       const def = tool[kind];
-      if (isObj(def)) return { ...tool, [kind]: walkFunctionDefinition(rw, def, `tools[${i}].${kind}`, 'parameters') };
+      if (isRecord(def)) return { ...tool, [kind]: walkFunctionDefinition(rw, def, `tools[${i}].${kind}`, 'parameters') };
     }
     return tool;
   });
@@ -71,14 +72,14 @@ export function walkOpenAIChat(rw: FieldRewriter, body: Obj): Obj {
   if (Array.isArray(body.messages)) out.messages = body.messages.map((m: unknown, i) => walkChatMessage(rw, m, `messages[${i}]`, i));
   if (Array.isArray(body.tools)) out.tools = walkTools(rw, body.tools);
   if (Array.isArray(body.functions)) {
-    out.functions = body.functions.map((fn: unknown, i) => (isObj(fn) ? walkFunctionDefinition(rw, fn, `functions[${i}]`, 'parameters') : fn));
+    out.functions = body.functions.map((fn: unknown, i) => (isRecord(fn) ? walkFunctionDefinition(rw, fn, `functions[${i}]`, 'parameters') : fn));
   }
   const format = body.response_format;
-  if (isObj(format) && isObj(format.json_schema)) {
+  if (isRecord(format) && isRecord(format.json_schema)) {
     out.response_format = { ...format, json_schema: walkFunctionDefinition(rw, format.json_schema, 'response_format.json_schema', 'schema') };
   }
   // Predicted outputs: text the model reads to speed up its answer.
-  if (isObj(body.prediction) && 'content' in body.prediction) {
+  if (isRecord(body.prediction) && 'content' in body.prediction) {
     out.prediction = { ...body.prediction, content: walkOpenAIContent(rw, body.prediction.content, { path: 'prediction.content' }) };
   }
   return out;

@@ -2,7 +2,7 @@
 import type { Redis } from 'ioredis';
 import type { HelixConfig } from '../../lib/config.ts';
 import type { CostControl } from '../budgets/cost-control.ts';
-import type { ChatCache } from '../cache/index.ts';
+import type { ChatCache } from '../cache/chat-cache.ts';
 import type { Router } from '../routing/router.ts';
 import type { EventSink } from './events.ts';
 

@@ -1,6 +1,6 @@
-// Turns a request's context into the request / response / error events of schemas/events.ts.
-import { randomUUID } from 'node:crypto';
-import { SCHEMA_VERSION, type HelixEvent, type RequestEvent, type ResponseEvent } from '../../schemas/events.ts';
+// Turns a request's trace into the request / response / error events of schemas/events.ts.
+import type { HelixEvent, RequestEvent, ResponseEvent } from '../../schemas/events.ts';
+import { newEvent, type EventSubject } from '../../core/events/envelope.ts';
 import { messageText } from '../../core/prompt-tokens.ts';
 import type { GatewayError } from '../errors.ts';
 import type { ChatMessage } from '../../core/llm.ts';
@@ -22,47 +22,31 @@ function tokens(n: unknown): number {
   return typeof n === 'number' && n > 0 ? Math.min(TOKENS_MAX, Math.floor(n)) : 0;
 }
 
-/**
- * One object literal per event, no spreads: on Node 20 `{ ...base, extra: … }` (a spread followed by new keys) builds
- * a slow dictionary-mode object — about 4 µs to build and 4× slower to JSON.stringify than a plain literal, and
- * events are built and serialised on every request.
- */
+/** Who a request's events are about. */
+export function subjectOf(trace: RequestTrace): EventSubject {
+  return { request_id: trace.requestId, key_id: trace.keyId, team_id: trace.teamId, user_id: trace.userId };
+}
+
 export function requestEvent(trace: RequestTrace, messages: ChatMessage[], logPrompts: boolean): RequestEvent {
   let promptChars = 0;
   for (const m of messages) promptChars += messageText(m.content).length;
-  return {
-    event_id: randomUUID(),
-    schema_version: SCHEMA_VERSION,
-    ts: new Date().toISOString(),
-    request_id: trace.requestId,
-    key_id: trace.keyId,
-    team_id: trace.teamId,
-    user_id: trace.userId,
+  return newEvent<RequestEvent>('request', subjectOf(trace), {
     model: trace.model,
     provider: trace.provider,
     deployment: trace.deployment,
-    type: 'request',
     endpoint: trace.endpoint,
     stream: trace.stream,
     message_count: messages.length,
     prompt_chars: promptChars,
     prompt: logPrompts ? JSON.stringify(messages) : '',
-  };
+  });
 }
 
 /** Response and error events: one literal too (see requestEvent). */
 function completionEvent(trace: RequestTrace, type: 'response' | 'error', httpStatus: number, errorType: string, errorMessage: string): ResponseEvent {
   const totalMs = now() - trace.startedAt;
   const usage = trace.usage;
-  return {
-    event_id: randomUUID(),
-    type,
-    schema_version: SCHEMA_VERSION,
-    ts: new Date().toISOString(),
-    request_id: trace.requestId,
-    key_id: trace.keyId,
-    team_id: trace.teamId,
-    user_id: trace.userId,
+  return newEvent<ResponseEvent>(type, subjectOf(trace), {
     model: trace.model,
     provider: trace.provider,
     deployment: trace.deployment,
@@ -84,7 +68,7 @@ function completionEvent(trace: RequestTrace, type: 'response' | 'error', httpSt
     cache: trace.cache,
     cached_tokens: tokens(usage?.prompt_tokens_details?.cached_tokens),
     model_swapped_from: trace.modelSwappedFrom,
-  };
+  });
 }
 
 export function responseEvent(trace: RequestTrace): ResponseEvent {

@@ -1,10 +1,10 @@
 // One request on its way through the stages: the body as it is now, what the stages decided, and the outcome.
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import type { Principal } from '../auth/authenticate.ts';
+import type { Principal } from '../auth/principal.ts';
 import type { PendingReservation } from '../budgets/ahead.ts';
-import type { Reservation } from '../budgets/index.ts';
-import type { CacheRequest } from '../cache/index.ts';
-import type { Restorer } from '../pii/index.ts';
+import type { Reservation } from '../budgets/reservation.ts';
+import type { CacheRequest } from '../cache/chat-cache.ts';
+import type { Restorer } from '../pii/restore.ts';
 import type { RequestTrace } from './trace.ts';
 import type { Operation } from './operation.ts';
 

@@ -1,7 +1,7 @@
 // What the pipeline needs to know about one kind of upstream call (chat, legacy completions, embeddings): how to
 // call a provider, read usage from the answer, and where the text is. The stages are written once against this;
 // each kind lives in operations/. Wire formats (OpenAI, Anthropic) are the routes' business, not the operation's.
-import type { RequestKind } from '../pii/index.ts';
+import type { RequestKind } from '../pii/request-walker.ts';
 import type { UpstreamCall, ProviderAdapter } from '../providers/types.ts';
 import type { ChatMessage, Usage } from '../../core/llm.ts';
 
@@ -34,6 +34,11 @@ export interface Operation<Req, Res, Chunk> {
   /** Output text fields a transform may rewrite (PII output scan, restore), in place. */
   rewriteOutput(res: Res, rewrite: OutputRewriter): void;
   rewriteChunk(chunk: Chunk, rewrite: ChunkRewriter): void;
+}
+
+/** `model` / `withModel` of a body that names its model in `model` (every kind does). */
+export function modelField<Req extends { model: string }>(): Pick<Operation<Req, unknown, unknown>, 'model' | 'withModel'> {
+  return { model: (body) => body.model, withModel: (body, model) => ({ ...body, model }) };
 }
 
 /** Rewrites one text of an answer; `json` for tool-call arguments. */

@@ -1,14 +1,17 @@
 // PII handling for the pipeline's stages: the caller's policy, the request body scanned before anything leaves the
 // gateway (fail-closed) and rewritten per policy, one PII event per finding (never the value), and — for
 // mask-and-restore — a restorer that puts the originals back into what the client receives.
-import { randomUUID } from 'node:crypto';
-import { SCHEMA_VERSION } from '../../schemas/events.ts';
+import { newEvent } from '../../core/events/envelope.ts';
 import type { PiiEvent } from '../../schemas/events/pii.ts';
-import { createRestorer, guardRequest, policyFor, resolvePiiSettings, type Finding, type PiiPolicy, type RequestKind, type Restorer } from '../pii/index.ts';
+import { resolvePiiSettings } from '../../schemas/config/pii.ts';
+import { guardRequest } from '../pii/guard.ts';
+import { policyFor, type PiiPolicy } from '../pii/policy.ts';
+import type { RequestKind } from '../pii/request-walker.ts';
+import { createRestorer, type Restorer } from '../pii/restore.ts';
+import type { Finding } from '../pii/types.ts';
 import type { PiiProtectionOverride, PiiProtectionSettings } from '../../schemas/config/pii.ts';
-import { GatewayError } from '../errors.ts';
 import type { RequestTrace } from './trace.ts';
-import type { EventSink } from './events.ts';
+import { subjectOf, type EventSink } from './events.ts';
 
 export interface PiiStageResult<T> {
   body: T;
@@ -39,10 +42,10 @@ export function protectRequest<T extends object>(kind: RequestKind, body: T, pol
     case 'forward_unscanned':
       return { body, restorer: undefined };
     case 'refuse':
-      throw new GatewayError('pii_scan_failed', outcome.body.error.message);
+      throw outcome.error;
     case 'block':
       emitFindings(outcome.result.findings, 'request', trace, events);
-      throw new GatewayError('pii_detected', outcome.body.error.message, { param: 'messages' });
+      throw outcome.error;
     case 'forward': {
       const { result } = outcome;
       if (result.findings.length > 0) emitFindings(result.findings, 'request', trace, events);
@@ -56,16 +59,9 @@ const PII_EVENTS_MAX = 1000;
 
 export function emitFindings(findings: Finding[], direction: PiiEvent['direction'], trace: RequestTrace, events: EventSink): void {
   const ts = new Date().toISOString();
+  const subject = subjectOf(trace);
   for (const f of findings.slice(0, PII_EVENTS_MAX)) {
-    const event: PiiEvent = {
-      event_id: randomUUID(),
-      type: 'pii',
-      schema_version: SCHEMA_VERSION,
-      ts,
-      request_id: trace.requestId,
-      key_id: trace.keyId,
-      team_id: trace.teamId,
-      user_id: trace.userId,
+    const event = newEvent<PiiEvent>('pii', subject, {
       model: trace.model,
       provider: '',
       deployment: '',
@@ -81,7 +77,7 @@ export function emitFindings(findings: Finding[], direction: PiiEvent['direction
       offset: f.location.offset,
       length: f.location.length,
       fingerprint: f.fingerprint,
-    };
+    }, { ts });
     events.emit(event);
   }
   trace.piiFindings += findings.length;

@@ -1,4 +1,4 @@
-// Runs one request through the stages (stages/index.ts). A failure anywhere ends the request here — its error event,
+// Runs one request through the stages (stages/order.ts). A failure anywhere ends the request here — its error event,
 // its budget hold released (or, for a call the client abandoned, settled to what the provider bills) — and is
 // rethrown as a GatewayError for the route's error renderer.
 import { logger } from '../../lib/logger.ts';
@@ -9,7 +9,7 @@ import { toUpstreamGatewayError } from '../routing/router.ts';
 import { abortedUsage, clientClosed, finishFlight } from './conclude.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { Flight, Outcome } from './flight.ts';
-import { STAGES } from './stages/index.ts';
+import { STAGES } from './stages/order.ts';
 
 export async function runPipeline<Req, Res, Chunk>(deps: PipelineDeps, f: Flight<Req, Res, Chunk>): Promise<Outcome<Res, Chunk>> {
   // Redis commands that consecutive stages issue without waiting in between (the budget hold and the cache lookup)

@@ -1,8 +1,8 @@
 // Typed provider registry: the provider prefix of `litellm_params.model` picks the adapter.
-import { mockProvider } from './mock/index.ts';
-import { openaiAdapters } from './openai/index.ts';
-import { azureProvider } from './azure/index.ts';
-import { anthropicProvider } from './anthropic/index.ts';
+import { mockProvider } from './mock/adapter.ts';
+import { openaiAdapters } from './openai/adapter.ts';
+import { azureProvider } from './azure/adapter.ts';
+import { anthropicProvider } from '../anthropic/adapter.ts';
 import type { ProviderAdapter } from './types.ts';
 
 const ADAPTERS: Record<string, ProviderAdapter> = {

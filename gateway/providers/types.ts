@@ -1,5 +1,5 @@
-// The provider contract: each provider folder translates the neutral call shapes (core/llm.ts) to and from its own
-// API. Adding a provider is adding a folder + a registry line.
+// The provider contract: each adapter translates the neutral call shapes (core/llm.ts) to and from its own API.
+// Adding a provider is adding a folder under providers/ (Anthropic's lives in gateway/anthropic/) + a registry line.
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest, Completion, CompletionRequest, EmbeddingRequest, EmbeddingResponse } from '../../core/llm.ts';
 import type { Deployment } from '../../core/deployments.ts';
 

@@ -7,9 +7,10 @@ import type { Redis } from 'ioredis';
 import type { Auth } from '../auth/authenticate.ts';
 import type { KeyStore } from '../auth/key-store.ts';
 import type { CostControl } from '../budgets/cost-control.ts';
-import type { ChatCache } from '../cache/index.ts';
+import type { ChatCache } from '../cache/chat-cache.ts';
 import { cacheAdminRoutes } from '../cache/admin-routes.ts';
-import { keysRoutes, type PublishFn } from './keys.ts';
+import type { PublishFn } from '../auth/key-audit.ts';
+import { keysRoutes } from './keys.ts';
 import { optimizerRoutes } from './optimizer.ts';
 
 /** The GatewayDeps fields the admin API uses; each group of routes exists only when its dependencies do. */

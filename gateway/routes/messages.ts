@@ -3,8 +3,10 @@
 import { MessagesBody } from '../../schemas/api/anthropic.ts';
 import { chatOperation } from '../pipeline/operations/chat.ts';
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from '../../core/llm.ts';
-import { anthropicRequestToOpenAI, openAIResponseToAnthropic, type AnthropicMessagesRequest } from '../translate/anthropic.ts';
-import { anthropicSseError, formatAnthropicSse, OpenAIStreamToAnthropic } from '../translate/anthropic-stream.ts';
+import { anthropicRequestToOpenAI } from '../anthropic/client-request.ts';
+import { openAIResponseToAnthropic } from '../anthropic/client-response.ts';
+import { anthropicSseError, formatAnthropicSse, OpenAIStreamToAnthropic } from '../anthropic/client-stream.ts';
+import type { AnthropicMessagesRequest } from '../anthropic/wire.ts';
 import type { Wire } from './proxy-route.ts';
 
 export const messagesWire: Wire<AnthropicMessagesRequest, ChatRequest, ChatCompletion, ChatCompletionChunk> = {

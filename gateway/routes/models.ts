@@ -1,7 +1,7 @@
 // GET /v1/models — the model groups this caller may use, OpenAI's list shape.
 import type { FastifyInstance } from 'fastify';
 import type { GatewayDeps } from '../deps.ts';
-import { filterAllowedModels } from '../auth/authenticate.ts';
+import { filterAllowedModels } from '../auth/model-access.ts';
 
 export function modelsRoutes(app: FastifyInstance, deps: GatewayDeps): void {
   app.get('/v1/models', async (request) => {

@@ -23,7 +23,7 @@ declare module 'fastify' {
 }
 
 export async function v1Api(app: FastifyInstance, deps: GatewayDeps): Promise<void> {
-  app.decorateRequest('helix', null as unknown as RequestTrace);
+  app.decorateRequest('trace', null as unknown as RequestTrace);
   // Callback style, not async: nothing to wait for here, and an async hook costs a promise and a microtask turn.
   app.addHook('onRequest', (request, _reply, done) => {
     request.trace = newTrace(request.routeOptions.url ?? 'unknown', String(request.id));

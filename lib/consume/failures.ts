@@ -1,8 +1,9 @@
 // Which failed writes are worth waiting out. A write that fails because of what a message holds — ClickHouse cannot
 // parse or hold one of its values, a sink says so with PermanentFailure — fails the same way on every retry: the
-// consume loop isolates that message and dead-letters it (runner.ts). Everything else is transient and retried
-// with backoff until it passes: a service unreachable or timing out, ClickHouse busy (TOO_MANY_PARTS, memory
-// limits), a missing table (a deployment problem, not the data's), and any error we do not recognise.
+// consume loop isolates that message and dead-letters it (isolation.ts, group-writer.ts). Everything else is
+// transient and retried with backoff until it passes: a service unreachable or timing out, ClickHouse busy
+// (TOO_MANY_PARTS, memory limits), a missing table (a deployment problem, not the data's), and any error we do not
+// recognise.
 
 export type Failure = { permanent: true; reason: string } | { permanent: false; reason: string };
 

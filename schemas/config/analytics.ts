@@ -9,6 +9,8 @@ const Dimension = Type.Union(ANOMALY_DIMENSIONS.map((d) => Type.Literal(d)));
 const Kind = Type.Union(ANOMALY_KINDS.map((k) => Type.Literal(k)));
 const Positive = (def: number, extra: object = {}) => Type.Number({ exclusiveMinimum: 0, default: def, ...extra });
 const Fraction = (def: number) => Type.Number({ minimum: 0, maximum: 1, default: def });
+/** Observations a window needs before a detector judges it. */
+const MinSamples = (def: number) => Type.Integer({ minimum: 1, default: def });
 
 export const SinkSettings = Type.Object(
   {
@@ -52,14 +54,14 @@ export const DetectorSettings = Type.Object(
     }),
     /** Share of requests that failed, per window. */
     error_rate_spike: detector(['provider', 'deployment'], {
-      min_samples: Type.Integer({ minimum: 1, default: 20 }),
+      min_samples: MinSamples(20),
       min_rate: Fraction(0.2),
       /** observed − baseline must be at least this (absolute rate). */
       min_delta: Fraction(0.1),
     }),
     /** Mean total latency per window. */
     latency_regression: detector(['provider', 'deployment', 'model'], {
-      min_samples: Type.Integer({ minimum: 1, default: 20 }),
+      min_samples: MinSamples(20),
       min_ratio: Positive(1.5),
       min_delta_ms: Type.Number({ minimum: 0, default: 250 }),
     }),
@@ -70,7 +72,7 @@ export const DetectorSettings = Type.Object(
     }),
     /** Share of responses served from the cache (exact or semantic), per window. */
     cache_hit_collapse: detector(['team', 'model'], {
-      min_samples: Type.Integer({ minimum: 1, default: 50 }),
+      min_samples: MinSamples(50),
       /** Only entities whose usual hit rate is at least this can collapse. */
       min_baseline_rate: Fraction(0.2),
       /** observed must fall to at most this share of the baseline. */

@@ -5,8 +5,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { col, eventHead, f64, lc, str, typeTag, u32 } from '../columns.ts';
 
-export const ANOMALY_SCHEMA_VERSION = 1;
-
 export const ANOMALY_KINDS = [
   'spend_spike',
   'token_spike',

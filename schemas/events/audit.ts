@@ -3,10 +3,7 @@
 // Never carries a secret: keys are named by their public id and alias; changed fields are names, values only for
 // non-secret settings.
 import { Type, type Static } from '@sinclair/typebox';
-import { randomUUID } from 'node:crypto';
 import { col, envelope, lc, str, typeTag } from '../columns.ts';
-
-export const AUDIT_SCHEMA_VERSION = 1;
 
 export const AUDIT_ACTIONS = ['key.create', 'key.update', 'key.delete', 'key.rotate'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
@@ -35,34 +32,3 @@ export const AuditEvent = Type.Object({
 });
 
 export type AuditEvent = Static<typeof AuditEvent>;
-
-export interface AuditInput {
-  action: AuditAction;
-  requestId?: string;
-  actor: string;
-  actorKind: string;
-  target: { key_id: string; key_alias?: string | undefined; team_id?: string | undefined; user_id?: string | undefined };
-  changedFields: string[];
-  changes?: Record<string, unknown>;
-  clientIp?: string;
-}
-
-export function auditEvent(input: AuditInput): AuditEvent {
-  return {
-    event_id: randomUUID(),
-    type: 'audit',
-    schema_version: AUDIT_SCHEMA_VERSION,
-    ts: new Date().toISOString(),
-    request_id: input.requestId ?? '',
-    key_id: input.target.key_id,
-    team_id: input.target.team_id ?? '',
-    user_id: input.target.user_id ?? '',
-    actor: input.actor,
-    actor_kind: input.actorKind,
-    action: input.action,
-    target_key_alias: input.target.key_alias ?? '',
-    changed_fields: [...input.changedFields],
-    changes: JSON.stringify(input.changes ?? {}),
-    client_ip: input.clientIp ?? '',
-  };
-}

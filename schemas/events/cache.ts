@@ -6,8 +6,6 @@ import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { bool, envelope, eventHead, f64, lc, str, typeTag, u32, usd } from '../columns.ts';
 
-export const CACHE_SCHEMA_VERSION = 1;
-
 export const CacheFill = Type.Object({
   event_id: envelope.event_id,
   type: Type.Literal('cache_fill'),
@@ -16,6 +14,8 @@ export const CacheFill = Type.Object({
   request_id: envelope.request_id,
   key_id: envelope.key_id,
   team_id: envelope.team_id,
+  /** Absent in fills written before it was added (replays read them). */
+  user_id: Type.Optional(envelope.user_id),
   namespace: Type.String({ minLength: 1 }),
   model: Type.String({ minLength: 1 }),
   /** Hash of everything but the last user message (parameters, system prompt, earlier turns): must match exactly. */

@@ -4,10 +4,7 @@
 // exactly. `budget_alert` (topic helix.budget-alerts → ClickHouse `budget_alerts`): a budget crossed a threshold.
 // Same conventions as schemas/events.ts: the versioned envelope and a `ch` ClickHouse column type per field.
 import { Type, type Static } from '@sinclair/typebox';
-import { createHash } from 'node:crypto';
 import { col, eventHead, f64, lc, routing, str, typeTag, u32, usd } from '../columns.ts';
-
-export const LEDGER_SCHEMA_VERSION = 1;
 
 const uuid = () => col(Type.String({ format: 'uuid' }), 'UUID');
 
@@ -59,25 +56,3 @@ export const BudgetAlert = Type.Object({
 
 export type LedgerEntry = Static<typeof LedgerEntry>;
 export type BudgetAlert = Static<typeof BudgetAlert>;
-
-/**
- * Fields the ledger reads from a response event when present, for ResponseEvent (schemas/events.ts):
- * `cached_tokens` (prompt-cache reads, billed at the cached-input price) and `model_swapped_from` (the model the
- * client asked for when the optimizer swapped it; '' otherwise). Optional, so events built elsewhere stay valid;
- * ClickHouse fills the column defaults (0, '').
- */
-export const RESPONSE_LEDGER_FIELDS = {
-  cached_tokens: Type.Optional(u32()),
-  model_swapped_from: Type.Optional(lc()),
-};
-
-/**
- * A stable UUID for a derived event (an entry of a response event, an alert of an entry): the same input always
- * gives the same id, so a re-published entry or alert is deduplicated downstream like any redelivery.
- */
-export function derivedId(...parts: string[]): string {
-  const h = createHash('sha256').update(parts.join('\u0000')).digest('hex');
-  // RFC 4122 layout, version 5 and variant bits set, so it passes `format: uuid` and ClickHouse's UUID.
-  const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}

@@ -14,7 +14,7 @@ import { freePorts } from '../../stack/ports.ts';
 import { countTokens } from '../../lib/tokens.ts';
 import { countChatPromptTokens } from '../../core/prompt-tokens.ts';
 import { nanoFromDecimal } from '../../core/money.ts';
-import { FIXED_REPLY } from '../../gateway/providers/mock/index.ts';
+import { FIXED_REPLY } from '../../gateway/providers/mock/adapter.ts';
 import { BudgetKeys } from '../../core/budgets/store.ts';
 import { DAILY, periodAt } from '../../core/budgets/periods.ts';
 import { helixSql, spawnHelix, startPipeline, waitFor, type HelixProcess, type Pipeline } from '../helpers/processes.ts';

@@ -52,8 +52,11 @@ describe('docker-compose.yml', () => {
       assert.equal(env.HELIX_KAFKA_BROKERS, 'kafka:9092');
       assert.equal(env.HELIX_REDIS_URL, 'redis://redis:6379');
       assert.equal(env.CLICKHOUSE_URL, 'http://clickhouse:8123');
+      // The image runs the build's JavaScript: dist/<entry>.js, compiled from <entry>.ts.
       const entry = svc.command?.at(-1);
-      assert.ok(entry && existsSync(join(repoRoot, entry)), `${name}: entry point ${entry} exists`);
+      assert.deepEqual(svc.command?.slice(0, -1), ['node'], `${name}: plain node, no loader`);
+      const source = entry?.match(/^dist\/(.+)\.js$/)?.[1];
+      assert.ok(source && existsSync(join(repoRoot, `${source}.ts`)), `${name}: entry point ${entry} is the build of a source file`);
       assert.ok(svc.depends_on && 'kafka' in svc.depends_on && 'redis' in svc.depends_on);
     }
   });

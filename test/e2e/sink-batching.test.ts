@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { Batcher } from '../../lib/consume/batcher.ts';
 import { createKafka } from '../../lib/kafka.ts';
 import { topicName } from '../../schemas/topics.ts';
-import { SCHEMA_VERSION, type RequestEvent, type ResponseEvent } from '../../schemas/events.ts';
+import { SCHEMA_VERSIONS } from '../../schemas/columns.ts';
+import { type RequestEvent, type ResponseEvent } from '../../schemas/events.ts';
 import { freePort } from '../../stack/ports.ts';
 import { startPipeline, helixSql, waitFor, type Pipeline } from '../helpers/processes.ts';
 
@@ -48,7 +49,7 @@ describe('batcher', () => {
 
 function pair(i: number): [RequestEvent, ResponseEvent] {
   const base = {
-    schema_version: SCHEMA_VERSION, ts: new Date().toISOString(), request_id: randomUUID(), key_id: `key_${i % 50}`, team_id: 'team-b', user_id: '',
+    schema_version: SCHEMA_VERSIONS.response, ts: new Date().toISOString(), request_id: randomUUID(), key_id: `key_${i % 50}`, team_id: 'team-b', user_id: '',
     model: 'mock/echo', provider: 'mock', deployment: 'd0', endpoint: 'chat', stream: false,
   };
   return [

@@ -4,10 +4,13 @@
 // "data:", inside JSON, inside "\n\n", inside multi-byte UTF-8), and can be scripted per request: JSON/error
 // answers (429 + Retry-After, 500, …), slow or never-answering upstreams, mid-stream disconnects, held streams.
 // The adapters under test run their real code paths against these servers.
+import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { UpstreamCall } from '../../gateway/providers/types.ts';
+import { isRecord } from '../../lib/is-record.ts';
+import { UpstreamError, type UpstreamCall } from '../../gateway/providers/types.ts';
+import type { ChatCompletionChunk } from '../../core/llm.ts';
 
 export type Json = Record<string, unknown>;
 
@@ -119,7 +122,7 @@ async function readBody(req: IncomingMessage): Promise<Json> {
   if (!text) return {};
   try {
     const v: unknown = JSON.parse(text);
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : { value: v };
+    return isRecord(v) ? v : { value: v };
   } catch {
     return { raw: text };
   }
@@ -447,4 +450,33 @@ export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const x of it) out.push(x);
   return out;
+}
+
+/** An assert.rejects/throws matcher: an UpstreamError with this status (and whatever `check` wants of it). */
+export const isUpstream = (status: number, check: (e: UpstreamError) => boolean = () => true) => (err: unknown) => {
+  assert.ok(err instanceof UpstreamError, `expected UpstreamError, got ${String(err)}`);
+  assert.equal(err.status, status, err.message);
+  assert.ok(check(err), `unexpected error details: ${JSON.stringify({ message: err.message, ...err.options })}`);
+  return true;
+};
+
+/** Reassembles a streamed chat completion. */
+export function assemble(chunks: ChatCompletionChunk[]) {
+  let content = '';
+  const tools = new Map<number, { id?: string; name: string; arguments: string }>();
+  let finish: string | null = null;
+  for (const c of chunks) {
+    for (const choice of c.choices) {
+      if (typeof choice.delta.content === 'string') content += choice.delta.content;
+      for (const tc of choice.delta.tool_calls ?? []) {
+        const t = tools.get(tc.index) ?? { name: '', arguments: '' };
+        if (tc.id) t.id = tc.id;
+        if (tc.function?.name) t.name += tc.function.name;
+        if (tc.function?.arguments) t.arguments += tc.function.arguments;
+        tools.set(tc.index, t);
+      }
+      if (choice.finish_reason) finish = choice.finish_reason;
+    }
+  }
+  return { content, tools: [...tools.values()], finish, usage: chunks[chunks.length - 1]?.usage };
 }

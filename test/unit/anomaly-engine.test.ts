@@ -9,7 +9,7 @@ import { createEngine, type Observation } from '../../consumers/anomaly/engine.t
 import { SeriesStore } from '../../consumers/anomaly/series-store.ts';
 import { analyticsSettings } from '../../schemas/config/analytics.ts';
 import type { AnomalyEvent } from '../../schemas/events/anomaly.ts';
-import type { DecodedMessage } from '../../lib/consume/runner.ts';
+import type { DecodedMessage } from '../../lib/consume/sink.ts';
 import type { BudgetAlert } from '../../schemas/events/ledger.ts';
 import type { ResponseEvent } from '../../schemas/events.ts';
 

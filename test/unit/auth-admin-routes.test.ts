@@ -11,7 +11,7 @@ import { buildApp, createRouter } from '../../gateway/app.ts';
 import { adminApi, type AdminDeps } from '../../gateway/routes/admin.ts';
 import { createAuth, type Auth } from '../../gateway/auth/authenticate.ts';
 import { KeyStore } from '../../gateway/auth/key-store.ts';
-import { createChatCache, type ChatCache } from '../../gateway/cache/index.ts';
+import { createChatCache, type ChatCache } from '../../gateway/cache/chat-cache.ts';
 import { cacheSettingsFromConfig } from '../../schemas/config/cache.ts';
 import { createCostControl } from '../../gateway/budgets/cost-control.ts';
 import type { AnalyticsReader } from '../../clickhouse/reader.ts';

@@ -4,7 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
-import { KeyStore, KeyStoreError } from '../../gateway/auth/key-store.ts';
+import { KeyStore } from '../../gateway/auth/key-store.ts';
+import { KeyStoreError } from '../../gateway/auth/key-store-error.ts';
 import { hashKey, parseExpires, parseDuration, generateSecret, KEY_PREFIX } from '../../gateway/auth/secrets.ts';
 
 const url = process.env.HELIX_REDIS_URL;

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { secretMatcher } from '../../lib/secret-matcher.ts';
 import { checkListenHost, isLoopbackHost } from '../../lib/listen-host.ts';
 import { loadConfig } from '../../lib/config.ts';
-import { credentialsAlwaysRequired } from '../../gateway/auth/authenticate.ts';
+import { credentialsAlwaysRequired } from '../../gateway/auth/enforcement.ts';
 import { freePort } from '../../stack/ports.ts';
 import { spawnHelix, waitFor } from '../helpers/processes.ts';
 

@@ -11,15 +11,16 @@ import { parseConfig, runtimeEnv, type HelixConfig } from '../../lib/config.ts';
 import { createRouter } from '../../gateway/app.ts';
 import type { GatewayDeps } from '../../gateway/deps.ts';
 import type { CostControl } from '../../gateway/budgets/cost-control.ts';
-import type { BudgetRequest, Reservation } from '../../gateway/budgets/index.ts';
+import type { BudgetRequest } from '../../gateway/budgets/budget-service.ts';
+import type { Reservation } from '../../gateway/budgets/reservation.ts';
 import { oneWrite, sameWorstCase } from '../../gateway/budgets/ahead.ts';
-import type { ChatCache } from '../../gateway/cache/index.ts';
+import type { ChatCache } from '../../gateway/cache/chat-cache.ts';
 import { GatewayError } from '../../gateway/errors.ts';
 import { newFlight } from '../../gateway/pipeline/flight.ts';
 import { chatOperation } from '../../gateway/pipeline/operations/chat.ts';
 import { runPipeline } from '../../gateway/pipeline/runner.ts';
 import { newTrace } from '../../gateway/pipeline/trace.ts';
-import type { Principal } from '../../gateway/auth/authenticate.ts';
+import type { Principal } from '../../gateway/auth/principal.ts';
 import type { ChatCompletion, ChatRequest } from '../../core/llm.ts';
 
 const config: HelixConfig = {

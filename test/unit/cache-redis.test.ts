@@ -13,7 +13,7 @@ import { createEmbedder } from '../../lib/embedder.ts';
 import { createEmbeddingPool, type EmbeddingPool } from '../../lib/embedding-pool.ts';
 import { cacheSettings, type CacheSettings } from '../../schemas/config/cache.ts';
 import type { CacheFill } from '../../schemas/events/cache.ts';
-import { createChatCache, type ChatCache } from '../../gateway/cache/index.ts';
+import { createChatCache, type ChatCache } from '../../gateway/cache/chat-cache.ts';
 import { cacheStats, invalidateCache } from '../../core/cache/admin.ts';
 import { ensureSemanticIndex, entrySchema } from '../../core/cache/semantic-index.ts';
 import { RedisGuard } from '../../gateway/cache/redis-guard.ts';

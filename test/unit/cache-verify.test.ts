@@ -1,7 +1,8 @@
 // The semantic-hit verifier: paraphrases pass, requests that differ in a detail that changes the answer do not.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { verifySameRequest, stem, editDistance } from '../../gateway/cache/verify.ts';
+import { verifySameRequest, editDistance } from '../../gateway/cache/verify.ts';
+import { stem } from '../../gateway/cache/verify-features.ts';
 
 const known = new Set(['capital', 'australia', 'environment', 'create', 'virtual', 'python', 'ethanol', 'install', 'center', 'with']);
 const knownWord = (w: string) => known.has(w.toLowerCase());

@@ -10,7 +10,8 @@ import kafkajs, { type KafkaMessage } from 'kafkajs';
 import { classifyFailure, PermanentFailure } from '../../lib/consume/failures.ts';
 import { columnLimitError, decodeStorableEvent } from '../../clickhouse/column-limits.ts';
 import { clientInserter } from '../../clickhouse/rows.ts';
-import { SCHEMA_VERSION, type ResponseEvent } from '../../schemas/events.ts';
+import { SCHEMA_VERSIONS } from '../../schemas/columns.ts';
+import { type ResponseEvent } from '../../schemas/events.ts';
 import type { AnalyticsStore } from '../../clickhouse/store.ts';
 import { freePort } from '../../stack/ports.ts';
 import { closeScratchStore, openScratchStore } from '../helpers/clickhouse.ts';
@@ -94,7 +95,7 @@ describe('failure classification (real errors)', () => {
 
 function responseEvent(overrides: Record<string, unknown> = {}): ResponseEvent {
   return {
-    event_id: randomUUID(), type: 'response', schema_version: SCHEMA_VERSION, ts: new Date().toISOString(), request_id: randomUUID(), key_id: 'key_1', team_id: 't', user_id: '',
+    event_id: randomUUID(), type: 'response', schema_version: SCHEMA_VERSIONS.response, ts: new Date().toISOString(), request_id: randomUUID(), key_id: 'key_1', team_id: 't', user_id: '',
     model: 'mock/echo', provider: 'mock', deployment: 'd0', endpoint: 'chat', stream: false, status: 'ok', http_status: 200, error_type: '', error_message: '', finish_reason: 'stop',
     prompt_tokens: 5, completion_tokens: 5, total_tokens: 10, gateway_overhead_ms: 0.1, upstream_ttfb_ms: 1, upstream_ms: 2, total_ms: 3, attempts: [], cache: 'none',
     ...overrides,

@@ -3,49 +3,18 @@
 // broker that only hung; a process killed with SIGKILL during the outage loses none of the events it had committed;
 // at the spool's size cap, and with a spool directory that cannot be written, the bus sheds the least important
 // events first, keeps memory bounded, counts every drop and says it is not accepting work.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { EventBus, type EventBusOptions } from '../../lib/event-bus.ts';
 import { createMetrics } from '../../gateway/metrics.ts';
-import { createKafka, ensureTopics } from '../../lib/kafka.ts';
-import { startKafka, type KafkaInstance } from '../../stack/kafka.ts';
-import { freePort } from '../../stack/ports.ts';
-import { repoRoot } from '../../lib/paths.ts';
 import { topicName, type TopicId } from '../../schemas/topics.ts';
 import { readEvents, type ReadEvent } from '../helpers/kafka.ts';
 import { waitFor } from '../helpers/processes.ts';
+import { busKafka } from '../helpers/bus-kafka.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'helix-bus-outage-'));
-let kafka: KafkaInstance;
-const buses: EventBus[] = [];
-
-before(async () => {
-  kafka = await startKafka({ port: await freePort(), controllerPort: await freePort(), dataDir: join(dir, 'kafka'), fresh: true });
-});
-after(async () => {
-  await Promise.all(buses.map((b) => b.close(500)));
-  await kafka?.stop();
-});
-
-async function freshTopics(): Promise<string> {
-  const prefix = `outage-${randomBytes(4).toString('hex')}.`;
-  await ensureTopics(createKafka(kafka.brokers, 'helix-test-topics'), prefix, ['requests', 'responses']);
-  return prefix;
-}
-
-function startBus(prefix: string, opts: Partial<EventBusOptions> = {}): { bus: EventBus; spoolDir: string } {
-  const spoolDir = opts.spoolDir ?? mkdtempSync(join(dir, 'spool-'));
-  const bus = new EventBus({ kafka: createKafka(kafka.brokers, 'helix-test-outage'), topicPrefix: prefix, spoolDir, ...opts });
-  bus.start();
-  buses.push(bus);
-  return { bus, spoolDir };
-}
+const own = busKafka('outage');
+const { dir, freshTopics, startBus, spawnBus } = own;
 
 /** The `seq` of every event in a spool directory's segment files, oldest first. */
 function spooledSeqs(spoolDir: string): number[] {
@@ -66,6 +35,14 @@ const seqsOn = (events: ReadEvent[], prefix: string, topic: TopicId) => events.f
 const firsts = (seqs: number[]) => [...new Set(seqs)];
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => from + k);
 
+/** Emits 10 events at a time; once bus.flushed() says they are in Kafka or on disk, prints how many it emitted and how many Kafka has. */
+const EMIT_LOOP = `for (let seq = 0; ; ) {
+  for (let k = 0; k < 10; k++) bus.publish('responses', 'tenant', { seq: seq++ });
+  await bus.flushed();
+  process.stdout.write(seq + ' ' + bus.stats().delivered + '\\n');
+  await new Promise((r) => setTimeout(r, 2));
+}`;
+
 describe('event bus during a Kafka outage', () => {
   it('has events emitted while Kafka is down on disk within the commit window, and delivers all in order when it returns', async () => {
     const prefix = await freshTopics();
@@ -76,7 +53,7 @@ describe('event bus during a Kafka outage', () => {
     emit(10);
     await waitFor('delivery while Kafka is up', async () => bus.stats().delivered === 10, 15_000, 20);
 
-    await kafka.stop();
+    await own.kafka.stop();
     emit(1);
     const noticed = Date.now();
     await waitFor('the bus to notice the outage', async () => bus.stats().spooled > 0, 15_000, 5);
@@ -91,9 +68,9 @@ describe('event bus during a Kafka outage', () => {
     assert.equal(bus.stats().queued, 0, 'nothing waits in memory');
     assert.ok(bus.accepting());
 
-    await kafka.start();
+    await own.kafka.start();
     emit(20); // while the producer reconnects
-    const events = await readEvents(kafka.brokers, prefix, ['responses'], (es) => new Set(seqsOn(es, prefix, 'responses')).size === seq, 60_000);
+    const events = await readEvents(own.kafka.brokers, prefix, ['responses'], (es) => new Set(seqsOn(es, prefix, 'responses')).size === seq, 60_000);
     assert.deepEqual(firsts(seqsOn(events, prefix, 'responses')), range(0, seq), 'every event, in emit order');
     await waitFor('the spool to empty', async () => bus.stats().spooled === 0 && spooledSeqs(spoolDir).length === 0, 10_000, 20);
   });
@@ -106,7 +83,7 @@ describe('event bus during a Kafka outage', () => {
     const emit = (n: number) => range(0, n).forEach(() => bus.publish('responses', 'tenant', { seq: seq++ }));
     emit(10);
     await waitFor('delivery while Kafka is up', async () => bus.stats().delivered === 10, 15_000, 20);
-    process.kill(kafka.pid, 'SIGSTOP'); // the broker stops answering; connections stay open
+    process.kill(own.kafka.pid, 'SIGSTOP'); // the broker stops answering; connections stay open
     try {
       emit(5); // their send hangs
       const started = Date.now();
@@ -118,59 +95,39 @@ describe('event bus during a Kafka outage', () => {
       await waitFor('new events on disk', async () => spooledSeqs(spoolDir).length === 105, 5_000, 5);
       assert.equal(bus.stats().queued, 0);
     } finally {
-      process.kill(kafka.pid, 'SIGCONT');
+      process.kill(own.kafka.pid, 'SIGCONT');
     }
     await waitFor('the spool to drain', async () => bus.stats().spooled === 0, 30_000, 20);
-    const events = await readEvents(kafka.brokers, prefix, ['responses'], (es) => new Set(seqsOn(es, prefix, 'responses')).size === seq, 30_000);
+    const events = await readEvents(own.kafka.brokers, prefix, ['responses'], (es) => new Set(seqsOn(es, prefix, 'responses')).size === seq, 30_000);
     assert.deepEqual(seqsOn(events, prefix, 'responses'), range(0, seq), 'each event once (the hung send went through: not sent again from the spool), in order');
   });
 
   it('loses no committed event when the process is killed with SIGKILL during the outage; a restart delivers them in order', async () => {
     const prefix = await freshTopics();
-    const spoolDir = mkdtempSync(join(dir, 'spool-killed-'));
-    // Emits 10 events at a time; once bus.flushed() says they are in Kafka or on disk, prints how many it emitted and
-    // how many Kafka has.
-    const script = join(dir, 'emitter.mts');
-    writeFileSync(
-      script,
-      `import { EventBus } from ${JSON.stringify(join(repoRoot, 'lib/event-bus.ts'))};
-       import { createKafka } from ${JSON.stringify(join(repoRoot, 'lib/kafka.ts'))};
-       const [brokers, prefix, spoolDir] = process.argv.slice(2);
-       const bus = new EventBus({ kafka: createKafka(brokers.split(','), 'helix-test-emitter'), topicPrefix: prefix, spoolDir, spoolFsync: 5 });
-       bus.start();
-       for (let seq = 0; ; ) {
-         for (let k = 0; k < 10; k++) bus.publish('responses', 'tenant', { seq: seq++ });
-         await bus.flushed();
-         process.stdout.write(seq + ' ' + bus.stats().delivered + '\\n');
-         await new Promise((r) => setTimeout(r, 2));
-       }`,
-    );
-    const child = spawn(process.execPath, ['--import', 'tsx', script, kafka.brokers.join(','), prefix, spoolDir], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
     let committed = 0;
     let delivered = 0;
-    createInterface({ input: child.stdout! }).on('line', (line) => ([committed, delivered] = line.split(' ').map(Number) as [number, number]));
-    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const emitter = spawnBus('emitter', prefix, { spoolFsync: 5 }, EMIT_LOOP, (line) => ([committed, delivered] = line.split(' ').map(Number) as [number, number]));
+    const spoolDir = emitter.spoolDir;
     try {
       await waitFor('events delivered while Kafka is up', async () => delivered >= 300, 30_000, 10);
-      await kafka.stop();
+      await own.kafka.stop();
       const atStop = committed;
       await waitFor('events committed to the spool during the outage', async () => committed >= atStop + 500, 30_000, 10);
     } finally {
-      child.kill('SIGKILL');
-      await exited;
+      await emitter.kill();
     }
     const killedAt = committed;
     const onDisk = spooledSeqs(spoolDir);
     console.log(`# killed after ${killedAt} committed events (${delivered} of them in Kafka); ${onDisk.length} in the spool`);
     assert.ok(onDisk.length > 0);
 
-    await kafka.start();
+    await own.kafka.start();
     const { bus } = startBus(prefix, { spoolDir }); // the restarted process
     await waitFor('the spool to drain', async () => bus.stats().spooled === 0, 30_000, 50);
     // Everything up to the newest event on disk: delivered before the outage, or spooled.
     const expected = Math.max(...onDisk) + 1;
     assert.ok(expected >= killedAt, `every committed event was on disk (${expected} < ${killedAt})`);
-    const events = await readEvents(kafka.brokers, prefix, ['responses'], (es) => new Set(seqsOn(es, prefix, 'responses')).size >= expected, 30_000);
+    const events = await readEvents(own.kafka.brokers, prefix, ['responses'], (es) => new Set(seqsOn(es, prefix, 'responses')).size >= expected, 30_000);
     // Response events are billing events: those emitted but not yet in the spool at the kill are in the WAL, and
     // come after the spool's.
     const inKafka = firsts(seqsOn(events, prefix, 'responses'));
@@ -181,7 +138,7 @@ describe('event bus during a Kafka outage', () => {
 
   it('at the size cap drops request events first, keeps response events in bounded memory, counts every drop and stops accepting', async () => {
     const prefix = await freshTopics();
-    await kafka.stop();
+    await own.kafka.stop();
     const capBytes = 64 * 1024;
     const memoryMax = 100;
     const { bus, spoolDir } = startBus(prefix, { spoolMaxBytes: capBytes, memoryMax, spoolFsync: 1 });
@@ -206,11 +163,11 @@ describe('event bus during a Kafka outage', () => {
     assert.match(exposed, new RegExp(`^helix_events_dropped_total\\{reason="spool_full"\\} ${stats.dropped.spool_full}$`, 'm'));
     assert.match(exposed, /^helix_event_spool_bytes [1-9]\d*$/m);
 
-    await kafka.start();
+    await own.kafka.start();
     await waitFor('the spool to drain', async () => bus.stats().spooled === 0, 30_000, 50);
     const dropped = Object.values(bus.stats().dropped).reduce((a, b) => a + b, 0);
     const count = (es: ReadEvent[], topic: TopicId) => new Set(seqsOn(es, prefix, topic)).size;
-    const events = await readEvents(kafka.brokers, prefix, ['requests', 'responses'], (es) => count(es, 'requests') + count(es, 'responses') >= 2 * pairs - dropped, 30_000);
+    const events = await readEvents(own.kafka.brokers, prefix, ['requests', 'responses'], (es) => count(es, 'requests') + count(es, 'responses') >= 2 * pairs - dropped, 30_000);
     const responses = firsts(seqsOn(events, prefix, 'responses'));
     const requests = firsts(seqsOn(events, prefix, 'requests'));
     console.log(`# delivered ${responses.length} responses and ${requests.length} requests of ${pairs} each`);
@@ -223,7 +180,7 @@ describe('event bus during a Kafka outage', () => {
 
   it('with a spool directory that cannot be written: no crash, memory bounded, drops counted, the kept events delivered when Kafka returns', async () => {
     const prefix = await freshTopics();
-    await kafka.stop();
+    await own.kafka.stop();
     const blocker = join(mkdtempSync(join(dir, 'unwritable-')), 'not-a-dir');
     writeFileSync(blocker, '');
     const memoryMax = 100;
@@ -238,8 +195,8 @@ describe('event bus during a Kafka outage', () => {
     assert.equal(bus.accepting(), false);
     assert.ok(stats.spoolWriteFailures > 0, 'the failure is counted');
 
-    await kafka.start();
-    const events = await readEvents(kafka.brokers, prefix, ['responses'], (es) => new Set(seqsOn(es, prefix, 'responses')).size >= memoryMax, 60_000);
+    await own.kafka.start();
+    const events = await readEvents(own.kafka.brokers, prefix, ['responses'], (es) => new Set(seqsOn(es, prefix, 'responses')).size >= memoryMax, 60_000);
     assert.deepEqual(firsts(seqsOn(events, prefix, 'responses')), range(0, memoryMax));
     await waitFor('the bus to leave the spool', async () => bus.stats().spooled === 0, 20_000, 50);
     bus.publish('responses', 'tenant', { seq: 'after' });

@@ -2,95 +2,53 @@
 // none of those events (a restart on the same spool directory delivers them, duplicates allowed); committed() takes
 // a few ms; the WAL stays a couple of small segments while Kafka keeps up; an unwritable WAL directory neither
 // blocks committed() nor goes uncounted.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { EventBus, type EventBusOptions } from '../../lib/event-bus.ts';
-import { createKafka, ensureTopics } from '../../lib/kafka.ts';
-import { startKafka, type KafkaInstance } from '../../stack/kafka.ts';
-import { freePort } from '../../stack/ports.ts';
-import { repoRoot } from '../../lib/paths.ts';
 import { topicName } from '../../schemas/topics.ts';
 import { readEvents, type ReadEvent } from '../helpers/kafka.ts';
 import { waitFor } from '../helpers/processes.ts';
+import { busKafka } from '../helpers/bus-kafka.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'helix-event-wal-'));
-let kafka: KafkaInstance;
-const buses: EventBus[] = [];
-
-before(async () => {
-  kafka = await startKafka({ port: await freePort(), controllerPort: await freePort(), dataDir: join(dir, 'kafka'), fresh: true });
-});
-after(async () => {
-  await Promise.all(buses.map((b) => b.close(500)));
-  await kafka?.stop();
-});
-
-async function freshTopics(): Promise<string> {
-  const prefix = `wal-${randomBytes(4).toString('hex')}.`;
-  await ensureTopics(createKafka(kafka.brokers, 'helix-test-topics'), prefix, ['requests', 'responses']);
-  return prefix;
-}
-
-function startBus(prefix: string, opts: Partial<EventBusOptions> = {}): { bus: EventBus; spoolDir: string } {
-  const spoolDir = opts.spoolDir ?? mkdtempSync(join(dir, 'spool-'));
-  const bus = new EventBus({ kafka: createKafka(kafka.brokers, 'helix-test-wal'), topicPrefix: prefix, spoolDir, ...opts });
-  bus.start();
-  buses.push(bus);
-  return { bus, spoolDir };
-}
+const own = busKafka('wal');
+const { dir, freshTopics, startBus, spawnBus } = own;
 
 const walFiles = (spoolDir: string) => (existsSync(join(spoolDir, 'wal')) ? readdirSync(join(spoolDir, 'wal')).filter((f) => /^wal-\d+\.jsonl$/.test(f)) : []);
 const walLines = (spoolDir: string) => walFiles(spoolDir).reduce((n, f) => n + readFileSync(join(spoolDir, 'wal', f), 'utf8').split('\n').filter(Boolean).length, 0);
 const seqsOn = (events: ReadEvent[], prefix: string) => events.filter((e) => e.topic === topicName('responses', prefix)).map((e) => e.value.seq as number);
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
+/** Emits a few billing events (and a request event) at a time, awaits committed() and prints their seqs. */
+const COMMIT_LOOP = `for (let seq = 0; ; ) {
+  const ids = [];
+  for (let k = 0; k < 5; k++) { bus.publish('requests', 'tenant', { seq }); bus.publish('responses', 'tenant', { seq }); ids.push(seq++); }
+  await bus.committed();
+  process.stdout.write(ids.join(' ') + '\\n');
+  await new Promise((r) => setTimeout(r, 1));
+}`;
+
 describe('billing-event WAL', () => {
   it('loses no event whose committed() resolved when the process is killed with SIGKILL while Kafka is up', async () => {
     const prefix = await freshTopics();
-    const spoolDir = mkdtempSync(join(dir, 'spool-killed-'));
-    // Emits a few billing events (and a request event) at a time, awaits committed() and prints their seqs.
-    const script = join(dir, 'committer.mts');
-    writeFileSync(
-      script,
-      `import { EventBus } from ${JSON.stringify(join(repoRoot, 'lib/event-bus.ts'))};
-       import { createKafka } from ${JSON.stringify(join(repoRoot, 'lib/kafka.ts'))};
-       const [brokers, prefix, spoolDir] = process.argv.slice(2);
-       const bus = new EventBus({ kafka: createKafka(brokers.split(','), 'helix-test-committer'), topicPrefix: prefix, spoolDir, walCommitMs: 2 });
-       bus.start();
-       for (let seq = 0; ; ) {
-         const ids = [];
-         for (let k = 0; k < 5; k++) { bus.publish('requests', 'tenant', { seq }); bus.publish('responses', 'tenant', { seq }); ids.push(seq++); }
-         await bus.committed();
-         process.stdout.write(ids.join(' ') + '\\n');
-         await new Promise((r) => setTimeout(r, 1));
-       }`,
-    );
-    const child = spawn(process.execPath, ['--import', 'tsx', script, kafka.brokers.join(','), prefix, spoolDir], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
     const committed = new Set<number>();
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    const committer = spawnBus('committer', prefix, { walCommitMs: 2 }, COMMIT_LOOP, (line) => {
       if (!/^\d+( \d+)*$/.test(line)) return; // not a report (a warning on stdout)
       for (const id of line.split(' ')) committed.add(Number(id));
-      if (committed.size >= 2_000) child.kill('SIGKILL'); // at once: events of the last linger window are in memory only
+      if (committed.size >= 2_000) committer.child.kill('SIGKILL'); // at once: events of the last linger window are in memory only
     });
-    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const spoolDir = committer.spoolDir;
     try {
       await waitFor('events committed', async () => committed.size >= 2_000, 60_000, 5);
     } finally {
-      child.kill('SIGKILL');
-      await exited;
+      await committer.kill();
     }
     const inWal = walLines(spoolDir);
     console.log(`# killed after ${committed.size} committed billing events; ${inWal} lines in ${walFiles(spoolDir).length} WAL segment(s)`);
 
     const { bus } = startBus(prefix, { spoolDir }); // the restarted process
     const deadline = Date.now() + 30_000; // then say which are missing rather than only that some are
-    const events = await readEvents(kafka.brokers, prefix, ['responses'], (es) => Date.now() > deadline || [...committed].every((s) => seqsOn(es, prefix).includes(s)), 60_000);
+    const events = await readEvents(own.kafka.brokers, prefix, ['responses'], (es) => Date.now() > deadline || [...committed].every((s) => seqsOn(es, prefix).includes(s)), 60_000);
     const seqs = seqsOn(events, prefix);
     const missing = [...committed].filter((s) => !seqs.includes(s));
     console.log(`# in Kafka: ${seqs.length} response events, ${new Set(seqs).size} distinct, ${seqs.length - new Set(seqs).size} duplicates; ${missing.length} committed missing`);
@@ -174,7 +132,7 @@ describe('billing-event WAL', () => {
     const failures = bus.stats().walWriteFailures;
     console.log(`# WAL write failures counted: ${failures}`);
     assert.ok(failures >= 2, `failures counted (${failures})`);
-    const events = await readEvents(kafka.brokers, prefix, ['responses'], (es) => new Set(seqsOn(es, prefix)).size >= 30, 30_000);
+    const events = await readEvents(own.kafka.brokers, prefix, ['responses'], (es) => new Set(seqsOn(es, prefix)).size >= 30, 30_000);
     assert.equal(new Set(seqsOn(events, prefix)).size, 30, 'every event delivered regardless');
   });
 });

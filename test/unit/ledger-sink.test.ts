@@ -12,13 +12,13 @@ import type { BudgetAlert, LedgerEntry } from '../../schemas/events/ledger.ts';
 import type { ResponseEvent } from '../../schemas/events.ts';
 import type { CacheEvent } from '../../schemas/events/cache.ts';
 import { BudgetStore } from '../../core/budgets/store.ts';
-import { createBudgets } from '../../gateway/budgets/index.ts';
+import { createBudgets } from '../../gateway/budgets/budget-service.ts';
 import { DAILY, MONTHLY, WEEKLY, periodAt } from '../../core/budgets/periods.ts';
 import { newTrace } from '../../gateway/pipeline/trace.ts';
 import { errorEvent, requestEvent, responseEvent } from '../../gateway/pipeline/events.ts';
 import { GatewayError } from '../../gateway/errors.ts';
 import { decodeLedgerInput, ledgerSink, type LedgerMessage } from '../../consumers/ledger/sink.ts';
-import type { DecodedMessage } from '../../lib/consume/runner.ts';
+import type { DecodedMessage } from '../../lib/consume/sink.ts';
 import type { ModelEntry } from '../../schemas/config.ts';
 
 const url = process.env.HELIX_REDIS_URL;

@@ -4,7 +4,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PriceBook } from '../../core/prices.ts';
 import { ModelFamilies } from '../../core/optimizer/families.ts';
-import { MIN_EVIDENCE, quote, suggest, type ModelUsage } from '../../core/optimizer/suggestions.ts';
+import { MIN_EVIDENCE, suggest, type ModelUsage } from '../../core/optimizer/suggestions.ts';
+import { sqlString } from '../../clickhouse/sql-literal.ts';
 import type { ModelEntry } from '../../schemas/config.ts';
 
 const MODELS: ModelEntry[] = [
@@ -65,6 +66,6 @@ void describe('optimizer suggestions', () => {
   });
 
   void it('quotes SQL strings', () => {
-    assert.equal(quote("it's \\ fine"), "'it\\'s \\\\ fine'");
+    assert.equal(sqlString("it's \\ fine"), "'it\\'s \\\\ fine'");
   });
 });

@@ -4,10 +4,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PriceBook } from '../../core/prices.ts';
 import { costOptimizationSettings, type CostOptimizationSettings } from '../../schemas/config/budgets.ts';
-import { createOptimizer, swapDisabled, type SwapInput } from '../../gateway/optimizer/index.ts';
+import { createOptimizer, swapDisabled, type SwapInput } from '../../gateway/optimizer/model-optimizer.ts';
 import { ModelFamilies, familyOf } from '../../core/optimizer/families.ts';
 import { inHourWindow, isSimpleRequest } from '../../gateway/optimizer/rules.ts';
-import type { BudgetService } from '../../gateway/budgets/index.ts';
+import type { BudgetService } from '../../gateway/budgets/budget-service.ts';
 import type { ChatRequest } from '../../core/llm.ts';
 import type { ModelEntry } from '../../schemas/config.ts';
 

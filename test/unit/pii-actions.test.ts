@@ -2,7 +2,12 @@
 // every possible offset and restoration inside JSON (tool-call arguments).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { applyActions, createPolicy, createRestorer, maskValue, PiiVault, scanText, type PiiAction } from '../../gateway/pii/index.ts';
+import { applyActions, maskValue } from '../../gateway/pii/actions.ts';
+import { createPolicy } from '../../gateway/pii/policy.ts';
+import { createRestorer } from '../../gateway/pii/restore.ts';
+import { scanText } from '../../gateway/pii/scanner.ts';
+import type { PiiAction } from '../../gateway/pii/types.ts';
+import { PiiVault } from '../../gateway/pii/vault.ts';
 
 const TEXT = 'Mail jane.doe@example.com, card 4111 1111 1102 6467, phone +49 151 23456789, IBAN DE89 3704 0044 0532 0130 00.';
 

@@ -2,7 +2,9 @@
 // each be scanned (all entities, denylist on) well within 500 ms.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createPolicy, scanText, walkRequest } from '../../gateway/pii/index.ts';
+import { createPolicy } from '../../gateway/pii/policy.ts';
+import { walkRequest } from '../../gateway/pii/request-walker.ts';
+import { scanText } from '../../gateway/pii/scanner.ts';
 
 const policy = createPolicy({ denylist: ['project falcon', 'acme'], allowlist: ['@example.com'] });
 const LIMIT_MS = 500;

@@ -2,7 +2,7 @@
 // and recall ≥ 0.95 for every entity. `npx tsx bench/pii-eval.ts --misses` lists what went wrong.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PII_ENTITIES } from '../../gateway/pii/index.ts';
+import { PII_ENTITIES } from '../../schemas/config/pii.ts';
 import { evaluateCorpus, loadCorpus } from '../fixtures/pii/evaluate.ts';
 
 describe('PII corpus', () => {

@@ -3,7 +3,9 @@
 // inputs, documents and search results. Identifiers and fields the model never reads are left alone.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createPolicy, walkRequest, type Finding } from '../../gateway/pii/index.ts';
+import { createPolicy } from '../../gateway/pii/policy.ts';
+import { walkRequest } from '../../gateway/pii/request-walker.ts';
+import type { Finding } from '../../gateway/pii/types.ts';
 
 const EMAIL = 'jane.doe@acme-corp.com';
 const CARD = '4111 1111 1111 1111';

@@ -2,7 +2,11 @@
 // scripts' digits and lookalike dashes must not hide a value, and replacements cover the whole original span.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createPolicy, createRestorer, matchingView, scanText, walkRequest, type PiiPolicy } from '../../gateway/pii/index.ts';
+import { matchingView } from '../../gateway/pii/normalize.ts';
+import { createPolicy, type PiiPolicy } from '../../gateway/pii/policy.ts';
+import { walkRequest } from '../../gateway/pii/request-walker.ts';
+import { createRestorer } from '../../gateway/pii/restore.ts';
+import { scanText } from '../../gateway/pii/scanner.ts';
 
 const SECRET = 'normalization-test-secret-01';
 const policy = createPolicy({ fingerprint_secret: SECRET });

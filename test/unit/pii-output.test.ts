@@ -2,84 +2,45 @@
 // possible point, with bounded holdback; its place before `restore`.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  createChatStreamOutputScanner,
-  createCompletionStreamOutputScanner,
-  createOutputStreamScanner,
-  createPolicy,
-  createRestorer,
-  MAX_HOLD,
-  scanChatCompletionOutput,
-  scanCompletionOutput,
-  walkRequest,
-  type Finding,
-  type PiiPolicy,
-} from '../../gateway/pii/index.ts';
-import type { ChatCompletion, ChatCompletionChunk, Completion } from '../../core/llm.ts';
+import { createOutputStreamScanner, MAX_HOLD } from '../../gateway/pii/output-stream.ts';
+import { createPolicy, type PiiPolicy } from '../../gateway/pii/policy.ts';
+import { walkRequest } from '../../gateway/pii/request-walker.ts';
+import { createRestorer } from '../../gateway/pii/restore.ts';
+import type { Finding } from '../../gateway/pii/types.ts';
 
 const EMAIL = 'john@example.com';
 const policy = createPolicy({ scan_output: true, fingerprint_secret: 'output-test-secret-0123' });
 
-function chatCompletion(content: string, args?: string): ChatCompletion {
-  const message: ChatCompletion['choices'][number]['message'] = { role: 'assistant', content };
-  if (args !== undefined) message.tool_calls = [{ id: 'c1', type: 'function', function: { name: 'send', arguments: args } }];
-  return { id: 'x', object: 'chat.completion', created: 0, model: 'm', choices: [{ index: 0, message, finish_reason: 'stop' }] };
+/** A whole answer as the scan-output stage scans it: one stream, pushed at once and flushed. */
+function scanWhole(text: string, p: PiiPolicy, json = false): { text: string; findings: Finding[] } {
+  const s = createOutputStreamScanner(p, { path: 'content', json });
+  return { text: s.push(text) + s.flush(), findings: s.findings };
 }
 
-describe('whole responses', () => {
-  it('redacts message content and tool-call arguments (values and keys), reporting paths', () => {
-    const completion = chatCompletion(`Write to ${EMAIL}.`, JSON.stringify({ to: EMAIL, [EMAIL]: 'card 4111 1111 1111 1111' }));
-    const { completion: out, findings } = scanChatCompletionOutput(completion, policy);
-    const message = out.choices[0]!.message;
-    assert.equal(message.content, 'Write to <EMAIL_ADDRESS>.');
-    assert.deepEqual(JSON.parse(message.tool_calls![0]!.function.arguments), { to: '<EMAIL_ADDRESS>', '<EMAIL_ADDRESS>': 'card <CREDIT_CARD>' });
-    assert.deepEqual(
-      findings.map((f) => f.location.path),
-      [
-        'choices[0].message.content',
-        'choices[0].message.tool_calls[0].function.arguments#/to',
-        'choices[0].message.tool_calls[0].function.arguments#/<EMAIL_ADDRESS>',
-        'choices[0].message.tool_calls[0].function.arguments#/<EMAIL_ADDRESS>',
-      ],
-    );
-    assert.equal(findings[0]!.location.role, 'assistant');
-    assert.equal(completion.choices[0]!.message.content, `Write to ${EMAIL}.`, 'input not mutated');
-  });
-
-  it('returns the same object when nothing is found or output scanning is off', () => {
-    const clean = chatCompletion('Nothing personal here.');
-    assert.equal(scanChatCompletionOutput(clean, policy).completion, clean);
-    const withPii = chatCompletion(`mail ${EMAIL}`);
-    const off = scanChatCompletionOutput(withPii, createPolicy());
-    assert.equal(off.completion, withPii);
-    assert.deepEqual(off.findings, []);
+describe('whole answers', () => {
+  it('redacts content and JSON tool-call arguments (values and keys), reporting the path', () => {
+    const { text, findings } = scanWhole(`Write to ${EMAIL}.`, policy);
+    assert.equal(text, 'Write to <EMAIL_ADDRESS>.');
+    assert.equal(findings[0]!.location.path, 'content');
+    const args = scanWhole(JSON.stringify({ to: EMAIL, [EMAIL]: 'card 4111 1111 1111 1111' }), policy, true);
+    assert.deepEqual(JSON.parse(args.text), { to: '<EMAIL_ADDRESS>', '<EMAIL_ADDRESS>': 'card <CREDIT_CARD>' });
   });
 
   it('applies mask; block and restore act as redact', () => {
     const text = `mail ${EMAIL}, card 4111 1111 1111 1111`;
-    const masked = scanChatCompletionOutput(chatCompletion(text), createPolicy({ scan_output: true, action: 'mask' }));
-    assert.equal(masked.completion.choices[0]!.message.content, 'mail j***@example.com, card ****-****-****-1111');
+    assert.equal(scanWhole(text, createPolicy({ scan_output: true, action: 'mask' })).text, 'mail j***@example.com, card ****-****-****-1111');
     for (const action of ['block', 'restore'] as const) {
-      const r = scanChatCompletionOutput(chatCompletion(text), createPolicy({ scan_output: true, action }));
-      assert.equal(r.completion.choices[0]!.message.content, 'mail <EMAIL_ADDRESS>, card <CREDIT_CARD>');
+      const r = scanWhole(text, createPolicy({ scan_output: true, action }));
+      assert.equal(r.text, 'mail <EMAIL_ADDRESS>, card <CREDIT_CARD>');
       assert.deepEqual(r.findings.map((f) => f.action), ['redact', 'redact']);
     }
-  });
-
-  it('scans legacy completion text', () => {
-    const completion: Completion = { id: 'x', object: 'text_completion', created: 0, model: 'm', choices: [{ index: 0, text: `ssn 536-22-8174`, finish_reason: 'stop' }] };
-    const r = scanCompletionOutput(completion, policy);
-    assert.equal(r.completion.choices[0]!.text, 'ssn <US_SSN>');
-    assert.equal(r.findings[0]!.location.path, 'choices[0].text');
   });
 
   it('runs before restore: the model’s PII is redacted, the client’s own values come back', () => {
     const restorePolicy = createPolicy({ scan_output: true, action: 'restore' });
     const request = walkRequest('openai.chat', { messages: [{ role: 'user', content: `I am ${EMAIL}` }] }, restorePolicy);
-    const answer = chatCompletion('Hello <EMAIL_ADDRESS_1>, your manager is boss@example.com.');
-    const scanned = scanChatCompletionOutput(answer, restorePolicy);
-    const restored = createRestorer(request.vault).restoreText(scanned.completion.choices[0]!.message.content as string);
-    assert.equal(restored, `Hello ${EMAIL}, your manager is <EMAIL_ADDRESS>.`);
+    const scanned = scanWhole('Hello <EMAIL_ADDRESS_1>, your manager is boss@example.com.', restorePolicy);
+    assert.equal(createRestorer(request.vault).restoreText(scanned.text), `Hello ${EMAIL}, your manager is <EMAIL_ADDRESS>.`);
   });
 });
 
@@ -182,62 +143,15 @@ describe('streams: holdback', () => {
   });
 });
 
-function chunk(choices: ChatCompletionChunk['choices']): ChatCompletionChunk {
-  return { id: 'x', object: 'chat.completion.chunk', created: 0, model: 'm', choices };
-}
-
-describe('streamed chat completions, chunk by chunk', () => {
-  it('scans choices and tool calls separately and releases the rest with finish_reason', () => {
-    const scanner = createChatStreamOutputScanner<ChatCompletionChunk>(policy);
-    const chunks = [
-      chunk([{ index: 0, delta: { role: 'assistant', content: 'Mail jo' }, finish_reason: null }]),
-      chunk([{ index: 1, delta: { content: 'Card 4111 1111' }, finish_reason: null }]),
-      chunk([{ index: 0, delta: { content: 'hn@exa' }, finish_reason: null }]),
-      chunk([{ index: 0, delta: { tool_calls: [{ index: 0, id: 'c', type: 'function', function: { name: 'send', arguments: '{"to":"jo' } }] }, finish_reason: null }]),
-      chunk([{ index: 1, delta: { content: ' 1111 1111' }, finish_reason: 'stop' }]),
-      chunk([{ index: 0, delta: { content: 'mple.com', tool_calls: [{ index: 0, function: { arguments: 'hn@example.com"}' } }] }, finish_reason: null }]),
-      chunk([{ index: 0, delta: {}, finish_reason: 'tool_calls' }]),
-    ];
-    const content = new Map<number, string>();
-    let args = '';
-    for (const c of chunks) {
-      const out = scanner.scan(c);
-      for (const choice of out.choices) {
-        if (typeof choice.delta.content === 'string') content.set(choice.index, (content.get(choice.index) ?? '') + choice.delta.content);
-        for (const call of choice.delta.tool_calls ?? []) args += call.function?.arguments ?? '';
-        if (c.choices[0]!.delta.tool_calls?.[0]?.id) assert.equal(choice.delta.tool_calls![0]!.function!.name, 'send');
-      }
-    }
-    assert.equal(content.get(0), 'Mail <EMAIL_ADDRESS>');
-    assert.equal(content.get(1), 'Card <CREDIT_CARD>');
-    assert.deepEqual(JSON.parse(args), { to: '<EMAIL_ADDRESS>' });
-    assert.deepEqual(
-      scanner.findings.map((f) => f.location.path).sort(),
-      ['choices[0].delta.content', 'choices[0].delta.tool_calls[0].function.arguments', 'choices[1].delta.content'],
-    );
-    assert.equal(chunks[0]!.choices[0]!.delta.content, 'Mail jo', 'input chunks not mutated');
-  });
-
+describe('streams and restore', () => {
   it('feeds the restorer: the client gets its own value back, the model’s PII stays redacted', () => {
     const restorePolicy = createPolicy({ scan_output: true, action: 'restore' });
     const request = walkRequest('openai.chat', { messages: [{ role: 'user', content: `I am ${EMAIL}` }] }, restorePolicy);
-    const scanner = createChatStreamOutputScanner<ChatCompletionChunk>(restorePolicy);
+    const scanner = createOutputStreamScanner(restorePolicy, { path: 'choices[0].delta.content' });
     const restorer = createRestorer(request.vault).stream();
     let text = '';
-    for (const [piece, finish] of [['Hi <EMAIL_', null], ['ADDRESS_1>, ask bo', null], ['ss@example.com', null], ['.', 'stop']] as const) {
-      const out = scanner.scan(chunk([{ index: 0, delta: { content: piece }, finish_reason: finish }]));
-      text += restorer.push(out.choices[0]!.delta.content as string);
-    }
+    for (const piece of ['Hi <EMAIL_', 'ADDRESS_1>, ask bo', 'ss@example.com', '.']) text += restorer.push(scanner.push(piece));
+    text += restorer.push(scanner.flush());
     assert.equal(text + restorer.flush(), `Hi ${EMAIL}, ask <EMAIL_ADDRESS>.`);
-  });
-});
-
-describe('streamed legacy completions', () => {
-  it('scans choices[].text and releases the rest with finish_reason', () => {
-    const scanner = createCompletionStreamOutputScanner<Completion>(policy);
-    const piece = (text: string, finish: string | null): Completion => ({ id: 'x', object: 'text_completion', created: 0, model: 'm', choices: [{ index: 0, text, finish_reason: finish }] });
-    const out = ['ssn 536-2', '2-8174'].map((t, i, all) => scanner.scan(piece(t, i === all.length - 1 ? 'stop' : null)).choices[0]!.text).join('');
-    assert.equal(out, 'ssn <US_SSN>');
-    assert.equal(scanner.findings[0]!.location.path, 'choices[0].text');
   });
 });

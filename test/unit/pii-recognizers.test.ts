@@ -1,7 +1,9 @@
 // Each recognizer on positives (several formats/languages) and hard negatives, through the public scanner.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createPolicy, scanText, type PiiEntity } from '../../gateway/pii/index.ts';
+import { createPolicy } from '../../gateway/pii/policy.ts';
+import { scanText } from '../../gateway/pii/scanner.ts';
+import type { PiiEntity } from '../../gateway/pii/types.ts';
 import { ibanChecksumValid } from '../../gateway/pii/recognizers/iban.ts';
 import { cardBrand, luhnValid } from '../../gateway/pii/recognizers/credit-card.ts';
 import { ssnValid } from '../../gateway/pii/recognizers/us-ssn.ts';

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PriceBook, costOf, priceParamsOf, worstCaseCost } from '../../core/prices.ts';
 import { formatUsd, nanoPerToken, toNano, usdFromNano } from '../../core/money.ts';
-import { mockProvider } from '../../gateway/providers/mock/index.ts';
+import { mockProvider } from '../../gateway/providers/mock/adapter.ts';
 import type { UpstreamCall } from '../../gateway/providers/types.ts';
 import type { Deployment } from '../../core/deployments.ts';
 import type { ChatCompletionChunk, ChatRequest, Usage } from '../../core/llm.ts';

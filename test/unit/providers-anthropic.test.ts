@@ -3,18 +3,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
-import { anthropicProvider, anthropicMessagesUrl, ANTHROPIC_VERSION } from '../../gateway/providers/anthropic/index.ts';
-import { DEFAULT_MAX_TOKENS, JSON_TOOL_NAME, toAnthropicRequest } from '../../gateway/providers/anthropic/request.ts';
-import { AnthropicStreamToOpenAI, anthropicMessageToOpenAI, usageFromAnthropic } from '../../gateway/providers/anthropic/response.ts';
-import type { AnthropicMessage, AnthropicStopReason } from '../../gateway/providers/anthropic/wire.ts';
+import { anthropicProvider, anthropicMessagesUrl, ANTHROPIC_VERSION } from '../../gateway/anthropic/adapter.ts';
+import { DEFAULT_MAX_TOKENS, JSON_TOOL_NAME, toAnthropicRequest } from '../../gateway/anthropic/upstream-request.ts';
+import { AnthropicStreamToOpenAI, anthropicMessageToOpenAI } from '../../gateway/anthropic/upstream-response.ts';
+import { usageFromAnthropic } from '../../gateway/anthropic/usage.ts';
+import type { AnthropicMessage, AnthropicStopReason } from '../../gateway/anthropic/wire.ts';
 import { adapterFor } from '../../gateway/providers/registry.ts';
 import { closePools } from '../../gateway/providers/shared/http.ts';
 import { formatSse } from '../../gateway/providers/shared/sse.ts';
-import { UpstreamError } from '../../gateway/providers/types.ts';
-import type { ChatCompletionChunk, ChatRequest } from '../../core/llm.ts';
+import type { ChatRequest } from '../../core/llm.ts';
 import {
+  assemble,
   collect,
   FAKE_ANTHROPIC_TOOL_INPUT,
+  isUpstream,
   startFakeAnthropic,
   startLoopbackServer,
   testCallContext,
@@ -27,33 +29,6 @@ const TOOLS = [
   { type: 'function', function: { name: 'get_weather', description: 'Weather for a place', parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] } } },
   { type: 'function', function: { name: 'no_params' } },
 ];
-
-const isUpstream = (status: number, check: (e: UpstreamError) => boolean = () => true) => (err: unknown) => {
-  assert.ok(err instanceof UpstreamError, `expected UpstreamError, got ${String(err)}`);
-  assert.equal(err.status, status, err.message);
-  assert.ok(check(err), `unexpected error details: ${JSON.stringify({ message: err.message, ...err.options })}`);
-  return true;
-};
-
-function assemble(chunks: ChatCompletionChunk[]) {
-  let content = '';
-  const tools = new Map<number, { id?: string; name: string; arguments: string }>();
-  let finish: string | null = null;
-  for (const c of chunks) {
-    for (const choice of c.choices) {
-      if (typeof choice.delta.content === 'string') content += choice.delta.content;
-      for (const tc of choice.delta.tool_calls ?? []) {
-        const t = tools.get(tc.index) ?? { name: '', arguments: '' };
-        if (tc.id) t.id = tc.id;
-        if (tc.function?.name) t.name += tc.function.name;
-        if (tc.function?.arguments) t.arguments += tc.function.arguments;
-        tools.set(tc.index, t);
-      }
-      if (choice.finish_reason) finish = choice.finish_reason;
-    }
-  }
-  return { content, tools: [...tools.values()], finish, usage: chunks[chunks.length - 1]?.usage };
-}
 
 describe('OpenAI chat → Anthropic Messages request', () => {
   it('extracts system/developer messages and defaults max_tokens', () => {

@@ -1,16 +1,15 @@
 // OpenAI, the OpenAI-compatible family and Azure OpenAI against a loopback fake upstream (real adapter code paths).
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { openaiProvider, openaiAdapters, OPENAI_COMPATIBLE_PROVIDERS } from '../../gateway/providers/openai/index.ts';
-import { azureProvider, AZURE_DEFAULT_API_VERSION } from '../../gateway/providers/azure/index.ts';
+import { openaiProvider, openaiAdapters, OPENAI_COMPATIBLE_PROVIDERS } from '../../gateway/providers/openai/adapter.ts';
+import { azureProvider, AZURE_DEFAULT_API_VERSION } from '../../gateway/providers/azure/adapter.ts';
 import { adapterFor } from '../../gateway/providers/registry.ts';
 import { deploymentsFrom } from '../../core/deployments.ts';
 import { newTrace } from '../../gateway/pipeline/trace.ts';
 import { Router } from '../../gateway/routing/router.ts';
 import { closePools } from '../../gateway/providers/shared/http.ts';
-import { UpstreamError } from '../../gateway/providers/types.ts';
 import type { ChatCompletionChunk, ChatRequest } from '../../core/llm.ts';
-import { collect, FAKE_OPENAI_TOOL_ARGS, startFakeOpenAI, testCallContext, type FakeUpstream, type TestCallOptions } from '../helpers/fake-upstreams.ts';
+import { assemble, collect, FAKE_OPENAI_TOOL_ARGS, isUpstream, startFakeOpenAI, testCallContext, type FakeUpstream, type TestCallOptions } from '../helpers/fake-upstreams.ts';
 
 const UNICODE = 'héllo wörld ✓ 🌍 — 日本語';
 
@@ -23,34 +22,6 @@ const TOOLS = [
 
 function chatReq(over: Partial<ChatRequest> = {}): ChatRequest {
   return { model: 'gpt-4o-mini', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: UNICODE }], ...over };
-}
-
-const isUpstream = (status: number, check: (e: UpstreamError) => boolean = () => true) => (err: unknown) => {
-  assert.ok(err instanceof UpstreamError, `expected UpstreamError, got ${String(err)}`);
-  assert.equal(err.status, status, err.message);
-  assert.ok(check(err), `unexpected error details: ${JSON.stringify({ message: err.message, ...err.options })}`);
-  return true;
-};
-
-/** Reassembles a streamed chat completion. */
-function assemble(chunks: ChatCompletionChunk[]) {
-  let content = '';
-  const tools = new Map<number, { id?: string; name: string; arguments: string }>();
-  let finish: string | null = null;
-  for (const c of chunks) {
-    for (const choice of c.choices) {
-      if (typeof choice.delta.content === 'string') content += choice.delta.content;
-      for (const tc of choice.delta.tool_calls ?? []) {
-        const t = tools.get(tc.index) ?? { name: '', arguments: '' };
-        if (tc.id) t.id = tc.id;
-        if (tc.function?.name) t.name += tc.function.name;
-        if (tc.function?.arguments) t.arguments += tc.function.arguments;
-        tools.set(tc.index, t);
-      }
-      if (choice.finish_reason) finish = choice.finish_reason;
-    }
-  }
-  return { content, tools: [...tools.values()], finish, usage: chunks[chunks.length - 1]?.usage };
 }
 
 describe('openai adapter', () => {

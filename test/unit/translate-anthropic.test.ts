@@ -5,21 +5,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { GatewayError } from '../../gateway/errors.ts';
-import { anthropicProvider } from '../../gateway/providers/anthropic/index.ts';
-import { toAnthropicRequest } from '../../gateway/providers/anthropic/request.ts';
-import { anthropicMessageToOpenAI } from '../../gateway/providers/anthropic/response.ts';
-import { openaiProvider } from '../../gateway/providers/openai/index.ts';
+import { anthropicProvider } from '../../gateway/anthropic/adapter.ts';
+import { toAnthropicRequest } from '../../gateway/anthropic/upstream-request.ts';
+import { anthropicMessageToOpenAI } from '../../gateway/anthropic/upstream-response.ts';
+import { openaiProvider } from '../../gateway/providers/openai/adapter.ts';
 import { closePools } from '../../gateway/providers/shared/http.ts';
 import type { UpstreamCall, ProviderAdapter } from '../../gateway/providers/types.ts';
 import type { ChatCompletion, ChatCompletionChunk } from '../../core/llm.ts';
-import { OpenAIStreamToAnthropic, anthropicSseError, formatAnthropicSse } from '../../gateway/translate/anthropic-stream.ts';
-import {
-  anthropicRequestToOpenAI,
-  openAIResponseToAnthropic,
-  type AnthropicMessage,
-  type AnthropicMessagesRequest,
-  type AnthropicStreamEvent,
-} from '../../gateway/translate/anthropic.ts';
+import { anthropicRequestToOpenAI } from '../../gateway/anthropic/client-request.ts';
+import { openAIResponseToAnthropic } from '../../gateway/anthropic/client-response.ts';
+import { OpenAIStreamToAnthropic, anthropicSseError, formatAnthropicSse } from '../../gateway/anthropic/client-stream.ts';
+import type { AnthropicMessage, AnthropicMessagesRequest, AnthropicStreamEvent } from '../../gateway/anthropic/wire.ts';
 import {
   FAKE_ANTHROPIC_TOOL_INPUT,
   FAKE_OPENAI_TOOL_ARGS,

@@ -4,7 +4,8 @@
 // `…EXAMPLE` keys) are skipped.
 import type { Detection, Recognizer, ScanState } from '../types.ts';
 import { charClasses, isLower, looksLikePlaceholder, shannonEntropy } from '../text-utils.ts';
-import { cueHits } from './cues.ts';
+import { eachCue } from './cues.ts';
+import { eachMatch } from './each-match.ts';
 
 // All prefixed formats, tried at the token starts PROVIDER_START finds. Every branch starts with a literal and has
 // bounded or single-class repetition, so the engine's work per start position is constant or linear in the token.
@@ -123,13 +124,9 @@ function isPemBodyChar(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 43 || c === 47 || c === 61 || c === 92 || c <= 32;
 }
 
+// A cue inside the same identifier or inside a value already taken is skipped (eachCue).
 function detectAssigned(text: string, scan: ScanState, out: Detection[]): void {
-  const hits = cueHits(text, scan).secret;
-  let consumed = 0;
-  for (let h = 0; h < hits.length; h += 2) {
-    const cueStart = hits[h]!;
-    const cueEnd = hits[h + 1]!;
-    if (cueStart < consumed) continue; // same identifier or inside a value already taken
+  eachCue(text, scan, 'secret', (cueStart, cueEnd) => {
     let s = cueStart;
     let e = cueEnd;
     while (s > 0 && cueStart - s < 40 && isIdentChar(text.charCodeAt(s - 1))) s--;
@@ -143,22 +140,21 @@ function detectAssigned(text: string, scan: ScanState, out: Detection[]): void {
       }
       break;
     }
-    consumed = e;
     const name = text.slice(s, e).toLowerCase();
-    if (NOT_SECRET_NAME.test(name)) continue;
+    if (NOT_SECRET_NAME.test(name)) return e;
     // "key" alone is too common ("object key is …"): only compound names like api_key / private key count.
-    if ((text.charCodeAt(cueStart) | 32) === 107 /* k */ && !KEY_NAME.test(name)) continue;
+    if ((text.charCodeAt(cueStart) | 32) === 107 /* k */ && !KEY_NAME.test(name)) return e;
     const re = name.endsWith('bearer') ? BEARER_VALUE : ASSIGNED_VALUE;
     re.lastIndex = e;
     const v = re.exec(text);
-    if (!v || v[1] === undefined) continue;
+    if (!v || v[1] === undefined) return e;
     const value = v[1].replace(/[.=]+$/, (tail) => (tail.includes('=') ? tail : '')); // keep base64 padding, drop a full stop
     const start = re.lastIndex - v[1].length;
     const confidence = genericSecretConfidence(value);
-    if (confidence === 0) continue;
+    if (confidence === 0) return e;
     out.push({ entity: 'API_KEY', start, end: start + value.length, confidence, detector: 'api_key.assigned_secret' });
-    consumed = start + value.length;
-  }
+    return start + value.length;
+  });
 }
 
 /** Confidence for a value assigned to a secret-like name (0: not a secret). */
@@ -174,27 +170,29 @@ export function secretFieldName(name: string): boolean {
   return SECRET_NAME.test(n) && !NOT_SECRET_NAME.test(n);
 }
 
+/** A provider's key format at a PROVIDER_START hint (`sk-`, `ghp_`, `AKIA` …). */
+function detectProviderKey(hint: RegExpExecArray, text: string, _scan: ScanState, out: Detection[]): void {
+  PROVIDER.lastIndex = tokenStart(text, hint.index);
+  const m = PROVIDER.exec(text);
+  if (!m) return;
+  PROVIDER_START.lastIndex = PROVIDER.lastIndex; // matches do not overlap
+  const kind = m.findIndex((g, i) => i > 0 && g !== undefined);
+  if (kind <= 0 || !providerSecretOk(kind, m[0])) return;
+  const testKey = kind === 6 && m[0].includes('_test_');
+  out.push({
+    entity: 'API_KEY',
+    start: m.index,
+    end: m.index + m[0].length,
+    confidence: testKey ? 0.8 : 0.95,
+    detector: `api_key.${PROVIDER_NAMES[kind] ?? 'token'}`,
+  });
+}
+
 export const apiKeyRecognizer: Recognizer = {
   name: 'api_key',
   entities: ['API_KEY'],
   detect(text: string, scan: ScanState, out: Detection[]): void {
-    PROVIDER_START.lastIndex = 0;
-    for (let hint = PROVIDER_START.exec(text); hint; hint = PROVIDER_START.exec(text)) {
-      PROVIDER.lastIndex = tokenStart(text, hint.index);
-      const m = PROVIDER.exec(text);
-      if (!m) continue;
-      PROVIDER_START.lastIndex = PROVIDER.lastIndex; // matches do not overlap
-      const kind = m.findIndex((g, i) => i > 0 && g !== undefined);
-      if (kind <= 0 || !providerSecretOk(kind, m[0])) continue;
-      const testKey = kind === 6 && m[0].includes('_test_');
-      out.push({
-        entity: 'API_KEY',
-        start: m.index,
-        end: m.index + m[0].length,
-        confidence: testKey ? 0.8 : 0.95,
-        detector: `api_key.${PROVIDER_NAMES[kind] ?? 'token'}`,
-      });
-    }
+    eachMatch(PROVIDER_START, text, scan, out, detectProviderKey);
     if (text.indexOf('-----BEGIN ') !== -1) detectPem(text, out);
     detectAssigned(text, scan, out);
     if (scan.fieldName !== undefined && secretFieldName(scan.fieldName)) {

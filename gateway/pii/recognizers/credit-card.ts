@@ -1,7 +1,7 @@
 // CREDIT_CARD: 12..19 digits, optionally grouped by single spaces or dashes the way cards are printed, that pass
 // the Luhn checksum and start with an issuer prefix (IIN) of a known brand with a length that brand issues.
-import type { Detection, Recognizer, ScanState } from '../types.ts';
 import { lineBefore } from '../text-utils.ts';
+import { matchRecognizer } from './each-match.ts';
 
 // A digit, then 11..18 more each optionally preceded by one separator: no nested ambiguity, bounded length.
 const CANDIDATE = /(?<![\d.,-])\d(?:[ -]?\d){11,18}(?!\d|[.,]\d|-\d)/g;
@@ -75,21 +75,14 @@ function isCardGrouping(raw: string): boolean {
   return allFours && groups >= 3;
 }
 
-export const creditCardRecognizer: Recognizer = {
-  name: 'credit_card',
-  entities: ['CREDIT_CARD'],
-  detect(text: string, _ctx: ScanState, out: Detection[]): void {
-    CANDIDATE.lastIndex = 0;
-    for (let m = CANDIDATE.exec(text); m; m = CANDIDATE.exec(text)) {
-      const raw = m[0];
-      if (!isCardGrouping(raw)) continue;
-      const digits = raw.length > 19 || raw.includes(' ') || raw.includes('-') ? raw.replace(SEPARATORS, '') : raw;
-      if (!luhnValid(digits) || !cardBrand(digits)) continue;
-      const before = lineBefore(text, m.index, 40);
-      const cue = CARD_CUE.test(before);
-      // A Luhn-valid number right after "Order #" is one in ten order numbers, not a card.
-      const confidence = cue ? 0.99 : NOT_CARD_CUE.test(before) ? 0.3 : raw.length > digits.length ? 0.95 : 0.9;
-      out.push({ entity: 'CREDIT_CARD', start: m.index, end: m.index + raw.length, confidence, detector: 'credit_card.luhn' });
-    }
-  },
-};
+export const creditCardRecognizer = matchRecognizer('credit_card', 'CREDIT_CARD', CANDIDATE, (m, text, _scan, out) => {
+  const raw = m[0];
+  if (!isCardGrouping(raw)) return;
+  const digits = raw.length > 19 || raw.includes(' ') || raw.includes('-') ? raw.replace(SEPARATORS, '') : raw;
+  if (!luhnValid(digits) || !cardBrand(digits)) return;
+  const before = lineBefore(text, m.index, 40);
+  const cue = CARD_CUE.test(before);
+  // A Luhn-valid number right after "Order #" is one in ten order numbers, not a card.
+  const confidence = cue ? 0.99 : NOT_CARD_CUE.test(before) ? 0.3 : raw.length > digits.length ? 0.95 : 0.9;
+  out.push({ entity: 'CREDIT_CARD', start: m.index, end: m.index + raw.length, confidence, detector: 'credit_card.luhn' });
+});

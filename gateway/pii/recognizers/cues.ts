@@ -24,3 +24,18 @@ export function cueHits(text: string, scan: ScanState): CueHits {
   scan.cues = hits;
   return hits;
 }
+
+/**
+ * Calls `onCue` for each cue word of `kind`, in text order, skipping cues inside what an earlier call took: `onCue`
+ * returns where that ends (its value, or the identifier around the cue), or undefined when it took nothing.
+ */
+export function eachCue(text: string, scan: ScanState, kind: keyof CueHits, onCue: (cueStart: number, cueEnd: number) => number | undefined): void {
+  const hits = cueHits(text, scan)[kind];
+  let consumed = 0;
+  for (let h = 0; h < hits.length; h += 2) {
+    const cueStart = hits[h]!;
+    if (cueStart < consumed) continue;
+    const end = onCue(cueStart, hits[h + 1]!);
+    if (end !== undefined) consumed = end;
+  }
+}

@@ -21,7 +21,7 @@ function isLocalChar(c: number): boolean {
 export const emailRecognizer: Recognizer = {
   name: 'email',
   entities: ['EMAIL_ADDRESS'],
-  detect(text: string, _ctx: ScanState, out: Detection[]): void {
+  detect(text: string, _scan: ScanState, out: Detection[]): void {
     for (let at = text.indexOf('@'); at !== -1; at = text.indexOf('@', at + 1)) {
       let start = at;
       while (start > 0 && at - start <= MAX_LOCAL && isLocalChar(text.charCodeAt(start - 1))) start--;

@@ -1,7 +1,7 @@
 // IBAN_CODE: country code + 2 check digits + BBAN of the exact length that country uses, printed compact or in
 // groups of four, validated with the ISO 7064 mod-97 checksum.
-import type { Detection, Recognizer, ScanState } from '../types.ts';
 import { isAlnum, isDigit, isUpper } from '../text-utils.ts';
+import { matchRecognizer } from './each-match.ts';
 
 /** IBAN length per country (SWIFT IBAN registry). */
 export const IBAN_LENGTHS: Readonly<Record<string, number>> = {
@@ -32,36 +32,29 @@ function mod97Step(rem: number, c: number): number {
   return -1;
 }
 
-export const ibanRecognizer: Recognizer = {
-  name: 'iban',
-  entities: ['IBAN_CODE'],
-  detect(text: string, _ctx: ScanState, out: Detection[]): void {
-    HEAD.lastIndex = 0;
-    for (let m = HEAD.exec(text); m; m = HEAD.exec(text)) {
-      const length = IBAN_LENGTHS[m[1] ?? ''];
-      if (length === undefined) continue;
-      // Consume BBAN characters, skipping single spaces between them, until the country's length is reached. The
-      // checksum is folded in as they are read (no string is built): BBAN first, country + check digits last.
-      let count = 4;
-      let rem = 0;
-      let i = m.index + 4;
-      while (count < length && i < text.length) {
-        let c = text.charCodeAt(i);
-        if (c === 32 && i + 1 < text.length) {
-          c = text.charCodeAt(i + 1);
-          if (!(isDigit(c) || isUpper(c))) break;
-          i++;
-        }
-        if (!(isDigit(c) || isUpper(c))) break;
-        rem = mod97Step(rem, c);
-        count++;
-        i++;
-      }
-      if (count !== length || (i < text.length && isAlnum(text.charCodeAt(i)))) continue;
-      for (let h = m.index; h < m.index + 4; h++) rem = mod97Step(rem, text.charCodeAt(h));
-      if (rem !== 1) continue;
-      out.push({ entity: 'IBAN_CODE', start: m.index, end: i, confidence: 0.95, detector: 'iban.mod97' });
-      HEAD.lastIndex = i;
+export const ibanRecognizer = matchRecognizer('iban', 'IBAN_CODE', HEAD, (m, text, _scan, out) => {
+  const length = IBAN_LENGTHS[m[1] ?? ''];
+  if (length === undefined) return;
+  // Consume BBAN characters, skipping single spaces between them, until the country's length is reached. The
+  // checksum is folded in as they are read (no string is built): BBAN first, country + check digits last.
+  let count = 4;
+  let rem = 0;
+  let i = m.index + 4;
+  while (count < length && i < text.length) {
+    let c = text.charCodeAt(i);
+    if (c === 32 && i + 1 < text.length) {
+      c = text.charCodeAt(i + 1);
+      if (!(isDigit(c) || isUpper(c))) break;
+      i++;
     }
-  },
-};
+    if (!(isDigit(c) || isUpper(c))) break;
+    rem = mod97Step(rem, c);
+    count++;
+    i++;
+  }
+  if (count !== length || (i < text.length && isAlnum(text.charCodeAt(i)))) return;
+  for (let h = m.index; h < m.index + 4; h++) rem = mod97Step(rem, text.charCodeAt(h));
+  if (rem !== 1) return;
+  out.push({ entity: 'IBAN_CODE', start: m.index, end: i, confidence: 0.95, detector: 'iban.mod97' });
+  HEAD.lastIndex = i;
+});

@@ -79,7 +79,7 @@ function isPlausibleV6(raw: string): boolean {
 export const ipAddressRecognizer: Recognizer = {
   name: 'ip_address',
   entities: ['IP_ADDRESS'],
-  detect(text: string, _ctx: ScanState, out: Detection[]): void {
+  detect(text: string, _scan: ScanState, out: Detection[]): void {
     if (text.indexOf('.') !== -1) detectV4(text, out);
     if (text.indexOf(':') !== -1) detectV6(text, out);
   },

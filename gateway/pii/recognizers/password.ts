@@ -3,7 +3,7 @@
 // connection strings `scheme://user:pass@host`. Placeholders (`***`, `${DB_PASS}`, `<password>`) are skipped.
 import type { Detection, Recognizer, ScanState } from '../types.ts';
 import { charClasses, isAsciiLetter, isLower, isUpper, isWordChar } from '../text-utils.ts';
-import { cueHits } from './cues.ts';
+import { eachCue } from './cues.ts';
 
 // Completes a `pass` cue found by the shared cue scan: password, passwd, Passwort, passphrase, passe, passord.
 const PASS_SUFFIX = /(?:word|wd|wort|phrase|code|ord|e)?/iy;
@@ -84,22 +84,19 @@ function endsField(text: string, end: number): boolean {
   return true;
 }
 
+// A cue inside a value already taken is skipped (eachCue).
 function detectCued(text: string, scan: ScanState, out: Detection[]): void {
-  const hits = cueHits(text, scan).password;
-  let consumed = 0;
-  for (let h = 0; h < hits.length; h += 2) {
-    const cueStart = hits[h]!;
-    let cueEnd = hits[h + 1]!;
-    if (cueStart < consumed) continue; // inside a value already taken
+  eachCue(text, scan, 'password', (cueStart, cueAt) => {
+    let cueEnd = cueAt;
     if ((text.charCodeAt(cueStart) | 32) === 112 && (text.charCodeAt(cueStart + 1) | 32) === 97) {
       PASS_SUFFIX.lastIndex = cueEnd;
       if (PASS_SUFFIX.exec(text)) cueEnd = PASS_SUFFIX.lastIndex;
     }
     const cue = text.slice(cueStart, cueEnd);
     const m = { index: cueStart };
-    if (!cueStartsWord(text, m.index, cue)) continue;
+    if (!cueStartsWord(text, m.index, cue)) return undefined;
     const next = text.charCodeAt(cueEnd);
-    if (isAsciiLetter(next) || (next >= 48 && next <= 57) || (next >= 0xc0 && next < 0x2000)) continue; // passwords, passenger …
+    if (isAsciiLetter(next) || (next >= 48 && next <= 57) || (next >= 0xc0 && next < 0x2000)) return undefined; // passwords, passenger …
 
     let span: ValueSpan | undefined;
     let confidence = 0;
@@ -130,12 +127,12 @@ function detectCued(text: string, scan: ScanState, out: Detection[]): void {
         if (span && strong(text.slice(span.start, span.end))) confidence = flag ? 0.85 : 0.8;
       }
     }
-    if (!span || confidence === 0) continue;
+    if (!span || confidence === 0) return undefined;
     const value = text.slice(span.start, span.end);
-    if (isPlaceholder(value)) continue;
+    if (isPlaceholder(value)) return undefined;
     out.push({ entity: 'PASSWORD', start: span.start, end: span.end, confidence, detector: 'password.cue' });
-    consumed = span.end;
-  }
+    return span.end;
+  });
 }
 
 function detectConnectionStrings(text: string, out: Detection[]): void {

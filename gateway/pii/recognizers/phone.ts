@@ -1,9 +1,10 @@
 // PHONE_NUMBER: a cheap regex pre-scan finds digit groups shaped like phone numbers; cheap shape rules drop dates,
 // prices, versions, IPs, SSNs and card numbers; only the survivors are validated with libphonenumber-js (max
-// metadata: real number plans, not just lengths), which is the slow part (~20 µs per call).
+// metadata: real number plans, not just lengths), which is the slow part (bench/micro.ts).
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
-import type { Detection, Recognizer, ScanState } from '../types.ts';
+import type { ScanState } from '../types.ts';
 import { isDigit, lineAfter, lineBefore } from '../text-utils.ts';
+import { matchRecognizer } from './each-match.ts';
 import { cachedPhoneVerdict } from './phone-verdicts.ts';
 
 // Optional '+', optional '(', then 7..24 chars of digits and separators, ending in a digit. Bounded repetition and
@@ -164,26 +165,19 @@ function digitCount(raw: string): number {
   return n;
 }
 
-export const phoneRecognizer: Recognizer = {
-  name: 'phone',
-  entities: ['PHONE_NUMBER'],
-  detect(text: string, scan: ScanState, out: Detection[]): void {
-    CANDIDATE.lastIndex = 0;
-    for (let m = CANDIDATE.exec(text); m; m = CANDIDATE.exec(text)) {
-      const start = m.index;
-      let raw = m[0];
-      // Two numbers separated by a space can be read as one candidate ("0151 23456789 0160 9876543"): when
-      // there are too many digits for one number, drop whole space-separated groups from the end.
-      for (let tries = 0; tries < 4 && digitCount(raw) > (raw.charCodeAt(0) === 43 || raw.startsWith('00') ? 17 : 12); tries++) {
-        const cut = raw.lastIndexOf(' ');
-        if (cut <= 0) break;
-        raw = raw.slice(0, cut).replace(TRAILING_SEPARATORS, '');
-      }
-      const confidence = scoreCandidate(text, start, raw, scan);
-      if (confidence > 0) {
-        out.push({ entity: 'PHONE_NUMBER', start, end: start + raw.length, confidence, detector: 'phone' });
-        CANDIDATE.lastIndex = start + raw.length;
-      }
-    }
-  },
-};
+export const phoneRecognizer = matchRecognizer('phone', 'PHONE_NUMBER', CANDIDATE, (m, text, scan, out) => {
+  const start = m.index;
+  let raw = m[0];
+  // Two numbers separated by a space can be read as one candidate ("0151 23456789 0160 9876543"): when
+  // there are too many digits for one number, drop whole space-separated groups from the end.
+  for (let tries = 0; tries < 4 && digitCount(raw) > (raw.charCodeAt(0) === 43 || raw.startsWith('00') ? 17 : 12); tries++) {
+    const cut = raw.lastIndexOf(' ');
+    if (cut <= 0) break;
+    raw = raw.slice(0, cut).replace(TRAILING_SEPARATORS, '');
+  }
+  const confidence = scoreCandidate(text, start, raw, scan);
+  if (confidence > 0) {
+    out.push({ entity: 'PHONE_NUMBER', start, end: start + raw.length, confidence, detector: 'phone' });
+    CANDIDATE.lastIndex = start + raw.length;
+  }
+});

@@ -1,6 +1,6 @@
 // US_SSN: AAA-GG-SSSS with the ranges the SSA issues (area not 000/666/900-999, group not 00, serial not 0000),
 // minus well-known fake numbers. Ungrouped 9-digit numbers only count next to an SSN cue.
-import type { Detection, Recognizer, ScanState } from '../types.ts';
+import { matchRecognizer } from './each-match.ts';
 import { lineBefore } from '../text-utils.ts';
 
 const CANDIDATE = /(?<![\d-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\d]|-\d)/g;
@@ -17,21 +17,14 @@ export function ssnValid(area: string, group: string, serial: string): boolean {
   return true;
 }
 
-export const usSsnRecognizer: Recognizer = {
-  name: 'us_ssn',
-  entities: ['US_SSN'],
-  detect(text: string, _ctx: ScanState, out: Detection[]): void {
-    CANDIDATE.lastIndex = 0;
-    for (let m = CANDIDATE.exec(text); m; m = CANDIDATE.exec(text)) {
-      const [raw, area = '', sep = '', group = '', serial = ''] = m;
-      if (!ssnValid(area, group, serial)) continue;
-      const cue = SSN_CUE.test(lineBefore(text, m.index, 40));
-      let confidence: number;
-      if (sep === '-') confidence = cue ? 0.95 : 0.85;
-      else if (sep === ' ') confidence = cue ? 0.9 : 0.4;
-      else if (cue) confidence = 0.8;
-      else continue; // a bare 9-digit number is far more often an order or account number
-      out.push({ entity: 'US_SSN', start: m.index, end: m.index + raw.length, confidence, detector: 'us_ssn' });
-    }
-  },
-};
+export const usSsnRecognizer = matchRecognizer('us_ssn', 'US_SSN', CANDIDATE, (m, text, _scan, out) => {
+  const [raw, area = '', sep = '', group = '', serial = ''] = m;
+  if (!ssnValid(area, group, serial)) return;
+  const cue = SSN_CUE.test(lineBefore(text, m.index, 40));
+  let confidence: number;
+  if (sep === '-') confidence = cue ? 0.95 : 0.85;
+  else if (sep === ' ') confidence = cue ? 0.9 : 0.4;
+  else if (cue) confidence = 0.8;
+  else return; // a bare 9-digit number is far more often an order or account number
+  out.push({ entity: 'US_SSN', start: m.index, end: m.index + raw.length, confidence, detector: 'us_ssn' });
+});

@@ -1,9 +1,9 @@
 // Chat completions: the operation behind /v1/chat/completions and /v1/messages (translated to chat by its route).
 import { countChatPromptTokens } from '../../../core/prompt-tokens.ts';
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from '../../../core/llm.ts';
-import { requestedOutputTokens } from '../../budgets/index.ts';
+import { requestedOutputTokens } from '../../budgets/worst-case.ts';
 import type { Flight } from '../flight.ts';
-import type { Operation } from '../operation.ts';
+import { modelField, type Operation } from '../operation.ts';
 
 export type ChatOperation = Operation<ChatRequest, ChatCompletion, ChatCompletionChunk>;
 
@@ -11,8 +11,7 @@ export const chatOperation: ChatOperation = {
   kind: 'chat',
   skips: new Set(),
   piiKind: 'openai.chat',
-  model: (body) => body.model,
-  withModel: (body, model) => ({ ...body, model }),
+  ...modelField<ChatRequest>(),
   stream: (body) => body.stream === true,
   promptMessages: (body) => body.messages,
   promptTokens: (body) => countChatPromptTokens(body.messages),

@@ -1,9 +1,9 @@
 // Legacy text completions (/v1/completions): passed to providers that still have them.
 import type { Completion, CompletionRequest } from '../../../core/llm.ts';
-import { requestedOutputTokens } from '../../budgets/index.ts';
+import { requestedOutputTokens } from '../../budgets/worst-case.ts';
 import { GatewayError } from '../../errors.ts';
-import type { Operation } from '../operation.ts';
-import { inputTexts, inputTokens } from './input.ts';
+import { modelField, type Operation } from '../operation.ts';
+import { inputPrompt } from './input.ts';
 
 const unsupported = (provider: string) => new GatewayError('invalid_request', `Provider ${provider} does not support /v1/completions; use /v1/chat/completions.`, { param: 'model' });
 
@@ -11,11 +11,9 @@ export const completionsOperation: Operation<CompletionRequest, Completion, Comp
   kind: 'completions',
   skips: new Set(['swap', 'cache']),
   piiKind: 'openai.completions',
-  model: (body) => body.model,
-  withModel: (body, model) => ({ ...body, model }),
+  ...modelField<CompletionRequest>(),
+  ...inputPrompt<CompletionRequest>((body) => body.prompt),
   stream: (body) => body.stream === true,
-  promptMessages: (body) => inputTexts(body.prompt).map((content) => ({ role: 'user', content })),
-  promptTokens: (body) => inputTokens(body.prompt),
   outputTokens: (body) => requestedOutputTokens(body),
   withMaxTokens: (body, maxTokens) => ({ ...body, max_tokens: maxTokens }),
   call(adapter, body, call) {

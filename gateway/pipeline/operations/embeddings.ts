@@ -1,18 +1,16 @@
 // Embeddings (/v1/embeddings): no output text, so no output stages do anything and nothing streams.
 import type { EmbeddingRequest, EmbeddingResponse } from '../../../core/llm.ts';
 import { GatewayError } from '../../errors.ts';
-import type { Operation } from '../operation.ts';
-import { inputTexts, inputTokens } from './input.ts';
+import { modelField, type Operation } from '../operation.ts';
+import { inputPrompt } from './input.ts';
 
 export const embeddingsOperation: Operation<EmbeddingRequest, EmbeddingResponse, never> = {
   kind: 'embeddings',
   skips: new Set(['swap', 'cache']),
   piiKind: 'openai.embeddings',
-  model: (body) => body.model,
-  withModel: (body, model) => ({ ...body, model }),
+  ...modelField<EmbeddingRequest>(),
+  ...inputPrompt<EmbeddingRequest>((body) => body.input),
   stream: () => false,
-  promptMessages: (body) => inputTexts(body.input).map((content) => ({ role: 'user', content })),
-  promptTokens: (body) => inputTokens(body.input),
   outputTokens: () => 0,
   withMaxTokens: (body) => body,
   call(adapter, body, call) {

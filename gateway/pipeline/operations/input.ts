@@ -1,5 +1,6 @@
 // The `prompt` / `input` field of completions and embeddings: a string, strings, or token ids.
-import { countTokens } from '../../../lib/tokens.ts';
+import { countInputTokens } from '../../../core/prompt-tokens.ts';
+import type { Operation } from '../operation.ts';
 
 type Input = string | string[] | number[] | number[][];
 
@@ -7,14 +8,10 @@ export function inputTexts(input: Input): string[] {
   return (Array.isArray(input) ? input : [input]).filter((p): p is string => typeof p === 'string');
 }
 
-/** Strings are tokenized; token-id arrays count one per id. */
-export function inputTokens(input: unknown): number {
-  if (typeof input === 'string') return countTokens(input);
-  if (typeof input === 'number') return 1;
-  if (Array.isArray(input)) {
-    let n = 0;
-    for (const v of input) n += inputTokens(v);
-    return n;
-  }
-  return 0;
+/** The prompt of an operation whose prompt is one such input (completions' `prompt`, embeddings' `input`). */
+export function inputPrompt<Req>(inputOf: (body: Req) => Input): Pick<Operation<Req, unknown, unknown>, 'promptMessages' | 'promptTokens'> {
+  return {
+    promptMessages: (body) => inputTexts(inputOf(body)).map((content) => ({ role: 'user', content })),
+    promptTokens: (body) => countInputTokens(inputOf(body)),
+  };
 }

@@ -1,6 +1,6 @@
 // Exact, then semantic cache lookup on the body the provider would see (after PII handling: no raw PII is cached).
 // A hit is the outcome: the provider is not called and nothing is charged.
-import type { ChatCache } from '../../cache/index.ts';
+import type { ChatCache } from '../../cache/chat-cache.ts';
 import { withoutCacheField } from '../../cache/directives.ts';
 import { replayChunks } from '../../cache/replay.ts';
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from '../../../core/llm.ts';

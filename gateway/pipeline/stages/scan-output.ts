@@ -1,7 +1,9 @@
 // PII out (pii_protection.scan_output): what the provider wrote is scanned before the cache keeps it and before
 // restore puts the client's own values back, streams included (a value split across chunks is still caught; only a
 // short tail is held back). Output findings are redacted or masked — text already streamed cannot be blocked.
-import { createOutputStreamScanner, scansOutput, type Finding } from '../../pii/index.ts';
+import { createOutputStreamScanner } from '../../pii/output-stream.ts';
+import { scansOutput } from '../../pii/policy.ts';
+import type { Finding } from '../../pii/types.ts';
 import { GatewayError } from '../../errors.ts';
 import { chunkRewriter, type TextStream } from '../operation.ts';
 import { emitFindings, policyForCaller } from '../pii.ts';

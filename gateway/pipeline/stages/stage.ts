@@ -1,4 +1,4 @@
-// The shape of a stage: one job, run in the order of stages/index.ts.
+// The shape of a stage: one job, run in the order of stages/order.ts.
 import type { PipelineDeps } from '../deps.ts';
 import type { Flight, Outcome } from '../flight.ts';
 import type { OptionalStage } from '../operation.ts';

@@ -1,5 +1,5 @@
 // The optimizer may serve a cheaper model than the one asked for; everything after sees the model actually served.
-import { SWAPPED_FROM_HEADER, type ModelOptimizer } from '../../optimizer/index.ts';
+import { SWAPPED_FROM_HEADER, type ModelOptimizer } from '../../optimizer/model-optimizer.ts';
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from '../../../core/llm.ts';
 import type { Flight } from '../flight.ts';
 import { asChat } from '../operations/chat.ts';

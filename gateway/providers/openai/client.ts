@@ -1,10 +1,12 @@
 // The OpenAI wire protocol, shared by every OpenAI-style upstream (OpenAI, Azure OpenAI, vLLM, Ollama, Groq, …).
 // The canonical gateway format *is* OpenAI chat, so requests pass through untouched apart from what the transport
 // needs (model, stream flags, usage in streams); a spec says where each operation goes and how to authenticate.
-import { countTokens } from '../../../lib/tokens.ts';
+import { isRecord } from '../../../lib/is-record.ts';
 import { countChatPromptTokens } from '../../../core/prompt-tokens.ts';
 import { errorFieldsFrom } from '../shared/errors.ts';
 import { requestJson, requestSse } from '../shared/http.ts';
+import { countedUsage } from '../shared/usage.ts';
+import { countInputTokens } from '../../../core/prompt-tokens.ts';
 import { UpstreamError, type UpstreamCall, type ProviderAdapter } from '../types.ts';
 import type { ChatCompletion, ChatCompletionChunk, ChatMessage, ChatRequest, Completion, CompletionRequest, EmbeddingRequest, EmbeddingResponse, Usage } from '../../../core/llm.ts';
 
@@ -26,6 +28,9 @@ export interface OpenAIStyleSpec {
 }
 
 type Json = Record<string, unknown>;
+
+/** What the stream code reads of a chat or completion chunk. */
+type StreamChunk = { id: string; object: string; created: number; model: string; choices: Array<{ finish_reason?: string | null }>; usage?: Usage | null };
 
 /** Message fields other providers understand but OpenAI-style servers reject (set by the Anthropic translation). */
 const FOREIGN_MESSAGE_FIELDS = ['cache_control', 'thinking_blocks'] as const;
@@ -91,8 +96,6 @@ function completionBody(spec: OpenAIStyleSpec, req: CompletionRequest, call: Ups
   return body;
 }
 
-const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /** An `{"error": …}` object sent inside a 200 stream → UpstreamError (status from the error when it has one). */
 function inStreamError(payload: Json): UpstreamError {
   const fields = errorFieldsFrom(payload);
@@ -105,7 +108,7 @@ function inStreamError(payload: Json): UpstreamError {
  * OpenAI-style SSE → parsed JSON chunks. Throws on an in-stream error or on a stream that ends before `[DONE]` and
  * before any finish_reason (a truncated answer must not look like a complete one).
  */
-async function* openAIChunks<T extends { choices?: Array<{ finish_reason?: string | null }> }>(
+async function* openAIChunks<T extends StreamChunk>(
   events: AsyncIterable<{ data: string }>,
 ): AsyncGenerator<T, void, undefined> {
   let done = false;
@@ -125,24 +128,48 @@ async function* openAIChunks<T extends { choices?: Array<{ finish_reason?: strin
     }
     if (!isRecord(payload)) continue;
     if (payload.error !== undefined && payload.choices === undefined) throw inStreamError(payload);
-    const chunk = payload as T;
-    if (chunk.choices?.some((c) => c.finish_reason)) finished = true;
+    if (!Array.isArray(payload.choices)) payload.choices = [];
+    const chunk = payload as unknown as T;
+    if (chunk.choices.some((c) => c.finish_reason)) finished = true;
     yield chunk;
   }
   if (!done && !finished) throw new UpstreamError(502, 'upstream stream ended before completion', { code: 'stream_truncated' });
 }
 
-function estimatedUsage(promptTokens: number, completionText: string): Usage {
-  const completion = countTokens(completionText);
-  return { prompt_tokens: promptTokens, completion_tokens: completion, total_tokens: promptTokens + completion };
+/**
+ * Passes the chunks on; when the upstream reported no usage (no stream_options support) a last usage-only chunk
+ * counts it, so budgets and events still see tokens.
+ */
+async function* withCountedUsage<T extends StreamChunk>(
+  chunks: AsyncIterable<T>,
+  count: { object: T['object']; textOf: (chunk: T) => string; promptTokens: () => number },
+): AsyncGenerator<T, void, undefined> {
+  let usageSeen = false;
+  let text = '';
+  let last: T | undefined;
+  for await (const chunk of chunks) {
+    if (chunk.usage) usageSeen = true;
+    else if (!usageSeen) text += count.textOf(chunk);
+    last = chunk;
+    yield chunk;
+  }
+  if (!usageSeen && last) {
+    const usage = countedUsage(count.promptTokens(), text);
+    yield { id: last.id, object: count.object, created: last.created, model: last.model, choices: [], usage } as StreamChunk as T;
+  }
 }
 
-function estimatePromptTokens(prompt: CompletionRequest['prompt']): number {
-  if (typeof prompt === 'string') return countTokens(prompt);
-  let n = 0;
-  for (const p of prompt) n += typeof p === 'string' ? countTokens(p) : Array.isArray(p) ? p.length : 1;
-  return n;
+/** Everything a chat chunk adds to the answer, tool names included (what the upstream would have billed). */
+function chatChunkText(chunk: ChatCompletionChunk): string {
+  let text = '';
+  for (const c of chunk.choices) {
+    if (typeof c.delta?.content === 'string') text += c.delta.content;
+    for (const t of c.delta?.tool_calls ?? []) text += (t.function?.name ?? '') + (t.function?.arguments ?? '');
+  }
+  return text;
 }
+
+const completionChunkText = (chunk: Completion): string => chunk.choices.map((c) => (typeof c.text === 'string' ? c.text : '')).join('');
 
 /** Builds a ProviderAdapter that speaks the OpenAI API to the endpoints `spec` names. */
 export function createOpenAIStyleAdapter(spec: OpenAIStyleSpec): ProviderAdapter & Required<Pick<ProviderAdapter, 'embeddings' | 'completions' | 'completionsStream'>> {
@@ -151,64 +178,30 @@ export function createOpenAIStyleAdapter(spec: OpenAIStyleSpec): ProviderAdapter
     return { url, headers, body, signal: call.signal, timeoutMs: call.timeoutMs };
   };
 
+  /** A JSON answer that must hold the array `field` (choices, data) to be usable. */
+  const answer = async <T>(op: OpenAIOperation, call: UpstreamCall, body: unknown, field: 'choices' | 'data', what: string): Promise<T> => {
+    const res = await requestJson<T>(upstreamRequest(op, call, body));
+    if (!isRecord(res) || !Array.isArray(res[field])) throw new UpstreamError(502, `upstream returned ${what} without ${field}`, { code: 'invalid_upstream_response', body: res });
+    return res;
+  };
+
   return {
     name: spec.name,
 
-    async chat(req, call): Promise<ChatCompletion> {
-      const res = await requestJson<ChatCompletion>(upstreamRequest('chat/completions', call, chatBody(spec, req, call, false)));
-      if (!isRecord(res) || !Array.isArray(res.choices)) throw new UpstreamError(502, 'upstream returned a chat completion without choices', { code: 'invalid_upstream_response', body: res });
-      return res;
-    },
+    chat: (req, call) => answer<ChatCompletion>('chat/completions', call, chatBody(spec, req, call, false), 'choices', 'a chat completion'),
 
     async *chatStream(req, call): AsyncGenerator<ChatCompletionChunk, void, undefined> {
-      let usageSeen = false;
-      let text = '';
-      let last: ChatCompletionChunk | undefined;
-      for await (const chunk of openAIChunks<ChatCompletionChunk>(requestSse(upstreamRequest('chat/completions', call, chatBody(spec, req, call, true))))) {
-        if (!Array.isArray(chunk.choices)) chunk.choices = [];
-        if (chunk.usage) usageSeen = true;
-        else if (!usageSeen) {
-          for (const c of chunk.choices) {
-            if (typeof c.delta?.content === 'string') text += c.delta.content;
-            for (const t of c.delta?.tool_calls ?? []) text += (t.function?.name ?? '') + (t.function?.arguments ?? '');
-          }
-        }
-        last = chunk;
-        yield chunk;
-      }
-      if (!usageSeen && last) {
-        // Upstream did not report usage (no stream_options support): count it so budgets and events still see tokens.
-        const usage = estimatedUsage(countChatPromptTokens(req.messages), text);
-        yield { id: last.id, object: 'chat.completion.chunk', created: last.created, model: last.model, choices: [], usage };
-      }
+      const chunks = openAIChunks<ChatCompletionChunk>(requestSse(upstreamRequest('chat/completions', call, chatBody(spec, req, call, true))));
+      yield* withCountedUsage(chunks, { object: 'chat.completion.chunk', textOf: chatChunkText, promptTokens: () => countChatPromptTokens(req.messages) });
     },
 
-    async embeddings(req: EmbeddingRequest, call): Promise<EmbeddingResponse> {
-      const res = await requestJson<EmbeddingResponse>(upstreamRequest('embeddings', call, { ...req, model: call.deployment.upstreamModel || req.model }));
-      if (!isRecord(res) || !Array.isArray(res.data)) throw new UpstreamError(502, 'upstream returned embeddings without data', { code: 'invalid_upstream_response', body: res });
-      return res;
-    },
+    embeddings: (req: EmbeddingRequest, call) => answer<EmbeddingResponse>('embeddings', call, { ...req, model: call.deployment.upstreamModel || req.model }, 'data', 'embeddings'),
 
-    async completions(req, call): Promise<Completion> {
-      const res = await requestJson<Completion>(upstreamRequest('completions', call, completionBody(spec, req, call, false)));
-      if (!isRecord(res) || !Array.isArray(res.choices)) throw new UpstreamError(502, 'upstream returned a completion without choices', { code: 'invalid_upstream_response', body: res });
-      return res;
-    },
+    completions: (req, call) => answer<Completion>('completions', call, completionBody(spec, req, call, false), 'choices', 'a completion'),
 
     async *completionsStream(req, call): AsyncGenerator<Completion, void, undefined> {
-      let usageSeen = false;
-      let text = '';
-      let last: Completion | undefined;
-      for await (const chunk of openAIChunks<Completion>(requestSse(upstreamRequest('completions', call, completionBody(spec, req, call, true))))) {
-        if (!Array.isArray(chunk.choices)) chunk.choices = [];
-        if (chunk.usage) usageSeen = true;
-        else if (!usageSeen) for (const c of chunk.choices) text += typeof c.text === 'string' ? c.text : '';
-        last = chunk;
-        yield chunk;
-      }
-      if (!usageSeen && last) {
-        yield { id: last.id, object: 'text_completion', created: last.created, model: last.model, choices: [], usage: estimatedUsage(estimatePromptTokens(req.prompt), text) };
-      }
+      const chunks = openAIChunks<Completion>(requestSse(upstreamRequest('completions', call, completionBody(spec, req, call, true))));
+      yield* withCountedUsage(chunks, { object: 'text_completion', textOf: completionChunkText, promptTokens: () => countInputTokens(req.prompt) });
     },
   };
 }

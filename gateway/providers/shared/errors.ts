@@ -1,6 +1,7 @@
 // Upstream failures → UpstreamError, provider-agnostic: HTTP error responses (any of the common JSON error
 // shapes), Retry-After hints, and transport failures (connection refused/reset → 502, timeouts → 504, client
 // abort → 499) so the router can decide what to retry.
+import { isRecord } from '../../../lib/is-record.ts';
 import { UpstreamError } from '../types.ts';
 
 export type HeaderBag = Record<string, string | string[] | undefined>;
@@ -30,7 +31,6 @@ export function retryAfterMsFrom(headers: HeaderBag, nowMs: number = Date.now())
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined);
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 interface ErrorFields {
   message?: string;
