@@ -54,7 +54,8 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler(async (request, reply) => {
     const path = request.url.split('?')[0] ?? '';
     const shown = path.length > ECHOED_PATH_MAX ? `${path.slice(0, ECHOED_PATH_MAX)}…` : path;
-    return reply.status(404).send(openAiErrorBody(new GatewayError('not_found', `Unknown route: ${request.method} ${shown}`)));
+    const gerr = new GatewayError('not_found', `Unknown route: ${request.method} ${shown}`);
+    return reply.status(gerr.status).send(openAiErrorBody(gerr));
   });
 
   healthRoutes(app, deps.health);
