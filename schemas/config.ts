@@ -29,6 +29,15 @@ export const LitellmParams = Type.Object(
     input_cost_per_token: Opt(Num),
     output_cost_per_token: Opt(Num),
     cache_read_input_token_cost: Opt(Num),
+    /** Vertex AI (LiteLLM's names): project, region, and a service-account JSON (inline or a file path). */
+    vertex_project: Opt(Type.String()),
+    vertex_location: Opt(Type.String()),
+    vertex_credentials: Opt(Type.String()),
+    /** AWS Bedrock (LiteLLM's names); without keys the standard AWS credential chain is used. */
+    aws_region_name: Opt(Type.String()),
+    aws_access_key_id: Opt(Type.String()),
+    aws_secret_access_key: Opt(Type.String()),
+    aws_session_token: Opt(Type.String()),
   },
   { additionalProperties: true },
 );
@@ -54,6 +63,10 @@ export const RouterSettings = Type.Object(
     allowed_fails: Type.Integer({ minimum: 0, default: 3 }),
     cooldown_time: Type.Number({ minimum: 0, default: 30 }),
     fallbacks: Type.Array(Type.Record(Type.String(), Type.Array(Type.String())), { default: [] }),
+    /** Model groups to try when a request is too long for a model's context window (LiteLLM's name). */
+    context_window_fallbacks: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Array(Type.String())))),
+    /** Model groups to try when a provider refuses a request on content policy (LiteLLM's name). */
+    content_policy_fallbacks: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Array(Type.String())))),
   },
   { additionalProperties: true, default: {} },
 );
