@@ -10,6 +10,9 @@ export interface ErrorSpec {
 export const ERRORS = {
   invalid_request: { status: 400, type: 'invalid_request_error', anthropicType: 'invalid_request_error' },
   invalid_json: { status: 400, type: 'invalid_request_error', anthropicType: 'invalid_request_error' },
+  /** Upstream refusals the router classifies (routing/failure-reason.ts); OpenAI's own codes for them. */
+  context_length_exceeded: { status: 400, type: 'invalid_request_error', anthropicType: 'invalid_request_error' },
+  content_policy_violation: { status: 400, type: 'invalid_request_error', anthropicType: 'invalid_request_error' },
   pii_detected: { status: 400, type: 'invalid_request_error', anthropicType: 'invalid_request_error' },
   invalid_api_key: { status: 401, type: 'authentication_error', anthropicType: 'authentication_error' },
   forbidden: { status: 403, type: 'permission_error', anthropicType: 'permission_error' },

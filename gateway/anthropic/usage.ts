@@ -1,12 +1,12 @@
 // Token usage between Anthropic's counters and OpenAI's. OpenAI's prompt_tokens includes cached tokens, Anthropic's
 // input_tokens does not: prompt = input + cache reads + cache writes.
 import type { Usage } from '../../core/llm.ts';
-import type { AnthropicUsage } from './wire.ts';
+import type { AnthropicMessageDeltaUsage, AnthropicUsage } from './wire.ts';
 
 const count = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
 /** Anthropic usage → OpenAI usage; the Anthropic cache counters are kept as extra fields. */
-export function usageFromAnthropic(u: Partial<AnthropicUsage> | undefined): Usage {
+export function usageFromAnthropic(u: Partial<AnthropicUsage> | AnthropicMessageDeltaUsage | undefined): Usage {
   const input = count(u?.input_tokens);
   const cacheRead = count(u?.cache_read_input_tokens);
   const cacheWrite = count(u?.cache_creation_input_tokens);

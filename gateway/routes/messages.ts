@@ -1,13 +1,22 @@
-// POST /v1/messages — Anthropic's wire format, served by ANY configured model: the request is translated to the
-// canonical (OpenAI chat) form and the answer back, streaming events included.
+// POST /v1/messages — Anthropic's wire format. A model group with Anthropic deployments is served natively (the
+// client's body and the upstream's answer pass through unchanged, see operations/anthropic-messages.ts); any other
+// model is served by translating to the canonical (OpenAI chat) form and the answer back, streaming events included.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { MessagesBody } from '../../schemas/api/anthropic.ts';
 import { chatOperation } from '../pipeline/operations/chat.ts';
+import { anthropicMessagesOperation, type AnthropicChunk } from '../pipeline/operations/anthropic-messages.ts';
+import type { PipelineDeps } from '../pipeline/deps.ts';
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from '../../core/llm.ts';
 import { anthropicRequestToOpenAI } from '../anthropic/client-request.ts';
 import { openAIResponseToAnthropic } from '../anthropic/client-response.ts';
 import { anthropicSseError, formatAnthropicSse, OpenAIStreamToAnthropic } from '../anthropic/client-stream.ts';
-import type { AnthropicMessagesRequest } from '../anthropic/wire.ts';
-import type { Wire } from './proxy-route.ts';
+import { withClientHeaders, type NativeMessagesRequest } from '../anthropic/native.ts';
+import type { AnthropicMessage, AnthropicMessagesRequest, AnthropicStreamEvent } from '../anthropic/wire.ts';
+import type { Router } from '../routing/router.ts';
+import { PROXY_PATHS } from './proxy-paths.ts';
+import { proxyRoute, type Wire } from './proxy-route.ts';
+
+const formatEvents = (events: AnthropicStreamEvent[]) => events.map(formatAnthropicSse).join('');
 
 export const messagesWire: Wire<AnthropicMessagesRequest, ChatRequest, ChatCompletion, ChatCompletionChunk> = {
   operation: chatOperation,
@@ -17,11 +26,47 @@ export const messagesWire: Wire<AnthropicMessagesRequest, ChatRequest, ChatCompl
   toResponse: (completion, body) => openAIResponseToAnthropic(completion, body.model),
   stream(body, f) {
     const translator = new OpenAIStreamToAnthropic(body.model, { inputTokens: f.promptTokens() });
-    const format = (events: ReturnType<OpenAIStreamToAnthropic['push']>) => events.map(formatAnthropicSse).join('');
     return {
-      frames: (chunk) => format(translator.push(chunk)),
-      end: (completed) => (completed ? format(translator.finish()) : ''),
+      frames: (chunk) => formatEvents(translator.push(chunk)),
+      end: (completed) => (completed ? formatEvents(translator.finish()) : ''),
       error: anthropicSseError,
     };
   },
 };
+
+/** The native wire: the upstream's message and events go out as they are (message_stop included). */
+export const nativeMessagesWire: Wire<NativeMessagesRequest, NativeMessagesRequest, AnthropicMessage, AnthropicChunk> = {
+  operation: anthropicMessagesOperation,
+  schema: MessagesBody,
+  errorShape: 'anthropic',
+  toCanonical: (body) => body,
+  toResponse: (message) => message,
+  stream: () => ({ frames: formatEvents, end: () => '', error: anthropicSseError }),
+};
+
+/** Whether a model group has an Anthropic deployment (then it is served natively, deciding per attempt). */
+export function servedNatively(router: Router, model: unknown): boolean {
+  return typeof model === 'string' && router.hasModel(model) && router.deploymentsFor(model).some((d) => d.provider === 'anthropic');
+}
+
+type Handler = (request: FastifyRequest, reply: FastifyReply) => unknown;
+
+/** The handler proxyRoute builds for a wire, taken without registering it (both wires share one path). */
+function handlerFor<WireReq, Req, Res, Chunk>(deps: PipelineDeps, wire: Wire<WireReq, Req, Res, Chunk>): Handler {
+  let handler: Handler | undefined;
+  const capture = { post: (_path: string, _options: unknown, h: Handler) => void (handler = h) } as unknown as FastifyInstance;
+  proxyRoute(capture, PROXY_PATHS.messages, deps, wire);
+  if (!handler) throw new Error('proxyRoute registered no handler');
+  return handler;
+}
+
+export function messagesRoute(app: FastifyInstance, deps: PipelineDeps): void {
+  const translated = handlerFor(deps, messagesWire);
+  const native = handlerFor(deps, nativeMessagesWire);
+  app.post(PROXY_PATHS.messages, { schema: { body: MessagesBody }, config: { errorShape: 'anthropic' } }, (request, reply) => {
+    const body = request.body as AnthropicMessagesRequest;
+    if (!servedNatively(deps.router, body.model)) return translated(request, reply);
+    request.body = withClientHeaders(body, request.headers);
+    return native(request, reply);
+  });
+}

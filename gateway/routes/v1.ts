@@ -11,10 +11,12 @@ import { logger } from '../../lib/logger.ts';
 import { chatCompletionsWire } from './chat-completions.ts';
 import { completionsWire } from './completions.ts';
 import { embeddingsWire } from './embeddings.ts';
-import { messagesWire } from './messages.ts';
+import { countTokensRoute } from './count-tokens.ts';
+import { messagesRoute } from './messages.ts';
 import { modelsRoutes } from './models.ts';
 import { PROXY_PATHS } from './proxy-paths.ts';
 import { proxyRoute } from './proxy-route.ts';
+import { responsesApi } from './responses.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -45,8 +47,10 @@ export async function v1Api(app: FastifyInstance, deps: GatewayDeps): Promise<vo
   });
 
   proxyRoute(app, PROXY_PATHS.chatCompletions, deps, chatCompletionsWire);
-  proxyRoute(app, PROXY_PATHS.messages, deps, messagesWire);
+  messagesRoute(app, deps);
+  countTokensRoute(app, deps);
   proxyRoute(app, PROXY_PATHS.completions, deps, completionsWire);
   proxyRoute(app, PROXY_PATHS.embeddings, deps, embeddingsWire);
+  await app.register(responsesApi, deps);
   modelsRoutes(app, deps);
 }

@@ -1,6 +1,7 @@
 // Picks deployments for a model group and calls the provider: load balancing, retries with backoff on
 // 408/429/5xx/timeouts/connection errors (Retry-After honoured), cooldown of failing deployments, then fallbacks
-// to other model groups. Every attempt is recorded on the request context and ends up in the response event.
+// to other model groups (a context-window or content-policy failure goes to that reason's fallbacks at once).
+// Every attempt is recorded on the request context and ends up in the response event.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RouterSettings } from '../../schemas/config.ts';
 import { GatewayError } from '../errors.ts';
@@ -10,6 +11,8 @@ import type { Deployment } from '../../core/deployments.ts';
 import { now, type RequestTrace } from '../pipeline/trace.ts';
 import { retryDelayMs } from './backoff.ts';
 import { Cooldowns } from './cooldown.ts';
+import { failureReason, type FailureReason } from './failure-reason.ts';
+import { FallbackTable, type FallbackKind } from './fallbacks.ts';
 import { DeploymentStats, pickDeployment } from './strategies.ts';
 
 export type ProviderCall<T> = (adapter: ProviderAdapter, call: UpstreamCall) => Promise<T>;
@@ -20,7 +23,7 @@ export class Router {
   private readonly byModel = new Map<string, Deployment[]>();
   private readonly stats = new DeploymentStats();
   private readonly cooldowns: Cooldowns;
-  private readonly fallbacks = new Map<string, string[]>();
+  private readonly fallbacks: FallbackTable;
 
   constructor(
     deployments: Deployment[],
@@ -32,12 +35,7 @@ export class Router {
       list.push(d);
       this.byModel.set(d.modelName, list);
     }
-    for (const entry of settings.fallbacks) {
-      for (const [from, to] of Object.entries(entry)) {
-        for (const target of to) if (!this.byModel.has(target)) throw new Error(`router_settings.fallbacks: "${from}" falls back to unknown model "${target}"`);
-        this.fallbacks.set(from, to);
-      }
-    }
+    this.fallbacks = new FallbackTable(settings, (group) => this.byModel.has(group));
     this.cooldowns = new Cooldowns(settings.allowed_fails, settings.cooldown_time * 1000);
   }
 
@@ -64,20 +62,40 @@ export class Router {
     return new GatewayError('model_not_found', `The model \`${model}\` does not exist or you do not have access to it.${hint}`, { param: 'model' });
   }
 
-  /** Calls the model group (then its fallbacks) until an attempt succeeds or nothing retryable is left. */
+  /**
+   * Calls the model group, then its fallbacks, until an attempt succeeds or nothing worth trying is left. A failure
+   * with a reason switches to that reason's fallbacks (the generic ones when it has none); the client then sees that
+   * failure, not whatever its fallbacks answered.
+   */
   async call<T>(trace: RequestTrace, model: string, call: ProviderCall<T>, signal: AbortSignal): Promise<T> {
-    const groups = [model, ...(this.fallbacks.get(model) ?? [])];
+    const tried = new Set<string>();
+    let plan: FallbackKind | 'primary' = 'primary';
+    let queue = [model];
     let lastError: unknown;
-    for (const group of groups) {
+    let reasonError: unknown;
+    for (let group = queue.shift(); group !== undefined; group = queue.shift()) {
+      tried.add(group);
       const outcome = await this.callGroup(trace, group, call, signal);
       if (outcome.ok) return outcome.value;
       lastError = outcome.error;
-      if (!outcome.retryable || signal.aborted) break;
+      if (signal.aborted || (!outcome.reason && !outcome.retryable)) break;
+      reasonError ??= outcome.reason ? outcome.error : undefined;
+      const kind = this.fallbacks.kindFor(model, outcome.reason);
+      // A plain failure keeps the current plan; a reason that has its own table switches to it.
+      if (plan === 'primary' || (outcome.reason && kind !== plan)) {
+        plan = kind;
+        queue = this.fallbacks.groups(kind, model).filter((g) => !tried.has(g));
+      }
     }
-    throw toUpstreamGatewayError(lastError);
+    throw toUpstreamGatewayError(signal.aborted ? lastError : (reasonError ?? lastError));
   }
 
-  private async callGroup<T>(trace: RequestTrace, model: string, call: ProviderCall<T>, signal: AbortSignal): Promise<{ ok: true; value: T } | { ok: false; error: unknown; retryable: boolean }> {
+  private async callGroup<T>(
+    trace: RequestTrace,
+    model: string,
+    call: ProviderCall<T>,
+    signal: AbortSignal,
+  ): Promise<{ ok: true; value: T } | { ok: false; error: unknown; retryable: boolean; reason?: FailureReason }> {
     const all = this.deploymentsFor(model);
     const tried = new Set<string>();
     let error: unknown;
@@ -90,8 +108,10 @@ export class Router {
       const result = await this.attempt(trace, deployment, call, signal);
       if (result.ok) return result;
       error = result.error;
-      const status = statusOf(result.error);
-      if (signal.aborted || !isRetryable(status)) return { ok: false, error, retryable: false };
+      // A longer wait or another deployment of the same group does not shorten a prompt or change a policy.
+      const reason = failureReason(error);
+      if (reason) return { ok: false, error, retryable: false, reason };
+      if (signal.aborted || !isRetryable(statusOf(error))) return { ok: false, error, retryable: false };
       if (attempt < this.settings.num_retries) {
         const retryAfter = result.error instanceof UpstreamError ? result.error.options.retryAfterMs : undefined;
         await sleep(retryDelayMs(attempt, retryAfter), undefined, { signal }).catch(() => undefined);
@@ -120,7 +140,7 @@ export class Router {
       this.stats.end(deployment.id, undefined);
       const error = raw;
       const status = statusOf(error);
-      if (isRetryable(status)) this.cooldowns.failure(deployment.id);
+      if (isRetryable(status) && !failureReason(error)) this.cooldowns.failure(deployment.id);
       trace.attempts.push({ provider: deployment.provider, deployment: deployment.id, status, latency_ms: round(now() - started), error: String((error as Error)?.message ?? error).slice(0, 200) });
       return { ok: false, error };
     }
@@ -135,6 +155,9 @@ const statusOf = (err: unknown) => (err instanceof UpstreamError || err instance
 export function toUpstreamGatewayError(err: unknown): GatewayError {
   if (err instanceof GatewayError) return err;
   if (err instanceof UpstreamError) {
+    const reason = failureReason(err);
+    if (reason === 'context_window') return new GatewayError('context_length_exceeded', err.message, { param: 'messages' });
+    if (reason === 'content_policy') return new GatewayError('content_policy_violation', err.message);
     if (err.status === 408 || err.status === 504) return new GatewayError('upstream_timeout', `Upstream timed out: ${err.message}`);
     if (err.status === 429) return new GatewayError('rate_limit_exceeded', `Upstream rate limit: ${err.message}`, { retryAfterSeconds: Math.max(1, Math.ceil((err.options.retryAfterMs ?? 1000) / 1000)) });
     if (err.status === 401 || err.status === 403) return new GatewayError('upstream_error', `Upstream rejected the gateway's credentials (${err.status}): ${err.message}`);

@@ -128,7 +128,7 @@ async function readBody(req: IncomingMessage): Promise<Json> {
   }
 }
 
-async function startFake(auto: AutoHandler): Promise<FakeUpstream> {
+export async function startFake(auto: AutoHandler): Promise<FakeUpstream> {
   const queue: FakeBehavior[] = [];
   const requests: RecordedRequest[] = [];
   const waiters: Array<(r: RecordedRequest) => void> = [];
@@ -320,6 +320,16 @@ export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeUp
 // Anthropic-style upstream
 
 export const FAKE_ANTHROPIC_TOOL_INPUT = { location: 'Paris, France', unit: 'celsius' };
+/** With `thinking: {type: 'enabled'}` the fake answers a thinking block (this signature) and a redacted one. */
+export const FAKE_ANTHROPIC_THINKING = 'Let me think about it step by step.';
+export const FAKE_ANTHROPIC_SIGNATURE = 'EqQBCkYIARgCIkB+/sig==\u2028ErUBCkYI/+AAzz==';
+export const FAKE_ANTHROPIC_REDACTED = 'EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpP';
+
+/** The fake's input token count of a Messages body (what /v1/messages reports and count_tokens answers). */
+export function fakeAnthropicInputTokens(body: Json): number {
+  const messages = Array.isArray(body.messages) ? body.messages : [];
+  return Math.ceil(JSON.stringify(messages).length / 4) + (typeof body.system === 'string' ? Math.ceil(body.system.length / 4) : 0);
+}
 
 export interface FakeAnthropicOptions {
   /** Reported as cache_read_input_tokens / cache_creation_input_tokens. */
@@ -338,12 +348,14 @@ export function anthropicAnswer(body: Json, options: FakeAnthropicOptions = {}):
   const forced = choice?.type === 'tool' ? str(choice.name) : undefined;
   const name = forced ?? (callTool ? (toolName(tools[0]) ?? 'tool') : undefined);
   const input = forced === 'json_tool_call' ? { answer: 42 } : FAKE_ANTHROPIC_TOOL_INPUT;
-  const inputTokens = Math.ceil(JSON.stringify(messages).length / 4) + (typeof body.system === 'string' ? Math.ceil(body.system.length / 4) : 0);
-  const outputTokens = callTool ? 20 : pieces(text).length;
+  const inputTokens = fakeAnthropicInputTokens(body);
+  const thinking = (body.thinking as Json | undefined)?.type === 'enabled';
+  const outputTokens = (callTool ? 20 : pieces(text).length) + (thinking ? pieces(FAKE_ANTHROPIC_THINKING).length : 0);
   const cache = { cache_creation_input_tokens: options.cacheCreationTokens ?? 0, cache_read_input_tokens: options.cacheReadTokens ?? 0 };
   const id = 'msg_fake01';
   const model = str(body.model) || 'claude-fake';
-  const content = callTool ? [{ type: 'tool_use', id: 'toolu_fake1', name, input }] : [{ type: 'text', text }];
+  const thoughts = thinking ? [{ type: 'thinking', thinking: FAKE_ANTHROPIC_THINKING, signature: FAKE_ANTHROPIC_SIGNATURE }, { type: 'redacted_thinking', data: FAKE_ANTHROPIC_REDACTED }] : [];
+  const content = [...thoughts, ...(callTool ? [{ type: 'tool_use', id: 'toolu_fake1', name, input }] : [{ type: 'text', text }])];
   const stop = callTool ? 'tool_use' : 'end_turn';
   if (body.stream !== true) {
     return {
@@ -358,9 +370,19 @@ export function anthropicAnswer(body: Json, options: FakeAnthropicOptions = {}):
     }),
     ev('ping', {}),
   ];
+  let index = 0;
+  if (thinking) {
+    events.push(ev('content_block_start', { index, content_block: { type: 'thinking', thinking: '', signature: '' } }));
+    for (const p of pieces(FAKE_ANTHROPIC_THINKING)) events.push(ev('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: p } }));
+    events.push(ev('content_block_delta', { index, delta: { type: 'signature_delta', signature: FAKE_ANTHROPIC_SIGNATURE } }));
+    events.push(ev('content_block_stop', { index }));
+    index++;
+    events.push(ev('content_block_start', { index, content_block: { type: 'redacted_thinking', data: FAKE_ANTHROPIC_REDACTED } }));
+    events.push(ev('content_block_stop', { index }));
+    index++;
+  }
   if (callTool) {
     // Like Claude: a short preface unless the tool is forced, then the tool_use block with its input in fragments.
-    let index = 0;
     if (!forced) {
       events.push(ev('content_block_start', { index, content_block: { type: 'text', text: '' } }));
       events.push(ev('content_block_delta', { index, delta: { type: 'text_delta', text: 'Let me check.' } }));
@@ -373,18 +395,19 @@ export function anthropicAnswer(body: Json, options: FakeAnthropicOptions = {}):
     for (let i = 0; i < json.length; i += 9) events.push(ev('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: json.slice(i, i + 9) } }));
     events.push(ev('content_block_stop', { index }));
   } else {
-    events.push(ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }));
-    for (const p of pieces(text)) events.push(ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: p } }));
-    events.push(ev('content_block_stop', { index: 0 }));
+    events.push(ev('content_block_start', { index, content_block: { type: 'text', text: '' } }));
+    for (const p of pieces(text)) events.push(ev('content_block_delta', { index, delta: { type: 'text_delta', text: p } }));
+    events.push(ev('content_block_stop', { index }));
   }
   events.push(ev('message_delta', { delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: outputTokens } }));
   events.push(ev('message_stop', {}));
   return { kind: 'sse', events };
 }
 
-/** Anthropic-style fake: `POST /v1/messages`. */
+/** Anthropic-style fake: `POST /v1/messages` and `POST /v1/messages/count_tokens`. */
 export function startFakeAnthropic(options: FakeAnthropicOptions = {}): Promise<FakeUpstream> {
   return startFake((req) => {
+    if (req.path.endsWith('/v1/messages/count_tokens')) return { kind: 'json', body: { input_tokens: fakeAnthropicInputTokens(req.body) } };
     if (req.path.endsWith('/v1/messages')) return anthropicAnswer(req.body, options);
     return { kind: 'json', status: 404, body: { type: 'error', error: { type: 'not_found_error', message: `no route ${req.path}` } } };
   });

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
-import { anthropicProvider, anthropicMessagesUrl, ANTHROPIC_VERSION } from '../../gateway/anthropic/adapter.ts';
+import { anthropicProvider } from '../../gateway/anthropic/adapter.ts';
+import { anthropicMessagesUrl, ANTHROPIC_VERSION } from '../../gateway/anthropic/upstream-http.ts';
 import { DEFAULT_MAX_TOKENS, JSON_TOOL_NAME, toAnthropicRequest } from '../../gateway/anthropic/upstream-request.ts';
 import { AnthropicStreamToOpenAI, anthropicMessageToOpenAI } from '../../gateway/anthropic/upstream-response.ts';
 import { usageFromAnthropic } from '../../gateway/anthropic/usage.ts';

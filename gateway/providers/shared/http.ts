@@ -3,12 +3,13 @@
 //   - requestJson:  whole call bounded by timeoutMs.
 //   - requestSse:   timeoutMs bounds time-to-headers and every silence between body chunks (a long stream that keeps
 //                   producing is never cut), events are yielded as they are parsed — nothing is buffered.
+//   - requestStream: the same for a body that is not SSE (binary event streams): raw chunks as they arrive.
 // Non-2xx answers and transport failures become UpstreamError (see errors.ts).
 import { EventEmitter } from 'node:events';
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import { UpstreamError } from '../types.ts';
-import { transportError, upstreamErrorFromResponse, type FailureCause } from './errors.ts';
+import { transportError, upstreamErrorFromResponse, type FailureCause, type HeaderBag } from './errors.ts';
 import { parseSse, type SseEvent } from './sse.ts';
 
 const USER_AGENT = 'helix-gateway';
@@ -54,6 +55,10 @@ export interface UpstreamCall {
   headers?: Record<string, string>;
   /** Serialised as JSON. */
   body?: unknown;
+  /** Sent as-is instead of `body` (a signed request must send exactly the bytes it signed). */
+  bodyText?: string;
+  /** Reads an HTTP error answer for providers whose errors the common shapes miss (default: upstreamErrorFromResponse). */
+  toError?: (status: number, headers: HeaderBag, bodyText: string) => UpstreamError;
   signal: AbortSignal;
   timeoutMs: number;
 }
@@ -148,14 +153,15 @@ async function send(call: UpstreamCall, guard: CallGuard, accept: string): Promi
   if (guard.signal.aborted) throw guard.fail(new Error('aborted before the request was sent'));
   const url = parseUpstreamUrl(call.url);
   const headers: Record<string, string> = { accept, 'user-agent': USER_AGENT, ...call.headers };
-  const hasBody = call.body !== undefined;
+  const body = call.bodyText ?? (call.body !== undefined ? JSON.stringify(call.body) : undefined);
+  const hasBody = body !== undefined;
   if (hasBody) headers['content-type'] ??= 'application/json';
   try {
     return await poolFor(url.origin).request({
       method: call.method ?? (hasBody ? 'POST' : 'GET'),
       path: url.path,
       headers,
-      body: hasBody ? JSON.stringify(call.body) : undefined,
+      body,
       signal: guard.signal,
     });
   } catch (err) {
@@ -177,9 +183,9 @@ async function readText(body: Dispatcher.ResponseData['body'], limit: number): P
   return Buffer.concat(parts).toString('utf8');
 }
 
-async function errorFrom(res: Dispatcher.ResponseData, guard: CallGuard): Promise<UpstreamError> {
+async function errorFrom(res: Dispatcher.ResponseData, guard: CallGuard, call: UpstreamCall): Promise<UpstreamError> {
   try {
-    return upstreamErrorFromResponse(res.statusCode, res.headers, await readText(res.body, MAX_ERROR_BODY));
+    return (call.toError ?? upstreamErrorFromResponse)(res.statusCode, res.headers, await readText(res.body, MAX_ERROR_BODY));
   } catch (err) {
     return guard.fail(err);
   }
@@ -190,7 +196,7 @@ export async function requestJson<T>(call: UpstreamCall): Promise<T> {
   const guard = new CallGuard(call.signal, call.timeoutMs);
   try {
     const res = await send(call, guard, 'application/json');
-    if (res.statusCode < 200 || res.statusCode >= 300) throw await errorFrom(res, guard);
+    if (res.statusCode < 200 || res.statusCode >= 300) throw await errorFrom(res, guard, call);
     let text: string;
     try {
       text = await res.body.text();
@@ -223,28 +229,33 @@ async function* idleGuarded(body: Dispatcher.ResponseData['body'], guard: CallGu
 }
 
 /**
- * Streams an SSE response event by event. The request goes out on the first `next()`; errors before the first
- * event (HTTP status, connection, timeout) surface there, so the router can still retry. Stopping the iteration
+ * Streams a response body chunk by chunk. The request goes out on the first `next()`; errors before the first
+ * chunk (HTTP status, connection, timeout) surface there, so the router can still retry. Stopping the iteration
  * early (or aborting the signal) closes the upstream connection.
  */
-export async function* requestSse(call: UpstreamCall): AsyncGenerator<SseEvent, void, undefined> {
+export async function* requestStream(call: UpstreamCall, accept: string): AsyncGenerator<Buffer, void, undefined> {
   const guard = new CallGuard(call.signal, call.timeoutMs);
   let res: Dispatcher.ResponseData | undefined;
   let completed = false;
   try {
-    res = await send(call, guard, 'text/event-stream');
-    if (res.statusCode < 200 || res.statusCode >= 300) throw await errorFrom(res, guard);
+    res = await send(call, guard, accept);
+    if (res.statusCode < 200 || res.statusCode >= 300) throw await errorFrom(res, guard, call);
     const contentType = String(res.headers['content-type'] ?? '');
     if (contentType.includes('application/json')) {
       // Some servers answer a stream request with a JSON error and status 200.
-      const err = await errorFrom(res, guard);
+      const err = await errorFrom(res, guard, call);
       throw new UpstreamError(502, `expected an event stream, got JSON: ${err.message}`, { ...err.options, code: err.options.code ?? 'invalid_upstream_response' });
     }
-    yield* parseSse(idleGuarded(res.body, guard));
+    yield* idleGuarded(res.body, guard);
     completed = true;
   } finally {
     guard.dispose();
     // Consumer stopped early (client gone, error downstream): drop the connection instead of draining it.
     if (res && !completed && !res.body.destroyed) res.body.destroy();
   }
+}
+
+/** Streams an SSE response event by event (see requestStream for when errors surface and how it stops). */
+export async function* requestSse(call: UpstreamCall): AsyncGenerator<SseEvent, void, undefined> {
+  yield* parseSse(requestStream(call, 'text/event-stream'));
 }
