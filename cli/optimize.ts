@@ -2,7 +2,7 @@
 // the savings report, computed from ClickHouse history with this config's prices (same as the gateway's
 // GET /v1/helix/optimizer/suggestions, without needing a running gateway).
 import type { HelixConfig } from '../lib/config.ts';
-import { PriceBook } from '../core/prices.ts';
+import { allFallbacks, PriceBook } from '../core/prices.ts';
 import { formatUsd } from '../core/money.ts';
 import { createAnalyticsReader } from '../clickhouse/reader.ts';
 import { ModelFamilies } from '../core/optimizer/families.ts';
@@ -20,7 +20,7 @@ export async function optimizeCommand(args: string[], config: HelixConfig): Prom
   const days = Number(flag(args, '--days') ?? 30);
   if (!Number.isInteger(days) || days < 1) throw new Error('--days takes a whole number of days (≥ 1)');
   const q = { groupBy, days, key: flag(args, '--key'), team: flag(args, '--team') };
-  const families = new ModelFamilies(new PriceBook(config.model_list, config.router_settings.fallbacks));
+  const families = new ModelFamilies(new PriceBook(config.model_list, allFallbacks(config.router_settings)));
   const reader = await createAnalyticsReader(config.env);
   try {
     const db = config.env.clickhouseDatabase;

@@ -230,7 +230,7 @@ export class PriceBook {
       this.byId.set(d.id, priced);
       this.byModel.set(d.modelName, [...(this.byModel.get(d.modelName) ?? []), priced]);
     });
-    for (const entry of fallbacks) for (const [from, to] of Object.entries(entry)) this.fallbacks.set(from, to);
+    for (const entry of fallbacks) for (const [from, to] of Object.entries(entry)) this.fallbacks.set(from, [...new Set([...(this.fallbacks.get(from) ?? []), ...to])]);
   }
 
   modelNames(): string[] {
@@ -283,4 +283,9 @@ export class PriceBook {
     const c = this.costOfModel(model, { prompt_tokens: 1000, completion_tokens: 1000 });
     return { model, inputPerMTok: c.inputNano / 1e6, outputPerMTok: c.outputNano / 1e6, source: c.source };
   }
+}
+
+/** Every fallback list the router may follow (generic and by reason): a worst case must cover all of them. */
+export function allFallbacks(router: Pick<RouterSettings, 'fallbacks' | 'context_window_fallbacks' | 'content_policy_fallbacks'>): RouterSettings['fallbacks'] {
+  return [...router.fallbacks, ...(router.context_window_fallbacks ?? []), ...(router.content_policy_fallbacks ?? [])];
 }

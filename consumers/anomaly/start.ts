@@ -6,7 +6,7 @@ import type { HelixConfig } from '../../lib/config.ts';
 import { logger } from '../../lib/logger.ts';
 import { TOPICS, topicName, type TopicId } from '../../schemas/topics.ts';
 import type { AnomalyEvent } from '../../schemas/events/anomaly.ts';
-import { PriceBook } from '../../core/prices.ts';
+import { allFallbacks, PriceBook } from '../../core/prices.ts';
 import { bookingOf } from '../ledger/entries.ts';
 import { durableProducer, failFastRedis, idleGroup, startGroup, type RunningGroup } from '../group.ts';
 import { createEngine } from './engine.ts';
@@ -38,7 +38,7 @@ export async function startAnomalyDetector(kafka: Kafka, config: HelixConfig): P
 
   // Series outlive their history by a margin; a dormant entity keeps its history for at least a week.
   const ttlMs = Math.max(7 * 86_400_000, 3 * settings.history_windows * settings.window_seconds * 1000);
-  const prices = new PriceBook(config.model_list, config.router_settings.fallbacks);
+  const prices = new PriceBook(config.model_list, allFallbacks(config.router_settings));
   const engine = createEngine({
     store: new SeriesStore(redis, `${settings.redis_prefix}${prefix}`, ttlMs),
     settings,

@@ -3,7 +3,7 @@
 import type { Kafka, Producer } from 'kafkajs';
 import { Redis } from 'ioredis';
 import type { HelixConfig } from '../../lib/config.ts';
-import { PriceBook } from '../../core/prices.ts';
+import { allFallbacks, PriceBook } from '../../core/prices.ts';
 import { topicName } from '../../schemas/topics.ts';
 import type { BudgetAlert, LedgerEntry } from '../../schemas/events/ledger.ts';
 import { BudgetStore } from '../../core/budgets/store.ts';
@@ -35,7 +35,7 @@ export async function startLedger(kafka: Kafka, config: HelixConfig, opts: Ledge
   const producer = await durableProducer(kafka, 'ledger entries producer');
   const sink = ledgerSink({
     store: new BudgetStore(redis, settings.budgets.redis_prefix),
-    prices: new PriceBook(config.model_list, config.router_settings.fallbacks),
+    prices: new PriceBook(config.model_list, allFallbacks(config.router_settings)),
     budgets: settings.budgets,
     alerts: settings.cost_optimization.budget_alerts,
     publish: kafkaLedgerPublisher(producer, config.env.topicPrefix),

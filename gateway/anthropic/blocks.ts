@@ -13,16 +13,6 @@ export function withCacheControl<T extends object>(target: T, cacheControl: Anth
   return cacheControl ? { ...target, cache_control: cacheControl } : target;
 }
 
-/** `data:image/png;base64,AAAA` → parts; undefined for anything that is not a base64 data URL. */
-export function parseDataUrl(url: string): { mediaType: string; data: string } | undefined {
-  const m = /^data:([^;,]+)(?:;[^,]*)?;base64,(.*)$/s.exec(url);
-  return m ? { mediaType: m[1]!, data: m[2]! } : undefined;
-}
-
-export function dataUrl(mediaType: unknown, data: unknown): string {
-  return `data:${String(mediaType)};base64,${String(data)}`;
-}
-
 /** The text of a string or a list of blocks/parts: both APIs spell text as `{type: 'text', text}`. */
 export function textOf(content: unknown): string {
   if (typeof content === 'string') return content;

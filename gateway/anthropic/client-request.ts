@@ -2,7 +2,8 @@
 // deployment can serve it. The answer goes back through client-response.ts / client-stream.ts.
 import { isRecord } from '../../lib/is-record.ts';
 import type { ChatMessage, ChatRequest, ContentPart, ToolCall } from '../../core/llm.ts';
-import { cacheControlOf, dataUrl, textOf, toolCallFromToolUse, withCacheControl } from './blocks.ts';
+import { cacheControlOf, textOf, toolCallFromToolUse, withCacheControl } from './blocks.ts';
+import { dataUrl } from '../providers/shared/data-url.ts';
 import type { AnthropicContentBlockParam, AnthropicMessageParam, AnthropicMessagesRequest, AnthropicOtherBlock, AnthropicTextBlock } from './wire.ts';
 
 type Json = Record<string, unknown>;

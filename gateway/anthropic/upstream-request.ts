@@ -5,7 +5,8 @@
 import { isRecord } from '../../lib/is-record.ts';
 import { UpstreamError } from '../providers/types.ts';
 import type { ChatMessage, ChatRequest, ContentPart, ToolCall } from '../../core/llm.ts';
-import { cacheControlOf, parseDataUrl, thinkingBlocksOf, withCacheControl } from './blocks.ts';
+import { cacheControlOf, thinkingBlocksOf, withCacheControl } from './blocks.ts';
+import { parseDataUrl } from '../providers/shared/data-url.ts';
 import type {
   AnthropicCacheControl,
   AnthropicContentBlockParam,

@@ -2,7 +2,7 @@
 // and (for the suggestions route) the analytics reader. gateway/main.ts puts it into GatewayDeps as `costControl`.
 import type { Redis } from 'ioredis';
 import type { HelixConfig } from '../../lib/config.ts';
-import { PriceBook } from '../../core/prices.ts';
+import { allFallbacks, PriceBook } from '../../core/prices.ts';
 import type { AnalyticsReader } from '../../clickhouse/reader.ts';
 import { createOptimizer, type ModelOptimizer } from '../optimizer/model-optimizer.ts';
 import { ModelFamilies } from '../../core/optimizer/families.ts';
@@ -24,7 +24,7 @@ export interface CostControl {
 export function createCostControl(deps: { config: HelixConfig; redis: Redis; analytics?: AnalyticsReader | undefined }): CostControl {
   const { config } = deps;
   const settings = config.helix_settings;
-  const prices = new PriceBook(config.model_list, config.router_settings.fallbacks);
+  const prices = new PriceBook(config.model_list, allFallbacks(config.router_settings));
   const budgets = createBudgets({ redis: deps.redis, prices, settings: settings.budgets, routerTimeoutSeconds: config.router_settings.timeout });
   return {
     prices,

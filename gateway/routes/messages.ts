@@ -1,7 +1,7 @@
 // POST /v1/messages — Anthropic's wire format. A model group with Anthropic deployments is served natively (the
 // client's body and the upstream's answer pass through unchanged, see operations/anthropic-messages.ts); any other
 // model is served by translating to the canonical (OpenAI chat) form and the answer back, streaming events included.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { MessagesBody } from '../../schemas/api/anthropic.ts';
 import { chatOperation } from '../pipeline/operations/chat.ts';
 import { anthropicMessagesOperation, type AnthropicChunk } from '../pipeline/operations/anthropic-messages.ts';
@@ -14,7 +14,7 @@ import { withClientHeaders, type NativeMessagesRequest } from '../anthropic/nati
 import type { AnthropicMessage, AnthropicMessagesRequest, AnthropicStreamEvent } from '../anthropic/wire.ts';
 import type { Router } from '../routing/router.ts';
 import { PROXY_PATHS } from './proxy-paths.ts';
-import { proxyRoute, type Wire } from './proxy-route.ts';
+import { proxyHandler, type Wire } from './proxy-route.ts';
 
 const formatEvents = (events: AnthropicStreamEvent[]) => events.map(formatAnthropicSse).join('');
 
@@ -49,20 +49,9 @@ export function servedNatively(router: Router, model: unknown): boolean {
   return typeof model === 'string' && router.hasModel(model) && router.deploymentsFor(model).some((d) => d.provider === 'anthropic');
 }
 
-type Handler = (request: FastifyRequest, reply: FastifyReply) => unknown;
-
-/** The handler proxyRoute builds for a wire, taken without registering it (both wires share one path). */
-function handlerFor<WireReq, Req, Res, Chunk>(deps: PipelineDeps, wire: Wire<WireReq, Req, Res, Chunk>): Handler {
-  let handler: Handler | undefined;
-  const capture = { post: (_path: string, _options: unknown, h: Handler) => void (handler = h) } as unknown as FastifyInstance;
-  proxyRoute(capture, PROXY_PATHS.messages, deps, wire);
-  if (!handler) throw new Error('proxyRoute registered no handler');
-  return handler;
-}
-
 export function messagesRoute(app: FastifyInstance, deps: PipelineDeps): void {
-  const translated = handlerFor(deps, messagesWire);
-  const native = handlerFor(deps, nativeMessagesWire);
+  const translated = proxyHandler(PROXY_PATHS.messages, deps, messagesWire);
+  const native = proxyHandler(PROXY_PATHS.messages, deps, nativeMessagesWire);
   app.post(PROXY_PATHS.messages, { schema: { body: MessagesBody }, config: { errorShape: 'anthropic' } }, (request, reply) => {
     const body = request.body as AnthropicMessagesRequest;
     if (!servedNatively(deps.router, body.model)) return translated(request, reply);

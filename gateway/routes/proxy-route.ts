@@ -2,7 +2,7 @@
 // SSE written chunk by chunk with back-pressure). Routes declare a Wire and nothing else.
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import type { FastifyInstance, FastifyReply, FastifySchema } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import type { GatewayError } from '../errors.ts';
 import type { PipelineDeps } from '../pipeline/deps.ts';
 import { newFlight, type Flight } from '../pipeline/flight.ts';
@@ -40,8 +40,15 @@ export interface Wire<WireReq, Req, Res, Chunk> {
   stream?(body: WireReq, f: Flight<Req, Res, Chunk>): SseWriter<Chunk>;
 }
 
+export type ProxyHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+
 export function proxyRoute<WireReq, Req, Res, Chunk>(app: FastifyInstance, path: string, deps: PipelineDeps, wire: Wire<WireReq, Req, Res, Chunk>): void {
-  app.post(path, { schema: { body: wire.schema }, config: { errorShape: wire.errorShape ?? 'openai' } }, async (request, reply) => {
+  app.post(path, { schema: { body: wire.schema }, config: { errorShape: wire.errorShape ?? 'openai' } }, proxyHandler(path, deps, wire));
+}
+
+/** The handler of one wire, for a route that picks between wires per request (`/v1/messages`). */
+export function proxyHandler<WireReq, Req, Res, Chunk>(path: string, deps: PipelineDeps, wire: Wire<WireReq, Req, Res, Chunk>): ProxyHandler {
+  return async (request, reply) => {
     const trace = request.trace;
     const body = request.body as WireReq;
     const signal = abortOnClientGone(reply);
@@ -68,7 +75,7 @@ export function proxyRoute<WireReq, Req, Res, Chunk>(app: FastifyInstance, path:
       await billed(deps);
       if (!res.writableEnded) res.end(writer.error(toUpstreamGatewayError(err)));
     }
-  });
+  };
 }
 
 /**

@@ -4,7 +4,7 @@
 // Parameters: inferenceConfig, toolConfig, and the Converse fields a client may set itself; the rest is dropped.
 import { isRecord } from '../../../lib/is-record.ts';
 import { UpstreamError } from '../types.ts';
-import { parseDataUrl } from '../../anthropic/blocks.ts';
+import { parseDataUrl } from '../shared/data-url.ts';
 import type { ChatMessage, ChatRequest, ContentPart } from '../../../core/llm.ts';
 import type {
   ConverseContentBlock,

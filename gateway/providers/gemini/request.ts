@@ -1,7 +1,7 @@
 // Canonical OpenAI chat request → Gemini generateContent request: system/developer messages → systemInstruction,
 // turns → contents (user/model) of parts, tools → functionDeclarations, sampling params → generationConfig.
 import { isRecord } from '../../../lib/is-record.ts';
-import { parseDataUrl } from '../../anthropic/blocks.ts';
+import { parseDataUrl } from '../shared/data-url.ts';
 import { UpstreamError } from '../types.ts';
 import type { ChatMessage, ChatRequest, ContentPart, ToolCall } from '../../../core/llm.ts';
 import { toGeminiSchema } from './schema.ts';
