@@ -41,6 +41,9 @@ export const OPENAI_COMPATIBLE_PROVIDERS = {
   deepseek: { apiBase: 'https://api.deepseek.com/v1', apiBaseEnv: ['DEEPSEEK_API_BASE'], apiKeyEnv: ['DEEPSEEK_API_KEY'] },
   fireworks_ai: { apiBase: 'https://api.fireworks.ai/inference/v1', apiKeyEnv: ['FIREWORKS_AI_API_KEY', 'FIREWORKS_API_KEY'] },
   xai: { apiBase: 'https://api.x.ai/v1', apiKeyEnv: ['XAI_API_KEY'] },
+  // Mistral's API is OpenAI's chat wire (tools, streaming, JSON mode); Cohere's Compatibility API serves the same.
+  mistral: { apiBase: 'https://api.mistral.ai/v1', apiBaseEnv: ['MISTRAL_API_BASE'], apiKeyEnv: ['MISTRAL_API_KEY'] },
+  cohere: { apiBase: 'https://api.cohere.ai/compatibility/v1', apiBaseEnv: ['COHERE_API_BASE'], apiKeyEnv: ['COHERE_API_KEY', 'CO_API_KEY'] },
 } as const satisfies Record<string, OpenAICompatibleProfile>;
 
 export type OpenAICompatibleProvider = keyof typeof OPENAI_COMPATIBLE_PROVIDERS;
