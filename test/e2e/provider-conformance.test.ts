@@ -1,6 +1,7 @@
 // The provider conformance suite: every ConformanceProvider in test/helpers/conformance/ (each file but provider.ts)
 // runs the same cases through a real gateway with the official OpenAI SDK — text, streamed text, tool calls, errors
-// mapped to the SDK's classes, usage and cost in the response event, and cancellation reaching the provider.
+// mapped to the SDK's classes, usage and cost in the response event, and cancellation reaching the provider; and the
+// other client APIs served through the same provider: the Responses API and Anthropic's Messages (thinking, countTokens).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI from 'openai';
+import Anthropic from '@anthropic-ai/sdk';
 import { listeningGateway, type ListeningGateway } from '../helpers/listening-gateway.ts';
 import { PriceBook } from '../../core/prices.ts';
 import type { ResponseEvent } from '../../schemas/events.ts';
@@ -123,6 +125,46 @@ function conformance(provider: ConformanceProvider, file: string): void {
         assert.equal(r.choices[0]?.message.content, `Plain answer from ${name}.`);
         assert.equal(r.choices[0]?.finish_reason, 'stop');
         assert.deepEqual([r.usage?.prompt_tokens, r.usage?.completion_tokens, r.usage?.total_tokens], [21, 8, 29], 'usage equals what the provider reported');
+      }),
+    );
+
+    it(
+      'Responses API: responses.create and responses.stream, served through this provider',
+      named(name, async () => {
+        fake.answerNext({ kind: 'text', text: `Responses answer from ${name}.`, promptTokens: 17, completionTokens: 6 });
+        const r = await openai.responses.create({ model: GROUP, input: 'Say something through the Responses API.' });
+        assert.equal(r.status, 'completed');
+        assert.equal(r.output_text, `Responses answer from ${name}.`);
+        assert.deepEqual([r.usage?.input_tokens, r.usage?.output_tokens], [17, 6], 'usage equals what the provider reported');
+        if (!provider.supports.streaming) return;
+        const text = `Streamed Responses answer from ${name}, ünïcode ✓.`;
+        fake.answerNext({ kind: 'text', text, promptTokens: 9, completionTokens: 7 });
+        const stream = openai.responses.stream({ model: GROUP, input: 'Stream through the Responses API.' });
+        let deltas = '';
+        for await (const event of stream) if (event.type === 'response.output_text.delta') deltas += event.delta;
+        const final = await stream.finalResponse();
+        assert.equal(deltas, text);
+        assert.equal(final.output_text, text);
+        assert.equal(final.usage?.output_tokens, 7);
+      }),
+    );
+
+    it(
+      'Anthropic clients: a thinking request and countTokens, served through this provider',
+      named(name, async () => {
+        const anthropic = new Anthropic({ baseURL: gw.url, apiKey: 'sk-conformance-client', maxRetries: 0, timeout: 15_000 });
+        fake.answerNext({ kind: 'text', text: `Considered answer from ${name}.`, promptTokens: 30, completionTokens: 9 });
+        const m = await anthropic.messages.create({
+          model: GROUP,
+          max_tokens: 2048,
+          thinking: { type: 'enabled', budget_tokens: 1024 },
+          messages: [{ role: 'user', content: 'Think it over, then answer.' }],
+        });
+        const text = m.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('');
+        assert.equal(text, `Considered answer from ${name}.`);
+        assert.equal(m.stop_reason, 'end_turn');
+        const count = await anthropic.messages.countTokens({ model: GROUP, messages: [{ role: 'user', content: 'How many tokens is this sentence?' }] });
+        assert.ok(Number.isInteger(count.input_tokens) && count.input_tokens > 0, `input_tokens ${count.input_tokens}`);
       }),
     );
 

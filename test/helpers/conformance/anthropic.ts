@@ -1,7 +1,7 @@
-// Anthropic in the conformance suite: a fake of the Messages API (POST /v1/messages with x-api-key and
-// anthropic-version), scripted answers as Message JSON or its event stream, and Anthropic's own error bodies
+// Anthropic in the conformance suite: a fake of the Messages API (POST /v1/messages and /v1/messages/count_tokens
+// with x-api-key and anthropic-version), scripted answers as Message JSON or its event stream, and Anthropic's own error bodies
 // (`{type: "error", error: {type, message}}`; overloaded is 529).
-import { pieces, startFake, type FakeBehavior, type Json, type SseEventSpec } from '../fake-upstreams.ts';
+import { fakeAnthropicInputTokens, pieces, startFake, type FakeBehavior, type Json, type SseEventSpec } from '../fake-upstreams.ts';
 import type { ConformanceFake, ConformanceProvider, ScriptedAnswer } from './provider.ts';
 
 type ErrorClass = Extract<ScriptedAnswer, { kind: 'error' }>['error'];
@@ -72,6 +72,7 @@ async function startAnthropicFake(): Promise<ConformanceFake> {
   const fake = await startFake((req) => {
     if (req.headers['x-api-key'] !== KEY) return ANTHROPIC_ERRORS.auth;
     if (!req.headers['anthropic-version']) return anthropicError(400, 'invalid_request_error', 'anthropic-version: header is required');
+    if (req.path === '/v1/messages/count_tokens') return { kind: 'json', body: { input_tokens: fakeAnthropicInputTokens(req.body) } };
     if (req.path !== '/v1/messages') return anthropicError(404, 'not_found_error', `Not found: ${req.path}`);
     return answer(queue.shift() ?? fallback, req.body);
   });
