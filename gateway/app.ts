@@ -13,6 +13,7 @@ import { adminApi } from './routes/admin.ts';
 import { v1Api } from './routes/v1.ts';
 import type { HelixConfig } from '../lib/config.ts';
 import type { GatewayDeps } from './deps.ts';
+import { refuseDeepBodies } from './routes/body-depth.ts';
 
 export function createRouter(config: HelixConfig): Router {
   return new Router(deploymentsFrom(config.model_list), config.router_settings);
@@ -42,6 +43,8 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
     },
     ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
   });
+  // Every route, before validation: nothing downstream walks a body nested deeper than a stack can take.
+  app.addHook('preValidation', refuseDeepBodies);
 
   // Health, metrics and the admin API: OpenAI-shaped errors, no request events.
   app.setErrorHandler(async (error, request, reply) => {

@@ -1,11 +1,10 @@
 // POST /v1/messages/count_tokens — Anthropic's token counting: `{ input_tokens }` for a Messages body without
 // max_tokens. An Anthropic deployment is asked (its own count); any other model is counted with the tokenizer.
 // Auth, model permission, rate limits and PII apply like on any /v1 route; it is not billed (no hold, no events).
-import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { countChatPromptTokens } from '../../core/prompt-tokens.ts';
 import { countTokens } from '../../lib/tokens.ts';
-import { ModelName } from '../../schemas/api/bounds.ts';
+import { CountTokensBody } from '../../schemas/api/anthropic.ts';
 import { anthropicRequestToOpenAI } from '../anthropic/client-request.ts';
 import { nativeCountTokens, withClientHeaders } from '../anthropic/native.ts';
 import type { AnthropicMessagesRequest } from '../anthropic/wire.ts';
@@ -16,17 +15,6 @@ import { policyForCaller, protectRequest } from '../pipeline/pii.ts';
 import { servedNatively } from './messages.ts';
 import { PROXY_PATHS } from './proxy-paths.ts';
 
-const Block = Type.Object({ type: Type.String() }, { additionalProperties: true });
-
-export const CountTokensBody = Type.Object(
-  {
-    model: ModelName,
-    messages: Type.Array(Type.Object({ role: Type.String({ enum: ['user', 'assistant', 'system'] }), content: Type.Union([Type.String(), Type.Array(Block)]) }, { additionalProperties: true })),
-    system: Type.Optional(Type.Union([Type.String(), Type.Array(Block)])),
-    tools: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }))),
-  },
-  { additionalProperties: true },
-);
 
 /** The tokenizer's count: the prompt as chat messages plus the tool definitions. */
 export function countMessagesTokens(body: AnthropicMessagesRequest): number {

@@ -73,7 +73,7 @@ export function proxyHandler<WireReq, Req, Res, Chunk>(path: string, deps: Pipel
       res.end(writer.end(!signal.aborted));
     } catch (err) {
       await billed(deps);
-      if (!res.writableEnded) res.end(writer.error(toUpstreamGatewayError(err)));
+      if (!res.writableEnded) endWithError(res, () => writer.error(toUpstreamGatewayError(err)));
     }
   };
 }
@@ -84,6 +84,15 @@ export function proxyHandler<WireReq, Req, Res, Chunk>(path: string, deps: Pipel
  */
 async function billed(deps: PipelineDeps): Promise<void> {
   await deps.events.committed?.();
+}
+
+/** The stream's error frame and its end; a frame that cannot be written still ends the response (no hung client). */
+function endWithError(res: ServerResponse, frame: () => string): void {
+  try {
+    res.end(frame());
+  } catch {
+    res.destroy();
+  }
 }
 
 /** A slow reader holds the stream back rather than have the gateway buffer the answer for it. */

@@ -15,7 +15,12 @@ export const MessagesBody = Type.Object(
     system: Type.Optional(Type.Union([Type.String(), Type.Array(Block)])),
     stream: Type.Optional(Type.Boolean()),
     temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
+    tools: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }), { maxItems: 512 })),
+    tool_choice: Type.Optional(Type.Object({ type: Type.String({ maxLength: 64 }) }, { additionalProperties: true })),
     metadata: Type.Optional(Type.Object({ user_id: Type.Optional(Type.Union([EndUser, Type.Null()])) }, { additionalProperties: true, maxProperties: 64 })),
   },
   { additionalProperties: true },
 );
+
+/** POST /v1/messages/count_tokens: a Messages body without the output settings. */
+export const CountTokensBody = Type.Omit(MessagesBody, ['max_tokens', 'stream']);

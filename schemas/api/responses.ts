@@ -1,7 +1,7 @@
 // Request-body schema of POST /v1/responses, compiled once at route registration: every client value is bounded
 // (schemas/api/bounds.ts); unknown fields pass, unsupported ones are refused by client-request.ts with a 400.
 import { Type } from '@sinclair/typebox';
-import { EndUser, Metadata, ModelName } from './bounds.ts';
+import { EndUser, LIMITS, ModelName } from './bounds.ts';
 
 const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Optional(Type.Union([t, Type.Null()]));
 
@@ -23,6 +23,12 @@ const Tool = Type.Object({ type: Type.String({ maxLength: 64 }), name: Type.Opti
 
 const ToolChoice = Type.Union([Type.String({ enum: ['auto', 'none', 'required'] }), Type.Object({ type: Type.String({ maxLength: 64 }), name: Type.Optional(Name) }, { additionalProperties: true })]);
 
+/** Fields the Response object echoes back: bounded to the scalars the API defines, never arbitrary client JSON. */
+const Word = Type.String({ maxLength: 64 });
+const Reasoning = Type.Object({ effort: nullable(Word), summary: nullable(Word), generate_summary: nullable(Word) }, { additionalProperties: true });
+/** The API's metadata: string values of at most 512 characters. */
+const ResponsesMetadata = Type.Object({}, { additionalProperties: Type.String({ maxLength: 512 }), maxProperties: LIMITS.metadataKeys });
+
 const TextFormat = Type.Object(
   {
     type: Type.String({ enum: ['text', 'json_object', 'json_schema'] }),
@@ -41,12 +47,13 @@ export const ResponsesBody = Type.Object(
     instructions: nullable(Type.String()),
     tools: Type.Optional(Type.Array(Tool, { maxItems: MAX_TOOLS })),
     tool_choice: Type.Optional(ToolChoice),
-    text: Type.Optional(Type.Object({ format: Type.Optional(TextFormat) }, { additionalProperties: true })),
+    text: Type.Optional(Type.Object({ format: Type.Optional(TextFormat), verbosity: nullable(Word) }, { additionalProperties: true })),
     max_output_tokens: nullable(Type.Integer({ minimum: 1 })),
     temperature: nullable(Type.Number({ minimum: 0, maximum: 2 })),
     top_p: nullable(Type.Number({ minimum: 0, maximum: 1 })),
     parallel_tool_calls: nullable(Type.Boolean()),
-    metadata: nullable(Metadata),
+    metadata: nullable(ResponsesMetadata),
+    reasoning: nullable(Reasoning),
     user: Type.Optional(EndUser),
     stream: nullable(Type.Boolean()),
     store: nullable(Type.Boolean()),

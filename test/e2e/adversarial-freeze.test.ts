@@ -2,7 +2,8 @@
 // - Admin: a virtual key on every admin route gets 401/403 (never 500, never the data).
 // - Metric labels: unknown URLs and unknown model names do not add Prometheus series without bound.
 // - Freeze: one request with a prompt of 50,000 copies of one letter, from a key with a budget, on every endpoint
-//   (stream and not): /health/live answers within 250 ms throughout, and a normal request still reaches ClickHouse.
+//   (stream and not; /v1/responses and /v1/messages/count_tokens too): /health/live answers within 250 ms
+//   throughout, and a normal request still reaches ClickHouse.
 // A frozen gateway is replaced (SIGKILL + a new process) so each case reports on its own; a probe that is slow but
 // answers (a busy shared machine can delay one) counts only if the attack slows it again on a second try.
 import { after, before, describe, it } from 'node:test';
@@ -34,6 +35,10 @@ const CONFIG = {
 };
 
 const hex = () => randomBytes(6).toString('hex');
+/** A body sent as this exact JSON text. */
+class RawBody {
+  constructor(readonly text: string) {}
+}
 
 describe('adversarial: admin routes, metric labels, freeze', () => {
   let stack: AdversarialStack;
@@ -137,18 +142,22 @@ describe('adversarial: admin routes, metric labels, freeze', () => {
     it(`500 requests with random model names add at most ${GROWTH_LIMIT} /metrics series`, async () => {
       const pid = stack.gateway.child.pid;
       const req = (model: string, i: number): [string, unknown] => {
-        switch (i % 4) {
+        switch (i % 6) {
           case 0:
             return ['/v1/chat/completions', { model, messages: [{ role: 'user', content: 'hi' }] }];
           case 1:
             return ['/v1/completions', { model, prompt: 'hi' }];
           case 2:
             return ['/v1/embeddings', { model, input: 'hi' }];
+          case 3:
+            return ['/v1/responses', { model, input: 'hi' }];
+          case 4:
+            return ['/v1/messages/count_tokens', { model, messages: [{ role: 'user', content: 'hi' }] }];
           default:
             return ['/v1/messages', { model, max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] }];
         }
       };
-      for (let i = 0; i < 4; i++) await call(stack.url, ...req(`warm-${hex()}`, i), { key: attacker.key, timeoutMs: 10_000 });
+      for (let i = 0; i < 6; i++) await call(stack.url, ...req(`warm-${hex()}`, i), { key: attacker.key, timeoutMs: 10_000 });
       const before = await seriesCount();
       const results = await pool(Array.from({ length: 500 }, (_, i) => i), 8, (i) => call(stack.url, ...req(`model-${hex()}`, i), { key: attacker.key, timeoutMs: 10_000 }));
       const after = await seriesCount();
@@ -169,7 +178,18 @@ describe('adversarial: admin routes, metric labels, freeze', () => {
       { name: '/v1/completions', path: '/v1/completions', body: (p) => ({ model: 'mock/echo', prompt: p }) },
       { name: '/v1/completions stream', path: '/v1/completions', body: (p) => ({ model: 'mock/echo', prompt: p, stream: true }) },
       { name: '/v1/embeddings', path: '/v1/embeddings', body: (p) => ({ model: 'mock/echo', input: p }) },
+      { name: '/v1/responses', path: '/v1/responses', body: (p) => ({ model: 'mock/echo', input: p }) },
+      { name: '/v1/responses stream', path: '/v1/responses', body: (p) => ({ model: 'mock/echo', stream: true, input: [{ role: 'user', content: [{ type: 'input_text', text: p }] }] }) },
+      { name: '/v1/messages/count_tokens', path: '/v1/messages/count_tokens', body: (p) => ({ model: 'mock/echo', messages: [{ role: 'user', content: p }] }) },
+      // Nesting no recursive walk survives (written as raw JSON: JSON.stringify here would run out of stack too).
+      { name: '/v1/responses, a tool schema nested 100,000 deep', path: '/v1/responses', body: (p) => rawJson({ model: 'mock/echo', input: p.slice(0, 100), tools: [{ type: 'function', name: 'f', parameters: DEEP }] }) },
+      { name: '/v1/responses stream, a tool_choice nested 100,000 deep', path: '/v1/responses', body: (p) => rawJson({ model: 'mock/echo', stream: true, input: p.slice(0, 100), tools: [{ type: 'function', name: 'f' }], tool_choice: { type: 'allowed_tools', mode: 'auto', tools: DEEP } }) },
+      { name: '/v1/messages/count_tokens, a tool schema nested 100,000 deep', path: '/v1/messages/count_tokens', body: (p) => rawJson({ model: 'mock/echo', messages: [{ role: 'user', content: p.slice(0, 100) }], tools: [{ name: 't', input_schema: DEEP }] }) },
     ];
+    const DEPTH = 100_000;
+    const DEEP = Symbol('deep');
+    /** The body as JSON text with DEEP standing for `[[[…]]]` DEPTH levels deep. */
+    const rawJson = (body: unknown): RawBody => new RawBody(JSON.stringify(body, (_k, v: unknown) => (v === DEEP ? '@deep@' : v)).replace('"@deep@"', `${'['.repeat(DEPTH)}${']'.repeat(DEPTH)}`));
     const ATTACK_WINDOW_MS = 20_000;
     const MIN_WATCH_MS = 1_500;
 
@@ -180,7 +200,8 @@ describe('adversarial: admin routes, metric labels, freeze', () => {
       const started = Date.now();
       const abort = new AbortController();
       let attack: HttpResult | undefined;
-      const attackDone = call(stack.url, path, body, { key: budgeted.key, timeoutMs: ATTACK_WINDOW_MS + 5_000, signal: abort.signal, headers: { 'cache-control': 'no-store' } }).then((r) => (attack = r));
+      const raw = body instanceof RawBody ? body.text : undefined;
+      const attackDone = call(stack.url, path, body, { raw, key: budgeted.key, timeoutMs: ATTACK_WINDOW_MS + 5_000, signal: abort.signal, headers: { 'cache-control': 'no-store' } }).then((r) => (attack = r));
       await Promise.race([attackDone, monitor.stuck, sleep(ATTACK_WINDOW_MS)]);
       const watched = Date.now() - started;
       if (watched < MIN_WATCH_MS) await Promise.race([sleep(MIN_WATCH_MS - watched), monitor.stuck]);

@@ -215,11 +215,82 @@ const messagesBody = withExtras(
   ),
 );
 
+// OpenAI Responses. Absent fields are left out (not sent as null) and the fields the gateway refuses are rare, so
+// most bodies pass validation and reach the translation; junk still turns up in every field.
+const defined = (b: Record<string, unknown>) => Object.fromEntries(Object.entries(b).filter(([, v]) => v !== undefined));
+const rare = <T>(arb: fc.Arbitrary<T>) => fc.oneof({ weight: 12, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: arb });
+const mostly = <T>(arb: fc.Arbitrary<T>, odd: fc.Arbitrary<unknown>) => fc.oneof({ weight: 10, arbitrary: arb }, { weight: 1, arbitrary: odd });
+const toolName = mostly(fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/), str);
+const partType = mostly(fc.constantFrom('input_text', 'output_text', 'text'), str);
+const responsesPart = fc.oneof(
+  { weight: 6, arbitrary: record({ type: partType, text: maybe(str) }, ['type']) },
+  { weight: 2, arbitrary: record({ type: fc.constant('input_image'), image_url: maybe(fc.oneof(str, fc.constantFrom('data:image/png;base64,iVBORw0KGgo=', 'https://127.0.0.1/cat.png'))), detail: maybe(fc.constantFrom('low', 'high', 'auto')), file_id: rare(str) }, ['type']) },
+  { weight: 1, arbitrary: record({ type: fc.constant('input_file'), file_data: maybe(str), filename: maybe(str), file_id: rare(str) }, ['type']) },
+  { weight: 1, arbitrary: record({ type: fc.constant('refusal'), refusal: maybe(str) }, ['type']) },
+);
+const responsesItem = fc.oneof(
+  { weight: 8, arbitrary: record({ type: opt(fc.constant('message')), role: mostly(fc.constantFrom('user', 'assistant', 'system', 'developer'), str), content: maybe(fc.oneof(str, fc.array(responsesPart, { maxLength: 4 }))) }, ['role', 'content']).map(defined) },
+  { weight: 3, arbitrary: record({ type: fc.constant('function_call'), id: opt(str), call_id: maybe(str), name: maybe(toolName), arguments: maybe(fc.oneof(str, junk.map(serialize))) }, ['type']).map(defined) },
+  { weight: 3, arbitrary: record({ type: fc.constant('function_call_output'), call_id: maybe(str), output: maybe(fc.oneof(str, fc.array(responsesPart, { maxLength: 3 }))) }, ['type']).map(defined) },
+  { weight: 1, arbitrary: record({ type: fc.constantFrom('reasoning', 'web_search_call', 'item_reference', 'computer_call', 'custom_tool_call'), id: maybe(str), summary: maybe(junk) }, ['type']) },
+  { weight: 1, arbitrary: record({ type: maybe(str), role: maybe(str), content: maybe(junk) }) },
+);
+const responsesTool = fc.oneof(
+  { weight: 8, arbitrary: record({ type: fc.constant('function'), name: toolName, description: opt(str), parameters: opt(mostly(fc.constant({ type: 'object', properties: { q: { type: 'string' } } }), junk)), strict: opt(maybe(fc.boolean())) }, ['type', 'name']).map(defined) },
+  { weight: 1, arbitrary: record({ type: maybe(fc.constantFrom('web_search', 'file_search', 'mcp', 'custom', 'code_interpreter')), name: maybe(toolName) }, ['type']) },
+);
+const jsonSchemaFormat = record({ type: fc.constant('json_schema'), name: toolName, schema: mostly(fc.constant({ type: 'object', properties: { a: { type: 'string' } } }), fc.oneof(deep, junk)), strict: opt(fc.boolean()), description: opt(str) }, ['type', 'name', 'schema']).map(defined);
+const responsesBody = withExtras(
+  record(
+    {
+      model,
+      input: maybe(fc.oneof(str, fc.array(responsesItem, { minLength: 1, maxLength: 5 }))),
+      instructions: opt(maybe(fc.oneof(str, fc.constant(null)))),
+      stream: opt(maybe(fc.boolean())),
+      store: opt(maybe(fc.boolean())),
+      max_output_tokens: opt(mostly(smallInt, num)),
+      temperature: opt(mostly(fc.double({ min: 0, max: 2, noNaN: true }), num)),
+      top_p: opt(maybe(fc.double({ min: 0, max: 1, noNaN: true }))),
+      tools: opt(maybe(fc.array(responsesTool, { maxLength: 3 }))),
+      tool_choice: opt(maybe(fc.oneof(fc.constantFrom('auto', 'none', 'required'), record({ type: fc.constantFrom('function', 'allowed_tools', 'web_search'), name: opt(toolName), mode: opt(fc.constantFrom('auto', 'required')), tools: opt(junk) }, ['type']).map(defined)))),
+      parallel_tool_calls: opt(maybe(fc.boolean())),
+      text: opt(maybe(record({ format: maybe(fc.oneof(record({ type: fc.constantFrom('text', 'json_object') }), jsonSchemaFormat)), verbosity: opt(maybe(fc.constantFrom('low', 'medium', 'high'))) }).map(defined))),
+      reasoning: opt(maybe(record({ effort: maybe(fc.constantFrom('minimal', 'low', 'medium', 'high')), summary: maybe(fc.constantFrom('auto', 'concise', 'detailed')) }))),
+      previous_response_id: rare(fc.oneof(str, fc.constant('resp_does_not_exist'))),
+      user: opt(maybe(str)),
+      metadata: opt(maybe(fc.dictionary(key, str, { maxKeys: 5 }))),
+      truncation: opt(maybe(fc.constantFrom('auto', 'disabled'))),
+      include: opt(maybe(fc.array(str, { maxLength: 3 }))),
+      background: rare(maybe(fc.boolean())),
+      conversation: rare(str),
+      prompt: rare(record({ id: maybe(str) })),
+    },
+    ['model', 'input'],
+  ).map(defined),
+);
+
+// Anthropic count_tokens (a Messages body without max_tokens)
+const countTokensBody = withExtras(
+  record(
+    {
+      model,
+      messages: maybe(fc.array(anthropicMessage, { minLength: 1, maxLength: 4 })),
+      system: opt(maybe(fc.oneof(str, fc.array(textBlock, { maxLength: 3 })))),
+      tools: opt(maybe(fc.array(record({ name: maybe(str), description: maybe(str), input_schema: maybe(junk) }), { maxLength: 3 }))),
+      tool_choice: opt(maybe(fc.oneof(record({ type: fc.constantFrom('auto', 'any', 'none') }), record({ type: fc.constant('tool'), name: maybe(str) })))),
+      thinking: opt(maybe(record({ type: maybe(fc.constantFrom('enabled', 'disabled')), budget_tokens: maybe(fc.integer({ min: 0, max: 10_000 })) }))),
+    },
+    ['model', 'messages'],
+  ),
+);
+
 const SHAPES: Array<{ path: string; body: fc.Arbitrary<unknown>; runs: number }> = [
   { path: '/v1/chat/completions', body: chatBody, runs: RUNS || 300 },
   { path: '/v1/completions', body: completionsBody, runs: RUNS || 200 },
   { path: '/v1/embeddings', body: embeddingsBody, runs: RUNS || 200 },
   { path: '/v1/messages', body: messagesBody, runs: RUNS || 300 },
+  { path: '/v1/responses', body: responsesBody, runs: RUNS || 300 },
+  { path: '/v1/messages/count_tokens', body: countTokensBody, runs: RUNS || 200 },
 ];
 
 // ---------------------------------------------------------------------------------------------------------------

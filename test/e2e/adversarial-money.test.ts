@@ -1,6 +1,7 @@
 // Adversarial suite (issue 12), part 3: money.
 // - Bypass: a key whose budget is spent gets 429 budget_exceeded on EVERY endpoint (chat, completions, embeddings,
-//   messages — Anthropic's error shape there), streaming or not, and nothing reaches the provider.
+//   responses, messages — Anthropic's error shape there), streaming or not, and nothing reaches the provider.
+// - count_tokens is not billable: it never books spend.
 // - Overspend: requests fired at once across every endpoint at a small budget never book more than the budget.
 // - Disconnect: a client that hangs up mid-stream is charged (the provider bills the prompt and what it generated).
 // - max_tokens: a budgeted request without max_tokens is sent upstream with one (so it cannot exceed its hold).
@@ -27,7 +28,12 @@ import {
 
 const DEFAULT_MAX_TOKENS = 256;
 const config = (openaiUrl: string) => ({
-  model_list: [...testModelList(), { model_name: 'recorded', litellm_params: { model: 'openai/gpt-4o', api_base: `${openaiUrl}/v1`, api_key: 'sk-upstream', ...TEST_PRICES } }],
+  model_list: [
+    ...testModelList(),
+    { model_name: 'recorded', litellm_params: { model: 'openai/gpt-4o', api_base: `${openaiUrl}/v1`, api_key: 'sk-upstream', ...TEST_PRICES } },
+    // An OpenAI-compatible chat upstream that is not OpenAI: /v1/responses is translated to chat for it.
+    { model_name: 'recorded-chat', litellm_params: { model: 'hosted_vllm/gpt-4o', api_base: `${openaiUrl}/v1`, api_key: 'sk-upstream', ...TEST_PRICES } },
+  ],
   helix_settings: {
     semantic_cache: { semantic_enabled: false },
     budgets: { redis_prefix: `adv-money-${randomBytes(4).toString('hex')}:`, redis_timeout_ms: 2000, default_max_tokens: DEFAULT_MAX_TOKENS },
@@ -44,6 +50,8 @@ const ENDPOINTS: Endpoint[] = [
   { name: '/v1/embeddings', path: '/v1/embeddings', body: (model, p) => ({ model, input: p }) },
   { name: '/v1/messages', path: '/v1/messages', body: (model, p) => ({ model, max_tokens: 16, messages: [{ role: 'user', content: p }] }) },
   { name: '/v1/messages stream', path: '/v1/messages', body: (model, p) => ({ model, max_tokens: 16, stream: true, messages: [{ role: 'user', content: p }] }) },
+  { name: '/v1/responses', path: '/v1/responses', body: (model, p) => ({ model, input: p, max_output_tokens: 16 }) },
+  { name: '/v1/responses stream', path: '/v1/responses', body: (model, p) => ({ model, stream: true, input: [{ role: 'user', content: [{ type: 'input_text', text: p }] }], max_output_tokens: 16 }) },
 ];
 
 describe('adversarial: money', () => {
@@ -153,6 +161,12 @@ describe('adversarial: money', () => {
         events: [chatChunk({ role: 'assistant', content: '' }), ...words.map((w) => chatChunk({ content: w })), chatChunk({}, 'stop'), { data: '[DONE]' }],
       },
       {
+        name: '/v1/responses',
+        path: '/v1/responses',
+        body: { model: 'recorded-chat', stream: true, max_output_tokens: 200, input: 'Tell me a long story about budgets' },
+        events: [chatChunk({ role: 'assistant', content: '' }), ...words.map((w) => chatChunk({ content: w })), chatChunk({}, 'stop'), { data: '[DONE]' }],
+      },
+      {
         name: '/v1/completions',
         path: '/v1/completions',
         body: { model: 'recorded', stream: true, max_tokens: 200, prompt: 'Tell me a long story about budgets' },
@@ -213,6 +227,8 @@ describe('adversarial: money', () => {
       { name: '/v1/chat/completions stream', path: '/v1/chat/completions', body: { model: 'recorded', stream: true, messages: [{ role: 'user', content: 'no limit given' }] } },
       { name: '/v1/completions', path: '/v1/completions', body: { model: 'recorded', prompt: 'no limit given' } },
       { name: '/v1/completions stream', path: '/v1/completions', body: { model: 'recorded', prompt: 'no limit given', stream: true } },
+      { name: '/v1/responses', path: '/v1/responses', body: { model: 'recorded-chat', input: 'no limit given' } },
+      { name: '/v1/responses stream', path: '/v1/responses', body: { model: 'recorded-chat', input: 'no limit given', stream: true } },
     ];
     let key: TrafficKey;
     before(async () => {
@@ -235,6 +251,29 @@ describe('adversarial: money', () => {
       assert.equal(r.status, 200, describeResult(r));
       assert.equal(sentLimit(openai.last().body), 7);
     });
+  });
+
+  // ---------------------------------------------------------------------------------------------------------------
+  it('count_tokens is not billable: many counts book nothing, the next billable request books exactly one entry', async () => {
+    const key = await stack.key({ max_budget: 5, budget_duration: '1d' });
+    const prompt = Array.from({ length: 250 }, (_, i) => `c${i}t`).join(' ');
+    const counts = await pool(Array.from({ length: 20 }, (_, i) => (i % 2 ? 'recorded' : 'mock/fixed')), 10, (model) =>
+      call(stack.url, '/v1/messages/count_tokens', { model, messages: [{ role: 'user', content: prompt }] }, { key: key.key, headers: NO_STORE, timeoutMs: 15_000 }),
+    );
+    for (const r of counts) {
+      assert.equal(r.status, 200, describeResult(r));
+      const tokens = (JSON.parse(r.text) as { input_tokens?: unknown }).input_tokens;
+      assert.ok(Number.isInteger(tokens) && (tokens as number) > 0, r.text);
+    }
+    // A billable request after the counts: once the ledger has booked it, anything the counts booked would be there too.
+    const r = await call(stack.url, '/v1/chat/completions', { model: 'mock/fixed', messages: [{ role: 'user', content: 'billable' }], max_tokens: 16 }, { key: key.key, headers: NO_STORE });
+    assert.equal(r.status, 200, describeResult(r));
+    const booked = await waitFor('the ledger to book the billable request', async () => {
+      const l = await ledger(`key_id = ${sqlString(key.keyId)}`);
+      return l.n >= 1 ? l : undefined;
+    }, 30_000, 300);
+    const entries = await stack.sql<{ request_id: string }>(`SELECT request_id FROM helix.ledger_entries FINAL WHERE key_id = ${sqlString(key.keyId)}`);
+    assert.deepEqual(entries.map((e) => e.request_id), [r.headers.get('x-request-id')], `ledger entries for the key (${booked.n}): only the billable request`);
   });
 
   it('the gateway is still live and serving after all of it', async () => {

@@ -40,6 +40,8 @@ const CORPUS: Array<[string, string | Buffer, number, string?]> = [
   ['unknown model', json({ model: 'no-such-model', messages: msg }), 404],
   ['wrong content type', json({ model: 'mock/echo', messages: msg }), 400, 'text/plain'],
   ['deeply nested', '['.repeat(100_000) + ']'.repeat(100_000), 400],
+  // A valid request whose tool schema nests 5,000 levels: refused before the PII scan or token counting walk it.
+  ['deeply nested tool schema', `{"model":"mock/echo","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f","parameters":${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}}}]}`, 400],
   ['invalid UTF-8', Buffer.concat([Buffer.from('{"model":"mock/echo","messages":[{"role":"user","content":"'), Buffer.from([0xff, 0xfe, 0xc3, 0x28]), Buffer.from('"}]}')]), 200],
   ['NUL bytes', json({ model: 'mock/echo', messages: [{ role: 'user', content: 'a\u0000b' }] }), 200],
   ['body over the size limit', json({ model: 'mock/echo', messages: [{ role: 'user', content: 'x'.repeat(2 * 1024 * 1024) }] }), 413],
