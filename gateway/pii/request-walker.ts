@@ -1,5 +1,5 @@
 // Request walkers: apply scan + actions to every text field of a request body that the model reads (see
-// walk-openai.ts and walk-anthropic.ts for the fields). The input body is never mutated: the result holds a new
+// walk-openai.ts, walk-responses.ts and walk-anthropic.ts for the fields). The input body is never mutated: the result holds a new
 // body (top level, message list, messages and content arrays are copied; untouched leaves such as images are
 // shared).
 import { FieldRewriter, type Obj } from './field-rewriter.ts';
@@ -8,10 +8,11 @@ import type { Finding, FindingEntity } from './types.ts';
 import { PiiVault } from './vault.ts';
 import { walkAnthropicMessages } from './walk-anthropic.ts';
 import { walkOpenAIChat, walkOpenAICompletions, walkStringOrList } from './walk-openai.ts';
+import { walkResponses } from './walk-responses.ts';
 
 export type { Finding, FindingLocation } from './types.ts';
 
-export type RequestKind = 'openai.chat' | 'openai.completions' | 'openai.embeddings' | 'anthropic.messages';
+export type RequestKind = 'openai.chat' | 'openai.completions' | 'openai.embeddings' | 'openai.responses' | 'anthropic.messages';
 
 export interface WalkResult<T> {
   /** The body to forward (a new object; equal in content to the input when nothing was found). */
@@ -41,6 +42,7 @@ const WALKERS: Record<RequestKind, (rw: FieldRewriter, body: Obj) => Obj> = {
   'openai.chat': walkOpenAIChat,
   'openai.completions': walkOpenAICompletions,
   'openai.embeddings': (rw, body) => walkStringOrList(rw, body, 'input'),
+  'openai.responses': walkResponses,
   'anthropic.messages': walkAnthropicMessages,
 };
 
@@ -63,6 +65,7 @@ export function requestKindForPath(path: string): RequestKind | undefined {
   if (p.endsWith('/chat/completions')) return 'openai.chat';
   if (p.endsWith('/completions')) return 'openai.completions';
   if (p.endsWith('/embeddings')) return 'openai.embeddings';
+  if (p.endsWith('/responses')) return 'openai.responses';
   if (p.endsWith('/messages')) return 'anthropic.messages';
   return undefined;
 }

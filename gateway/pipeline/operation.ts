@@ -9,7 +9,7 @@ import type { ChatMessage, Usage } from '../../core/llm.ts';
 export type OptionalStage = 'swap' | 'cache';
 
 export interface Operation<Req, Res, Chunk> {
-  readonly kind: 'chat' | 'completions' | 'embeddings' | 'messages';
+  readonly kind: 'chat' | 'completions' | 'embeddings' | 'messages' | 'responses';
   readonly skips: ReadonlySet<OptionalStage>;
   /** How the PII engine walks this body. */
   readonly piiKind: RequestKind;

@@ -26,6 +26,21 @@ export function responsesUsage(usage: Usage | null | undefined): ResponsesUsage 
   };
 }
 
+/** Responses usage → chat usage, for budgets and events (cached and reasoning counts kept in their details). */
+export function usageFromResponses(usage: unknown): Usage | undefined {
+  if (typeof usage !== 'object' || usage === null) return undefined;
+  const u = usage as { input_tokens?: unknown; output_tokens?: unknown; total_tokens?: unknown; input_tokens_details?: { cached_tokens?: unknown } | null; output_tokens_details?: { reasoning_tokens?: unknown } | null };
+  const input = count(u.input_tokens);
+  const output = count(u.output_tokens);
+  return {
+    prompt_tokens: input,
+    completion_tokens: output,
+    total_tokens: count(u.total_tokens) || input + output,
+    prompt_tokens_details: { cached_tokens: count(u.input_tokens_details?.cached_tokens) },
+    completion_tokens_details: { reasoning_tokens: count(u.output_tokens_details?.reasoning_tokens) },
+  };
+}
+
 /** Chat finish_reason → the response's status and, when incomplete, why. */
 export function statusFrom(finishReason: string | null | undefined): Pick<ResponseObject, 'status' | 'incomplete_details'> {
   if (finishReason === 'length') return { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } };

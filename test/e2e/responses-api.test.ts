@@ -52,8 +52,9 @@ void describe('POST /v1/responses with the official openai SDK', { skip: !redisU
     const yaml = `model_list:
   - model_name: mock-echo
     litellm_params: { model: mock/echo }
+  # An OpenAI-style upstream without /v1/responses: the translated path (responses-native.test.ts covers openai/).
   - model_name: gpt-4o
-    litellm_params: { model: openai/gpt-4o, api_base: "${fakeOpenAI.url}/v1", api_key: sk-upstream }
+    litellm_params: { model: openai_compatible/gpt-4o, api_base: "${fakeOpenAI.url}/v1", api_key: sk-upstream }
   - model_name: claude
     litellm_params: { model: anthropic/claude-sonnet-4-5, api_base: "${fakeAnthropic.url}", api_key: sk-ant-upstream }
 router_settings: { num_retries: 0 }

@@ -214,7 +214,7 @@ async function respond(res: ServerResponse, b: FakeBehavior): Promise<void> {
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
-function lastUserText(messages: unknown): string {
+export function lastUserText(messages: unknown): string {
   if (!Array.isArray(messages)) return '';
   for (let i = messages.length - 1; i >= 0; i--) {
     const m = messages[i] as Json;

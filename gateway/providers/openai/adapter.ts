@@ -5,6 +5,7 @@ import type { UpstreamCall, ProviderAdapter } from '../types.ts';
 import { joinUrl } from '../shared/http.ts';
 import { extraHeaders, firstEnv, requiredParam, stringParam } from '../shared/params.ts';
 import { createOpenAIStyleAdapter, type OpenAIEndpoint, type OpenAIOperation } from './client.ts';
+import { responsesMethods } from './responses.ts';
 
 export interface OpenAICompatibleProfile {
   /** Default base URL (including `/v1`); without one, `api_base` is required. */
@@ -74,12 +75,16 @@ function endpoint(op: OpenAIOperation, call: UpstreamCall): OpenAIEndpoint {
   return { url: joinUrl(openAIBaseUrl(call), op), headers };
 }
 
-export const openaiProvider = createOpenAIStyleAdapter({
-  name: 'openai',
-  endpoint,
-  streamUsage: (call) => profileOf(call).streamUsage ?? true,
-  keepCacheControl: (call) => profileOf(call).keepCacheControl ?? false,
-});
+/** Also carries the Responses API methods; which prefixes really use them is the caller's choice (only `openai/`). */
+export const openaiProvider = {
+  ...createOpenAIStyleAdapter({
+    name: 'openai',
+    endpoint,
+    streamUsage: (call) => profileOf(call).streamUsage ?? true,
+    keepCacheControl: (call) => profileOf(call).keepCacheControl ?? false,
+  }),
+  ...responsesMethods(endpoint),
+};
 
 /** Registry entries: the adapter under `openai` and every OpenAI-compatible prefix. */
 export const openaiAdapters: Record<string, ProviderAdapter> = Object.fromEntries(Object.keys(OPENAI_COMPATIBLE_PROVIDERS).map((name) => [name, openaiProvider]));

@@ -10,7 +10,7 @@ import { countInputTokens } from '../../../core/prompt-tokens.ts';
 import { UpstreamError, type UpstreamCall, type ProviderAdapter } from '../types.ts';
 import type { ChatCompletion, ChatCompletionChunk, ChatMessage, ChatRequest, Completion, CompletionRequest, EmbeddingRequest, EmbeddingResponse, Usage } from '../../../core/llm.ts';
 
-export type OpenAIOperation = 'chat/completions' | 'completions' | 'embeddings';
+export type OpenAIOperation = 'chat/completions' | 'completions' | 'embeddings' | 'responses';
 
 export interface OpenAIEndpoint {
   url: string;

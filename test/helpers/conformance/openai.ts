@@ -1,8 +1,10 @@
 // OpenAI in the conformance suite, and the OpenAI-wire fake the Azure and OpenAI-compatible entries share: scripted
-// answers as chat.completion JSON or chat.completion.chunk SSE, errors in the shape each flavour of server sends.
+// answers as chat.completion JSON or chat.completion.chunk SSE (and on /responses as Response objects or typed
+// events, see fakes/openai-responses.ts), errors in the shape each flavour of server sends.
 import type { ModelEntry } from '../../../schemas/config.ts';
 import { pieces, startFake, type FakeBehavior, type Json, type RecordedRequest, type SseEventSpec } from '../fake-upstreams.ts';
 import type { ConformanceFake, ConformanceProvider, ScriptedAnswer } from './provider.ts';
+import { scriptedResponses } from '../fakes/openai-responses.ts';
 
 export type ErrorClass = Extract<ScriptedAnswer, { kind: 'error' }>['error'];
 
@@ -98,6 +100,11 @@ export async function startOpenAIWireFake(flavour: OpenAIWireFlavour): Promise<C
   const fake = await startFake((req) => {
     const refused = flavour.reject?.(req);
     if (refused) return refused;
+    if (req.path.endsWith('/responses')) {
+      // OpenAI's Responses API: the gateway's native path for `openai/` deployments.
+      const next = queue.shift() ?? fallback;
+      return next.kind === 'error' ? answer(flavour, next, req.body) : scriptedResponses(req.body, next);
+    }
     if (!req.path.endsWith('/chat/completions')) return openAIError(404, `Unknown request URL: POST ${req.path}.`, 'invalid_request_error', 'unknown_url');
     return answer(flavour, queue.shift() ?? fallback, req.body);
   });
