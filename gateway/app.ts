@@ -1,7 +1,7 @@
 // Builds the gateway's fastify instance from its dependencies. main.ts listens; tests call buildApp directly.
 // Three encapsulated parts: the /v1 proxy API (routes/v1.ts: its own auth, limits and error handling around the
 // request pipeline), the admin API (routes/admin.ts: one admin check), and health + metrics at the root.
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { GatewayError, openAiErrorBody, toGatewayError } from './errors.ts';
@@ -42,6 +42,12 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
       return err;
     },
     ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
+    // Errors fastify raises before a route is chosen (an unparsable URL, a path segment over the length limit):
+    // OpenAI's shape, and never an echo of the URL.
+    frameworkErrors: (error, _request, reply) => {
+      const gerr = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? new GatewayError('uri_too_long', 'A path segment of the URL is too long.') : new GatewayError('invalid_request', 'The URL could not be read.');
+      void (reply as unknown as FastifyReply).status(gerr.status).send(openAiErrorBody(gerr));
+    },
   });
   // Every route, before validation: nothing downstream walks a body nested deeper than a stack can take.
   app.addHook('preValidation', refuseDeepBodies);

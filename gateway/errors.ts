@@ -20,6 +20,7 @@ export const ERRORS = {
   model_not_found: { status: 404, type: 'invalid_request_error', anthropicType: 'not_found_error' },
   not_found: { status: 404, type: 'invalid_request_error', anthropicType: 'not_found_error' },
   request_too_large: { status: 413, type: 'invalid_request_error', anthropicType: 'request_too_large' },
+  uri_too_long: { status: 414, type: 'invalid_request_error', anthropicType: 'invalid_request_error' },
   rate_limit_exceeded: { status: 429, type: 'rate_limit_error', anthropicType: 'rate_limit_error' },
   budget_exceeded: { status: 429, type: 'budget_exceeded', anthropicType: 'rate_limit_error' },
   client_closed_request: { status: 499, type: 'api_error', anthropicType: 'api_error' },

@@ -40,6 +40,12 @@ export class ResponseStore {
     const record = JSON.parse(json) as StoredResponse;
     return record.owner === owner ? record : undefined;
   }
+
+  /** Deletes the stored response with this id when `owner` created it; false when there was none to delete. */
+  async delete(id: string, owner: string): Promise<boolean> {
+    if (!(await this.load(id, owner))) return false;
+    return (await this.redis.unlink(KEY_PREFIX + id)) > 0;
+  }
 }
 
 /** The input items that continue a stored response: its conversation, then its output. */

@@ -17,6 +17,7 @@ import { modelsRoutes } from './models.ts';
 import { PROXY_PATHS } from './proxy-paths.ts';
 import { proxyRoute } from './proxy-route.ts';
 import { responsesApi } from './responses.ts';
+import { storedResponsesApi } from './stored-responses.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -52,5 +53,6 @@ export async function v1Api(app: FastifyInstance, deps: GatewayDeps): Promise<vo
   proxyRoute(app, PROXY_PATHS.completions, deps, completionsWire);
   proxyRoute(app, PROXY_PATHS.embeddings, deps, embeddingsWire);
   await app.register(responsesApi, deps);
+  await app.register(storedResponsesApi, deps);
   modelsRoutes(app, deps);
 }

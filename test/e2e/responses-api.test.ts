@@ -304,6 +304,33 @@ router_settings: { num_retries: 0 }
     await assert.rejects(client.responses.create({ model: 'gpt-4o', input: 'x', previous_response_id: unstored.id }), OpenAI.BadRequestError);
   });
 
+  it('responses.retrieve, inputItems.list and responses.delete read the stored response on any gateway', async () => {
+    const first = await client.responses.create({ model: 'mock-echo', input: 'keep this' });
+    const second = await client.responses.create({ model: 'mock-echo', input: 'and this', previous_response_id: first.id });
+    const onB = new OpenAI({ baseURL: `${b.url}/v1`, apiKey: 'sk-any', maxRetries: 0 });
+    const got = await onB.responses.retrieve(second.id);
+    assert.equal(got.id, second.id);
+    assert.equal(got.output_text, second.output_text);
+    const items = await onB.responses.inputItems.list(second.id, { order: 'asc' });
+    const texts = items.data.map((item) => JSON.stringify(item));
+    assert.equal(items.data.length, 3, 'the first turn, its answer and the second turn');
+    assert.match(texts[0]!, /keep this/);
+    assert.match(texts[2]!, /and this/);
+    const page = await onB.responses.inputItems.list(second.id, { order: 'asc', limit: 2 });
+    assert.equal(page.data.length, 2);
+    assert.equal(page.has_more, true);
+    await onB.responses.delete(second.id);
+    await assert.rejects(client.responses.retrieve(second.id), OpenAI.NotFoundError);
+    await assert.rejects(client.responses.delete(second.id), OpenAI.NotFoundError);
+    await assert.rejects(client.responses.create({ model: 'mock-echo', input: 'x', previous_response_id: second.id }), OpenAI.BadRequestError);
+    await assert.rejects(client.responses.retrieve('resp_never_was'), OpenAI.NotFoundError);
+    const bad = await fetch(`${b.url}/v1/responses/${'x'.repeat(300)}`);
+    assert.equal(bad.status, 414, 'an id longer than any response id');
+    assert.equal(typeof ((await bad.json()) as { error?: { message?: unknown } }).error?.message, 'string');
+    const odd = await fetch(`${b.url}/v1/responses/${encodeURIComponent('resp_<script>')}`);
+    assert.equal(odd.status, 400);
+  });
+
   it('without Redis: store echoes false and previous_response_id is a clear 400', async () => {
     const plain = new OpenAI({ baseURL: `${noStore.url}/v1`, apiKey: 'sk-any', maxRetries: 0 });
     const r = await plain.responses.create({ model: 'mock-echo', input: 'hi' });
