@@ -1,6 +1,7 @@
 // A Messages request served by a deployment that is not Anthropic (a per-attempt fallback of the native operation):
 // translated to the canonical chat call and the answer back to Anthropic's message or events.
 import type { ProviderAdapter, UpstreamCall } from '../providers/types.ts';
+import { translatedEvents } from '../pipeline/translated-stream.ts';
 import { anthropicRequestToOpenAI } from './client-request.ts';
 import { openAIResponseToAnthropic } from './client-response.ts';
 import { OpenAIStreamToAnthropic } from './client-stream.ts';
@@ -11,13 +12,7 @@ export async function translatedMessage(adapter: ProviderAdapter, body: Anthropi
   return openAIResponseToAnthropic(completion, body.model);
 }
 
-/** One event list per canonical chunk (often empty), then the closing events. */
 export async function* translatedMessageStream(adapter: ProviderAdapter, body: AnthropicMessagesRequest, call: UpstreamCall, inputTokens: number): AsyncGenerator<AnthropicStreamEvent[], void, undefined> {
-  const translator = new OpenAIStreamToAnthropic(body.model, { inputTokens });
   const req = anthropicRequestToOpenAI({ ...body, stream: true });
-  for await (const chunk of adapter.chatStream(req, call)) {
-    const events = translator.push(chunk);
-    if (events.length) yield events;
-  }
-  yield translator.finish();
+  yield* translatedEvents(adapter.chatStream(req, call), new OpenAIStreamToAnthropic(body.model, { inputTokens }));
 }

@@ -1,6 +1,7 @@
 // A Responses request served by a deployment without the Responses API (a per-attempt fallback of the native
 // operation): translated to the canonical chat call, the answer back to a Response object or typed events.
 import type { ProviderAdapter, UpstreamCall } from '../providers/types.ts';
+import { translatedEvents } from '../pipeline/translated-stream.ts';
 import { responsesRequestToChat } from './client-request.ts';
 import { outcomeOfCompletion } from './client-response.ts';
 import { ChatStreamToResponses, type ResponsesStreamEvent } from './client-stream.ts';
@@ -13,13 +14,7 @@ export async function translatedResponse(adapter: ProviderAdapter, body: NativeR
   return responseObject(body, headOf(body), outcomeOfCompletion(completion));
 }
 
-/** One event list per canonical chunk (often empty), then the closing events. */
 export async function* translatedResponseStream(adapter: ProviderAdapter, body: NativeResponsesRequest, call: UpstreamCall, inputTokens: number): AsyncGenerator<ResponsesStreamEvent[], void, undefined> {
   const req = responsesRequestToChat({ ...body, stream: true });
-  const translator = new ChatStreamToResponses(body, headOf(body), inputTokens);
-  for await (const chunk of adapter.chatStream(req, call)) {
-    const events = translator.push(chunk);
-    if (events.length) yield events;
-  }
-  yield translator.finish();
+  yield* translatedEvents(adapter.chatStream(req, call), new ChatStreamToResponses(body, headOf(body), inputTokens));
 }

@@ -44,10 +44,10 @@ export const nativeMessagesWire: Wire<NativeMessagesRequest, NativeMessagesReque
   stream: () => ({ frames: formatEvents, end: () => '', error: anthropicSseError }),
 };
 
+const ANTHROPIC = new Set(['anthropic']);
+
 /** Whether a model group has an Anthropic deployment (then it is served natively, deciding per attempt). */
-export function servedNatively(router: Router, model: unknown): boolean {
-  return typeof model === 'string' && router.hasModel(model) && router.deploymentsFor(model).some((d) => d.provider === 'anthropic');
-}
+export const servedNatively = (router: Router, model: unknown): boolean => router.hasDeploymentOf(model, ANTHROPIC);
 
 export function messagesRoute(app: FastifyInstance, deps: PipelineDeps): void {
   const translated = proxyHandler(PROXY_PATHS.messages, deps, messagesWire);

@@ -78,9 +78,7 @@ export function nativeResponsesWire(turns: ResponseTurns): Wire<ResponsesRequest
 }
 
 /** Whether a model group has a deployment with the Responses API (then it is served natively, deciding per attempt). */
-export function servedNatively(router: Router, model: unknown): boolean {
-  return typeof model === 'string' && router.hasModel(model) && router.deploymentsFor(model).some((d) => RESPONSES_PROVIDERS.has(d.provider));
-}
+export const servedNatively = (router: Router, model: unknown): boolean => router.hasDeploymentOf(model, RESPONSES_PROVIDERS);
 
 /** The route in its own plugin context: its hooks expand previous_response_id first and hold the answer until it is stored. */
 export async function responsesApi(app: FastifyInstance, deps: GatewayDeps): Promise<void> {

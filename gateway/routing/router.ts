@@ -47,6 +47,12 @@ export class Router {
     return this.byModel.has(model);
   }
 
+  /** Whether the model group has a deployment of one of these providers (false for an unknown model). */
+  hasDeploymentOf(model: unknown, providers: ReadonlySet<string>): boolean {
+    const list = typeof model === 'string' ? this.byModel.get(model) : undefined;
+    return list?.some((d) => providers.has(d.provider)) ?? false;
+  }
+
   deploymentsFor(model: string): Deployment[] {
     const list = this.byModel.get(model);
     if (!list) throw this.notFound(model);
