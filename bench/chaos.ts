@@ -72,7 +72,8 @@ try {
   await runChaos(cluster, faults, {
     rps,
     holdMs: holdS * 1000,
-    leadMs: Math.max(1_000, (holdS * 1000) / 4),
+    // Long enough for a dozen requests of the mix, so every phase has budgeted requests a provider answered.
+    leadMs: Math.max(12_000 / rps, (holdS * 1000) / 4),
     settleMs: short ? 60_000 : 120_000,
     recoverMs: 180_000,
     say,

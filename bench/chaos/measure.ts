@@ -46,6 +46,8 @@ export interface Counts {
   ok: number;
   /** Of those, from keys with a budget. */
   budgetedOk: number;
+  /** Of those, answered by a provider rather than the cache: each one spends from its key's budget. */
+  budgetedPaidOk: number;
   refused: number;
   failed: number;
   requestRows: number;
@@ -98,6 +100,7 @@ export function count(calls: Call[], land: Landed): Counts {
     sent: calls.length,
     ok: ok.length,
     budgetedOk: ok.filter((c) => c.budgeted).length,
+    budgetedPaidOk: ok.filter((c) => c.budgeted && !c.fromCache).length,
     refused: calls.filter((c) => c.outcome === 'refused').length,
     failed: calls.filter((c) => c.outcome === 'failed' || c.outcome === undefined).length,
     requestRows: ok.filter((c) => has('requests', c.id)).length,

@@ -33,6 +33,8 @@ export interface Call {
   reason?: string;
   /** Part of the answer has arrived (streams). */
   started: boolean;
+  /** Answered from the response cache (x-helix-cache exact|semantic): charged nothing. */
+  fromCache?: boolean;
 }
 
 interface Shape {
@@ -191,6 +193,7 @@ export class Traffic {
         body: JSON.stringify(shape.body),
         signal: AbortSignal.timeout(this.opts.timeoutMs),
       });
+      call.fromCache = ['exact', 'semantic'].includes(res.headers.get('x-helix-cache') ?? '');
       if (!res.ok) {
         call.outcome = 'refused';
         call.reason = `${res.status} ${errorCode(await res.text())}`;
