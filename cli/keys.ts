@@ -15,9 +15,9 @@ export const KEYS_USAGE = `usage: helix keys <command> [options]
   --json prints the raw API response.
 environment: HELIX_URL (default http://127.0.0.1:4000), HELIX_MASTER_KEY (required)`;
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
-interface Parsed {
+export interface Parsed {
   positional: string[];
   flags: Map<string, string[]>;
   bools: Set<string>;
@@ -86,13 +86,14 @@ export function settingsFromFlags(p: Parsed, allowClear: boolean): Record<string
   return body;
 }
 
-interface ApiOptions {
+export interface ApiOptions {
   baseUrl: string;
   masterKey: string | undefined;
   fetch?: typeof fetch;
 }
 
-async function api(opts: ApiOptions, method: 'GET' | 'POST', path: string, body?: unknown): Promise<Record<string, unknown>> {
+/** One admin API call with the master key; a non-2xx answer throws with the API's error message. */
+export async function api(opts: ApiOptions, method: 'GET' | 'POST', path: string, body?: unknown): Promise<Record<string, unknown>> {
   if (!opts.masterKey) throw new Error('HELIX_MASTER_KEY is not set: the admin API needs the master key');
   const doFetch = opts.fetch ?? fetch;
   let res: Response;
@@ -121,7 +122,7 @@ async function api(opts: ApiOptions, method: 'GET' | 'POST', path: string, body?
 
 const KEY_COLUMNS = ['key_id', 'key_alias', 'key_name', 'team_id', 'user_id', 'models', 'rpm_limit', 'tpm_limit', 'max_budget', 'expires', 'blocked'];
 
-function describe(info: Record<string, unknown>): string {
+export function describe(info: Record<string, unknown>): string {
   return Object.entries(info)
     .filter(([, v]) => v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0))
     .map(([k, v]) => `  ${k.padEnd(16)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)

@@ -24,6 +24,17 @@ export const MASTER_KEY_REQUIRED =
 
 const errorBody = (message: string, type: string, code: string) => ({ error: { message, type, code } });
 
+/** Query parameters: `{name: "value"}`, names as ClickHouse placeholders spell them, a bounded number. */
+const MAX_PARAMS = 64;
+const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+function queryParams(value: unknown): Record<string, string> | undefined | false {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const entries = Object.entries(value);
+  if (entries.length > MAX_PARAMS || entries.some(([k, v]) => !PARAM_NAME.test(k) || typeof v !== 'string')) return false;
+  return Object.fromEntries(entries) as Record<string, string>;
+}
+
 export async function startQueryServer(store: AnalyticsStore, opts: QueryServerOptions): Promise<FastifyInstance> {
   if (!store.path) throw new Error('the SQL query server serves the embedded store only (with CLICKHOUSE_URL, helix sql queries the server)');
   const session = await openSqlSession({ path: store.path, database: store.database, limits: opts.limits ?? DEFAULT_SQL_LIMITS, maxWaiting: opts.maxWaiting });
@@ -31,15 +42,18 @@ export async function startQueryServer(store: AnalyticsStore, opts: QueryServerO
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
   app.addHook('onClose', async () => session.close());
   app.get('/ping', async () => 'Ok.');
-  app.post<{ Body: { query?: unknown } }>('/v1/sql', async (request, reply) => {
+  app.post<{ Body: { query?: unknown; params?: unknown } }>('/v1/sql', async (request, reply) => {
     if (!opts.masterKey) return reply.status(403).send(errorBody(MASTER_KEY_REQUIRED, 'permission_error', 'master_key_required'));
     if (!isMasterKey(request.headers.authorization?.replace(/^Bearer\s+/i, ''))) {
       return reply.status(401).send(errorBody('Invalid or missing master key.', 'authentication_error', 'invalid_api_key'));
     }
     const sql = request.body?.query;
-    if (typeof sql !== 'string') return reply.status(400).send(errorBody('Body must be {"query": "<SQL>"}.', 'invalid_request_error', 'invalid_request'));
+    const params = queryParams(request.body?.params);
+    if (typeof sql !== 'string' || params === false) {
+      return reply.status(400).send(errorBody(`Body must be {"query": "<SQL>"} with optional "params": {"<name>": "<value>"} (at most ${MAX_PARAMS}).`, 'invalid_request_error', 'invalid_request'));
+    }
     try {
-      return await session.run(sql);
+      return await session.run(sql, params);
     } catch (err) {
       const e = asSqlError(err);
       return reply.status(e.status).send(errorBody(e.message, e.status === 503 ? 'service_unavailable' : 'invalid_request_error', e.code));

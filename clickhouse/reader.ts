@@ -2,12 +2,13 @@
 // SQL user (sql-reader-user.ts); otherwise through the embedded store owner's query endpoint. Both need the master key.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { RuntimeEnv } from '../schemas/config.ts';
-import { createSqlRunner, type JsonAnswer, type QueryResult, type SqlEngine, type SqlRunner } from './sql-guard.ts';
+import { createSqlRunner, type JsonAnswer, type QueryParams, type QueryResult, type SqlEngine, type SqlRunner } from './sql-guard.ts';
 import { DEFAULT_SQL_LIMITS, type SqlLimits } from './sql-limits.ts';
 import { ensureSqlReader, sqlReaderClient, sqlReaderPassword, sqlReaderUser } from './sql-reader-user.ts';
 
 export interface AnalyticsReader {
-  query(sql: string): Promise<QueryResult>;
+  /** `params` bind `{name:Type}` placeholders: how a caller's values reach a query, never as SQL text. */
+  query(sql: string, params?: QueryParams): Promise<QueryResult>;
   ping(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -36,11 +37,11 @@ function serverReader(env: RuntimeEnv, url: string, limits: SqlLimits): Analytic
     return createSqlRunner(clickhouseEngine(client), env.clickhouseDatabase);
   };
   return {
-    async query(sql) {
+    async query(sql, params) {
       const ready = (runner ??= connect());
       // A failed login is tried again on the next query.
       ready.catch(() => (runner = undefined));
-      return (await ready).run(sql);
+      return (await ready).run(sql, params);
     },
     async ping() {
       return (await client.ping()).success;
@@ -68,8 +69,8 @@ function endpointReader(env: RuntimeEnv): AnalyticsReader {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (env.masterKey) headers.authorization = `Bearer ${env.masterKey}`;
   return {
-    async query(sql) {
-      const res = await fetch(`${env.queryServerUrl}/v1/sql`, { method: 'POST', headers, body: JSON.stringify({ query: sql }) });
+    async query(sql, params) {
+      const res = await fetch(`${env.queryServerUrl}/v1/sql`, { method: 'POST', headers, body: JSON.stringify({ query: sql, ...(params ? { params } : {}) }) });
       const body = (await res.json()) as QueryResult & { error?: { message: string } };
       if (!res.ok) throw new Error(body.error?.message ?? `query server answered ${res.status}`);
       return body;

@@ -35,8 +35,11 @@ export class SqlError extends Error {
   }
 }
 
+/** `params` bind the query's `{name:Type}` placeholders: values never become SQL text. */
+export type QueryParams = Record<string, string>;
+
 export interface SqlRunner {
-  run(sql: string): Promise<QueryResult>;
+  run(sql: string, params?: QueryParams): Promise<QueryResult>;
 }
 
 /** Databases and tables change only with migrations; re-read at most this often. */
@@ -54,7 +57,8 @@ export function createSqlRunner(engine: SqlEngine, database: string): SqlRunner 
   let policy: { at: number; value: Promise<SqlPolicy> } | undefined;
   const viewAsts = new Map<string, Promise<string>>();
 
-  const explain = async (statement: string) => (await engine.json<{ explain: string }>(`EXPLAIN AST ${statement}`)).data.map((r) => r.explain).join('\n');
+  const explain = async (statement: string, params?: QueryParams) =>
+    (await engine.json<{ explain: string }>(`EXPLAIN AST ${statement}`, params)).data.map((r) => r.explain).join('\n');
   const explainView = (sql: string) => {
     if (viewAsts.size > 1_000) viewAsts.clear();
     let ast = viewAsts.get(sql);
@@ -98,16 +102,17 @@ export function createSqlRunner(engine: SqlEngine, database: string): SqlRunner 
   };
 
   return {
-    async run(sql) {
+    async run(sql, params) {
       const started = performance.now();
       try {
         const parsed = await engine.json<{ statement: string }>('SELECT formatQuerySingleLine({q:String}) AS statement', { q: sql });
         const statement = parsed.data[0]?.statement ?? '';
         // Canonical text starts with its statement's keyword: anything else is refused before being explained.
         if (!READ_STATEMENT.test(statement)) throw new SqlError(READ_ONLY_MESSAGE, 'read_only');
-        const refusal = checkAst(await explain(statement), await currentPolicy());
+        // Bound values are literals in the checked parse, as in the executed one.
+        const refusal = checkAst(await explain(statement, params), await currentPolicy());
         if (refusal) throw new SqlError(refusal, 'read_only');
-        const body = await engine.json(statement);
+        const body = await engine.json(statement, params);
         return { meta: body.meta ?? [], data: body.data, rows: body.rows ?? body.data.length, elapsed_ms: Math.round((performance.now() - started) * 100) / 100 };
       } catch (err) {
         throw asSqlError(err);

@@ -58,7 +58,7 @@ export async function openSqlSession(opts: SqlSessionOptions): Promise<SqlSessio
   };
   const runner = createSqlRunner(engine, opts.database);
   const queue = serialQueue(opts.maxWaiting ?? 16);
-  return { run: (sql) => queue(() => runner.run(sql)), close: () => session.close() };
+  return { run: (sql, params) => queue(() => runner.run(sql, params)), close: () => session.close() };
 }
 
 function serialQueue(maxWaiting: number) {

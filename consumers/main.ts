@@ -18,7 +18,7 @@ const STARTERS = {
 } as const;
 
 async function main() {
-  const config = loadConfig();
+  const config = loadConfig(process.env, { logWarnings: true });
   const kafka = createKafka(config.env.kafkaBrokers, 'helix-consumers');
   await untilReady('kafka', () => ensureTopics(kafka, config.env.topicPrefix));
   const wanted = (process.env.HELIX_CONSUMERS ?? Object.keys(STARTERS).join(',')).split(',').map((s) => s.trim()).filter(Boolean);

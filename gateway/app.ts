@@ -14,6 +14,7 @@ import { v1Api } from './routes/v1.ts';
 import type { HelixConfig } from '../lib/config.ts';
 import type { GatewayDeps } from './deps.ts';
 import { refuseDeepBodies } from './routes/body-depth.ts';
+import { refuseOversizedBodies } from './routes/body-size.ts';
 
 export function createRouter(config: HelixConfig): Router {
   return new Router(deploymentsFrom(config.model_list), config.router_settings);
@@ -29,9 +30,10 @@ function requestId(request: IncomingMessage): string {
 }
 
 export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
+  const bodyLimit = Math.floor(deps.config.general_settings.max_request_size_mb * 1024 * 1024);
   const app = Fastify({
     logger: false,
-    bodyLimit: Math.floor(deps.config.general_settings.max_request_size_mb * 1024 * 1024),
+    bodyLimit,
     requestIdHeader: false,
     genReqId: requestId,
     // Validation errors name the offending field, OpenAI-style.
@@ -50,6 +52,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
     },
   });
   // Every route, before validation: nothing downstream walks a body nested deeper than a stack can take.
+  app.addHook('preParsing', refuseOversizedBodies(bodyLimit));
   app.addHook('preValidation', refuseDeepBodies);
 
   // Health, metrics and the admin API: OpenAI-shaped errors, no request events.

@@ -8,20 +8,24 @@ import { EventBus } from '../lib/event-bus.ts';
 import { eventBusSettings } from '../lib/event-bus-settings.ts';
 import { logger } from '../lib/logger.ts';
 import { createAnalyticsReader } from '../clickhouse/reader.ts';
+import { createSpendLookup } from '../core/spend/spend-lookup.ts';
 import { buildApp, createRouter } from './app.ts';
 import { gatewayHealth } from './health.ts';
 import { createMetrics } from './metrics.ts';
-import { KeyStore } from './auth/key-store.ts';
+import { KeyStore } from '../core/keys/key-store.ts';
 import { createAuth } from './auth/authenticate.ts';
 import { credentialsAlwaysRequired } from './auth/enforcement.ts';
 import { createLimits } from './limits/rate-limits.ts';
 import { createCostControl } from './budgets/cost-control.ts';
+import { GovernanceStore } from '../core/governance/store.ts';
+import { gatewayGovernance } from './governance/governance.ts';
 import { createChatCache } from './cache/chat-cache.ts';
 import { cacheSettingsFromConfig } from '../schemas/config/cache.ts';
 import { checkListenHost } from '../lib/listen-host.ts';
+import { startTelemetry } from './telemetry/telemetry.ts';
 
 async function main() {
-  const config = loadConfig();
+  const config = loadConfig(process.env, { logWarnings: true });
   const env = config.env;
   // Before connecting anything: without authentication only loopback (throws, naming the fixes, otherwise).
   const unauthenticatedWarning = checkListenHost({
@@ -50,6 +54,7 @@ async function main() {
   const keyStore = KeyStore.open(env.redisUrl, { prefix: config.helix_settings.auth.redis_prefix });
   const auth = createAuth({ masterKey: env.masterKey, store: keyStore, settings: config.helix_settings.auth });
   const limits = createLimits({ redis, settings: config.helix_settings.limits });
+  const governanceStore = new GovernanceStore(redis, { prefix: config.helix_settings.auth.redis_prefix });
   const cache = createChatCache({
     redis,
     settings: cacheSettingsFromConfig(config.helix_settings),
@@ -57,9 +62,11 @@ async function main() {
     publishEvent: (event) => events.emit(event),
   });
   const health = gatewayHealth({ events, redis, analytics, shuttingDown: () => shuttingDown, cache });
+  const costControl = createCostControl({ config, redis, analytics });
+  const telemetry = startTelemetry(config, { prices: costControl.prices });
   const app = await buildApp({
     config,
-    events: metrics.observe(events),
+    events: telemetry.observe(metrics.observe(events)),
     router: createRouter(config),
     health,
     metrics,
@@ -67,9 +74,12 @@ async function main() {
     limits,
     keyStore,
     publish: (topic, key, value) => events.publish(topic, key, value),
-    costControl: createCostControl({ config, redis, analytics }),
+    costControl,
+    spend: createSpendLookup(analytics),
     cache,
     redis,
+    governance: gatewayGovernance(governanceStore, config.helix_settings.budgets),
+    governanceStore,
   });
   countTokens('warm-up'); // loads the tokenizer's tables now, not inside the first request that counts tokens
   await app.listen({ port: env.port, host: env.host });
@@ -84,9 +94,11 @@ async function main() {
     const reaper = setInterval(() => app.server.closeIdleConnections(), 50);
     await app.close(); // stops accepting, waits for in-flight requests
     clearInterval(reaper);
+    await telemetry.shutdown();
     await auth.close();
     await cache.close();
     await keyStore.close();
+    await governanceStore.close();
     await events.close(10_000);
     redis.disconnect();
     await analytics.close();

@@ -1,9 +1,19 @@
-// Loads and validates the YAML config (HELIX_CONFIG) and the process environment. Errors name the path and problem.
+// Loads and validates the YAML config (HELIX_CONFIG) and the process environment. A file goes through: environment
+// references resolved (config/env-refs.ts), one schema-driven pass (config/normalise.ts: boolean shorthands, empty
+// values, unknown keys), the keys of the product spec and LiteLLM's litellm_settings applied (config/borrowed-keys.ts),
+// defaults, validation. Errors name the path and problem, all at once; what loads with a caveat becomes a warning
+// (docs/config.md).
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { Value } from '@sinclair/typebox/value';
 import { HelixConfigFile, type RuntimeEnv } from '../schemas/config.ts';
+import { LITELLM_CALLBACK_KEYS, namesOtelCallback } from '../schemas/config/litellm-settings.ts';
+import { logger } from './logger.ts';
+import { resolveEnvRefs } from './config/env-refs.ts';
+import { normaliseConfig } from './config/normalise.ts';
+import { INERT_KEYS, TAKEN_KEYS, applyBorrowedKeys, unsupportedKeys } from './config/borrowed-keys.ts';
+import { didYouMean } from './config/nearest.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -11,6 +21,12 @@ export class ConfigError extends Error {
 
 export interface HelixConfig extends HelixConfigFile {
   env: RuntimeEnv;
+}
+
+/** Something the config asks for that Helix accepts but does not do; `paths` are the keys concerned. */
+export interface ConfigWarning {
+  message: string;
+  paths: string[];
 }
 
 const MOCK_ONLY: unknown = {
@@ -21,30 +37,54 @@ const MOCK_ONLY: unknown = {
   ],
 };
 
-/** LiteLLM's `os.environ/NAME` references, resolved anywhere in the tree. */
-function resolveEnvRefs(node: unknown, path: string, env: NodeJS.ProcessEnv): unknown {
-  if (typeof node === 'string' && node.startsWith('os.environ/')) {
-    const name = node.slice('os.environ/'.length);
-    const value = env[name];
-    if (value === undefined) throw new ConfigError(`${path}: environment variable ${name} is not set`);
-    return value;
+const MAX_ERRORS_SHOWN = 12;
+
+const isUnder = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`);
+
+/** A top-level key that is Helix's section misspelt: an error, where another unknown section is only unused. */
+const isMisspeltHelixSection = (path: string) => /^[^.[]+$/.test(path) && (path.startsWith('helix') || didYouMean(path, ['helix_settings']) !== '');
+
+/** The config file's tree validated, defaults filled in, with its warnings. Throws ConfigError listing every error. */
+export function checkConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, source = 'config'): { file: HelixConfigFile; warnings: ConfigWarning[] } {
+  const { tree: resolved, unresolved } = resolveEnvRefs(raw ?? {}, env);
+  if (typeof resolved !== 'object' || resolved === null || Array.isArray(resolved)) {
+    throw new ConfigError(`invalid ${source}: expected a mapping of sections (model_list, router_settings, general_settings, helix_settings, …)`);
   }
-  if (Array.isArray(node)) return node.map((v, i) => resolveEnvRefs(v, `${path}[${i}]`, env));
-  if (node && typeof node === 'object') {
-    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolveEnvRefs(v, path ? `${path}.${k}` : k, env)]));
+  const shaped = normaliseConfig(resolved, HelixConfigFile, TAKEN_KEYS);
+  const misspelt = shaped.unused.filter((u) => isMisspeltHelixSection(u.path));
+  // A LiteLLM callback setting naming "otel" is read (it turns OpenTelemetry on); other callbacks stay unused.
+  const readCallback = (path: string) => LITELLM_CALLBACK_KEYS.some((k) => path === `litellm_settings.${k}` && namesOtelCallback((resolved as { litellm_settings?: Record<string, unknown> }).litellm_settings?.[k]));
+  const unused = shaped.unused.filter((u) => !misspelt.includes(u) && !readCallback(u.path));
+  const errors = [...shaped.errors, ...misspelt.map((u) => `${u.path}: unknown section (did you mean helix_settings?)`)];
+  // A reference to an unset variable matters only where Helix reads the value.
+  const inert = [...unused.map((u) => u.path), ...INERT_KEYS];
+  const isInert = (path: string) => inert.some((p) => isUnder(path, p));
+  errors.push(...unresolved.filter((u) => !isInert(u.path)).map((u) => `${u.path}: ${u.message}`));
+  // An inert value the schema still checks (`dashboard.port: ${PORT}`) fails as the unset variable it is.
+  const unsetInert = new Map(unresolved.filter((u) => isInert(u.path)).map((u) => [u.path, u.message]));
+
+  const tree = Value.Convert(HelixConfigFile, shaped.tree) as Record<string, unknown>;
+  errors.push(...applyBorrowedKeys(tree, shaped.taken, new Set(unresolved.map((u) => u.path))));
+  const file = Value.Default(HelixConfigFile, tree);
+  for (const e of Value.Errors(HelixConfigFile, file)) {
+    const path = e.path.replace(/^\//, '').replaceAll('/', '.') || '(root)';
+    errors.push(`${path}: ${unsetInert.get(path) ?? e.message}`);
   }
-  return node;
+  if (errors.length > 0) {
+    const more = errors.length > MAX_ERRORS_SHOWN ? `\n  … and ${errors.length - MAX_ERRORS_SHOWN} more` : '';
+    throw new ConfigError(`invalid ${source}:\n${errors.slice(0, MAX_ERRORS_SHOWN).map((e) => `  ${e}`).join('\n')}${more}`);
+  }
+
+  const warnings: ConfigWarning[] = unsupportedKeys(file, shaped.taken).map(({ path, why }) => ({ message: `accepted, not supported: ${path} (${why})`, paths: [path] }));
+  if (unused.length > 0) {
+    warnings.push({ message: `not used by Helix (kept, no effect): ${unused.map((u) => `${u.path}${u.hint}`).join(', ')}`, paths: unused.map((u) => u.path) });
+  }
+  return { file: file as HelixConfigFile, warnings };
 }
 
+/** The config file's tree validated, defaults filled in (warnings dropped: for tests and tools that build configs). */
 export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, source = 'config'): HelixConfigFile {
-  const tree = resolveEnvRefs(raw ?? {}, '', env);
-  const withDefaults = Value.Default(HelixConfigFile, Value.Clone(tree));
-  const errors = [...Value.Errors(HelixConfigFile, withDefaults)];
-  if (errors.length > 0) {
-    const lines = errors.slice(0, 8).map((e) => `  ${e.path.replace(/^\//, '').replaceAll('/', '.') || '(root)'}: ${e.message}`);
-    throw new ConfigError(`invalid ${source}:\n${lines.join('\n')}`);
-  }
-  return withDefaults as HelixConfigFile;
+  return checkConfig(raw, env, source).file;
 }
 
 /** Every environment variable Helix processes read (docker-compose.yml is checked against this list). */
@@ -74,16 +114,20 @@ export function runtimeEnv(env: NodeJS.ProcessEnv = process.env): RuntimeEnv {
   };
 }
 
-/** Reads HELIX_CONFIG if set; without a file Helix serves the built-in mock models only. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): HelixConfig {
-  const path = env.HELIX_CONFIG;
+/** The file the gateway and the consumers load: HELIX_CONFIG; unset, the built-in mock models. */
+export function configPath(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.HELIX_CONFIG || undefined;
+}
+
+/** Reads and checks a config file (`undefined`: the built-in config); the environment comes from `env`. */
+export function readConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): { config: HelixConfig; warnings: ConfigWarning[]; source: string } {
   let raw: unknown = MOCK_ONLY;
   if (path) {
     let text: string;
     try {
       text = readFileSync(path, 'utf8');
     } catch (err) {
-      throw new ConfigError(`cannot read HELIX_CONFIG=${path}: ${(err as Error).message}`);
+      throw new ConfigError(`cannot read config ${path}: ${(err as Error).message}`);
     }
     try {
       raw = parseYaml(text) ?? {};
@@ -91,10 +135,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HelixConfig {
       throw new ConfigError(`${path}: YAML syntax error: ${(err as Error).message}`);
     }
   }
-  const file = parseConfig(raw, env, path ?? 'built-in config');
+  const source = path ?? 'built-in config';
+  const { file, warnings } = checkConfig(raw, env, source);
   const runtime = runtimeEnv(env);
   // Env overrides secrets in the file.
   if (runtime.masterKey === undefined && file.general_settings.master_key) runtime.masterKey = file.general_settings.master_key;
   if (file.general_settings.dangerously_allow_unauthenticated) runtime.allowUnauthenticated = true;
-  return { ...file, env: runtime };
+  return { config: { ...file, env: runtime }, warnings, source };
+}
+
+/** One structured log line per warning (the unused keys are one warning listing them all). */
+export function logConfigWarnings(source: string, warnings: readonly ConfigWarning[]): void {
+  for (const w of warnings) logger.warn({ config: source, paths: w.paths }, w.message);
+}
+
+/** Reads HELIX_CONFIG if set; without a file Helix serves the built-in mock models only. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { logWarnings?: boolean } = {}): HelixConfig {
+  const { config, warnings, source } = readConfig(configPath(env), env);
+  if (opts.logWarnings) logConfigWarnings(source, warnings);
+  return config;
 }

@@ -1,5 +1,7 @@
 // The configuration schema, in one place. The YAML file (HELIX_CONFIG) accepts LiteLLM's proxy config.yaml as-is
-// (model_list / router_settings / general_settings / litellm_settings) plus a `helix_settings` section.
+// (model_list / router_settings / general_settings / litellm_settings) plus a `helix_settings` section. LiteLLM's
+// sections are open (keys Helix does not use are kept and reported once); `helix_settings` is Helix's own vocabulary,
+// so an unknown key there is an error (lib/config.ts, docs/config.md).
 import { Type, type Static } from '@sinclair/typebox';
 import { AuthSettings, LimitSettings } from './config/auth.ts';
 import { PiiProtectionSettings } from './config/pii.ts';
@@ -7,9 +9,18 @@ import { CacheSettings } from './config/cache.ts';
 import { LEDGER_SETTINGS } from './config/budgets.ts';
 import { AnalyticsSettings } from './config/analytics.ts';
 import { EventsSettings } from './config/events.ts';
+import { TelemetrySettings } from './config/telemetry.ts';
+import { DashboardSettings } from './config/dashboard.ts';
+import { FallbackList, LitellmSettings } from './config/litellm-settings.ts';
 
 const Num = Type.Number();
 const Opt = Type.Optional;
+
+/**
+ * Schema option of an open object whose undeclared keys are read by code that knows them (the provider adapters read
+ * `litellm_params` by name), so the loader does not report them as unused.
+ */
+export const UNDECLARED_KEYS_USED = 'x-undeclared-keys-used';
 
 export const LitellmParams = Type.Object(
   {
@@ -39,7 +50,7 @@ export const LitellmParams = Type.Object(
     aws_secret_access_key: Opt(Type.String()),
     aws_session_token: Opt(Type.String()),
   },
-  { additionalProperties: true },
+  { additionalProperties: true, [UNDECLARED_KEYS_USED]: true },
 );
 
 export const ModelEntry = Type.Object(
@@ -62,11 +73,11 @@ export const RouterSettings = Type.Object(
     timeout: Type.Number({ exclusiveMinimum: 0, default: 600 }),
     allowed_fails: Type.Integer({ minimum: 0, default: 3 }),
     cooldown_time: Type.Number({ minimum: 0, default: 30 }),
-    fallbacks: Type.Array(Type.Record(Type.String(), Type.Array(Type.String())), { default: [] }),
+    fallbacks: { ...FallbackList, default: [] },
     /** Model groups to try when a request is too long for a model's context window (LiteLLM's name). */
-    context_window_fallbacks: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Array(Type.String())))),
+    context_window_fallbacks: Type.Optional(FallbackList),
     /** Model groups to try when a provider refuses a request on content policy (LiteLLM's name). */
-    content_policy_fallbacks: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Array(Type.String())))),
+    content_policy_fallbacks: Type.Optional(FallbackList),
   },
   { additionalProperties: true, default: {} },
 );
@@ -93,8 +104,10 @@ export const HelixSettings = Type.Object(
     semantic_cache: { ...CacheSettings, default: {} },
     ...LEDGER_SETTINGS,
     analytics: AnalyticsSettings,
+    telemetry: TelemetrySettings,
+    dashboard: DashboardSettings,
   },
-  { additionalProperties: true, default: {} },
+  { additionalProperties: false, default: {} },
 );
 
 export const HelixConfigFile = Type.Object(
@@ -102,11 +115,10 @@ export const HelixConfigFile = Type.Object(
     model_list: Type.Array(ModelEntry, { default: [] }),
     router_settings: RouterSettings,
     general_settings: GeneralSettings,
-    litellm_settings: Type.Record(Type.String(), Type.Unknown(), { default: {} }),
-    environment_variables: Type.Record(Type.String(), Type.String(), { default: {} }),
+    litellm_settings: LitellmSettings,
     helix_settings: HelixSettings,
   },
-  { additionalProperties: false },
+  { additionalProperties: true },
 );
 
 export type LitellmParams = Static<typeof LitellmParams>;

@@ -9,6 +9,7 @@ import { CacheEvent } from './events/cache.ts';
 import { AuditEvent } from './events/audit.ts';
 import { BudgetAlert, LedgerEntry } from './events/ledger.ts';
 import { AnomalyEvent, WebhookDeliveryEvent } from './events/anomaly.ts';
+import { attribution } from './events/attribution.ts';
 
 export const RequestEvent = Type.Object({
   ...eventHead(typeTag('request')),
@@ -19,6 +20,7 @@ export const RequestEvent = Type.Object({
   prompt_chars: u32(),
   /** Only filled when prompt logging is enabled in config (off by default). */
   prompt: str(),
+  ...attribution,
 });
 
 export const Attempt = Type.Object({
@@ -55,6 +57,7 @@ export const ResponseEvent = Type.Object({
    */
   cached_tokens: Type.Optional(u32()),
   model_swapped_from: Type.Optional(lc()),
+  ...attribution,
 });
 
 export type RequestEvent = Static<typeof RequestEvent>;

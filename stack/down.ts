@@ -6,7 +6,7 @@ import { isPidAlive, listPidFiles, stopRecordedProcess } from './process.ts';
 import type { PidFile } from './process.ts';
 
 const stopEverything = process.argv.includes('--all');
-const isService = (r: PidFile): boolean => r.name.startsWith('kafka-') || r.name.startsWith('redis-');
+const isService = (r: PidFile): boolean => ['kafka-', 'redis-', 'postgres-'].some((prefix) => r.name.startsWith(prefix));
 
 async function stopAll(records: PidFile[]): Promise<void> {
   await Promise.all(

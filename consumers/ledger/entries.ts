@@ -29,7 +29,12 @@ function entryOf(source: EventSubject & { event_id: string; ts: string }, fields
   return newEvent<Entry>('ledger', source, fields, { id: derivedId('ledger', source.event_id), ts: source.ts });
 }
 
-const tenantOf = (e: { key_id: string; user_id: string; team_id: string }, model: string) => ({ keyId: e.key_id, userId: e.user_id, teamId: e.team_id, model });
+type Attributed = { key_id: string; user_id: string; team_id: string; end_user?: string | undefined; tags?: string[] | undefined };
+
+const tenantOf = (e: Attributed, model: string) => ({ keyId: e.key_id, userId: e.user_id, teamId: e.team_id, endUser: e.end_user ?? '', tags: e.tags ?? [], model });
+
+/** The entry's end user and tags: the source event's. */
+const attributionOf = (e: Attributed) => ({ end_user: e.end_user ?? '', tags: e.tags ?? [] });
 
 function responseBooking(e: ResponseEvent & ChargeableEvent, prices: PriceBook): Booking | undefined {
   // Cache hits are booked from their cache event (which knows the saving); errors only when tokens were used.
@@ -54,6 +59,7 @@ function responseBooking(e: ResponseEvent & ChargeableEvent, prices: PriceBook):
       cache_saved_usd: 0,
       swap_saved_usd: usdFromNano(swapSavedNano),
       price_source: cost.source,
+      ...attributionOf(e),
     }),
     amountNano: cost.costNano,
     tenant: tenantOf(e, e.model),
@@ -82,6 +88,7 @@ function cacheBooking(e: CacheEvent, prices: PriceBook): Booking {
       cache_saved_usd: usdFromNano(saved.costNano),
       swap_saved_usd: 0,
       price_source: saved.source,
+      ...attributionOf(e),
     }),
     amountNano: 0,
     tenant: tenantOf(e, e.model),
@@ -94,7 +101,8 @@ export function bookingOf(input: LedgerInput, prices: PriceBook): Booking | unde
 }
 
 /**
- * The spend counters a booking adds to: for every scope (key, user, team, global, model) its daily, weekly and monthly
+ * The spend counters a booking adds to: for every scope (key, user, team, customer, tags, global, model) its daily,
+ * weekly and monthly
  * period, plus the period of the scope's budget when it has one with another duration. The budget's own counter
  * carries the alert marks (threshold × limit).
  */

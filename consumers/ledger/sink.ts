@@ -1,8 +1,9 @@
 // The ledger sink: completed-request events (topic responses) and cache hits (topic cache) → bookings in Redis
-// (spend counters per key, user, team, model and global, per period; idempotent by event id, in one Lua call with
-// dropping the gateway's pending charge) → ledger entries and budget alerts published to Kafka. Offsets are
-// committed only after the publish, and a redelivered event re-publishes the identical entry (see store.ts APPLY),
-// so nothing is lost or charged twice. An event no ledger entry could be made of is dead-lettered (lib/consume/).
+// (spend counters per key, user, team, customer (end user), tag, model and global, per period; idempotent by event
+// id, in one Lua call with dropping the gateway's pending charge) → ledger entries and budget alerts published to
+// Kafka. Offsets are committed only after the publish, and a redelivered event re-publishes the identical entry
+// (see store.ts APPLY), so nothing is lost or charged twice. An event no ledger entry could be made of is
+// dead-lettered (lib/consume/).
 import type { KafkaMessage } from 'kafkajs';
 import { decodeEvent } from '../../lib/consume/decode.ts';
 import { columnLimitError } from '../../clickhouse/column-limits.ts';
@@ -10,7 +11,7 @@ import type { BudgetAlert, LedgerEntry } from '../../schemas/events/ledger.ts';
 import type { BudgetSettings, CostOptimizationSettings } from '../../schemas/config/budgets.ts';
 import type { PriceBook } from '../../core/prices.ts';
 import { counterName, type BudgetStore } from '../../core/budgets/store.ts';
-import { budgetScopes, configBudgets, registeredBudget, scopeKind, type ScopeBudget } from '../../core/budgets/scopes.ts';
+import { budgetScopes, configBudgets, GLOBAL_SCOPE, registeredBudget, type ScopeBudget } from '../../core/budgets/scopes.ts';
 import type { DecodedMessage, Sink } from '../../lib/consume/sink.ts';
 import { bookingOf, countersOf, type Booking, type LedgerInput } from './entries.ts';
 import { alertsOf } from './alerts.ts';
@@ -45,10 +46,13 @@ export function ledgerSink(deps: LedgerSinkDeps): Sink<LedgerMessage> {
   const fromConfig = configBudgets(deps.budgets);
   const thresholds = deps.alerts.enabled ? deps.alerts.thresholds : [];
 
-  /** Budgets of the batch's scopes: config for teams/users/global, what gateways registered for keys. */
+  /**
+   * Budgets of the batch's scopes: what gateways registered when they reserved (keys, customers, tags, and teams and
+   * users whether their budget is a record's or config's), else config for teams, users and global.
+   */
   async function budgetsFor(bookings: Booking[]): Promise<Map<string, ScopeBudget>> {
-    const keyScopes = [...new Set(bookings.flatMap((b) => budgetScopes(b.tenant)).filter((s) => scopeKind(s) === 'key'))];
-    const registered = await deps.store.registered(keyScopes);
+    const scopes = [...new Set(bookings.flatMap((b) => budgetScopes(b.tenant)).filter((s) => s !== GLOBAL_SCOPE))];
+    const registered = await deps.store.registered(scopes);
     const out = new Map(fromConfig);
     for (const [scope, fields] of registered) {
       const b = registeredBudget(scope, fields);

@@ -1,10 +1,12 @@
-// Who a dollar is counted against: scopes (key, user, team, model, global) and the budgets that apply to a caller.
-// Scope names go into Redis keys inside a hash tag `{…}`, so all keys of one scope share a cluster slot.
-import type { BudgetSettings } from '../../schemas/config/budgets.ts';
+// Who a dollar is counted against: scopes (key, user, team, customer, tag, model, global) and the budgets that apply
+// to a caller. Scope names go into Redis keys inside a hash tag `{…}`, so all keys of one scope share a cluster slot.
+import type { Budget, BudgetSettings } from '../../schemas/config/budgets.ts';
+import type { EntityRecord, RequestEntities } from '../governance/entities.ts';
 import { toNano } from '../money.ts';
 import { parseDuration, type PeriodSpec } from './periods.ts';
 
-export type ScopeKind = 'key' | 'user' | 'team' | 'model' | 'global';
+/** `customer` is the request's end user (OpenAI's `user` field); `tag` one of its tags. */
+export type ScopeKind = 'key' | 'user' | 'team' | 'customer' | 'tag' | 'model' | 'global';
 
 export const GLOBAL_SCOPE = 'global';
 
@@ -22,6 +24,10 @@ export interface Tenant {
   keyId: string;
   userId: string;
   teamId: string;
+  /** The request's end user ('' or absent = none). */
+  endUser?: string | undefined;
+  /** The request's tags (deduplicated). */
+  tags?: readonly string[] | undefined;
 }
 
 /** Scopes a budget can be set on (a reservation or pending charge lives on each). Empty ids are no scope. */
@@ -30,6 +36,9 @@ export function budgetScopes(t: Tenant): string[] {
   if (t.keyId) out.push(scopeName('key', t.keyId));
   if (t.userId) out.push(scopeName('user', t.userId));
   if (t.teamId) out.push(scopeName('team', t.teamId));
+  if (t.endUser) out.push(scopeName('customer', t.endUser));
+  // Once each: a scope listed twice would be charged twice.
+  for (const tag of new Set(t.tags)) if (tag) out.push(scopeName('tag', tag));
   out.push(GLOBAL_SCOPE);
   return out;
 }
@@ -47,7 +56,7 @@ export interface ScopeBudget {
   /** The budget_duration as configured ('' = lifetime); what the ledger parses. */
   duration: string;
   spec: PeriodSpec;
-  /** For messages: `key my-alias`, `team t1`, `global`. */
+  /** For messages: `key my-alias`, `team t1`, `customer c9`, `tag prod`, `global`. */
   label: string;
 }
 
@@ -55,23 +64,52 @@ export interface BudgetHolder extends Tenant {
   alias?: string;
   maxBudget?: number | undefined;
   budgetDuration?: string | undefined;
+  /** The request's team, user, customer and tag records (core/governance): their budgets. */
+  entities?: RequestEntities | undefined;
+}
+
+/** Budgets that apply without a record of their own. */
+export interface BudgetDefaults {
+  /** An end user without a budget of its own (LiteLLM's `litellm_settings.max_end_user_budget`). */
+  endUser?: Budget | undefined;
 }
 
 function budget(scope: string, label: string, maxBudget: number, duration: string | undefined): ScopeBudget {
-  return { scope, label, limitNano: toNano(maxBudget), duration: duration ?? '', spec: parseDuration(duration) };
+  let spec: PeriodSpec;
+  try {
+    spec = parseDuration(duration);
+  } catch (err) {
+    throw new Error(`${label}: ${(err as Error).message}`);
+  }
+  return { scope, label, limitNano: toNano(maxBudget), duration: duration ?? '', spec };
+}
+
+/** A config budget by id (own entries only: an id is not a way into the object's prototype). */
+const configured = (budgets: Record<string, Budget>, id: string): Budget | undefined => (Object.hasOwn(budgets, id) ? budgets[id] : undefined);
+
+/** An entity's budget, when it has one. */
+function entityBudget(e: EntityRecord | undefined): Budget | undefined {
+  if (typeof e?.max_budget !== 'number') return undefined;
+  return e.budget_duration ? { max_budget: e.max_budget, budget_duration: e.budget_duration } : { max_budget: e.max_budget };
 }
 
 /**
- * The budgets of a caller: its key's (from the key store), its user's, its team's (config) and the global one.
- * An invalid budget_duration on a key throws (the key's owner gets a readable 4xx from the caller).
+ * The budgets of a caller: its key's (from the key store), its user's and team's (the entity's budget, else
+ * config's `budgets.users|teams`), its end user's (the customer entity's, else `defaults.endUser`), each of its tags'
+ * (tag entities) and the global one. An invalid budget_duration throws an error naming the budget (the caller turns
+ * it into a readable 4xx).
  */
-export function budgetsFor(holder: BudgetHolder, settings: BudgetSettings): ScopeBudget[] {
+export function budgetsFor(holder: BudgetHolder, settings: BudgetSettings, defaults: BudgetDefaults = {}): ScopeBudget[] {
   const out: ScopeBudget[] = [];
+  const add = (kind: Exclude<ScopeKind, 'global' | 'key' | 'model'>, id: string, b: Budget | undefined) => {
+    if (id && b) out.push(budget(scopeName(kind, id), `${kind} ${id}`, b.max_budget, b.budget_duration));
+  };
+  const e = holder.entities;
   if (holder.keyId && typeof holder.maxBudget === 'number') out.push(budget(scopeName('key', holder.keyId), `key ${holder.alias || holder.keyId}`, holder.maxBudget, holder.budgetDuration));
-  const user = holder.userId ? settings.users[holder.userId] : undefined;
-  if (user) out.push(budget(scopeName('user', holder.userId), `user ${holder.userId}`, user.max_budget, user.budget_duration));
-  const team = holder.teamId ? settings.teams[holder.teamId] : undefined;
-  if (team) out.push(budget(scopeName('team', holder.teamId), `team ${holder.teamId}`, team.max_budget, team.budget_duration));
+  add('user', holder.userId, entityBudget(e?.user) ?? configured(settings.users, holder.userId));
+  add('team', holder.teamId, entityBudget(e?.team) ?? configured(settings.teams, holder.teamId));
+  if (holder.endUser) add('customer', holder.endUser, entityBudget(e?.customer) ?? defaults.endUser);
+  for (const tag of e?.tags ?? []) add('tag', tag.id, entityBudget(tag));
   if (settings.global) out.push(budget(GLOBAL_SCOPE, 'global', settings.global.max_budget, settings.global.budget_duration));
   return out;
 }

@@ -9,10 +9,10 @@ import { createEnforcement } from './enforcement.ts';
 import { extractApiKey } from './extract-api-key.ts';
 import { createJwtVerifier, looksLikeJwt, type JwtVerifier } from './jwt.ts';
 import { createKeyLookup } from './key-lookup.ts';
-import { isExpired } from './key-record.ts';
-import type { KeyStore } from './key-store.ts';
+import { isExpired } from '../../core/keys/key-record.ts';
+import type { KeyStore } from '../../core/keys/key-store.ts';
 import { ANONYMOUS, MASTER, principalFromJwt, principalFromRecord, type Principal } from './principal.ts';
-import { hashKey, keyDisplayName } from './secrets.ts';
+import { hashKey, keyDisplayName } from '../../core/keys/secrets.ts';
 
 export interface AuthDeps {
   /** config.env.masterKey (HELIX_MASTER_KEY or general_settings.master_key). */
@@ -75,6 +75,8 @@ export function createAuth(deps: AuthDeps): Auth {
     const record = await keys.find(hashKey(token));
     if (record === 'unavailable' || record === undefined) {
       if (!(await enforcement.isEnforced())) return ANONYMOUS;
+      // A key the store could not be asked about is not a wrong key: the client retries instead of discarding it.
+      if (record === 'unavailable') throw new GatewayError('service_unavailable', 'API keys cannot be checked right now (key store unavailable). Please retry shortly.', { retryAfterSeconds: 1 });
       throw invalidKey(`Incorrect API key provided: ${keyDisplayName(token)}.`);
     }
     if (record.blocked) throw invalidKey(`The API key ${record.key_alias || record.key_id} is blocked.`);

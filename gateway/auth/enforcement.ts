@@ -1,7 +1,7 @@
 // Whether requests need credentials (helix_settings.auth.mode): always with a master key, JWT auth or `required`;
 // in `auto` mode only once a virtual key exists, counted in the background at most every 10 s.
 import type { AuthSettings, AuthSettingsInput } from '../../schemas/config/auth.ts';
-import type { KeyStore } from './key-store.ts';
+import type { KeyStore } from '../../core/keys/key-store.ts';
 
 /**
  * Whether every request needs credentials from the first one on (a master key, JWT auth or `mode: required`), not

@@ -1,8 +1,8 @@
 // The key admin API's shapes, LiteLLM-compatible: request bodies and queries → KeySettings / ListFilter, and a
 // stored record → the key JSON the API shows (LiteLLM's `token` is the hash; the secret is never part of it).
 import { GatewayError } from '../errors.ts';
-import { SETTABLE_FIELDS, type KeyRecord, type KeySettings } from './key-record.ts';
-import type { ListFilter } from './key-store.ts';
+import { SETTABLE_FIELDS, type KeyRecord, type KeySettings } from '../../core/keys/key-record.ts';
+import type { ListFilter } from '../../core/keys/key-store.ts';
 
 /** Settings as a body carries them: LiteLLM's name for `expires` on generate/update is `duration`. */
 export type SettingsBody = KeySettings & { duration?: string | null };

@@ -4,14 +4,17 @@ import { GatewayError } from '../errors.ts';
 import type { Auth } from './authenticate.ts';
 import { listFilterFrom, publicKeyInfo, settingsFrom, type ListQuery, type SettingsBody } from './key-admin-shapes.ts';
 import { publishKeyAudit, type KeyActor, type PublishFn } from './key-audit.ts';
-import { KeyStoreError } from './key-store-error.ts';
-import type { KeyStore } from './key-store.ts';
+import { KeyStoreError } from '../../core/keys/key-store-error.ts';
+import type { KeyStore } from '../../core/keys/key-store.ts';
+import type { SpendLookup } from '../../core/governance/entities.ts';
 
 export interface KeyAdminDeps {
   store: KeyStore;
   auth: Auth;
   /** EventBus.publish bound to the bus: `(topic, key, value) => events.publish(topic, key, value)`. */
   publish: PublishFn;
+  /** /key/info's `spend` (USD to date, from the ledger); null there when the ledger cannot be read. */
+  spend?: SpendLookup | undefined;
 }
 
 function storeError(err: unknown): unknown {
@@ -57,7 +60,8 @@ export function createKeyAdmin(deps: KeyAdminDeps) {
         if (!ref) throw new GatewayError('invalid_request', 'Missing query parameter: key (the key, its hash or its key id).', { param: 'key' });
         const record = await store.info(ref);
         if (!record) throw new GatewayError('not_found', 'Key not found.');
-        return { key: record.key_hash, info: publicKeyInfo(record) };
+        const spend = deps.spend ? { spend: await deps.spend.spend({ kind: 'key', id: record.key_id }).catch(() => null) } : {};
+        return { key: record.key_hash, info: { ...publicKeyInfo(record), ...spend } };
       }),
 
     /** /key/update: the changed fields are audited and listed in the answer. */

@@ -3,7 +3,7 @@
 import { auditEvent } from '../../core/events/audit-event.ts';
 import type { AuditAction } from '../../schemas/events/audit.ts';
 import type { TopicId } from '../../schemas/topics.ts';
-import type { KeyRecord } from './key-record.ts';
+import type { KeyRecord } from '../../core/keys/key-record.ts';
 import type { Principal } from './principal.ts';
 
 export type PublishFn = (topic: TopicId, key: string, value: unknown) => void;

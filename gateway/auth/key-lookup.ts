@@ -4,8 +4,8 @@
 import { logger } from '../../lib/logger.ts';
 import type { AuthSettings } from '../../schemas/config/auth.ts';
 import { KeyCache } from './key-cache.ts';
-import type { KeyRecord } from './key-record.ts';
-import type { KeyStore } from './key-store.ts';
+import type { KeyRecord } from '../../core/keys/key-record.ts';
+import type { KeyStore } from '../../core/keys/key-store.ts';
 
 export interface KeyLookup {
   /** The stored record for a hash: cache, then Redis; 'unavailable' when neither can answer. */

@@ -1,4 +1,6 @@
-// Which models a caller may use: a key's (or JWT's) model pattern list, checked before routing and when listing.
+// Which models a caller may use: a key's (or JWT's) model pattern list, checked before routing and when listing, and
+// the lists of the team, user, customer and tag records a request falls under (each must allow the model).
+import type { RequestEntities } from '../../core/governance/entities.ts';
 import { GatewayError } from '../errors.ts';
 import type { Principal } from './principal.ts';
 
@@ -15,6 +17,22 @@ export function assertModelAllowed(principal: Pick<Principal, 'models' | 'alias'
   throw new GatewayError('model_not_allowed', `The API key ${who} is not allowed to use model "${model}". Allowed models: ${principal.models.join(', ')}.`, {
     param: 'model',
   });
+}
+
+const recordsOf = (entities: RequestEntities) => [entities.team, entities.user, entities.customer, ...entities.tags];
+
+/** Does every record of the request (team, user, customer, tags) allow `model`? */
+export function entitiesAllowModel(entities: RequestEntities, model: string): boolean {
+  return recordsOf(entities).every((e) => !e || modelAllowed(e.models, model));
+}
+
+/** 403 model_not_allowed unless every record of the request (team, user, customer, tags) allows `model`. */
+export function assertEntitiesAllowModel(entities: RequestEntities, model: string): void {
+  for (const e of recordsOf(entities)) {
+    if (!e || modelAllowed(e.models, model)) continue;
+    const shown = e.models.slice(0, 20).join(', ') + (e.models.length > 20 ? ', …' : '');
+    throw new GatewayError('model_not_allowed', `The ${e.kind} ${e.id} is not allowed to use model "${model}". Allowed models: ${shown}.`, { param: 'model' });
+  }
 }
 
 /** For GET /v1/models: only what the caller may use. */

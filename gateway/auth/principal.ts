@@ -1,7 +1,7 @@
 // The authenticated caller (Principal) and how each kind of credential becomes one: master key, virtual key, JWT.
 import type { JwtAuthSettings } from '../../schemas/config/auth.ts';
 import type { JwtIdentity } from './jwt.ts';
-import type { KeyRecord } from './key-record.ts';
+import type { KeyRecord } from '../../core/keys/key-record.ts';
 
 export type PrincipalKind = 'master' | 'virtual' | 'jwt' | 'anonymous';
 

@@ -9,7 +9,7 @@ import { logger } from '../../lib/logger.ts';
 import type { PriceBook } from '../../core/prices.ts';
 import type { BudgetSettings } from '../../schemas/config/budgets.ts';
 import { periodAt } from '../../core/budgets/periods.ts';
-import { budgetsFor, type BudgetHolder, type ScopeBudget } from '../../core/budgets/scopes.ts';
+import { budgetsFor, type BudgetDefaults, type BudgetHolder, type ScopeBudget } from '../../core/budgets/scopes.ts';
 import { BudgetStore, type ReserveResult } from '../../core/budgets/store.ts';
 import { budgetStatus, type BudgetStatus } from './budget-status.ts';
 import { budgetRefusal } from './refusal.ts';
@@ -18,7 +18,7 @@ import { withTimeout } from './timeout.ts';
 import { worstCaseOf, type WorstCaseRequest } from './worst-case.ts';
 
 export interface BudgetRequest extends WorstCaseRequest {
-  /** The caller (a Principal fits): key id/alias/budget, user id, team id. */
+  /** The caller (a Principal fits): key id/alias/budget, user id, team id; the request's end user, tags and records. */
   holder: BudgetHolder;
 }
 
@@ -36,6 +36,8 @@ export interface BudgetDeps {
   redis: Redis;
   prices: PriceBook;
   settings: BudgetSettings;
+  /** Budgets without a record of their own (an end user's default). */
+  defaults?: BudgetDefaults;
   /** Router timeout (s): the default reservation lifetime is this plus a minute. */
   routerTimeoutSeconds?: number;
 }
@@ -47,11 +49,13 @@ export function createBudgets(deps: BudgetDeps): BudgetService {
   const hold: HoldContext = { store, prices, pendingTtlMs: settings.pending_ttl_seconds * 1000, redisTimeoutMs: settings.redis_timeout_ms };
   let lastLog = 0;
 
+  const defaults = deps.defaults ?? {};
+
   function budgetsOf(holder: BudgetHolder): ScopeBudget[] {
     try {
-      return budgetsFor(holder, settings);
+      return budgetsFor(holder, settings, defaults);
     } catch (err) {
-      throw new GatewayError('invalid_request', `This key's budget cannot be enforced: ${(err as Error).message}. Ask the key's administrator to fix it.`);
+      throw new GatewayError('invalid_request', `A budget of this request cannot be enforced (${(err as Error).message}). Ask your administrator to fix it.`);
     }
   }
 
@@ -93,7 +97,7 @@ export function createBudgets(deps: BudgetDeps): BudgetService {
     applies(holder) {
       if (!settings.enabled) return false;
       try {
-        return budgetsFor(holder, settings).length > 0;
+        return budgetsFor(holder, settings, defaults).length > 0;
       } catch {
         return true; // reserve() refuses it with the reason
       }

@@ -6,6 +6,7 @@ import { allFallbacks, PriceBook } from '../../core/prices.ts';
 import type { AnalyticsReader } from '../../clickhouse/reader.ts';
 import { createOptimizer, type ModelOptimizer } from '../optimizer/model-optimizer.ts';
 import { ModelFamilies } from '../../core/optimizer/families.ts';
+import type { BudgetDefaults } from '../../core/budgets/scopes.ts';
 import { createBudgets, type BudgetService } from './budget-service.ts';
 
 export interface CostControl {
@@ -25,7 +26,7 @@ export function createCostControl(deps: { config: HelixConfig; redis: Redis; ana
   const { config } = deps;
   const settings = config.helix_settings;
   const prices = new PriceBook(config.model_list, allFallbacks(config.router_settings));
-  const budgets = createBudgets({ redis: deps.redis, prices, settings: settings.budgets, routerTimeoutSeconds: config.router_settings.timeout });
+  const budgets = createBudgets({ redis: deps.redis, prices, settings: settings.budgets, defaults: budgetDefaults(config), routerTimeoutSeconds: config.router_settings.timeout });
   return {
     prices,
     families: new ModelFamilies(prices),
@@ -35,4 +36,13 @@ export function createCostControl(deps: { config: HelixConfig; redis: Redis; ana
     database: config.env.clickhouseDatabase,
     costOfModel: (model, usage) => prices.costOfModel(model, usage).costUsd,
   };
+}
+
+/**
+ * LiteLLM's `litellm_settings.max_end_user_budget` (USD, lifetime, as LiteLLM applies it): the budget of every end user
+ * without one of its own. The one place the budgets read it.
+ */
+export function budgetDefaults(config: Pick<HelixConfig, 'litellm_settings'>): BudgetDefaults {
+  const max = config.litellm_settings?.max_end_user_budget;
+  return typeof max === 'number' && Number.isFinite(max) && max >= 0 ? { endUser: { max_budget: max } } : {};
 }

@@ -27,6 +27,8 @@ export function hitEvent(trace: RequestTrace, plan: CachePlan, hit: CacheHit, lo
     saved_latency_ms: Math.max(0, Math.round((hit.answer.upstream_ms - servedMs) * 1000) / 1000),
     lookup_ms: Math.round(lookupMs * 1000) / 1000,
     stream: trace.stream,
+    end_user: trace.endUser,
+    tags: trace.tags,
   });
 }
 

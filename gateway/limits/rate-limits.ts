@@ -1,4 +1,5 @@
-// RPM/TPM limits per key (and per team when configured), shared by every gateway process through Redis.
+// RPM/TPM limits per key, per team (its record, else config) and per user, customer (end user) and tag with a record
+// that sets them, shared by every gateway process through Redis.
 // admit() runs before the upstream call: one request and the estimated tokens are charged atomically, or the request
 // is refused with 429 + Retry-After. settle() runs after it: the estimate is replaced by the actual tokens.
 // Redis unreachable → `fail_open` (default true: serve without limits) or 429; never a 5xx.
@@ -7,13 +8,14 @@ import { GatewayError } from '../errors.ts';
 import { logger } from '../../lib/logger.ts';
 import { limitSettings, type LimitSettingsInput } from '../../schemas/config/auth.ts';
 import type { Principal } from '../auth/principal.ts';
+import type { EntityKind, EntityRecord, RequestEntities } from '../../core/governance/entities.ts';
 import { SlidingWindowLimiter, type ConsumeResult, type Counter, type CounterState } from './sliding-window.ts';
 
 export type LimitDimension = 'requests' | 'tokens';
 
 interface Rule extends Counter {
   dimension: LimitDimension;
-  scope: 'key' | 'team';
+  scope: 'key' | EntityKind;
   label: string;
 }
 
@@ -26,8 +28,16 @@ export interface Admission {
   settle(actualTokens: number): void;
 }
 
+export type LimitedCaller = Pick<Principal, 'keyId' | 'alias' | 'teamId' | 'rpmLimit' | 'tpmLimit'>;
+
+export interface AdmitOptions {
+  estimatedTokens?: number | (() => number);
+  /** The request's team, user, customer and tag records (gateway/governance): their limits apply too. */
+  entities?: RequestEntities | undefined;
+}
+
 export interface Limits {
-  admit(principal: Pick<Principal, 'keyId' | 'alias' | 'teamId' | 'rpmLimit' | 'tpmLimit'>, opts?: { estimatedTokens?: number | (() => number) }): Promise<Admission>;
+  admit(principal: LimitedCaller, opts?: AdmitOptions): Promise<Admission>;
 }
 
 export interface LimitsDeps {
@@ -83,18 +93,23 @@ export function createLimits(deps: LimitsDeps): Limits {
   let skipUntil = 0;
   let lastLog = 0;
 
-  function rulesFor(p: Pick<Principal, 'keyId' | 'alias' | 'teamId' | 'rpmLimit' | 'tpmLimit'>, estimate: number | (() => number) | undefined): Rule[] {
+  function rulesFor(p: LimitedCaller, estimate: number | (() => number) | undefined, entities: RequestEntities | undefined): Rule[] {
     const rules: Rule[] = [];
     // Counting prompt tokens costs real CPU: only when a TPM rule needs it, and once (memo).
     let memo: number | undefined;
-    const keyLabel = p.alias ? `key ${p.alias}` : `key ${p.keyId}`;
-    if (p.keyId) {
-      if (p.rpmLimit) rules.push({ key: `${prefix}key:${p.keyId}:rpm`, limit: p.rpmLimit, cost: 1, dimension: 'requests', scope: 'key', label: keyLabel });
-      if (p.tpmLimit) rules.push({ key: `${prefix}key:${p.keyId}:tpm`, limit: p.tpmLimit, cost: (memo ??= tokenCost(estimate)), dimension: 'tokens', scope: 'key', label: keyLabel });
-    }
-    const team = p.teamId ? settings.teams[p.teamId] : undefined;
-    if (team?.rpm_limit) rules.push({ key: `${prefix}team:${p.teamId}:rpm`, limit: team.rpm_limit, cost: 1, dimension: 'requests', scope: 'team', label: `team ${p.teamId}` });
-    if (team?.tpm_limit) rules.push({ key: `${prefix}team:${p.teamId}:tpm`, limit: team.tpm_limit, cost: (memo ??= tokenCost(estimate)), dimension: 'tokens', scope: 'team', label: `team ${p.teamId}` });
+    const add = (scope: Rule['scope'], id: string, label: string, rpm: number | undefined, tpm: number | undefined) => {
+      if (rpm) rules.push({ key: `${prefix}${scope}:${id}:rpm`, limit: rpm, cost: 1, dimension: 'requests', scope, label });
+      if (tpm) rules.push({ key: `${prefix}${scope}:${id}:tpm`, limit: tpm, cost: (memo ??= tokenCost(estimate)), dimension: 'tokens', scope, label });
+    };
+    if (p.keyId) add('key', p.keyId, p.alias ? `key ${p.alias}` : `key ${p.keyId}`, p.rpmLimit, p.tpmLimit);
+    // A team's record wins over config's `limits.teams` (field by field).
+    const team = entities?.team;
+    const configured = p.teamId && Object.hasOwn(settings.teams, p.teamId) ? settings.teams[p.teamId] : undefined;
+    if (p.teamId) add('team', p.teamId, `team ${p.teamId}`, team?.rpm_limit ?? configured?.rpm_limit, team?.tpm_limit ?? configured?.tpm_limit);
+    const byRecord = (e: EntityRecord | undefined) => e && add(e.kind, e.id, `${e.kind} ${e.id}`, e.rpm_limit, e.tpm_limit);
+    byRecord(entities?.user);
+    byRecord(entities?.customer);
+    for (const tag of entities?.tags ?? []) byRecord(tag);
     return rules;
   }
 
@@ -123,7 +138,7 @@ export function createLimits(deps: LimitsDeps): Limits {
   return {
     async admit(principal, opts = {}) {
       if (!settings.enabled) return NOT_LIMITED;
-      const rules = rulesFor(principal, opts.estimatedTokens);
+      const rules = rulesFor(principal, opts.estimatedTokens, opts.entities);
       if (rules.length === 0) return NOT_LIMITED;
       if (Date.now() < skipUntil) return unavailable(new Error('recent failure'));
       let result: ConsumeResult;

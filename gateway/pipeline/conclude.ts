@@ -6,11 +6,27 @@ import type { Usage } from '../../core/llm.ts';
 import type { RequestTrace } from './trace.ts';
 import { errorEvent, requestEvent, responseEvent, type EventSink } from './events.ts';
 import type { Flight } from './flight.ts';
+import type { ResponseEvent } from '../../schemas/events.ts';
 
 export const clientClosed = () => new GatewayError('client_closed_request', 'The client closed the request before it finished.');
 
+/** A finished request as an end observer sees it: the flight is there when the pipeline ran. */
+export interface RequestEnd {
+  trace: RequestTrace;
+  event: ResponseEvent;
+  error: GatewayError | undefined;
+  flight: Flight<unknown, unknown, unknown> | undefined;
+}
+
+/** An event sink that is also told of each request's end (OpenTelemetry spans and metrics: gateway/telemetry/). */
+export interface EndObservingSink extends EventSink {
+  requestEnded(end: RequestEnd): void;
+}
+
+const observesEnds = (sink: EventSink): sink is EndObservingSink => 'requestEnded' in sink;
+
 /** Emits the request's closing event (and its request event if none went out yet); undefined if it already ended. */
-export function finishRequest(events: EventSink, trace: RequestTrace, error?: GatewayError) {
+export function finishRequest(events: EventSink, trace: RequestTrace, error?: GatewayError, flight?: Flight<unknown, unknown, unknown>) {
   if (trace.finished) return undefined;
   trace.finished = true;
   if (!trace.requestEmitted) {
@@ -19,6 +35,7 @@ export function finishRequest(events: EventSink, trace: RequestTrace, error?: Ga
   }
   const event = error ? errorEvent(trace, error) : responseEvent(trace);
   events.emit(event);
+  if (observesEnds(events)) events.requestEnded({ trace, event, error, flight });
   return event;
 }
 
@@ -26,7 +43,7 @@ export function finishRequest(events: EventSink, trace: RequestTrace, error?: Ga
 export function finishFlight<Req, Res, Chunk>(events: EventSink, f: Flight<Req, Res, Chunk>, error?: GatewayError): void {
   f.pendingHold?.discard();
   f.pendingHold = undefined;
-  const event = finishRequest(events, f.trace, error);
+  const event = finishRequest(events, f.trace, error, f);
   const reservation = f.reservation;
   if (!event || !reservation) return;
   if (event.prompt_tokens + event.completion_tokens > 0) void reservation.settle(event);

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { HelixConfig } from '../../lib/config.ts';
 import type { CostControl } from '../budgets/cost-control.ts';
 import type { ChatCache } from '../cache/chat-cache.ts';
+import type { Governance } from '../governance/governance.ts';
 import type { Router } from '../routing/router.ts';
 import type { EventSink } from './events.ts';
 
@@ -13,6 +14,8 @@ export interface PipelineDeps {
   /** Prices, budgets, model optimizer. Without it nothing is held or swapped. */
   costControl?: CostControl | undefined;
   cache?: ChatCache | undefined;
+  /** Team, user, customer and tag records on the request path (blocked, models, limits, budgets). */
+  governance?: Governance | undefined;
   /** The gateway's Redis connection: commands that consecutive stages issue leave in one write. */
   redis?: Redis | undefined;
 }

@@ -39,6 +39,8 @@ export function requestEvent(trace: RequestTrace, messages: ChatMessage[], logPr
     message_count: messages.length,
     prompt_chars: promptChars,
     prompt: logPrompts ? JSON.stringify(messages) : '',
+    end_user: trace.endUser,
+    tags: trace.tags,
   });
 }
 
@@ -68,6 +70,8 @@ function completionEvent(trace: RequestTrace, type: 'response' | 'error', httpSt
     cache: trace.cache,
     cached_tokens: tokens(usage?.prompt_tokens_details?.cached_tokens),
     model_swapped_from: trace.modelSwappedFrom,
+    end_user: trace.endUser,
+    tags: trace.tags,
   });
 }
 

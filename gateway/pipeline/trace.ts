@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Attempt } from '../../schemas/events.ts';
 import type { Usage } from '../../core/llm.ts';
+import type { RequestEntities } from '../../core/governance/entities.ts';
 
 export interface RequestTrace {
   requestId: string;
@@ -10,6 +11,12 @@ export interface RequestTrace {
   keyId: string;
   teamId: string;
   userId: string;
+  /** The end user (customer) the request is for: OpenAI's `user`, Anthropic's metadata.user_id ('' = none). */
+  endUser: string;
+  /** The request's tags (metadata.tags, x-helix-tags), deduplicated. */
+  tags: string[];
+  /** The team, user, customer and tag records that apply (gateway/governance): their budgets are held too. */
+  entities?: RequestEntities | undefined;
   model: string;
   provider: string;
   deployment: string;
@@ -39,6 +46,8 @@ export function newTrace(endpoint: string, requestId: string = randomUUID()): Re
     keyId: '',
     teamId: '',
     userId: '',
+    endUser: '',
+    tags: [],
     model: '',
     provider: '',
     deployment: '',

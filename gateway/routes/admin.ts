@@ -5,13 +5,17 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Auth } from '../auth/authenticate.ts';
-import type { KeyStore } from '../auth/key-store.ts';
+import type { KeyStore } from '../../core/keys/key-store.ts';
 import type { CostControl } from '../budgets/cost-control.ts';
 import type { ChatCache } from '../cache/chat-cache.ts';
 import { cacheAdminRoutes } from '../cache/admin-routes.ts';
 import type { PublishFn } from '../auth/key-audit.ts';
 import { keysRoutes } from './keys.ts';
+import { governanceRoutes } from './governance/register.ts';
+import type { GovernanceStore } from '../../core/governance/store.ts';
 import { optimizerRoutes } from './optimizer.ts';
+import { spendRoutes } from './spend.ts';
+import type { SpendLookup } from '../../core/governance/entities.ts';
 
 /** The GatewayDeps fields the admin API uses; each group of routes exists only when its dependencies do. */
 export interface AdminDeps {
@@ -24,8 +28,12 @@ export interface AdminDeps {
   /** /cache/* (with redis) */
   cache?: ChatCache | undefined;
   redis?: Redis | undefined;
-  /** /v1/helix/optimizer/* */
+  /** /v1/helix/optimizer/*; its analytics reader serves /spend/* and /global/spend/* */
   costControl?: CostControl | undefined;
+  /** Spend to date from the ledger, reported by the /…/info routes. */
+  spend?: SpendLookup | undefined;
+  /** /team/*, /user/*, /customer/*, /tag/* */
+  governanceStore?: GovernanceStore | undefined;
 }
 
 export const adminApi: FastifyPluginAsync<AdminDeps> = async (app, deps) => {
@@ -37,7 +45,9 @@ export const adminApi: FastifyPluginAsync<AdminDeps> = async (app, deps) => {
     request.principal = await auth.authenticateAdmin(request);
   });
 
-  if (keyStore) keysRoutes(app, { store: keyStore, auth, publish: deps.publish ?? (() => undefined) });
+  if (keyStore) keysRoutes(app, { store: keyStore, auth, publish: deps.publish ?? (() => undefined), spend: deps.spend });
   if (cache && redis) cacheAdminRoutes(app, { redis, settings: cache.settings, flushStats: () => cache.flushStats() });
   if (costControl) optimizerRoutes(app, { costControl });
+  if (deps.governanceStore) governanceRoutes(app, { store: deps.governanceStore, spend: deps.spend, auth, keyStore, publish: deps.publish ?? (() => undefined) });
+  if (costControl?.analytics) spendRoutes(app, { reader: costControl.analytics, keyStore });
 };

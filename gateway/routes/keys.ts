@@ -39,7 +39,7 @@ const DeleteBody = Type.Object(
   { additionalProperties: true },
 );
 
-const actorOf = (request: FastifyRequest): KeyActor => ({ requestId: String(request.id), clientIp: request.ip, principal: request.principal });
+export const actorOf = (request: FastifyRequest): KeyActor => ({ requestId: String(request.id), clientIp: request.ip, principal: request.principal });
 const newKeyOf = (request: FastifyRequest) => (request.body as { new_key?: string } | undefined)?.new_key;
 
 export function keysRoutes(app: FastifyInstance, deps: KeyAdminDeps): void {

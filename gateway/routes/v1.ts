@@ -5,6 +5,7 @@ import type { GatewayDeps } from '../deps.ts';
 import { registerAuth } from '../auth/hook.ts';
 import { anthropicErrorBody, openAiErrorBody, toGatewayError } from '../errors.ts';
 import { registerLimits } from '../limits/hook.ts';
+import { registerGovernance } from '../governance/hook.ts';
 import { finishRequest } from '../pipeline/conclude.ts';
 import { newTrace, type RequestTrace } from '../pipeline/trace.ts';
 import { logger } from '../../lib/logger.ts';
@@ -33,6 +34,7 @@ export async function v1Api(app: FastifyInstance, deps: GatewayDeps): Promise<vo
     done();
   });
   if (deps.auth) registerAuth(app, deps.auth);
+  registerGovernance(app, deps.governance);
   if (deps.limits) registerLimits(app, deps.limits);
 
   // Failures before the pipeline ran (auth, limits, validation, unreadable JSON) end the request here; the pipeline

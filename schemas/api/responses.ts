@@ -26,8 +26,8 @@ const ToolChoice = Type.Union([Type.String({ enum: ['auto', 'none', 'required'] 
 /** Fields the Response object echoes back: bounded to the scalars the API defines, never arbitrary client JSON. */
 const Word = Type.String({ maxLength: 64 });
 const Reasoning = Type.Object({ effort: nullable(Word), summary: nullable(Word), generate_summary: nullable(Word) }, { additionalProperties: true });
-/** The API's metadata: string values of at most 512 characters. */
-const ResponsesMetadata = Type.Object({}, { additionalProperties: Type.String({ maxLength: 512 }), maxProperties: LIMITS.metadataKeys });
+/** The API's metadata: string values of at most 512 characters; and Helix's `tags` (taken out before the provider). */
+const ResponsesMetadata = Type.Object({ tags: Type.Optional(Type.Array(Type.String())) }, { additionalProperties: Type.String({ maxLength: 512 }), maxProperties: LIMITS.metadataKeys });
 
 const TextFormat = Type.Object(
   {

@@ -1,11 +1,14 @@
-// The audit event: one per admin action (virtual key create/update/delete/rotate), on the `audit` topic.
+// The audit event: one per admin action (virtual key create/update/delete/rotate; team, user, customer and tag
+// create/update/delete), on the `audit` topic.
 // Same conventions as schemas/events.ts: the versioned envelope, and a `ch` ClickHouse column type per field.
 // Never carries a secret: keys are named by their public id and alias; changed fields are names, values only for
 // non-secret settings.
 import { Type, type Static } from '@sinclair/typebox';
 import { col, envelope, lc, str, typeTag } from '../columns.ts';
 
-export const AUDIT_ACTIONS = ['key.create', 'key.update', 'key.delete', 'key.rotate'] as const;
+export const AUDIT_ACTIONS = ['key.create', 'key.update', 'key.delete', 'key.rotate',
+  'team.create', 'team.update', 'team.delete', 'user.create', 'user.update', 'user.delete',
+  'customer.create', 'customer.update', 'customer.delete', 'tag.create', 'tag.update', 'tag.delete'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export const AuditEvent = Type.Object({

@@ -5,6 +5,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { bool, envelope, eventHead, f64, lc, str, typeTag, u32, usd } from '../columns.ts';
+import { attribution } from './attribution.ts';
 
 export const CacheFill = Type.Object({
   event_id: envelope.event_id,
@@ -49,6 +50,7 @@ export const CacheEvent = Type.Object({
   saved_latency_ms: f64(),
   lookup_ms: f64(),
   stream: bool(),
+  ...attribution,
 });
 
 export type CacheFill = Static<typeof CacheFill>;

@@ -5,6 +5,7 @@
 // Same conventions as schemas/events.ts: the versioned envelope and a `ch` ClickHouse column type per field.
 import { Type, type Static } from '@sinclair/typebox';
 import { col, eventHead, f64, lc, routing, str, typeTag, u32, usd } from '../columns.ts';
+import { attribution } from './attribution.ts';
 
 const uuid = () => col(Type.String({ format: 'uuid' }), 'UUID');
 
@@ -32,11 +33,13 @@ export const LedgerEntry = Type.Object({
   price_source: lc(),
   /** Spend counters the cost was added to: `<scope>|<period>` (e.g. `key:key_1|d1@20419`). */
   counters: col(Type.Array(Type.String()), 'Array(String)'),
+  /** The request's end user and tags (their spend counters are among `counters`). */
+  ...attribution,
 });
 
 export const BudgetAlert = Type.Object({
   ...eventHead(typeTag('budget_alert')),
-  /** key:<id> | user:<id> | team:<id> | global */
+  /** key:<id> | user:<id> | team:<id> | customer:<end user> | tag:<name> | global */
   scope: str(),
   scope_kind: lc(),
   label: str(),

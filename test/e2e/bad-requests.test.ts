@@ -76,6 +76,23 @@ describe('bad requests never crash the gateway', () => {
     });
   }
 
+  it("answers every over-limit upload with a 413 the client reads (never a broken pipe), in each endpoint's shape", async () => {
+    // Large enough that the upload is still going when the answer is ready.
+    const big = 'x'.repeat(32 * 1024 * 1024);
+    const sends = Array.from({ length: 6 }, (_, i) =>
+      i % 2 === 0
+        ? fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: json({ model: 'mock/echo', messages: [{ role: 'user', content: big }] }) })
+        : fetch(`${url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': MASTER, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' }, body: json({ model: 'mock/echo', max_tokens: 8, messages: [{ role: 'user', content: big }] }) }),
+    );
+    for (const [i, res] of (await Promise.all(sends)).entries()) {
+      assert.equal(res.status, 413);
+      const body = (await res.json()) as { type?: string; error: { type: string } };
+      if (i % 2 === 0) assert.equal(body.error.type, 'invalid_request_error');
+      else assert.deepEqual([body.type, body.error.type], ['error', 'request_too_large']);
+    }
+    assert.equal((await fetch(`${url}/health/live`)).status, 200);
+  });
+
   it('names the offending field', async () => {
     const res = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: json({ model: 'mock/echo', messages: [{ role: 'user', content: 'x' }, { role: 'wizard', content: 'y' }] }) });
     const body = (await res.json()) as { error: { param: string; message: string } };

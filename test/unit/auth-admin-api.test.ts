@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { createClient } from 'redis';
-import { KeyStore } from '../../gateway/auth/key-store.ts';
+import { KeyStore } from '../../core/keys/key-store.ts';
 import { createAuth, type Auth } from '../../gateway/auth/authenticate.ts';
 import { createLimits } from '../../gateway/limits/rate-limits.ts';
 import { Redis } from 'ioredis';

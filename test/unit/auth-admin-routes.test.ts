@@ -10,7 +10,7 @@ import { createClient } from 'redis';
 import { buildApp, createRouter } from '../../gateway/app.ts';
 import { adminApi, type AdminDeps } from '../../gateway/routes/admin.ts';
 import { createAuth, type Auth } from '../../gateway/auth/authenticate.ts';
-import { KeyStore } from '../../gateway/auth/key-store.ts';
+import { KeyStore } from '../../core/keys/key-store.ts';
 import { createChatCache, type ChatCache } from '../../gateway/cache/chat-cache.ts';
 import { cacheSettingsFromConfig } from '../../schemas/config/cache.ts';
 import { createCostControl } from '../../gateway/budgets/cost-control.ts';
@@ -92,6 +92,14 @@ void describe('the admin API: one check on every admin route', { skip: !url && '
     { method: 'GET', url: '/cache/stats' },
     { method: 'GET', url: '/v1/helix/optimizer/suggestions?group_by=team' },
     { method: 'GET', url: '/v1/helix/optimizer/savings' },
+    { method: 'GET', url: '/spend/logs?start_date=2024-01-01&end_date=2024-01-02' },
+    { method: 'GET', url: '/spend/tags' },
+    { method: 'GET', url: '/global/spend/report?start_date=2024-01-01&end_date=2024-01-31&group_by=customer' },
+    { method: 'GET', url: '/global/spend/tags?start_date=2024-01-01&end_date=2024-01-31' },
+    { method: 'GET', url: '/global/spend/keys' },
+    { method: 'GET', url: '/global/spend/teams' },
+    { method: 'GET', url: '/global/spend/models' },
+    { method: 'POST', url: '/global/spend/end_users', body: {} },
   ];
 
   const send = (call: AdminCall, key?: string) =>

@@ -10,7 +10,7 @@ import { createClient } from 'redis';
 import { createAuth, type Auth } from '../../gateway/auth/authenticate.ts';
 import { extractApiKey } from '../../gateway/auth/extract-api-key.ts';
 import { assertModelAllowed, filterAllowedModels, modelAllowed } from '../../gateway/auth/model-access.ts';
-import { KeyStore } from '../../gateway/auth/key-store.ts';
+import { KeyStore } from '../../core/keys/key-store.ts';
 import { KeyCache } from '../../gateway/auth/key-cache.ts';
 import { GatewayError } from '../../gateway/errors.ts';
 import { startRedis, type RedisInstance } from '../../stack/redis.ts';
@@ -22,6 +22,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const bearer = (key: string) => ({ headers: { authorization: `Bearer ${key}` } });
 const is401 = (e: unknown) => e instanceof GatewayError && e.status === 401 && e.code === 'invalid_api_key';
 const is403 = (e: unknown) => e instanceof GatewayError && e.status === 403 && e.code === 'forbidden';
+const is503 = (e: unknown) => e instanceof GatewayError && e.status === 503 && e.code === 'service_unavailable';
 
 async function dropPrefix(redisUrl: string, prefix: string) {
   const raw = createClient({ url: redisUrl });
@@ -225,7 +226,7 @@ void describe('auth with Redis unreachable (private Redis stopped mid-test)', ()
     rmSync(dir, { recursive: true, force: true });
   });
 
-  void it('keeps verified keys valid from the cache past the TTL, 401s unknown keys, never 5xx', async () => {
+  void it('keeps verified keys valid from the cache past the TTL; a key it cannot check is a retryable 503, not a 401', async () => {
     const auth = createAuth({ masterKey: MASTER, store, settings: { cache_ttl_seconds: 0.2, cache_stale_seconds: 2.5, negative_cache_seconds: 0 } });
     const verified = await store.generate({ key_alias: 'verified', team_id: 't' });
     const neverSeen = await store.generate({ key_alias: 'never-seen' });
@@ -240,12 +241,12 @@ void describe('auth with Redis unreachable (private Redis stopped mid-test)', ()
       assert.equal(p.teamId, 't');
     }
     assert.ok(Date.now() - t0 < 1000, 'fast while Redis is down');
-    await assert.rejects(auth.authenticate(bearer(neverSeen.key)), is401);
-    await assert.rejects(auth.authenticate(bearer('sk-helix-random')), is401);
+    await assert.rejects(auth.authenticate(bearer(neverSeen.key)), is503);
+    await assert.rejects(auth.authenticate(bearer('sk-helix-random')), is503);
     assert.equal((await auth.authenticate(bearer(MASTER))).kind, 'master', 'the master key needs no Redis');
 
     // Last-known-good has a horizon (cache_stale_seconds).
     await sleep(2_300);
-    await assert.rejects(auth.authenticate(bearer(verified.key)), is401);
+    await assert.rejects(auth.authenticate(bearer(verified.key)), is503);
   });
 });

@@ -4,9 +4,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
-import { KeyStore } from '../../gateway/auth/key-store.ts';
-import { KeyStoreError } from '../../gateway/auth/key-store-error.ts';
-import { hashKey, parseExpires, parseDuration, generateSecret, KEY_PREFIX } from '../../gateway/auth/secrets.ts';
+import { KeyStore } from '../../core/keys/key-store.ts';
+import { KeyStoreError } from '../../core/keys/key-store-error.ts';
+import { hashKey, parseExpires, parseDuration, generateSecret, KEY_PREFIX } from '../../core/keys/secrets.ts';
 
 const url = process.env.HELIX_REDIS_URL;
 const prefix = `test-keys-${randomBytes(4).toString('hex')}:`;

@@ -19,6 +19,9 @@ export interface ListFilter {
   size?: number;
 }
 
+/** A key as `importRecord` takes it: the hash, its display name and the settable fields (absent = none). */
+export type KeyImport = Pick<KeyRecord, 'key_hash' | 'key_name'> & { [F in (typeof SETTABLE_FIELDS)[number]]?: KeyRecord[F] } & { created_at?: string };
+
 export interface KeyStoreOptions {
   /** Redis key prefix, e.g. `helix:` → documents `helix:key:<hash>`, index `helix:key:index`. */
   prefix?: string;
@@ -131,6 +134,45 @@ export class KeyStore {
       if (toRecord(await this.repo.fetch(hash))) throw new KeyStoreError('conflict', 'A key with this value already exists.');
       await this.repo.save(hash, toEntity(record));
       return { key, record };
+    });
+  }
+
+  /**
+   * Creates or updates a key known only by its hash (`helix import litellm`: LiteLLM stores the same SHA-256, so the
+   * client's secret keeps working). The same hash keeps its key_id; settings are replaced by the given ones (absent =
+   * cleared). Nothing is written when nothing differs, nor with `dryRun` (which still tells the outcome).
+   */
+  async importRecord(input: KeyImport, opts: { dryRun?: boolean } = {}): Promise<{ record: KeyRecord; outcome: 'created' | 'updated' | 'unchanged' }> {
+    return this.op('import', async () => {
+      if (!isKeyHash(input.key_hash)) throw new KeyStoreError('invalid', 'key_hash must be 64 lowercase hex characters.');
+      const before = toRecord(await this.repo.fetch(input.key_hash));
+      const now = new Date();
+      const created = before ?? {
+        key_id: generateKeyId(),
+        key_hash: input.key_hash,
+        key_name: input.key_name,
+        models: [],
+        metadata: {},
+        blocked: false,
+        created_at: input.created_at ?? now.toISOString(),
+        updated_at: now.toISOString(),
+        created_ms: Date.parse(input.created_at ?? now.toISOString()) || now.getTime(),
+        created_by: 'helix import litellm',
+        rotation_count: 0,
+      };
+      const after: KeyRecord = { ...structuredClone(created), key_name: input.key_name };
+      const settings: KeySettings = {};
+      for (const f of SETTABLE_FIELDS) (settings as Record<string, unknown>)[f] = input[f] ?? null;
+      applySettings(after, settings, now.getTime());
+      const changed = [...SETTABLE_FIELDS, 'key_name' as const].filter((f) => JSON.stringify(created[f]) !== JSON.stringify(after[f]));
+      if (before && changed.length === 0) return { record: before, outcome: 'unchanged' };
+      if (after.key_alias && after.key_alias !== before?.key_alias) await this.assertAliasFree(after.key_alias, after.key_id);
+      if (before) after.updated_at = now.toISOString();
+      if (opts.dryRun) return { record: after, outcome: before ? 'updated' : 'created' };
+      await this.repo.save(input.key_hash, toEntity(after));
+      // Also when new: clients may have tried the secret already, and gateways remember unknown keys briefly.
+      await this.invalidation.publish(input.key_hash);
+      return { record: after, outcome: before ? 'updated' : 'created' };
     });
   }
 
