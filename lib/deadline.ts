@@ -3,3 +3,12 @@
 export function setDeadline(expire: () => void, ms: number): NodeJS.Timeout {
   return setTimeout(() => setImmediate(expire), ms);
 }
+
+/** `promise`, or the error `onTimeout` makes when it has not settled within `ms` (a deadline as above). */
+export function raceDeadline<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setDeadline(() => reject(onTimeout()), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

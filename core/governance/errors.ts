@@ -1,6 +1,6 @@
 // How the governance store fails: a typed error the admin API turns into its own status codes (404, 400, 503), and
 // the timeout that turns a Redis that does not answer into 'unavailable'.
-import { setDeadline } from '../../lib/deadline.ts';
+import { raceDeadline } from '../../lib/deadline.ts';
 
 export type GovernanceErrorCode = 'not_found' | 'conflict' | 'invalid' | 'unavailable';
 
@@ -21,10 +21,5 @@ export const invalid = (field: string, message: string) => new GovernanceError('
 export const unavailable = (err: unknown) =>
   err instanceof GovernanceError ? err : new GovernanceError('unavailable', `governance store unavailable: ${(err as Error)?.message ?? String(err)}`);
 
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setDeadline(() => reject(new GovernanceError('unavailable', `governance store: ${what} timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
+export const withTimeout = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> =>
+  raceDeadline(promise, ms, () => new GovernanceError('unavailable', `governance store: ${what} timed out after ${ms} ms`));

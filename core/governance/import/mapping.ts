@@ -5,26 +5,13 @@
 import { createHash } from 'node:crypto';
 import { parseDuration } from '../../budgets/periods.ts';
 import type { EntityKind, EntityRecord, TeamMember } from '../entities.ts';
+import type { KeyImport } from '../../keys/key-store.ts';
+import type { KeyRecord } from '../../keys/key-record.ts';
 import { LIMITS } from '../settings.ts';
 import type { LiteLLMBudget, LiteLLMData, LiteLLMKey } from './litellm-source.ts';
 
-/** A key as the key store imports it (KeyImport in core/keys/key-store.ts). */
-export interface PlannedKey {
-  key_hash: string;
-  key_name: string;
-  key_alias?: string;
-  user_id?: string;
-  team_id?: string;
-  models: string[];
-  rpm_limit?: number;
-  tpm_limit?: number;
-  max_budget?: number;
-  budget_duration?: string;
-  expires?: string;
-  metadata: Record<string, unknown>;
-  blocked: boolean;
-  created_at?: string;
-}
+/** A key as the key store imports it, with the settings every imported key has. */
+export type PlannedKey = KeyImport & Pick<KeyRecord, 'models' | 'metadata' | 'blocked'>;
 
 /** Spend to date of one imported spender, in nano-USD. */
 export interface SpendFigure {
