@@ -8,6 +8,9 @@ export const CONFIG_USAGE = `  config check [file]      load a config as the gat
 
 /** Keys whose values are secrets: api_key, master_key, aws_secret_access_key, x-api-key, fingerprint_secret, … */
 const SECRET_KEY = /(^|[_-])(key|secret|password|passwd|token|credentials?)$|^authorization$/i;
+/** …but not prices: input_cost_per_token, output_cost_per_token. */
+const PRICE_KEY = /_per_token$/i;
+const isSecretKey = (key: string) => SECRET_KEY.test(key) && !PRICE_KEY.test(key);
 /** The password of `scheme://user:password@host`. */
 const URL_PASSWORD = /^([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)([^@\s]+)(@)/i;
 
@@ -22,7 +25,7 @@ export function maskSecrets(node: unknown): unknown {
   if (typeof node === 'string') return node.replace(URL_PASSWORD, '$1****$3');
   if (Array.isArray(node)) return node.map(maskSecrets);
   if (node && typeof node === 'object') {
-    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, SECRET_KEY.test(k) ? maskValue(v) : maskSecrets(v)]));
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, isSecretKey(k) ? maskValue(v) : maskSecrets(v)]));
   }
   return node;
 }

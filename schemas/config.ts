@@ -11,7 +11,8 @@ import { AnalyticsSettings } from './config/analytics.ts';
 import { EventsSettings } from './config/events.ts';
 import { TelemetrySettings } from './config/telemetry.ts';
 import { DashboardSettings } from './config/dashboard.ts';
-import { FallbackList, LitellmSettings } from './config/litellm-settings.ts';
+import { FallbackList, LITELLM_OWN_KEYS, LitellmSettings } from './config/litellm-settings.ts';
+import { RoutingStrategy } from './config/routing.ts';
 
 const Num = Type.Number();
 const Opt = Type.Optional;
@@ -64,10 +65,8 @@ export const ModelEntry = Type.Object(
 
 export const RouterSettings = Type.Object(
   {
-    routing_strategy: Type.Union(
-      [Type.Literal('simple-shuffle'), Type.Literal('least-busy'), Type.Literal('latency-based-routing'), Type.Literal('usage-based-routing')],
-      { default: 'simple-shuffle' },
-    ),
+    /** Helix's strategies; LiteLLM's other names load as the nearest one, with a warning (config/routing.ts). */
+    routing_strategy: RoutingStrategy,
     num_retries: Type.Integer({ minimum: 0, default: 2 }),
     retry_after: Type.Number({ minimum: 0, default: 0 }),
     timeout: Type.Number({ exclusiveMinimum: 0, default: 600 }),
@@ -79,7 +78,7 @@ export const RouterSettings = Type.Object(
     /** Model groups to try when a provider refuses a request on content policy (LiteLLM's name). */
     content_policy_fallbacks: Type.Optional(FallbackList),
   },
-  { additionalProperties: true, default: {} },
+  { additionalProperties: true, default: {}, [LITELLM_OWN_KEYS]: ['callbacks', 'max_fallbacks', 'max_retries', 'routing_strategy_args'] },
 );
 
 export const GeneralSettings = Type.Object(
@@ -91,7 +90,7 @@ export const GeneralSettings = Type.Object(
     }),
     max_request_size_mb: Type.Number({ exclusiveMinimum: 0, default: 10 }),
   },
-  { additionalProperties: true, default: {} },
+  { additionalProperties: true, default: {}, [LITELLM_OWN_KEYS]: ['max_response_size_mb'] },
 );
 
 export const HelixSettings = Type.Object(
@@ -116,10 +115,25 @@ export const HelixConfigFile = Type.Object(
     router_settings: RouterSettings,
     general_settings: GeneralSettings,
     litellm_settings: LitellmSettings,
+    /**
+     * LiteLLM's `NAME: value` variables: what the process environment does not set, references in the file
+     * (`os.environ/NAME`, `${NAME}`) and the HELIX_* settings read from here (lib/config.ts).
+     */
+    environment_variables: Opt(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()]))),
     helix_settings: HelixSettings,
   },
   { additionalProperties: true },
 );
+
+/**
+ * LiteLLM's other top-level sections (its proxy server reads these). Helix keeps them unused; they are never taken
+ * for a misspelt `helix_settings`, however close the name (`files_settings`).
+ */
+export const LITELLM_SECTIONS: readonly string[] = [
+  'include', 'guardrails', 'credential_list', 'mcp_servers', 'mcp_tools', 'vector_store_registry', 'files_settings',
+  'assistant_settings', 'finetune_settings', 'callback_settings', 'pass_through_endpoints', 'search_tools',
+  'sandbox_tools', 'prompts', 'policies', 'policy_attachments', 'plugins', 'agents', 'agent_list', 'worker_registry',
+];
 
 export type LitellmParams = Static<typeof LitellmParams>;
 export type ModelEntry = Static<typeof ModelEntry>;

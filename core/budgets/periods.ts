@@ -52,8 +52,14 @@ function parseDurationText(duration: string): PeriodSpec {
   const m = /^(\d+)\s*(mo|s|m|h|d|w)$/.exec(d);
   if (!m || Number(m[1]) < 1) throw new Error(`invalid budget_duration "${duration}": use e.g. 30s, 15m, 12h, 1d, 7d, 1w, 1mo, daily, weekly or monthly`);
   const n = Number(m[1]);
-  if (m[2] === 'mo') return { kind: 'months', months: n };
+  // Beyond a century a period's end is no date: refused where it is set, not when a request meets it.
+  const tooLong = () => new Error(`invalid budget_duration "${duration}": at most 100 years; leave it out for a lifetime budget`);
+  if (m[2] === 'mo') {
+    if (n > 1200) throw tooLong();
+    return { kind: 'months', months: n };
+  }
   const seconds = n * UNIT_SECONDS[m[2]!]!;
+  if (seconds > 100 * 366 * DAY) throw tooLong();
   // A whole number of weeks is calendar weeks (Monday start), like `weekly`.
   return { kind: 'fixed', seconds, offsetSeconds: seconds % (7 * DAY) === 0 ? WEEK_OFFSET : 0 };
 }

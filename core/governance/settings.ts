@@ -2,6 +2,7 @@
 // budgets and their periods, limits, models, metadata, team members. A change applies onto a record; `null` clears a
 // field, as /key/update does.
 import { parseDuration } from '../budgets/periods.ts';
+import { ATTRIBUTION_LIMITS } from '../../schemas/events/attribution.ts';
 import { invalid } from './errors.ts';
 import type { EntityKind, EntityRecord, TeamMember } from './entities.ts';
 
@@ -61,6 +62,25 @@ export function checkText(field: string, value: unknown, max: number): string {
 export function checkId(id: unknown, field = 'id'): string {
   const s = checkText(field, id, LIMITS.idLength);
   if (s.trim() === '') throw invalid(field, 'must not be empty');
+  return s;
+}
+
+// C1 controls: refused in a request's end user and tags (gateway/governance/attribution.ts).
+const C1 = /[\u0080-\u009f]/;
+
+/**
+ * The id of a new entity. A customer's and a tag's must be one a request can name (its `user` field, a tag in
+ * metadata.tags or a header: trimmed, at most 64 characters), or the record would never apply; a team's and a
+ * user's one a key can carry.
+ */
+export function checkNewId(kind: EntityKind, id: unknown, field = 'id'): string {
+  const s = checkId(id, field);
+  if ((kind === 'customer' || kind === 'tag') && C1.test(s)) throw invalid(field, 'must not contain control characters');
+  // Keys carry their team and user in a search field that `|` splits (/key/generate refuses it there too).
+  if ((kind === 'team' || kind === 'user') && s.includes('|')) throw invalid(field, 'must not contain "|"');
+  if (kind !== 'tag') return s;
+  if (s.length > ATTRIBUTION_LIMITS.tagChars) throw invalid(field, `a tag name is at most ${ATTRIBUTION_LIMITS.tagChars} characters`);
+  if (s.trim() !== s) throw invalid(field, 'a tag name must not start or end with spaces');
   return s;
 }
 

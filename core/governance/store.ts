@@ -6,7 +6,7 @@
 import { Redis } from 'ioredis';
 import { entityInvalidationChannel, type EntityKind, type EntityRecord, type EntityReader, type EntityRef, type TeamMember } from './entities.ts';
 import { GovernanceError, invalid, unavailable, withTimeout } from './errors.ts';
-import { applyChanges, checkId, checkMember, emptyRecord, LIMITS, normalizeRecord, uniqueMembers, type EntityChanges } from './settings.ts';
+import { applyChanges, checkId, checkMember, checkNewId, emptyRecord, LIMITS, normalizeRecord, uniqueMembers, type EntityChanges } from './settings.ts';
 
 export interface GovernanceStoreOptions {
   /** helix_settings.auth.redis_prefix, as the key store: `helix:` → `helix:gov:{team:t1}`. */
@@ -159,7 +159,7 @@ export class GovernanceStore implements EntityReader {
    */
   create(kind: EntityKind, id: string, changes: EntityChanges = {}, relations: { members?: TeamMember[]; teams?: string[] } = {}): Promise<EntityRecord> {
     return this.op('create', async () => {
-      const record = emptyRecord(kind, checkId(id), new Date().toISOString());
+      const record = emptyRecord(kind, checkNewId(kind, id), new Date().toISOString());
       applyChanges(record, changes);
       const teams = kind === 'user' ? [...new Set(relations.teams ?? [])] : [];
       if (teams.length > LIMITS.teamsPerUser) throw invalid('teams', `at most ${LIMITS.teamsPerUser} teams`);
@@ -184,6 +184,11 @@ export class GovernanceStore implements EntityReader {
   /** Applies changes; returns the record and the fields that changed (nothing is written when none did). */
   update(kind: EntityKind, id: string, changes: EntityChanges): Promise<{ record: EntityRecord; changed: string[] }> {
     return this.op('update', () => this.mutate(kind, checkId(id), (r) => applyChanges(r, changes), false));
+  }
+
+  /** Applies changes, creating the entity when it does not exist (LiteLLM's upserts: /customer/block). */
+  upsert(kind: EntityKind, id: string, changes: EntityChanges): Promise<{ record: EntityRecord; changed: string[]; created: boolean }> {
+    return this.op('upsert', () => this.mutate(kind, checkNewId(kind, id), (r) => applyChanges(r, changes), true));
   }
 
   /** Deletes the given entities; returns those that existed. Memberships on the other side are removed too. */
@@ -293,7 +298,7 @@ export class GovernanceStore implements EntityReader {
   }
 
   /** Read-modify-write of one entity with compare-and-set, retried on a concurrent change. */
-  private async mutate(kind: EntityKind, id: string, change: (r: EntityRecord) => string[], createIfMissing: boolean): Promise<{ record: EntityRecord; changed: string[] }> {
+  private async mutate(kind: EntityKind, id: string, change: (r: EntityRecord) => string[], createIfMissing: boolean): Promise<{ record: EntityRecord; changed: string[]; created: boolean }> {
     const key = this.entityKey(kind, id);
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
       const raw = await this.redis.get(key);
@@ -301,7 +306,7 @@ export class GovernanceStore implements EntityReader {
       if (!before && !createIfMissing) throw new GovernanceError('not_found', `${kind} ${id} not found.`);
       const record = before ? structuredClone(before) : emptyRecord(kind, id, new Date().toISOString());
       const changed = change(record);
-      if (before && changed.length === 0) return { record: before, changed };
+      if (before && changed.length === 0) return { record: before, changed, created: false };
       record.updated_at = new Date().toISOString();
       const json = JSON.stringify(record);
       const written = raw === null ? (await this.redis.set(key, json, 'NX')) === 'OK' : (await this.redis.eval(COMPARE_AND_SET, 1, key, raw, json)) === 1;
@@ -311,7 +316,7 @@ export class GovernanceStore implements EntityReader {
       }
       if (raw === null) await this.redis.zadd(this.idsKey(kind), Date.parse(record.created_at), id);
       await this.announce(kind, id);
-      return { record, changed };
+      return { record, changed, created: raw === null };
     }
     throw new GovernanceError('conflict', `${kind} ${id} is being changed concurrently; try again.`);
   }

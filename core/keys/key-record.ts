@@ -1,6 +1,7 @@
 // A virtual key as stored (never its secret) and its settable fields: what /key/generate and /key/update may change,
 // validated and applied onto a record.
 import { KeyStoreError } from './key-store-error.ts';
+import { parseDuration } from '../budgets/periods.ts';
 import { parseExpires } from './secrets.ts';
 
 /** A virtual key as stored (never contains the secret). */
@@ -84,6 +85,15 @@ export function applySettings(record: KeyRecord, settings: KeySettings, now: num
       if (s.includes('|')) throw new KeyStoreError('invalid', `${field} must not contain "|".`);
       if (s === '') delete r[field];
       else r[field] = s;
+      continue;
+    }
+    if (field === 'budget_duration') {
+      try {
+        parseDuration(String(value));
+      } catch (err) {
+        throw new KeyStoreError('invalid', (err as Error).message);
+      }
+      record.budget_duration = String(value);
       continue;
     }
     if (field === 'expires') {

@@ -10,6 +10,12 @@ import { closeConnection, openConnection } from './key-store-connection.ts';
 import { KeyStoreError, unavailable, withTimeout } from './key-store-error.ts';
 import { generateKeyId, generateSecret, hashKey, isKeyHash, keyDisplayName } from './secrets.ts';
 
+/**
+ * A RediSearch query for a tag field equal to `value`. Every ASCII character but letters, digits and `_` is escaped:
+ * redis-om's own escaping leaves `*` (a prefix wildcard: team `a*` would match team `abc`) and others unescaped.
+ */
+const tagEquals = (field: string, value: string): string => `@${field}:{${value.replace(/[^\w\u0080-\uffff]/g, '\\$&')}}`;
+
 export interface ListFilter {
   team_id?: string;
   user_id?: string;
@@ -236,7 +242,7 @@ export class KeyStore {
       const refs: string[] = [];
       for (const alias of aliases) {
         if (!alias) continue;
-        const entities = await this.repo.search().where('key_alias').eq(alias).return.all();
+        const entities = await this.repo.searchRaw(tagEquals('key_alias', alias)).return.all();
         refs.push(...entities.map((e) => toRecord(e)?.key_hash).filter((h): h is string => h !== undefined));
       }
       return this.delete(refs);
@@ -248,11 +254,8 @@ export class KeyStore {
     return this.op('list', async () => {
       const page = Math.max(1, Math.floor(filter.page ?? 1));
       const size = Math.min(1000, Math.max(1, Math.floor(filter.size ?? 100)));
-      let search = this.repo.search();
-      for (const field of ['team_id', 'user_id', 'key_alias'] as const) {
-        const value = filter[field];
-        if (value) search = search.and(field).eq(value);
-      }
+      const terms = (['team_id', 'user_id', 'key_alias'] as const).filter((f) => filter[f]).map((f) => tagEquals(f, filter[f]!));
+      const search = this.repo.searchRaw(terms.length > 0 ? terms.join(' ') : '*');
       const total = await search.return.count();
       const entities = await search.sortBy('created_ms', 'DESC').return.page((page - 1) * size, size);
       return { keys: entities.map(toRecord).filter((r): r is KeyRecord => r !== undefined), total, page, size };
@@ -291,7 +294,7 @@ export class KeyStore {
   }
 
   private async assertAliasFree(alias: string, ownKeyId: string | undefined): Promise<void> {
-    const holders = await this.repo.search().where('key_alias').eq(alias).return.all();
+    const holders = await this.repo.searchRaw(tagEquals('key_alias', alias)).return.all();
     if (holders.some((e) => e.key_id !== ownKeyId)) throw new KeyStoreError('conflict', `Key alias "${alias}" is already in use.`);
   }
 }

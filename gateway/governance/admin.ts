@@ -10,6 +10,7 @@ import type { createKeyAdmin } from '../auth/key-admin.ts';
 import { publicKeyInfo } from '../auth/key-admin-shapes.ts';
 import type { KeyActor, PublishFn } from '../auth/key-audit.ts';
 import type { KeyStore, ListFilter } from '../../core/keys/key-store.ts';
+import { KeyStoreError } from '../../core/keys/key-store-error.ts';
 import { GatewayError } from '../errors.ts';
 import { publishEntityAudit } from './audit.ts';
 import { wireName } from './shapes.ts';
@@ -30,6 +31,8 @@ const INFO_KEYS = 1000;
 const KEY_DELETE_ROUNDS = 100;
 
 function gatewayError(kind: EntityKind, err: unknown): unknown {
+  // The keys of a team or user are read and deleted through the key store.
+  if (err instanceof KeyStoreError) return err.code === 'unavailable' ? new GatewayError('service_unavailable', 'The key store (Redis) is unavailable; try again shortly.') : new GatewayError('invalid_request', err.message);
   if (!(err instanceof GovernanceError)) return err;
   switch (err.code) {
     case 'not_found':
@@ -98,17 +101,27 @@ export function createGovernanceAdmin(deps: GovernanceAdminDeps) {
     },
 
     /** The keys of a team or user, as /key/list shows them. */
-    async keysOf(filter: Pick<ListFilter, 'team_id' | 'user_id'>) {
-      if (!deps.keyStore) return [];
-      const { keys } = await deps.keyStore.list({ ...filter, size: INFO_KEYS });
-      return keys.map(publicKeyInfo);
-    },
+    keysOf: (filter: Pick<ListFilter, 'team_id' | 'user_id'>) =>
+      onStore(filter.team_id ? 'team' : 'user', async () => {
+        if (!deps.keyStore) return [];
+        const { keys } = await deps.keyStore.list({ ...filter, size: INFO_KEYS });
+        return keys.map(publicKeyInfo);
+      }),
 
     create: (actor: KeyActor, kind: EntityKind, id: string, changes: EntityChanges, relations: { members?: TeamMember[]; teams?: string[] } = {}) =>
       onStore(kind, async () => {
         const record = await store.create(kind, id, changes, relations);
         audit(actor, 'create', record, Object.keys(changes).filter((f) => changes[f as keyof EntityChanges] !== null));
         return record;
+      }),
+
+    /** Creates or updates (concurrent upserts of one id all succeed), audited as what it did. */
+    upsert: (actor: KeyActor, kind: EntityKind, id: string, changes: EntityChanges) =>
+      onStore(kind, async () => {
+        const result = await store.upsert(kind, id, changes);
+        if (result.created) audit(actor, 'create', result.record, Object.keys(changes));
+        else if (result.changed.length > 0) audit(actor, 'update', result.record, result.changed);
+        return result.record;
       }),
 
     update: (actor: KeyActor, kind: EntityKind, id: string, changes: EntityChanges) =>

@@ -53,8 +53,10 @@ function tagsOf(body: Record<string, unknown>, headers: IncomingHttpHeaders): st
   const tags = new Set<string>();
   const listed = isRecord(body.metadata) ? body.metadata.tags : undefined;
   if (listed !== undefined && listed !== null) {
-    if (!Array.isArray(listed)) throw invalid('metadata.tags', "Invalid 'metadata.tags': expected an array of strings.");
-    addTags(tags, listed, 'metadata.tags');
+    // A string is a comma-separated list: where metadata must be a map of strings (the Responses API), that is its form.
+    if (typeof listed === 'string') addTags(tags, listed.split(','), 'metadata.tags');
+    else if (Array.isArray(listed)) addTags(tags, listed, 'metadata.tags');
+    else throw invalid('metadata.tags', "Invalid 'metadata.tags': expected an array of strings or a comma-separated string.");
   }
   for (const name of TAG_HEADERS) {
     const value = headers[name];

@@ -26,13 +26,8 @@ export function customerAdmin(admin: GovernanceAdmin) {
     list: async (query: Query) => (await admin.list('customer', pageFrom(query, ARRAY_LIST_MAX, ARRAY_LIST_MAX))).records.map(customerShape),
 
     block: async (actor: KeyActor, body: Body) => {
-      const ids = [...new Set(body.user_ids as string[])];
-      const existing = new Set((await admin.many('customer', ids)).map((r) => r.id));
       const blocked = [];
-      for (const id of ids) {
-        const record = existing.has(id) ? (await admin.update(actor, 'customer', id, { blocked: true })).record : await admin.create(actor, 'customer', id, { blocked: true });
-        blocked.push(customerShape(record));
-      }
+      for (const id of new Set(body.user_ids as string[])) blocked.push(customerShape(await admin.upsert(actor, 'customer', id, { blocked: true })));
       return { blocked_users: blocked };
     },
 

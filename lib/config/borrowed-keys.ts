@@ -1,9 +1,10 @@
 // Applies the keys of other vocabularies (schemas/config/spec-keys.ts) to the config tree before defaults are filled
 // in, and says which of them ask for something Helix does not do.
 import { Value } from '@sinclair/typebox/value';
-import { LITELLM_SETTINGS_ALIASES, SPEC_KEYS, type TreeAccess } from '../../schemas/config/spec-keys.ts';
+import { describeSchemaError } from './schema-errors.ts';
+import { LITELLM_ROUTER_KEYS, LITELLM_SETTINGS_ALIASES, SPEC_KEYS, type TreeAccess } from '../../schemas/config/spec-keys.ts';
 
-const BORROWED_KEYS = [...SPEC_KEYS, ...LITELLM_SETTINGS_ALIASES];
+const BORROWED_KEYS = [...SPEC_KEYS, ...LITELLM_SETTINGS_ALIASES, ...LITELLM_ROUTER_KEYS];
 
 /** Keys no Helix schema declares: the normaliser takes them out of the tree. */
 export const TAKEN_KEYS: ReadonlySet<string> = new Set(BORROWED_KEYS.filter((k) => k.schema).map((k) => k.path));
@@ -51,7 +52,7 @@ export function applyBorrowedKeys(tree: Record<string, unknown>, taken: Map<stri
       value = Value.Convert(key.schema, value);
       const error = Value.Errors(key.schema, value).First();
       if (error) {
-        errors.push(`${key.path}: ${error.message}`);
+        errors.push(`${key.path}: ${describeSchemaError(error)}`);
         continue;
       }
       taken.set(key.path, value);

@@ -57,3 +57,21 @@ export function resolveEnvRefs(root: unknown, env: NodeJS.ProcessEnv): { tree: u
   };
   return { tree: visit(root, ''), unresolved };
 }
+
+/**
+ * The environment a file's references resolve in: the process environment, then the file's LiteLLM
+ * `environment_variables` section for what the process does not set (its values may refer to the process
+ * environment). As in LiteLLM, the process environment wins.
+ */
+export function withFileVariables(root: unknown, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const section = (root as { environment_variables?: unknown } | null)?.environment_variables;
+  if (!section || typeof section !== 'object' || Array.isArray(section)) return env;
+  const { tree, unresolved } = resolveEnvRefs(section, env);
+  const unset = new Set(unresolved.map((u) => u.path));
+  const merged: NodeJS.ProcessEnv = { ...env };
+  for (const [name, value] of Object.entries(tree as Record<string, unknown>)) {
+    const scalar = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+    if (merged[name] === undefined && scalar && !unset.has(name)) merged[name] = String(value);
+  }
+  return merged;
+}

@@ -1,6 +1,6 @@
 // "Did you mean …?" for a misspelt config key: the known key at the smallest edit distance, if it is close.
 
-function editDistance(a: string, b: string): number {
+export function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];

@@ -7,6 +7,7 @@
 // - keys listed in `take` (the product spec's keys no Helix schema declares) are taken out with their values.
 import { KindGuard, type TSchema, type TObject } from '@sinclair/typebox';
 import { UNDECLARED_KEYS_USED } from '../../schemas/config.ts';
+import { LITELLM_OWN_KEYS } from '../../schemas/config/litellm-settings.ts';
 import { didYouMean } from './nearest.ts';
 
 export interface Normalised {
@@ -56,7 +57,9 @@ export function normaliseConfig(root: unknown, schema: TSchema, take: ReadonlySe
           out.errors.push(`${here}: unknown setting${didYouMean(key, [...Object.keys(s.properties), ...takenHere])}`);
         } else {
           kept.push([key, value]);
-          if (!(s as Record<string, unknown>)[UNDECLARED_KEYS_USED]) out.unused.push({ path: here, hint: didYouMean(key, Object.keys(s.properties)) });
+          const options = s as Record<string, unknown>;
+          const ownKey = (options[LITELLM_OWN_KEYS] as string[] | undefined)?.includes(key);
+          if (!options[UNDECLARED_KEYS_USED]) out.unused.push({ path: here, hint: ownKey ? '' : didYouMean(key, Object.keys(s.properties)) });
         }
       }
       return Object.fromEntries(kept);

@@ -27,7 +27,7 @@ const ToolChoice = Type.Union([Type.String({ enum: ['auto', 'none', 'required'] 
 const Word = Type.String({ maxLength: 64 });
 const Reasoning = Type.Object({ effort: nullable(Word), summary: nullable(Word), generate_summary: nullable(Word) }, { additionalProperties: true });
 /** The API's metadata: string values of at most 512 characters; and Helix's `tags` (taken out before the provider). */
-const ResponsesMetadata = Type.Object({ tags: Type.Optional(Type.Array(Type.String())) }, { additionalProperties: Type.String({ maxLength: 512 }), maxProperties: LIMITS.metadataKeys });
+const ResponsesMetadata = Type.Object({ tags: Type.Optional(Type.Union([Type.Array(Type.String()), Type.String({ maxLength: 4096 })])) }, { additionalProperties: Type.String({ maxLength: 512 }), maxProperties: LIMITS.metadataKeys });
 
 const TextFormat = Type.Object(
   {

@@ -5,6 +5,12 @@ import { Type, type Static } from '@sinclair/typebox';
 
 const Opt = Type.Optional;
 
+/**
+ * Schema option of a LiteLLM section: LiteLLM's own keys that are a letter or two from a key Helix reads
+ * (`callbacks` / `fallbacks`). They are listed as not used, never with a "did you mean" (lib/config/normalise.ts).
+ */
+export const LITELLM_OWN_KEYS = 'x-litellm-own-keys';
+
 /** `[{ model-group: [fallback-group, …] }, …]`, LiteLLM's shape for every kind of fallback. */
 export const FallbackList = Type.Array(Type.Record(Type.String(), Type.Array(Type.String())));
 
@@ -26,7 +32,11 @@ export const LitellmSettings = Type.Object(
     max_budget: Opt(Type.Number({ minimum: 0 })),
     budget_duration: Opt(Type.String({ minLength: 1 })),
   },
-  { additionalProperties: true, default: {} },
+  {
+    additionalProperties: true,
+    default: {},
+    [LITELLM_OWN_KEYS]: ['callbacks', 'max_fallbacks', 'max_internal_user_budget', 'max_user_budget', 'max_end_user_budget_id'],
+  },
 );
 
 export type LitellmSettings = Static<typeof LitellmSettings>;

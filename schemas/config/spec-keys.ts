@@ -1,7 +1,8 @@
 // Keys written in another vocabulary — the product spec's `helix_settings` examples and LiteLLM's `litellm_settings` —
-// and what each means in Helix: it sets Helix settings the file leaves unset (`apply`), or it is accepted with one
+// and LiteLLM's routing strategy names — and what each means in Helix: it sets Helix settings the file leaves unset (`apply`), or it is accepted with one
 // warning saying why Helix does not do what it asks (`unsupported`). docs/config.md has the same table for users.
 import { Type, type TSchema } from '@sinclair/typebox';
+import { ANY_ROUTING_STRATEGY, HELIX_ROUTING_STRATEGIES, LITELLM_ROUTING_STRATEGIES } from './routing.ts';
 
 /** The config tree before defaults, as the loader lets a key act on it. */
 export interface TreeAccess {
@@ -88,6 +89,22 @@ export const LITELLM_SETTINGS_ALIASES: readonly BorrowedKey[] = [
       if (value === undefined) return;
       const duration = tree.get('litellm_settings.budget_duration');
       tree.setIfUnset('helix_settings.budgets.global', { max_budget: value, ...(duration === undefined ? {} : { budget_duration: duration }) });
+    },
+  },
+];
+
+const routingStrategyOf = (name: unknown) => (typeof name === 'string' ? LITELLM_ROUTING_STRATEGIES[name] : undefined);
+
+/** LiteLLM's routing strategies Helix does not implement load as the nearest one it does (config/routing.ts). */
+export const LITELLM_ROUTER_KEYS: readonly BorrowedKey[] = [
+  {
+    path: 'router_settings.routing_strategy',
+    schema: ANY_ROUTING_STRATEGY,
+    apply: (value, tree) => tree.setIfUnset('router_settings.routing_strategy', routingStrategyOf(value)?.use ?? value),
+    unsupported(value) {
+      const strategy = routingStrategyOf(value);
+      if (!strategy || strategy.exact) return undefined;
+      return `Helix routes with ${strategy.use} instead; its strategies are ${HELIX_ROUTING_STRATEGIES.join(', ')}`;
     },
   },
 ];

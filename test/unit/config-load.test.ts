@@ -238,7 +238,6 @@ void describe('a LiteLLM config with sections and settings Helix does not know',
       'litellm_settings.success_callback',
       'litellm_settings.set_verbose',
       'guardrails',
-      'environment_variables',
       'callback_settings',
     ]);
     assert.match(warnings[0]!.message, /^not used by Helix \(kept, no effect\): router_settings\.redis_host, .*general_settings\.master_kye \(did you mean master_key\?\), .*callback_settings$/);

@@ -103,6 +103,8 @@ void describe('attribution: end user and tags', () => {
     assert.deepEqual(attributionOf({ user: 'c9' }, none, 'anthropic'), { endUser: '', tags: [] });
     assert.deepEqual(attributionOf({ metadata: { user_id: 'a1' } }, none, 'openai'), { endUser: '', tags: [] });
     assert.deepEqual(attributionOf({ user: '', metadata: null }, none, 'openai'), { endUser: '', tags: [] });
+    // Where metadata is a map of strings (the Responses API), tags are one comma-separated string.
+    assert.deepEqual(attributionOf({ metadata: { tags: 'prod, eu,' } }, none, 'openai'), { endUser: '', tags: ['prod', 'eu'] });
   });
 
   void it('refuses hostile values with a 400 naming the field', () => {
@@ -112,7 +114,8 @@ void describe('attribution: end user and tags', () => {
     bad({ user: 'evil\nuser' }, none, 'openai', 'user');
     bad({ user: 42 }, none, 'openai', 'user');
     bad({ metadata: { user_id: 'a\u0000b' } }, none, 'anthropic', 'metadata.user_id');
-    bad({ metadata: { tags: 'prod' } }, none, 'openai', 'metadata.tags');
+    bad({ metadata: { tags: 7 } }, none, 'openai', 'metadata.tags');
+    bad({ metadata: { tags: Array.from({ length: 33 }, (_, i) => `t${i}`).join(',') } }, none, 'openai', 'metadata.tags');
     bad({ metadata: { tags: ['ok', 7] } }, none, 'openai', 'metadata.tags');
     bad({ metadata: { tags: ['t'.repeat(65)] } }, none, 'openai', 'metadata.tags');
     bad({ metadata: { tags: ['a\u0085b'] } }, none, 'openai', 'metadata.tags');
