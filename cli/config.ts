@@ -2,6 +2,7 @@
 // filled in, environment references resolved, secrets masked) on stdout, the warnings on stderr. Exit 1 on errors.
 import { stringify as toYaml } from 'yaml';
 import { ConfigError, configPath, readConfig } from '../lib/config.ts';
+import { CONFIG_YAML_OUTPUT } from '../lib/config/yaml.ts';
 
 export const CONFIG_USAGE = `  config check [file]      load a config as the gateway would (default: $HELIX_CONFIG, else the built-in one):
                            print the effective config with secrets masked, and the warnings; exit 1 on errors`;
@@ -51,7 +52,7 @@ export function configCommand(args: string[]): number {
   const { masterKey, redisUrl, clickhouseUrl, ...where } = env;
   const runtime = { ...where, redisUrl, clickhouseUrl, masterKey: masterKey === undefined ? '(not set)' : maskValue(masterKey) };
   const shown = source === 'built-in config' ? 'the built-in config (HELIX_CONFIG is not set)' : source;
-  process.stdout.write(`# effective config of ${shown}: defaults filled in, secrets masked\n${toYaml(maskSecrets(file))}`);
+  process.stdout.write(`# effective config of ${shown}: defaults filled in, secrets masked\n${toYaml(maskSecrets(file), CONFIG_YAML_OUTPUT)}`);
   process.stdout.write(`# from the environment (HELIX_* variables):\n${asComment(toYaml(maskSecrets(runtime)))}\n`);
   for (const w of warnings) console.error(`warning: ${w.message}`);
   console.error(`${source}: ok${warnings.length ? `, ${warnings.length} warning${warnings.length > 1 ? 's' : ''}` : ''}`);

@@ -10,21 +10,29 @@ const BOOL = 'tag:yaml.org,2002:bool';
 /** PyYAML's booleans (its resolver's regular expression), narrower than the YAML 1.1 spec's. */
 const PYYAML_TRUE = /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
 const PYYAML_FALSE = /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/;
+const INT = 'tag:yaml.org,2002:int';
+/** PyYAML's base-60 integers (`1:30` is 90) start with 1-9: `00:00` stays text. */
+const PYYAML_SEXAGESIMAL = /^[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+$/;
 
 function pyyamlTags(tags: Tags): Tags {
   return tags
     .filter((t) => typeof t === 'string' || t.tag !== TIMESTAMP)
     .map((t) => {
-      if (typeof t === 'string' || t.tag !== BOOL || !('test' in t) || !t.test) return t;
-      return { ...t, test: t.test.test('true') ? PYYAML_TRUE : PYYAML_FALSE };
+      if (typeof t === 'string' || !('test' in t) || !t.test) return t;
+      if (t.tag === BOOL) return { ...t, test: t.test.test('true') ? PYYAML_TRUE : PYYAML_FALSE };
+      if (t.tag === INT && t.format === 'TIME') return { ...t, test: PYYAML_SEXAGESIMAL };
+      return t;
     });
 }
 
 export class YamlError extends Error {}
 
+/** The YAML version and tags of this reader; given to the writer, strings such as `yes` or `1_000` come out quoted. */
+export const CONFIG_YAML_OUTPUT = { version: '1.1', customTags: pyyamlTags } as const;
+
 /** The file's tree, and a note for each key written twice in one mapping (the last value counts, as in PyYAML). */
 export function parseConfigYaml(text: string): { tree: unknown; notes: string[] } {
-  const options = { version: '1.1', customTags: pyyamlTags } as const;
+  const options = CONFIG_YAML_OUTPUT;
   let doc = parseDocument(text, { ...options, uniqueKeys: true, prettyErrors: true });
   const notes = doc.errors
     .filter((e) => e.code === 'DUPLICATE_KEY')

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
+import { CONFIG_YAML_OUTPUT, parseConfigYaml } from '../../lib/config/yaml.ts';
 import { repoRoot } from '../../lib/paths.ts';
 import { ConfigError, checkConfig, readConfig, type HelixConfig } from '../../lib/config.ts';
 import { maskSecrets } from '../../cli/config.ts';
@@ -183,7 +184,7 @@ void describe('LiteLLM config rules', () => {
         'model_list:',
         '  - model_name: m',
         '    litellm_params: { <<: *d, model: mock/echo, api_version: 2024-06-01 }',
-        'litellm_settings: { cache: yes, drop_params: on }',
+        'litellm_settings: { cache: yes, drop_params: on, flag: y }',
         'general_settings: { master_key: sk-a, master_key: sk-b }',
       ].join('\n'),
     });
@@ -191,8 +192,26 @@ void describe('LiteLLM config rules', () => {
     assert.deepEqual(config.model_list[0]!.litellm_params, { api_key: 'sk-1', rpm: 1000, model: 'mock/echo', api_version: '2024-06-01' });
     assert.equal(config.helix_settings.semantic_cache.enabled, true);
     assert.equal((config.litellm_settings as Record<string, unknown>).drop_params, true);
+    assert.equal((config.litellm_settings as Record<string, unknown>).flag, 'y');
     assert.equal(config.general_settings.master_key, 'sk-b');
     assert.match(warnings[0]!.message, /^YAML: .*config\.yaml: line 6: a key written twice in one mapping \(the last value counts, as in LiteLLM\)$/);
+  });
+
+  void it('writes the effective config so that it reads back the same (strings such as yes, 1_000, 10:30 quoted)', () => {
+    const tricky = { a: 'yes', b: 'on', c: '1_000', d: '10:30', e: 'No', f: '00:00', g: '2024-06-01', n: 5, t: true };
+    assert.deepEqual(parseConfigYaml(stringify(tricky, CONFIG_YAML_OUTPUT)).tree, tricky);
+  });
+
+  void it('refuses a file whose aliases expand without bound, as a YAML error', () => {
+    const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++) lines.push(`l${i}: &l${i} [${Array(10).fill(i === 1 ? '*a' : `*l${i - 1}`).join(', ')}]`);
+    assert.throws(() => readConfig(tempConfig({ 'config.yaml': lines.join('\n') }), {}), /YAML syntax error: .*alias/i);
+  });
+
+  void it('takes HELIX_* settings from environment_variables too, the process environment first', () => {
+    const file = tempConfig({ 'config.yaml': 'environment_variables: { HELIX_PORT: "4123", HELIX_TOPIC_PREFIX: from-file- }\n' });
+    assert.equal(readConfig(file, {}).config.env.port, 4123);
+    assert.equal(readConfig(file, { HELIX_TOPIC_PREFIX: 'env-' }).config.env.topicPrefix, 'env-');
   });
 
   void it("merges LiteLLM's include: files relative to the file naming them; lists extend, other values replace", () => {

@@ -96,6 +96,6 @@ describe('routing, retries and fallbacks', () => {
 
   it('rejects a config with an unknown fallback target, naming the path', async () => {
     await assert.rejects(testGateway(`model_list: [{ model_name: a, litellm_params: { model: mock/echo } }]\nrouter_settings: { fallbacks: [{ a: [nope] }] }`), /fallbacks.*nope/);
-    await assert.rejects(testGateway(`model_list: [{ model_name: a }]`), /model_list\.0\.litellm_params/);
+    await assert.rejects(testGateway(`model_list: [{ model_name: a }]`), /model_list\[0\]\.litellm_params/);
   });
 });
