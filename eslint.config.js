@@ -23,7 +23,7 @@ const zones = Object.entries(LAYERS).map(([target, from]) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.cache/**', '.data/**', 'dist/**', '.tmp/**'] },
+  { ignores: ['node_modules/**', '.cache/**', '.data/**', 'dist/**', 'dist-ui/**', '.tmp/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

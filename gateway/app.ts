@@ -15,6 +15,8 @@ import type { HelixConfig } from '../lib/config.ts';
 import type { GatewayDeps } from './deps.ts';
 import { refuseDeepBodies } from './routes/body-depth.ts';
 import { refuseOversizedBodies } from './routes/body-size.ts';
+import { dashboardMount } from './dashboard/mount.ts';
+import { dashboardUi } from './dashboard/routes.ts';
 
 export function createRouter(config: HelixConfig): Router {
   return new Router(deploymentsFrom(config.model_list), config.router_settings);
@@ -76,6 +78,8 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
     app.get('/metrics', async (_request, reply) => reply.header('content-type', registry.contentType).send(await registry.metrics()));
   }
   await app.register(v1Api, deps);
-  await app.register(adminApi, deps);
+  const dashboard = dashboardMount(deps);
+  await app.register(adminApi, { ...deps, adminCheck: dashboard?.admin });
+  if (dashboard) await app.register(dashboardUi, dashboard.options);
   return app;
 }

@@ -39,6 +39,7 @@ function printBanner(services: Services, started: string[]): void {
     rule,
     ' Helix is running locally',
     started.includes('gateway') ? `   gateway    ${gatewayUrl}` : '   gateway    (not started: gateway/main.ts is missing)',
+    ...(started.includes('gateway') && dashboardEnabled(process.env) ? [`   dashboard  ${gatewayUrl}/ui/  (sign in with the master key; docs/dashboard.md)`] : []),
     started.includes('consumers') ? '   consumers  running' : '   consumers  (not started: consumers/main.ts is missing)',
     `   Kafka      ${services.env.HELIX_KAFKA_BROKERS}`,
     `   Redis      ${services.env.HELIX_REDIS_URL}`,
@@ -55,6 +56,15 @@ function printBanner(services: Services, started: string[]): void {
   }
   lines.push(' stop: Ctrl+C here, or `npx tsx stack/down.ts` from another shell', rule);
   console.log(lines.join('\n'));
+}
+
+/** helix_settings.dashboard.enabled (an unreadable config: the apps report it). */
+function dashboardEnabled(env: NodeJS.ProcessEnv): boolean {
+  try {
+    return loadConfig(env).helix_settings.dashboard.enabled;
+  } catch {
+    return false;
+  }
 }
 
 /** HELIX_MASTER_KEY or general_settings.master_key (an unreadable config counts as set: the apps report it). */

@@ -35,6 +35,7 @@ function runCaptured(args: string[]): Promise<Captured> {
 async function typecheckAndLint(): Promise<boolean> {
   const checks = [
     { name: 'typecheck (tsc)', args: [join(repoRoot, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', 'tsconfig.json'] },
+    { name: 'typecheck of the dashboard (tsc)', args: [join(repoRoot, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', 'ui/tsconfig.json'] },
     { name: 'lint (eslint)', args: [join(repoRoot, 'node_modules/eslint/bin/eslint.js'), '--max-warnings', '0', '.'] },
   ];
   const t0 = Date.now();

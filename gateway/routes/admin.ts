@@ -16,6 +16,7 @@ import type { GovernanceStore } from '../../core/governance/store.ts';
 import { optimizerRoutes } from './optimizer.ts';
 import { spendRoutes } from './spend.ts';
 import type { SpendLookup } from '../../core/governance/entities.ts';
+import type { AdminCheck } from '../dashboard/admin-check.ts';
 
 /** The GatewayDeps fields the admin API uses; each group of routes exists only when its dependencies do. */
 export interface AdminDeps {
@@ -34,6 +35,8 @@ export interface AdminDeps {
   spend?: SpendLookup | undefined;
   /** /team/*, /user/*, /customer/*, /tag/* */
   governanceStore?: GovernanceStore | undefined;
+  /** The admin check that also accepts a dashboard session (gateway/dashboard/); default auth.authenticateAdmin. */
+  adminCheck?: AdminCheck | undefined;
 }
 
 export const adminApi: FastifyPluginAsync<AdminDeps> = async (app, deps) => {
@@ -42,7 +45,7 @@ export const adminApi: FastifyPluginAsync<AdminDeps> = async (app, deps) => {
 
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request) => {
-    request.principal = await auth.authenticateAdmin(request);
+    request.principal = await (deps.adminCheck ?? auth.authenticateAdmin)(request);
   });
 
   if (keyStore) keysRoutes(app, { store: keyStore, auth, publish: deps.publish ?? (() => undefined), spend: deps.spend });
