@@ -1,5 +1,5 @@
-# Two stages: `build` compiles the TypeScript to dist/ (npm run build); the image runs that JavaScript with plain node
-# and production dependencies only. One image for the gateway and the consumers (docker-compose.yml picks the entry).
+# Two stages: `build` compiles the TypeScript to dist/ and bundles the dashboard to dist-ui/ (npm run build); the image
+# runs that JavaScript with plain node and production dependencies only, and serves dist-ui/ under /ui/. One image for the gateway and the consumers (docker-compose.yml picks the entry).
 FROM node:20-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -14,6 +14,8 @@ COPY core ./core
 COPY gateway ./gateway
 COPY consumers ./consumers
 COPY cli ./cli
+COPY ui ./ui
+COPY stack/build-ui.ts ./stack/build-ui.ts
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-slim
@@ -22,6 +24,7 @@ ENV NODE_ENV=production
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/dist-ui ./dist-ui
 # Read at run time from the package root (clickhouse/migrate.ts), not compiled.
 COPY clickhouse/migrations ./clickhouse/migrations
 USER node

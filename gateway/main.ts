@@ -8,6 +8,7 @@ import { EventBus } from '../lib/event-bus.ts';
 import { eventBusSettings } from '../lib/event-bus-settings.ts';
 import { logger } from '../lib/logger.ts';
 import { createAnalyticsReader } from '../clickhouse/reader.ts';
+import { readLocalSqlKey } from '../lib/local-sql-key.ts';
 import { createSpendLookup } from '../core/spend/spend-lookup.ts';
 import { buildApp, createRouter } from './app.ts';
 import { gatewayHealth } from './health.ts';
@@ -46,7 +47,8 @@ async function main() {
   events.start();
   const redis = new Redis(env.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false });
   redis.on('error', () => undefined); // state is reported by /health/ready
-  const analytics = await createAnalyticsReader(env);
+  // Without a master key, the local key `npm start` gives the SQL endpoint (the dashboard reads through it too).
+  const analytics = await createAnalyticsReader({ ...env, masterKey: env.masterKey ?? readLocalSqlKey(env.dataDir) });
   let shuttingDown = false;
 
   const metrics = createMetrics({ models: config.model_list.map((m) => m.model_name) });

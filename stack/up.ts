@@ -8,7 +8,7 @@ import { setPidFileOwner, spawnService } from './process.ts';
 import type { ServiceProcess } from './process.ts';
 import { assertPortFree, waitForPort } from './ports.ts';
 import { startServices } from './services.ts';
-import { ensureLocalSqlKey } from '../lib/local-sql-key.ts';
+import { ensureLocalSqlKey, localSqlKeyFile } from '../lib/local-sql-key.ts';
 import { loadConfig, runtimeEnv } from '../lib/config.ts';
 import type { Services } from './services.ts';
 
@@ -39,7 +39,7 @@ function printBanner(services: Services, started: string[]): void {
     rule,
     ' Helix is running locally',
     started.includes('gateway') ? `   gateway    ${gatewayUrl}` : '   gateway    (not started: gateway/main.ts is missing)',
-    ...(started.includes('gateway') && dashboardEnabled(process.env) ? [`   dashboard  ${gatewayUrl}/ui/  (sign in with the master key; docs/dashboard.md)`] : []),
+    ...(started.includes('gateway') && dashboardEnabled(process.env) ? [`   dashboard  ${gatewayUrl}/ui/  (${dashboardSignIn()}; docs/dashboard.md)`] : []),
     started.includes('consumers') ? '   consumers  running' : '   consumers  (not started: consumers/main.ts is missing)',
     `   Kafka      ${services.env.HELIX_KAFKA_BROKERS}`,
     `   Redis      ${services.env.HELIX_REDIS_URL}`,
@@ -65,6 +65,12 @@ function dashboardEnabled(env: NodeJS.ProcessEnv): boolean {
   } catch {
     return false;
   }
+}
+
+/** What signs in to the dashboard: the master key, or without one the local key (gateway/dashboard/mount.ts). */
+function dashboardSignIn(): string {
+  if (masterKeyConfigured(process.env)) return 'sign in with the master key';
+  return `sign in with the local key: cat ${relative(process.cwd(), localSqlKeyFile(runtimeEnv(process.env).dataDir))}`;
 }
 
 /** HELIX_MASTER_KEY or general_settings.master_key (an unreadable config counts as set: the apps report it). */

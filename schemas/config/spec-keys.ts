@@ -2,6 +2,7 @@
 // and LiteLLM's routing strategy names — and what each means in Helix: it sets Helix settings the file leaves unset (`apply`), or it is accepted with one
 // warning saying why Helix does not do what it asks (`unsupported`). docs/config.md has the same table for users.
 import { Type, type TSchema } from '@sinclair/typebox';
+import { DASHBOARD_SPEC_PORT } from './dashboard.ts';
 import { ANY_ROUTING_STRATEGY, HELIX_ROUTING_STRATEGIES, LITELLM_ROUTING_STRATEGIES } from './routing.ts';
 
 /** The config tree before defaults, as the loader lets a key act on it. */
@@ -62,10 +63,11 @@ export const SPEC_KEYS: readonly BorrowedKey[] = [
     unsupported: when((v) => typeof v === 'string' && v !== '', 'no S3 export: the events are in ClickHouse, see helix sql'),
   },
   {
-    path: 'helix_settings.dashboard',
+    // The dashboard is served under /ui/ on the gateway's port; the spec's separate port asks for a listener it has not.
+    path: 'helix_settings.dashboard.port',
     unsupported: when(
-      (v) => (v as { enabled?: unknown } | undefined)?.enabled === true,
-      'Helix has no dashboard of its own yet, the Grafana dashboards are in grafana/; the settings are kept',
+      (v) => v !== undefined && v !== DASHBOARD_SPEC_PORT,
+      "the dashboard is served under /ui/ on the gateway's own port (HELIX_PORT); dashboard.port is not used",
     ),
   },
 ];

@@ -61,6 +61,15 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it("builds the dashboard into the image: the build stage has ui/ and its bundler, the image serves dist-ui/", () => {
+    const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
+    const copies = [...dockerfile.matchAll(/^COPY (--from=build )?(\S+) (\S+)$/gm)].map((m) => `${m[1] ? 'build:' : ''}${m[2]}`);
+    for (const source of ['ui', 'stack/build-ui.ts', 'build:/app/dist-ui']) assert.ok(copies.includes(source), `Dockerfile copies ${source}`);
+    const scripts = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    assert.match(scripts.build ?? '', /build:ui/);
+    assert.match(scripts['build:ui'] ?? '', /stack\/build-ui\.ts/);
+  });
+
   it('provisions Grafana with the ClickHouse datasource the dashboards use', () => {
     const targets = (services.grafana!.volumes ?? []).map((v) => (typeof v === 'string' ? v.split(':')[1] : v.target));
     assert.ok(targets.includes('/etc/grafana/provisioning'));

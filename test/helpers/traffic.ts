@@ -54,6 +54,8 @@ export interface ChatCall {
   model: string;
   content: string;
   stream?: boolean;
+  /** More request-body fields (`user`, `metadata.tags`, …). */
+  body?: Record<string, unknown>;
 }
 
 /** One chat completion; returns the HTTP status (streams are read to the end). */
@@ -61,7 +63,7 @@ export async function chat(gatewayUrl: string, apiKey: string, call: ChatCall): 
   const res = await fetch(`${gatewayUrl}/v1/chat/completions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: call.model, stream: call.stream ?? false, messages: [{ role: 'user', content: call.content }] }),
+    body: JSON.stringify({ ...call.body, model: call.model, stream: call.stream ?? false, messages: [{ role: 'user', content: call.content }] }),
   });
   await res.arrayBuffer();
   return res.status;

@@ -25,7 +25,7 @@ function configError(raw: unknown, env: NodeJS.ProcessEnv = {}): string {
 }
 
 void describe("the spec's helix_config.yaml", () => {
-  void it('loads as written: shorthands enabled with defaults, one warning for the dashboard', () => {
+  void it('loads as written: shorthands enabled with defaults, the dashboard on, no warnings', () => {
     const { config, warnings } = readConfig(fixture('spec-helix-config.yaml'), {});
     const h = config.helix_settings;
     assert.deepEqual(h.cost_optimization.model_swapping, { enabled: true, rules: [] });
@@ -40,8 +40,7 @@ void describe("the spec's helix_config.yaml", () => {
     assert.equal(h.pii_protection.action, 'redact');
     assert.deepEqual(h.dashboard, { enabled: true, port: 8501, refresh_interval: 5 });
     assert.deepEqual(config.model_list, []);
-    assert.deepEqual(warningPaths(warnings), [['helix_settings.dashboard']]);
-    assert.match(warnings[0]!.message, /^accepted, not supported: helix_settings\.dashboard \(.*no dashboard/);
+    assert.deepEqual(warnings, []);
   });
 });
 
@@ -299,13 +298,14 @@ void describe("helix_settings is Helix's own vocabulary", () => {
 void describe("the spec's other keys", () => {
   void it('warn once each when they ask for what Helix does not do, and not when they ask for what it does', () => {
     const quiet = checkConfig({
-      helix_settings: { pii_protection: { log_all_incidents: true, strict_mode: false }, cost_optimization: { auto_scale: false }, analytics: { enabled: true }, dashboard: { enabled: false } },
+      helix_settings: { pii_protection: { log_all_incidents: true, strict_mode: false }, cost_optimization: { auto_scale: false }, analytics: { enabled: true }, dashboard: { enabled: true, port: 8501 } },
     });
     assert.deepEqual(quiet.warnings, []);
     const loud = checkConfig({
-      helix_settings: { pii_protection: { log_all_incidents: false }, analytics: { enabled: false }, dashboard: true },
+      helix_settings: { pii_protection: { log_all_incidents: false }, analytics: { enabled: false }, dashboard: { port: 8502 } },
     });
-    assert.deepEqual(warningPaths(loud.warnings), [['helix_settings.pii_protection.log_all_incidents'], ['helix_settings.analytics.enabled'], ['helix_settings.dashboard']]);
+    assert.deepEqual(warningPaths(loud.warnings), [['helix_settings.pii_protection.log_all_incidents'], ['helix_settings.analytics.enabled'], ['helix_settings.dashboard.port']]);
+    assert.match(loud.warnings[2]!.message, /dashboard is served under \/ui\/ on the gateway's own port/);
   });
 
   void it('let what the file sets explicitly win over strict_mode', () => {

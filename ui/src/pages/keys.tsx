@@ -1,10 +1,12 @@
-// Keys: every virtual key with its spend, limits and state; create, block/unblock, set a budget, delete — all through
-// the admin API (/key/*), which accepts the dashboard session.
+// Keys: every virtual key with its spend, limits and state; create, rotate (the new secret is shown once),
+// block/unblock, set a budget and rate limits, delete — all through the admin API (/key/*), which accepts the
+// dashboard session.
 import { useState } from 'preact/hooks';
 import { api, namedQuery } from '../api.ts';
 import { count, usd } from '../format.ts';
 import { usePoll } from '../use-poll.ts';
 import { ErrorLine } from '../components/error-line.tsx';
+import { LimitsForm, limitsText } from '../components/teams-limits-form.tsx';
 
 interface KeyInfo {
   key_id: string;
@@ -41,6 +43,8 @@ function CreateKey({ onCreated }: { onCreated: () => void }) {
   const [alias, setAlias] = useState('');
   const [team, setTeam] = useState('');
   const [budget, setBudget] = useState('');
+  const [rpm, setRpm] = useState('');
+  const [tpm, setTpm] = useState('');
   const [created, setCreated] = useState<string | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
   const submit = async (e: Event) => {
@@ -50,12 +54,16 @@ function CreateKey({ onCreated }: { onCreated: () => void }) {
     if (alias.trim()) body.key_alias = alias.trim();
     if (team.trim()) body.team_id = team.trim();
     if (budget.trim()) body.max_budget = Number(budget);
+    if (rpm.trim()) body.rpm_limit = Number(rpm);
+    if (tpm.trim()) body.tpm_limit = Number(tpm);
     try {
       const answer = await api<{ key: string }>('/key/generate', { method: 'POST', body });
       setCreated(answer.key);
       setAlias('');
       setTeam('');
       setBudget('');
+      setRpm('');
+      setTpm('');
       onCreated();
     } catch (err) {
       setError((err as Error).message);
@@ -73,6 +81,12 @@ function CreateKey({ onCreated }: { onCreated: () => void }) {
       <label>
         budget (USD) <input name="max_budget" type="number" min="0" step="any" value={budget} onInput={(e) => setBudget(e.currentTarget.value)} />
       </label>
+      <label>
+        requests / minute <input name="rpm_limit" type="number" min="0" step="1" value={rpm} onInput={(e) => setRpm(e.currentTarget.value)} />
+      </label>
+      <label>
+        tokens / minute <input name="tpm_limit" type="number" min="0" step="1" value={tpm} onInput={(e) => setTpm(e.currentTarget.value)} />
+      </label>
       <button type="submit">Create</button>
       <ErrorLine message={error} />
       {created && (
@@ -84,7 +98,7 @@ function CreateKey({ onCreated }: { onCreated: () => void }) {
   );
 }
 
-function KeyActions({ k, onChanged }: { k: KeyRow; onChanged: (error?: string) => void }) {
+function KeyActions({ k, onChanged, onRotated, onLimits }: { k: KeyRow; onChanged: (error?: string) => void; onRotated: (secret: string) => void; onLimits: () => void }) {
   const act = async (path: string, body: unknown) => {
     try {
       await api(path, { method: 'POST', body });
@@ -93,20 +107,25 @@ function KeyActions({ k, onChanged }: { k: KeyRow; onChanged: (error?: string) =
       onChanged((err as Error).message);
     }
   };
-  const setBudget = () => {
-    const answer = window.prompt(`Budget in USD for ${k.key_alias ?? k.key_id} (empty: no budget)`, k.max_budget?.toString() ?? '');
-    if (answer === null) return;
-    const value = answer.trim() === '' ? null : Number(answer);
-    if (value !== null && !(value >= 0)) return onChanged('A budget is a number of USD, 0 or more.');
-    void act('/key/update', { key: k.key_id, max_budget: value });
+  const rotate = async () => {
+    if (!window.confirm(`Rotate ${k.key_alias ?? k.key_id}? Its current secret stops working at once.`)) return;
+    try {
+      onRotated((await api<{ key: string }>('/key/regenerate', { method: 'POST', body: { key: k.key_id } })).key);
+      onChanged();
+    } catch (err) {
+      onChanged((err as Error).message);
+    }
   };
   return (
     <td class="actions">
       <button type="button" onClick={() => void act(k.blocked ? '/key/unblock' : '/key/block', { key: k.key_id })}>
         {k.blocked ? 'Unblock' : 'Block'}
       </button>
-      <button type="button" onClick={setBudget}>
-        Budget
+      <button type="button" onClick={onLimits}>
+        Limits
+      </button>
+      <button type="button" onClick={() => void rotate()}>
+        Rotate
       </button>
       <button type="button" class="danger" onClick={() => window.confirm(`Delete ${k.key_alias ?? k.key_id}? Clients using it are refused at once.`) && void act('/key/delete', { keys: [k.key_id] })}>
         Delete
@@ -118,6 +137,8 @@ function KeyActions({ k, onChanged }: { k: KeyRow; onChanged: (error?: string) =
 export function KeysPage() {
   const { data, error, reload } = usePoll(loadKeys, []);
   const [actionError, setActionError] = useState<string | undefined>(undefined);
+  const [rotated, setRotated] = useState<{ key: string; secret: string } | undefined>(undefined);
+  const [editing, setEditing] = useState<string | undefined>(undefined);
   const changed = (err?: string) => {
     setActionError(err);
     reload();
@@ -129,6 +150,11 @@ export function KeysPage() {
       </header>
       <CreateKey onCreated={() => changed()} />
       <ErrorLine message={error ?? actionError} />
+      {rotated && (
+        <p class="panel secret">
+          New secret of <code>{rotated.key}</code> (shown once, copy it now; the old one no longer works): <code data-testid="rotated-key">{rotated.secret}</code>
+        </p>
+      )}
       <table class="keys">
         <thead>
           <tr>
@@ -138,13 +164,13 @@ export function KeysPage() {
             <th>models</th>
             <th>spend (30 days)</th>
             <th>requests</th>
-            <th>budget</th>
+            <th>budget and limits</th>
             <th>state</th>
             <th />
           </tr>
         </thead>
         <tbody>
-          {(data ?? []).map((k) => (
+          {(data ?? []).map((k) => [
             <tr key={k.key_id} data-key-id={k.key_id} data-key-alias={k.key_alias ?? ''}>
               <td>{k.key_alias ?? '—'}</td>
               <td>
@@ -154,11 +180,32 @@ export function KeysPage() {
               <td>{k.models.length ? k.models.join(', ') : 'all'}</td>
               <td>{usd(k.spend)}</td>
               <td>{count(k.requests)}</td>
-              <td>{k.max_budget != null ? `${usd(k.max_budget)}${k.budget_duration ? ` / ${k.budget_duration}` : ''}` : '—'}</td>
+              <td data-testid="key-limits">{limitsText(k, usd)}</td>
               <td class={k.blocked ? 'blocked' : 'active'}>{k.blocked ? 'blocked' : 'active'}</td>
-              <KeyActions k={k} onChanged={changed} />
-            </tr>
-          ))}
+              <KeyActions
+                k={k}
+                onChanged={changed}
+                onRotated={(secret) => setRotated({ key: k.key_alias ?? k.key_id, secret })}
+                onLimits={() => setEditing(editing === k.key_id ? undefined : k.key_id)}
+              />
+            </tr>,
+            editing === k.key_id && (
+              <tr key={`${k.key_id}:limits`}>
+                <td colSpan={9}>
+                  <LimitsForm
+                    initial={k}
+                    testId="key-limits-form"
+                    onCancel={() => setEditing(undefined)}
+                    onSave={async (limits) => {
+                      await api('/key/update', { method: 'POST', body: { key: k.key_id, ...limits } });
+                      setEditing(undefined);
+                      changed();
+                    }}
+                  />
+                </td>
+              </tr>
+            ),
+          ])}
         </tbody>
       </table>
       {data && data.length === 0 && <p class="empty">No virtual keys yet.</p>}
