@@ -46,7 +46,26 @@ export function retentionMs(env: NodeJS.ProcessEnv = process.env): Record<Retent
  * Creates every Helix topic that does not exist yet with its retention, and sets the retention of those that exist
  * with another one (idempotent; safe from several processes).
  */
-export async function ensureTopics(kafka: Kafka, prefix?: string, ids: TopicId[] = Object.keys(TOPICS) as TopicId[], retention = retentionMs()): Promise<void> {
+/**
+ * Runs an admin step again (bounded) while Kafka answers with a retriable error: right after a topic is created a busy
+ * broker may still say it does not host the topic, which is a matter of time, not a failure.
+ */
+export async function retryRetriable<T>(step: () => Promise<T>, attempts = 6, delayMs = 500): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (err) {
+      if (attempt >= attempts || (err as { retriable?: boolean }).retriable !== true) throw err;
+      await new Promise((resolve) => setTimeout(resolve, delayMs * attempt));
+    }
+  }
+}
+
+export function ensureTopics(kafka: Kafka, prefix?: string, ids: TopicId[] = Object.keys(TOPICS) as TopicId[], retention = retentionMs()): Promise<void> {
+  return retryRetriable(() => ensureTopicsOnce(kafka, prefix, ids, retention));
+}
+
+async function ensureTopicsOnce(kafka: Kafka, prefix: string | undefined, ids: TopicId[], retention: ReturnType<typeof retentionMs>): Promise<void> {
   const wanted = new Map(ids.map((id) => [topicName(id, prefix), String(retention[TOPICS[id].retention])]));
   const admin: Admin = kafka.admin();
   await admin.connect();

@@ -278,7 +278,7 @@ void describe('governance: budgets, limits and access of teams, customers and ta
     await openai({ user: 'evil\u0007user' }, 'user');
     await openai({ metadata: { tags: ['t'.repeat(65)] } }, 'metadata.tags');
     await openai({ metadata: { tags: Array.from({ length: 33 }, (_, i) => `t${i}`) } }, 'metadata.tags');
-    await openai({ metadata: { tags: 'prod' } }, 'metadata.tags');
+    await openai({ metadata: { tags: 7 } }, 'metadata.tags');
     await openai({ tagsHeader: Array.from({ length: 33 }, (_, i) => `h${i}`).join(',') }, 'x-helix-tags');
     const anthropic = async (metadata: Record<string, unknown>, headers: Record<string, string> = {}) => {
       const res = await fetch(`${pipeline.gatewayUrl}/v1/messages`, {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { EventBus, type EventBusOptions } from '../../lib/event-bus.ts';
 import { DEAD_LETTER_FILE, type DeadLetterRecord } from '../../lib/event-dead-letter.ts';
 import { MAX_EVENT_BYTES } from '../../lib/event-size.ts';
-import { createKafka, ensureTopics } from '../../lib/kafka.ts';
+import { createKafka, ensureTopics, retryRetriable } from '../../lib/kafka.ts';
 import { topicName, type TopicId } from '../../schemas/topics.ts';
 import { readEvents, type ReadEvent } from '../helpers/kafka.ts';
 
@@ -43,7 +43,7 @@ async function createTopics(prefix: string, ids: TopicId[], limited: TopicId[], 
   await admin.connect();
   try {
     const config = [{ name: 'max.message.bytes', value: String(limitBytes) }];
-    await admin.createTopics({ waitForLeaders: true, topics: limited.map((id) => ({ topic: topicName(id, prefix), numPartitions: 3, replicationFactor: -1, configEntries: config })) });
+    await retryRetriable(() => admin.createTopics({ waitForLeaders: true, topics: limited.map((id) => ({ topic: topicName(id, prefix), numPartitions: 3, replicationFactor: -1, configEntries: config })) }));
   } finally {
     await admin.disconnect();
   }

@@ -77,7 +77,7 @@ describe('combining characters', () => {
     const zalgo = `a${'\u0301\u0316\u0336'.repeat(100_000)} card 4111 1111 1111 1111`;
     const t0 = performance.now();
     assert.equal(redact(zalgo).text.endsWith('card <CREDIT_CARD>'), true);
-    assert.ok(performance.now() - t0 < 500);
+    assert.ok(performance.now() - t0 < 2_000);
   });
 });
 
@@ -141,11 +141,12 @@ describe('normalization stays linear', () => {
     ['ligatures', () => 'ﬃ'.repeat(200_000)],
   ];
   for (const [name, make] of inputs) {
-    it(`${name} (< 500 ms)`, () => {
+    // Linear, not quadratic: a quadratic pass over these inputs takes minutes; the bound leaves room for a busy machine.
+    it(`${name} (< 2 s)`, () => {
       const text = make();
       const t0 = performance.now();
       scanText(text, policy);
-      assert.ok(performance.now() - t0 < 500, `${name}: ${(performance.now() - t0).toFixed(0)} ms`);
+      assert.ok(performance.now() - t0 < 2_000, `${name}: ${(performance.now() - t0).toFixed(0)} ms`);
     });
   }
 });
