@@ -1,14 +1,14 @@
 // The Cache page's reads: hit rate exact vs semantic (hits from v_cache_1m over requests from v_usage_1m), tokens
 // saved (cache events, v_cache_1m), dollars saved (the ledger, v_spend_1m) and the similarity of semantic hits
-// (cache_events). Range and bucket width are bound parameters: queries.ts hands over its bucket and range clauses.
+// (cache_events). Range and bucket width are bound parameters (query-clauses.ts).
+import { bucket, inRange } from './query-clauses.ts';
 
 /** Similarity histogram bins per unit: 0.01 wide (rounded first, so 0.29 is not binned as 0.28). */
 const BINS_PER_UNIT = 100;
 
 const rate = (hits: string) => `if(requests = 0, 0, ${hits} / requests)`;
 
-/** `bucket` selects the bucket start as `t`; `inRange` filters a view's `minute` to the range (both from queries.ts). */
-export const cacheQueries = ({ bucket, inRange }: { bucket: string; inRange: string }) => ({
+export const CACHE_QUERIES = {
   /** Requests, exact and semantic hits and their rates per bucket. */
   cache_rate: `SELECT t, requests, exact_hits, semantic_hits, ${rate('exact_hits')} AS exact_rate, ${rate('semantic_hits')} AS semantic_rate FROM (
       SELECT t, sum(r) AS requests, sum(e) AS exact_hits, sum(s) AS semantic_hits FROM (
@@ -41,4 +41,4 @@ export const cacheQueries = ({ bucket, inRange }: { bucket: string; inRange: str
     FROM cache_events
     WHERE hit = 'semantic' AND ts >= toStartOfInterval(now() - toIntervalSecond({range:UInt32}), toIntervalSecond({step:UInt32}))
     GROUP BY bin ORDER BY bin`,
-});
+};

@@ -1,7 +1,6 @@
 // The PII page's reads: incidents by entity, action and direction from the PII rollup (v_pii_1m), and the latest
 // incidents from v_pii_incidents — entity types, locations and keyed fingerprints only; no table holds a value.
-const bucket = 'toUnixTimestamp(toStartOfInterval(minute, toIntervalSecond({step:UInt32}))) AS t';
-const inRange = 'minute >= toStartOfInterval(now() - toIntervalSecond({range:UInt32}), toIntervalSecond({step:UInt32}))';
+import { bucket, inRange } from './query-clauses.ts';
 
 export const PII_QUERIES = {
   /** Incidents per bucket and entity, for the chart. */

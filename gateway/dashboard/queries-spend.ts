@@ -1,7 +1,7 @@
 // The Spend page's reads: spend over the range grouped by one dimension (team, key, user, model from the minute
 // rollup v_spend_1m; end user and tag from their daily views, which have no finer grain), and the budget alerts.
 // The dimension is picked by naming one of the fixed queries below, never by sending a column name.
-const inRange = 'minute >= toStartOfInterval(now() - toIntervalSecond({range:UInt32}), toIntervalSecond({step:UInt32}))';
+import { inRange } from './query-clauses.ts';
 /** The daily views cover whole UTC days: every day the range touches. */
 const inDays = 'day >= toDate(now() - toIntervalSecond({range:UInt32}))';
 /** Rows a breakdown shows at most (the biggest spenders). */

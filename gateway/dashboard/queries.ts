@@ -1,10 +1,11 @@
 // The dashboard's reads: fixed, named queries over the documented SQL views (docs/sql.md), each value a bound
 // parameter. The browser names a query and a range from the lists below; it never sends SQL.
+import { bucket, inRange } from './query-clauses.ts';
 import type { AnalyticsReader } from '../../clickhouse/reader.ts';
 import type { QueryParams } from '../../clickhouse/sql-guard.ts';
 import { GatewayError } from '../errors.ts';
 import { requestsQueries } from './queries-requests.ts';
-import { cacheQueries } from './queries-cache.ts';
+import { CACHE_QUERIES } from './queries-cache.ts';
 import { PII_QUERIES } from './queries-pii.ts';
 import { ANOMALY_QUERIES } from './queries-anomalies.ts';
 import { SPEND_QUERIES } from './queries-spend.ts';
@@ -21,12 +22,10 @@ export const RANGES = {
 export type RangeId = keyof typeof RANGES;
 export const isRangeId = (v: unknown): v is RangeId => typeof v === 'string' && Object.hasOwn(RANGES, v);
 
-const bucket = 'toUnixTimestamp(toStartOfInterval(minute, toIntervalSecond({step:UInt32}))) AS t';
-const inRange = 'minute >= toStartOfInterval(now() - toIntervalSecond({range:UInt32}), toIntervalSecond({step:UInt32}))';
 
 /** Each query's SQL; `t` (unix seconds) is the bucket of the series queries. Unqualified names are the helix database. */
 const QUERIES = {
-  ...cacheQueries({ bucket, inRange }),
+  ...CACHE_QUERIES,
   /** Requests, errors and cache hits per bucket (v_usage_1m). */
   traffic: `SELECT ${bucket}, sum(requests) AS requests, sum(errors) AS errors, sum(exact_hits) + sum(semantic_hits) AS cache_hits
     FROM v_usage_1m WHERE ${inRange} GROUP BY t ORDER BY t`,

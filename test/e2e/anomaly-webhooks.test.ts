@@ -12,13 +12,13 @@ import { createKafka } from '../../lib/kafka.ts';
 import { topicName } from '../../schemas/topics.ts';
 import { ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../../consumers/webhooks/signing.ts';
 import { startPipeline, helixSql, waitFor, type Pipeline } from '../helpers/processes.ts';
-import { chat, createKey, runCalls, startWebhookReceiver, testModelList, waitForGroups, writeConfig, type TrafficKey, type WebhookReceiver } from '../helpers/traffic.ts';
+import { createKey, startWebhookReceiver, testModelList, waitForGroups, writeConfig, type TrafficKey, type WebhookReceiver } from '../helpers/traffic.ts';
+import { anomalyAnalytics, spendSpike, steadyTraffic } from '../helpers/anomalies.ts';
 import { ANOMALY_GROUP } from '../../consumers/anomaly/start.ts';
 import { WEBHOOK_GROUP } from '../../consumers/webhooks/start.ts';
 
 const SECRET = 'whsec_e2e_0123456789abcdef';
 const BROKEN_SECRET = 'whsec_e2e_broken_0123456789';
-const WINDOW_S = 2;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Payload {
@@ -41,32 +41,10 @@ describe('anomaly detection and signed webhooks, end to end', () => {
     const config = writeConfig(dir, {
       model_list: testModelList(),
       helix_settings: {
-        analytics: {
-          anomalies: {
-            window_seconds: WINDOW_S,
-            history_windows: 20,
-            min_history_windows: 5,
-            cooldown_seconds: 600,
-            detectors: {
-              spend_spike: { dimensions: ['key'], min_value: 0.1, min_ratio: 4 },
-              // The spike's first few responses already pass $0.1; tokens need ~10 of them. Without that margin
-              // a consumer batch holding only the first 3 responses could raise the token spike first (its cooldown
-              // then holds the incident) — which alert names the incident would depend on batch boundaries.
-              token_spike: { dimensions: ['key'], min_value: 20_000, min_ratio: 4 },
-            },
-          },
-          webhooks: {
-            allow_loopback: true,
-            max_attempts: 3,
-            backoff_initial_ms: 300,
-            backoff_max_ms: 2_000,
-            timeout_ms: 3_000,
-            endpoints: [
-              { name: 'ops', url: ok.url, secret: SECRET },
-              { name: 'broken', url: broken.url, secret: BROKEN_SECRET },
-            ],
-          },
-        },
+        analytics: anomalyAnalytics([
+          { name: 'ops', url: ok.url, secret: SECRET },
+          { name: 'broken', url: broken.url, secret: BROKEN_SECRET },
+        ]),
       },
     });
     p = await startPipeline({ HELIX_CONFIG: config });
@@ -81,16 +59,9 @@ describe('anomaly detection and signed webhooks, end to end', () => {
   });
 
   it('raises exactly one signed spend anomaly for the spiking key, queryable with helix sql', async (t) => {
-    // Normal traffic: a short, unique prompt (no cache hits) about four times a second for ~8 windows.
-    const normalUntil = Date.now() + 8 * WINDOW_S * 1000;
-    for (let i = 0; Date.now() < normalUntil; i++) {
-      assert.equal(await chat(p.gatewayUrl, key.key, { model: 'mock/echo', content: `status ${i} ${randomUUID()}` }), 200);
-      await sleep(250);
-    }
+    await steadyTraffic(p.gatewayUrl, key.key);
     assert.equal(ok.received.length, 0, 'normal traffic raises nothing');
-    // The spike: 40 long prompts at once (echoed back: ~1,000 tokens each way, ~$0.04 a request).
-    const long = (i: number) => `${randomUUID()} ${'the quarterly numbers look unusual, please explain every line item '.repeat(40)} ${i}`;
-    const statuses = await runCalls(p.gatewayUrl, Array.from({ length: 40 }, (_, i) => ({ apiKey: key.key, call: { model: 'mock/echo', content: long(i) } })), 20);
+    const statuses = await spendSpike(p.gatewayUrl, key.key);
     assert.ok(statuses.every((s) => s === 200));
     spikeEndedAt = Date.now();
 

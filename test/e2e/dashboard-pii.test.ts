@@ -5,10 +5,10 @@
 // Saves docs/screenshots/pii.png and anomalies.png.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { openDashboard, type Dashboard } from '../helpers/dashboard.ts';
 import { helixSql, waitFor } from '../helpers/processes.ts';
-import { chat, createKey, mixedCalls, runCalls, startWebhookReceiver, waitForGroups, type TrafficKey, type WebhookReceiver } from '../helpers/traffic.ts';
+import { createKey, mixedCalls, startWebhookReceiver, waitForGroups, type TrafficKey, type WebhookReceiver } from '../helpers/traffic.ts';
+import { anomalyAnalytics, spendSpike, steadyTraffic } from '../helpers/anomalies.ts';
 import { ANOMALY_GROUP } from '../../consumers/anomaly/start.ts';
 import { WEBHOOK_GROUP } from '../../consumers/webhooks/start.ts';
 
@@ -19,8 +19,6 @@ const PII_PROMPTS = [
   'The patient can be reached on +44 20 7946 0321 after six',
   'Charge the card 5555 5555 5555 4444 for the visit',
 ];
-const WINDOW_S = 2;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const DAY = 'INTERVAL 1 DAY';
 
@@ -42,26 +40,10 @@ void describe('the PII and Anomalies pages in a browser', () => {
       helixSettings: {
         // One action per entity, so the breakdown has several; every value still leaves the gateway transformed.
         pii_protection: { enabled: true, entity_actions: { EMAIL_ADDRESS: 'mask', PHONE_NUMBER: 'redact', CREDIT_CARD: 'restore' } },
-        analytics: {
-          anomalies: {
-            window_seconds: WINDOW_S,
-            history_windows: 20,
-            min_history_windows: 5,
-            cooldown_seconds: 600,
-            detectors: { spend_spike: { dimensions: ['key'], min_value: 0.1, min_ratio: 4 }, token_spike: { dimensions: ['key'], min_value: 20_000, min_ratio: 4 } },
-          },
-          webhooks: {
-            allow_loopback: true,
-            max_attempts: 3,
-            backoff_initial_ms: 300,
-            backoff_max_ms: 2_000,
-            timeout_ms: 3_000,
-            endpoints: [
-              { name: 'ops', url: ok.url, secret: 'whsec_ui_0123456789abcdef' },
-              { name: 'broken', url: broken.url, secret: 'whsec_ui_broken_0123456789' },
-            ],
-          },
-        },
+        analytics: anomalyAnalytics([
+          { name: 'ops', url: ok.url, secret: 'whsec_ui_0123456789abcdef' },
+          { name: 'broken', url: broken.url, secret: 'whsec_ui_broken_0123456789' },
+        ]),
       },
       calls: (keys: TrafficKey[]) => [
         ...mixedCalls(keys, 6),
@@ -124,14 +106,10 @@ void describe('the PII and Anomalies pages in a browser', () => {
     const prefix = d.p.env.HELIX_TOPIC_PREFIX!;
     await waitForGroups((process.env.HELIX_KAFKA_BROKERS ?? '').split(','), [`${prefix}${ANOMALY_GROUP}`, `${prefix}${WEBHOOK_GROUP}`]);
     const key = await createKey(d.p.gatewayUrl, d.p.env.HELIX_MASTER_KEY!);
-    // As test/e2e/anomaly-webhooks.test.ts: ~8 windows of light traffic, then 40 long prompts at once for one key.
+    // As test/e2e/anomaly-webhooks.test.ts: ~8 windows of light traffic, then the spike for one key.
     const started = Date.now();
-    for (let i = 0; Date.now() < started + 8 * WINDOW_S * 1000; i++) {
-      assert.equal(await chat(d.p.gatewayUrl, key.key, { model: 'mock/echo', content: `status ${i} ${randomUUID()}` }), 200);
-      await sleep(250);
-    }
-    const long = (i: number) => `${randomUUID()} ${'the quarterly numbers look unusual, please explain every line item '.repeat(40)} ${i}`;
-    await runCalls(d.p.gatewayUrl, Array.from({ length: 40 }, (_, i) => ({ apiKey: key.key, call: { model: 'mock/echo', content: long(i) } })), 20);
+    await steadyTraffic(d.p.gatewayUrl, key.key);
+    await spendSpike(d.p.gatewayUrl, key.key);
     // Delivered to ops once, dead-lettered at broken after three attempts: four delivery rows for the anomaly.
     const [anomaly] = await waitFor('the anomaly and its deliveries in ClickHouse', async () => {
       const r = await helixSql<{ anomaly_id: string; kind: string; attempts: string }>(d.p.env, `SELECT toString(anomaly_id) AS anomaly_id, kind, delivery_attempts AS attempts FROM helix.v_anomalies WHERE entity = '${key.keyId}'`);

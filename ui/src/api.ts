@@ -42,6 +42,9 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   return body as T;
 }
 
+/** An admin write (/key/*, /team/*): POST with a JSON body. */
+export const post = <T = unknown>(path: string, body: unknown): Promise<T> => api<T>(path, { method: 'POST', body });
+
 export interface Session {
   signed_in: true;
   csrf: string;

@@ -1,8 +1,8 @@
 // The similarity of semantic cache hits as a bar chart (uPlot bars): one bar per 0.01-wide bin, from the lowest bin
 // with hits (at most LOWEST_SHOWN) up to 1.00, empty bins drawn as zero so the shape reads at a glance.
-import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import { count } from '../format.ts';
+import { useUPlot } from './use-uplot.ts';
 
 export interface SimilarityBin {
   /** Lower edge of the bin, e.g. 0.91 for [0.91, 0.92). */
@@ -10,7 +10,6 @@ export interface SimilarityBin {
   hits: number;
 }
 
-const HEIGHT = 220;
 /** The axis starts here unless a hit is lower: the default threshold (0.88) sits inside it. */
 const LOWEST_SHOWN = 0.85;
 const BINS_PER_UNIT = 100;
@@ -29,16 +28,9 @@ export function fillBins(bins: SimilarityBin[]): uPlot.AlignedData {
 }
 
 export function SimilarityHistogram({ bins, testId }: { bins: SimilarityBin[]; testId: string }) {
-  const host = useRef<HTMLDivElement>(null);
-  const chart = useRef<uPlot | null>(null);
   const data = fillBins(bins);
-
-  useEffect(() => {
-    const el = host.current;
-    if (!el) return;
-    const opts: uPlot.Options = {
-      width: Math.max(300, el.clientWidth),
-      height: HEIGHT,
+  const host = useUPlot(
+    () => ({
       legend: { show: false },
       cursor: { points: { show: false } },
       series: [
@@ -50,20 +42,10 @@ export function SimilarityHistogram({ bins, testId }: { bins: SimilarityBin[]; t
         x: { time: false, range: (_u, min, max) => [min - 0.5 / BINS_PER_UNIT, max + 0.5 / BINS_PER_UNIT] },
         y: { range: (_u, _min, max) => [0, max > 0 ? Math.ceil(max * 1.1) : 1] },
       },
-    };
-    chart.current = new uPlot(opts, data, el);
-    const resize = new ResizeObserver(() => chart.current?.setSize({ width: Math.max(300, el.clientWidth), height: HEIGHT }));
-    resize.observe(el);
-    return () => {
-      resize.disconnect();
-      chart.current?.destroy();
-      chart.current = null;
-    };
-  }, []);
-
-  useEffect(() => {
-    chart.current?.setData(data);
-  });
+    }),
+    data,
+    [],
+  );
 
   return (
     <section class="panel" data-testid={testId}>

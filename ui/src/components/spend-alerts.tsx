@@ -1,40 +1,30 @@
 // Budget alerts: the threshold crossings of the range (v_budget_alerts), newest first.
 import type { Row } from '../api.ts';
 import { usd } from '../format.ts';
+import { TablePanel, type Column } from './data-table.tsx';
 
 const when = (t: number): string => new Date(t * 1000).toISOString().replace('T', ' ').slice(0, 19);
 
+const COLUMNS: Array<Column<Row>> = [
+  { header: 'time (UTC)', cell: (a) => when(Number(a.t)) },
+  { header: 'scope', cell: (a) => String(a.label || a.scope) },
+  { header: 'period', cell: (a) => String(a.period) },
+  { header: 'threshold', cell: (a) => `${Math.round(Number(a.threshold) * 100)}%` },
+  { header: 'severity', cell: (a) => String(a.severity), class: (a) => (a.severity === 'exceeded' ? 'blocked' : '') },
+  { header: 'spent', cell: (a) => usd(Number(a.spent_usd)) },
+  { header: 'limit', cell: (a) => usd(Number(a.limit_usd)) },
+];
+
 export function SpendAlerts({ rows }: { rows: Row[] }) {
   return (
-    <section class="panel" data-testid="spend-alerts">
-      <h3>Budget alerts</h3>
-      <table class="keys">
-        <thead>
-          <tr>
-            <th>time (UTC)</th>
-            <th>scope</th>
-            <th>period</th>
-            <th>threshold</th>
-            <th>severity</th>
-            <th>spent</th>
-            <th>limit</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((a) => (
-            <tr key={`${a.scope}|${a.period}|${a.threshold}`} data-testid="alert-row" data-scope={String(a.scope)} data-threshold={Number(a.threshold)} data-severity={String(a.severity)}>
-              <td>{when(Number(a.t))}</td>
-              <td>{String(a.label || a.scope)}</td>
-              <td>{String(a.period)}</td>
-              <td>{`${Math.round(Number(a.threshold) * 100)}%`}</td>
-              <td class={a.severity === 'exceeded' ? 'blocked' : ''}>{String(a.severity)}</td>
-              <td>{usd(Number(a.spent_usd))}</td>
-              <td>{usd(Number(a.limit_usd))}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {rows.length === 0 && <p class="empty">No budget crossed a threshold in this range.</p>}
-    </section>
+    <TablePanel
+      title="Budget alerts"
+      testId="spend-alerts"
+      empty="No budget crossed a threshold in this range."
+      columns={COLUMNS}
+      rows={rows}
+      rowKey={(a) => `${a.scope}|${a.period}|${a.threshold}`}
+      rowAttrs={(a) => ({ 'data-testid': 'alert-row', 'data-scope': String(a.scope), 'data-threshold': Number(a.threshold), 'data-severity': String(a.severity) })}
+    />
   );
 }

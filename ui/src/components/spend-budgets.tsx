@@ -4,6 +4,7 @@ import { api } from '../api.ts';
 import { usd } from '../format.ts';
 import { usePoll } from '../use-poll.ts';
 import { ErrorLine } from './error-line.tsx';
+import { TablePanel, type Column } from './data-table.tsx';
 
 interface Budgeted {
   max_budget?: number | null;
@@ -88,37 +89,27 @@ function BurnBar({ spent, limit }: { spent: number | null; limit: number }) {
   );
 }
 
+const COLUMNS: Array<Column<BudgetRow>> = [
+  { header: 'kind', cell: (b) => (b.kind === 'customer' ? 'end user' : b.kind) },
+  { header: 'name', cell: (b) => b.label },
+  { header: 'spent', cell: (b) => (b.spent === null ? '—' : usd(b.spent)) },
+  { header: 'limit', cell: (b) => `${usd(b.limit)}${b.duration ? ` / ${b.duration}` : ''}` },
+  { header: 'burn', cell: (b) => <BurnBar spent={b.spent} limit={b.limit} /> },
+];
+
 export function SpendBudgets() {
   const { data, error } = usePoll(loadBudgets, []);
   return (
-    <section class="panel" data-testid="spend-budgets">
-      <h3>Budget burn (spend to date against max_budget)</h3>
+    <TablePanel
+      title="Budget burn (spend to date against max_budget)"
+      testId="spend-budgets"
+      empty={data ? 'No key, team, end user or tag has a max_budget.' : undefined}
+      columns={COLUMNS}
+      rows={data ?? []}
+      rowKey={(b) => `${b.kind}:${b.id}`}
+      rowAttrs={(b) => ({ 'data-testid': 'budget-row', 'data-kind': b.kind, 'data-id': b.id, 'data-spent': b.spent ?? '', 'data-limit': b.limit })}
+    >
       <ErrorLine message={error} />
-      <table class="keys">
-        <thead>
-          <tr>
-            <th>kind</th>
-            <th>name</th>
-            <th>spent</th>
-            <th>limit</th>
-            <th>burn</th>
-          </tr>
-        </thead>
-        <tbody>
-          {(data ?? []).map((b) => (
-            <tr key={`${b.kind}:${b.id}`} data-testid="budget-row" data-kind={b.kind} data-id={b.id} data-spent={b.spent ?? ''} data-limit={b.limit}>
-              <td>{b.kind === 'customer' ? 'end user' : b.kind}</td>
-              <td>{b.label}</td>
-              <td>{b.spent === null ? '—' : usd(b.spent)}</td>
-              <td>{`${usd(b.limit)}${b.duration ? ` / ${b.duration}` : ''}`}</td>
-              <td>
-                <BurnBar spent={b.spent} limit={b.limit} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {data && data.length === 0 && <p class="empty">No key, team, end user or tag has a max_budget.</p>}
-    </section>
+    </TablePanel>
   );
 }

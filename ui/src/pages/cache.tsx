@@ -4,10 +4,10 @@ import { useState } from 'preact/hooks';
 import { namedQuery, type Row } from '../api.ts';
 import { count, ms, num, usd } from '../format.ts';
 import { usePoll } from '../use-poll.ts';
-import { RANGE_SECONDS, RangePicker, type RangeId } from '../components/range-picker.tsx';
+import { RANGE_SECONDS, type RangeId } from '../components/range-picker.tsx';
+import { RangePage } from '../components/range-page.tsx';
 import { Stat } from '../components/stat.tsx';
 import { TimeChart, type SeriesSpec } from '../components/time-chart.tsx';
-import { ErrorLine } from '../components/error-line.tsx';
 import { SimilarityHistogram, type SimilarityBin } from '../components/cache-similarity-histogram.tsx';
 
 interface CacheData {
@@ -49,12 +49,7 @@ export function CachePage() {
   const t = data?.totals;
   const span = RANGE_SECONDS[range];
   return (
-    <div class="page" data-testid="cache">
-      <header class="page-head">
-        <h2>Cache</h2>
-        <RangePicker value={range} onChange={setRange} />
-      </header>
-      <ErrorLine message={error} />
+    <RangePage title="Cache" testId="cache" range={range} onRange={setRange} error={error}>
       {data && (
         <>
           <div class="stats">
@@ -76,6 +71,6 @@ export function CachePage() {
           </div>
         </>
       )}
-    </div>
+    </RangePage>
   );
 }

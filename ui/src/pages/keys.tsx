@@ -2,11 +2,13 @@
 // block/unblock, set a budget and rate limits, delete — all through the admin API (/key/*), which accepts the
 // dashboard session.
 import { useState } from 'preact/hooks';
-import { api, namedQuery } from '../api.ts';
+import { api, namedQuery, post } from '../api.ts';
 import { count, usd } from '../format.ts';
 import { usePoll } from '../use-poll.ts';
 import { ErrorLine } from '../components/error-line.tsx';
 import { LimitsForm, limitsText } from '../components/teams-limits-form.tsx';
+import { DataTable, type Column } from '../components/data-table.tsx';
+import { act, modelsColumn, RowActions, stateColumn, useActionError, type OnChanged } from '../components/admin-rows.tsx';
 
 interface KeyInfo {
   key_id: string;
@@ -57,7 +59,7 @@ function CreateKey({ onCreated }: { onCreated: () => void }) {
     if (rpm.trim()) body.rpm_limit = Number(rpm);
     if (tpm.trim()) body.tpm_limit = Number(tpm);
     try {
-      const answer = await api<{ key: string }>('/key/generate', { method: 'POST', body });
+      const answer = await post<{ key: string }>('/key/generate', body);
       setCreated(answer.key);
       setAlias('');
       setTeam('');
@@ -98,51 +100,57 @@ function CreateKey({ onCreated }: { onCreated: () => void }) {
   );
 }
 
-function KeyActions({ k, onChanged, onRotated, onLimits }: { k: KeyRow; onChanged: (error?: string) => void; onRotated: (secret: string) => void; onLimits: () => void }) {
-  const act = async (path: string, body: unknown) => {
-    try {
-      await api(path, { method: 'POST', body });
-      onChanged();
-    } catch (err) {
-      onChanged((err as Error).message);
-    }
-  };
-  const rotate = async () => {
-    if (!window.confirm(`Rotate ${k.key_alias ?? k.key_id}? Its current secret stops working at once.`)) return;
-    try {
-      onRotated((await api<{ key: string }>('/key/regenerate', { method: 'POST', body: { key: k.key_id } })).key);
-      onChanged();
-    } catch (err) {
-      onChanged((err as Error).message);
-    }
+function KeyActions({ k, onChanged, onRotated, onLimits }: { k: KeyRow; onChanged: OnChanged; onRotated: (secret: string) => void; onLimits: () => void }) {
+  const name = k.key_alias ?? k.key_id;
+  const rotate = () => {
+    if (!window.confirm(`Rotate ${name}? Its current secret stops working at once.`)) return;
+    void act(onChanged, async () => onRotated((await post<{ key: string }>('/key/regenerate', { key: k.key_id })).key));
   };
   return (
-    <td class="actions">
-      <button type="button" onClick={() => void act(k.blocked ? '/key/unblock' : '/key/block', { key: k.key_id })}>
-        {k.blocked ? 'Unblock' : 'Block'}
-      </button>
+    <RowActions
+      blocked={k.blocked}
+      setBlocked={(blocked) => post(blocked ? '/key/block' : '/key/unblock', { key: k.key_id })}
+      onChanged={onChanged}
+      deleteQuestion={`Delete ${name}? Clients using it are refused at once.`}
+      remove={() => post('/key/delete', { keys: [k.key_id] })}
+    >
       <button type="button" onClick={onLimits}>
         Limits
       </button>
-      <button type="button" onClick={() => void rotate()}>
+      <button type="button" onClick={rotate}>
         Rotate
       </button>
-      <button type="button" class="danger" onClick={() => window.confirm(`Delete ${k.key_alias ?? k.key_id}? Clients using it are refused at once.`) && void act('/key/delete', { keys: [k.key_id] })}>
-        Delete
-      </button>
-    </td>
+    </RowActions>
   );
 }
 
 export function KeysPage() {
   const { data, error, reload } = usePoll(loadKeys, []);
-  const [actionError, setActionError] = useState<string | undefined>(undefined);
+  const { actionError, changed } = useActionError(reload);
   const [rotated, setRotated] = useState<{ key: string; secret: string } | undefined>(undefined);
   const [editing, setEditing] = useState<string | undefined>(undefined);
-  const changed = (err?: string) => {
-    setActionError(err);
-    reload();
-  };
+  const columns: Array<Column<KeyRow>> = [
+    { header: 'alias', cell: (k) => k.key_alias ?? '—' },
+    { header: 'key id', cell: (k) => <code>{k.key_id}</code> },
+    { header: 'team', cell: (k) => k.team_id ?? '—' },
+    modelsColumn(),
+    { header: 'spend (30 days)', cell: (k) => usd(k.spend) },
+    { header: 'requests', cell: (k) => count(k.requests) },
+    { header: 'budget and limits', cell: (k) => limitsText(k, usd), testId: 'key-limits' },
+    stateColumn(),
+    {
+      header: '',
+      class: 'actions',
+      cell: (k) => (
+        <KeyActions
+          k={k}
+          onChanged={changed}
+          onRotated={(secret) => setRotated({ key: k.key_alias ?? k.key_id, secret })}
+          onLimits={() => setEditing(editing === k.key_id ? undefined : k.key_id)}
+        />
+      ),
+    },
+  ];
   return (
     <div class="page" data-testid="keys">
       <header class="page-head">
@@ -155,59 +163,26 @@ export function KeysPage() {
           New secret of <code>{rotated.key}</code> (shown once, copy it now; the old one no longer works): <code data-testid="rotated-key">{rotated.secret}</code>
         </p>
       )}
-      <table class="keys">
-        <thead>
-          <tr>
-            <th>alias</th>
-            <th>key id</th>
-            <th>team</th>
-            <th>models</th>
-            <th>spend (30 days)</th>
-            <th>requests</th>
-            <th>budget and limits</th>
-            <th>state</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {(data ?? []).map((k) => [
-            <tr key={k.key_id} data-key-id={k.key_id} data-key-alias={k.key_alias ?? ''}>
-              <td>{k.key_alias ?? '—'}</td>
-              <td>
-                <code>{k.key_id}</code>
-              </td>
-              <td>{k.team_id ?? '—'}</td>
-              <td>{k.models.length ? k.models.join(', ') : 'all'}</td>
-              <td>{usd(k.spend)}</td>
-              <td>{count(k.requests)}</td>
-              <td data-testid="key-limits">{limitsText(k, usd)}</td>
-              <td class={k.blocked ? 'blocked' : 'active'}>{k.blocked ? 'blocked' : 'active'}</td>
-              <KeyActions
-                k={k}
-                onChanged={changed}
-                onRotated={(secret) => setRotated({ key: k.key_alias ?? k.key_id, secret })}
-                onLimits={() => setEditing(editing === k.key_id ? undefined : k.key_id)}
-              />
-            </tr>,
-            editing === k.key_id && (
-              <tr key={`${k.key_id}:limits`}>
-                <td colSpan={9}>
-                  <LimitsForm
-                    initial={k}
-                    testId="key-limits-form"
-                    onCancel={() => setEditing(undefined)}
-                    onSave={async (limits) => {
-                      await api('/key/update', { method: 'POST', body: { key: k.key_id, ...limits } });
-                      setEditing(undefined);
-                      changed();
-                    }}
-                  />
-                </td>
-              </tr>
-            ),
-          ])}
-        </tbody>
-      </table>
+      <DataTable
+        columns={columns}
+        rows={data ?? []}
+        rowKey={(k) => k.key_id}
+        rowAttrs={(k) => ({ 'data-key-id': k.key_id, 'data-key-alias': k.key_alias ?? '' })}
+        expanded={(k) =>
+          editing === k.key_id && (
+            <LimitsForm
+              initial={k}
+              testId="key-limits-form"
+              onCancel={() => setEditing(undefined)}
+              onSave={async (limits) => {
+                await post('/key/update', { key: k.key_id, ...limits });
+                setEditing(undefined);
+                changed();
+              }}
+            />
+          )
+        }
+      />
       {data && data.length === 0 && <p class="empty">No virtual keys yet.</p>}
     </div>
   );

@@ -4,10 +4,10 @@ import { useState } from 'preact/hooks';
 import { namedQuery, type Row } from '../api.ts';
 import { count, ms, num, usd } from '../format.ts';
 import { usePoll } from '../use-poll.ts';
-import { RANGE_SECONDS, RangePicker, type RangeId } from '../components/range-picker.tsx';
+import { RANGE_SECONDS, type RangeId } from '../components/range-picker.tsx';
+import { RangePage } from '../components/range-page.tsx';
 import { Stat } from '../components/stat.tsx';
 import { TimeChart, type SeriesSpec } from '../components/time-chart.tsx';
-import { ErrorLine } from '../components/error-line.tsx';
 
 interface OverviewData {
   totals: Row | undefined;
@@ -42,12 +42,7 @@ export function OverviewPage() {
   const { data, error } = usePoll(() => loadOverview(range), [range]);
   const t = data?.totals;
   return (
-    <div class="page" data-testid="overview">
-      <header class="page-head">
-        <h2>Overview</h2>
-        <RangePicker value={range} onChange={setRange} />
-      </header>
-      <ErrorLine message={error} />
+    <RangePage title="Overview" testId="overview" range={range} onRange={setRange} error={error}>
       {data && (
         <>
           <div class="stats">
@@ -66,6 +61,6 @@ export function OverviewPage() {
           </div>
         </>
       )}
-    </div>
+    </RangePage>
   );
 }

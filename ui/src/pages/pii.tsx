@@ -4,10 +4,11 @@ import { useState } from 'preact/hooks';
 import { namedQuery, type Row } from '../api.ts';
 import { count, num } from '../format.ts';
 import { usePoll } from '../use-poll.ts';
-import { RANGE_SECONDS, RangePicker, type RangeId } from '../components/range-picker.tsx';
+import { RANGE_SECONDS, type RangeId } from '../components/range-picker.tsx';
+import { RangePage } from '../components/range-page.tsx';
 import { Stat } from '../components/stat.tsx';
 import { TimeChart, type SeriesSpec } from '../components/time-chart.tsx';
-import { ErrorLine } from '../components/error-line.tsx';
+import { TablePanel, type Column } from '../components/data-table.tsx';
 
 interface PiiData {
   series: Row[];
@@ -38,80 +39,25 @@ function pivot(rows: Row[]): { rows: Row[]; series: SeriesSpec[] } {
   return { rows: [...byT.values()].sort((a, b) => Number(a.t) - Number(b.t)), series: entities.map((e, i) => ({ key: e, label: e, color: COLORS[i % COLORS.length]! })) };
 }
 
-function Breakdown({ rows }: { rows: Row[] }) {
-  return (
-    <section class="panel" style={{ marginTop: '0.8rem' }} data-testid="pii-breakdown">
-      <h3>By entity, action and direction</h3>
-      <table class="keys">
-        <thead>
-          <tr>
-            <th>entity</th>
-            <th>action</th>
-            <th>direction</th>
-            <th>incidents</th>
-            <th>requests</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => (
-            <tr key={`${r.entity}/${r.action}/${r.direction}`} data-entity={r.entity} data-action={r.action} data-direction={direction(r.direction)}>
-              <td>{r.entity}</td>
-              <td>{r.action}</td>
-              <td>{direction(r.direction)}</td>
-              <td class="incidents">{count(num(r, 'incidents'))}</td>
-              <td class="requests">{count(num(r, 'requests'))}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {rows.length === 0 && <p class="empty">No PII incidents in this range.</p>}
-    </section>
-  );
-}
+const BREAKDOWN_COLUMNS: Array<Column<Row>> = [
+  { header: 'entity', cell: (r) => r.entity },
+  { header: 'action', cell: (r) => r.action },
+  { header: 'direction', cell: (r) => direction(r.direction) },
+  { header: 'incidents', cell: (r) => count(num(r, 'incidents')), class: 'incidents' },
+  { header: 'requests', cell: (r) => count(num(r, 'requests')), class: 'requests' },
+];
 
-function Recent({ rows }: { rows: Row[] }) {
-  return (
-    <section class="panel" style={{ marginTop: '0.8rem' }} data-testid="pii-recent">
-      <h3>Latest incidents (fingerprints, never values)</h3>
-      <table class="keys">
-        <thead>
-          <tr>
-            <th>time (UTC)</th>
-            <th>entity</th>
-            <th>action</th>
-            <th>direction</th>
-            <th>key</th>
-            <th>team</th>
-            <th>model</th>
-            <th>where</th>
-            <th>fingerprint</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r, i) => (
-            <tr key={i}>
-              <td>{r.at}</td>
-              <td>{r.entity}</td>
-              <td>{r.action}</td>
-              <td>{direction(r.direction)}</td>
-              <td>
-                <code>{r.key_id || '—'}</code>
-              </td>
-              <td>{r.team_id || '—'}</td>
-              <td>{r.model}</td>
-              <td>
-                <code>{r.path}</code>
-              </td>
-              <td>
-                <code>{r.fingerprint}</code>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </section>
-  );
-}
+const RECENT_COLUMNS: Array<Column<Row>> = [
+  { header: 'time (UTC)', cell: (r) => r.at },
+  { header: 'entity', cell: (r) => r.entity },
+  { header: 'action', cell: (r) => r.action },
+  { header: 'direction', cell: (r) => direction(r.direction) },
+  { header: 'key', cell: (r) => <code>{r.key_id || '—'}</code> },
+  { header: 'team', cell: (r) => r.team_id || '—' },
+  { header: 'model', cell: (r) => r.model },
+  { header: 'where', cell: (r) => <code>{r.path}</code> },
+  { header: 'fingerprint', cell: (r) => <code>{r.fingerprint}</code> },
+];
 
 export function PiiPage() {
   const [range, setRange] = useState<RangeId>('24h');
@@ -119,12 +65,7 @@ export function PiiPage() {
   const chart = pivot(data?.series ?? []);
   const total = (key: string, dir?: string) => (data?.breakdown ?? []).filter((r) => dir === undefined || r.direction === dir).reduce((s, r) => s + num(r, key), 0);
   return (
-    <div class="page" data-testid="pii">
-      <header class="page-head">
-        <h2>PII incidents</h2>
-        <RangePicker value={range} onChange={setRange} />
-      </header>
-      <ErrorLine message={error} />
+    <RangePage title="PII incidents" testId="pii" range={range} onRange={setRange} error={error}>
       {data && (
         <>
           <div class="stats">
@@ -136,10 +77,19 @@ export function PiiPage() {
           <div class="charts">
             <TimeChart title="Incidents by entity" rows={chart.rows} series={chart.series} format={count} testId="chart-pii" spanSeconds={RANGE_SECONDS[range]} />
           </div>
-          <Breakdown rows={data.breakdown} />
-          <Recent rows={data.recent} />
+          <TablePanel
+            title="By entity, action and direction"
+            testId="pii-breakdown"
+            spaced
+            empty="No PII incidents in this range."
+            columns={BREAKDOWN_COLUMNS}
+            rows={data.breakdown}
+            rowKey={(r) => `${r.entity}/${r.action}/${r.direction}`}
+            rowAttrs={(r) => ({ 'data-entity': r.entity, 'data-action': r.action, 'data-direction': direction(r.direction) })}
+          />
+          <TablePanel title="Latest incidents (fingerprints, never values)" testId="pii-recent" spaced columns={RECENT_COLUMNS} rows={data.recent} rowKey={(_r, i) => i} />
         </>
       )}
-    </div>
+    </RangePage>
   );
 }

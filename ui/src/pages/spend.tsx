@@ -4,10 +4,10 @@ import { useState } from 'preact/hooks';
 import { namedQuery, type Row } from '../api.ts';
 import { count, num, usd } from '../format.ts';
 import { usePoll } from '../use-poll.ts';
-import { RANGE_SECONDS, RangePicker, type RangeId } from '../components/range-picker.tsx';
+import { RANGE_SECONDS, type RangeId } from '../components/range-picker.tsx';
+import { RangePage } from '../components/range-page.tsx';
 import { Stat } from '../components/stat.tsx';
 import { TimeChart, type SeriesSpec } from '../components/time-chart.tsx';
-import { ErrorLine } from '../components/error-line.tsx';
 import { SpendBudgets } from '../components/spend-budgets.tsx';
 import { SpendAlerts } from '../components/spend-alerts.tsx';
 
@@ -94,12 +94,7 @@ export function SpendPage() {
   const { data, error } = usePoll(() => loadSpend(range, dimension), [range, dimension]);
   const total = (data?.series ?? []).reduce((s, r) => s + num(r, 'spend_usd'), 0);
   return (
-    <div class="page" data-testid="spend">
-      <header class="page-head">
-        <h2>Spend</h2>
-        <RangePicker value={range} onChange={setRange} />
-      </header>
-      <ErrorLine message={error} />
+    <RangePage title="Spend" testId="spend" range={range} onRange={setRange} error={error}>
       {data && (
         <>
           <div class="stats">
@@ -118,6 +113,6 @@ export function SpendPage() {
         </>
       )}
       <SpendBudgets />
-    </div>
+    </RangePage>
   );
 }

@@ -2,11 +2,13 @@
 // change its limits, block/unblock, delete it, add and remove members — through the admin API (/team/*), which
 // accepts the dashboard session. Spend comes from the named query team_spend (v_spend_daily).
 import { useState } from 'preact/hooks';
-import { api, namedQuery } from '../api.ts';
+import { api, namedQuery, post } from '../api.ts';
 import { count, usd } from '../format.ts';
 import { usePoll } from '../use-poll.ts';
 import { ErrorLine } from '../components/error-line.tsx';
 import { LimitsForm, limitsFrom, limitsText, type Limits } from '../components/teams-limits-form.tsx';
+import { DataTable, type Column } from '../components/data-table.tsx';
+import { act, modelsColumn, RowActions, stateColumn, useActionError, type OnChanged } from '../components/admin-rows.tsx';
 
 interface Member {
   user_id: string | null;
@@ -33,7 +35,6 @@ async function loadTeams(): Promise<TeamRow[]> {
   return teams.map((t) => ({ ...t, spend: Number(byTeam.get(t.team_id)?.spend_usd ?? 0), requests: Number(byTeam.get(t.team_id)?.requests ?? 0) }));
 }
 
-const post = (path: string, body: unknown) => api(path, { method: 'POST', body });
 const nameOf = (t: TeamInfo) => t.team_alias ?? t.team_id;
 
 function CreateTeam({ onCreated }: { onCreated: () => void }) {
@@ -81,21 +82,14 @@ function CreateTeam({ onCreated }: { onCreated: () => void }) {
   );
 }
 
-function Members({ team, onChanged }: { team: TeamRow; onChanged: (error?: string) => void }) {
+function Members({ team, onChanged }: { team: TeamRow; onChanged: OnChanged }) {
   const [userId, setUserId] = useState('');
   const [role, setRole] = useState<'user' | 'admin'>('user');
-  const act = async (path: string, body: unknown) => {
-    try {
-      await post(path, body);
-      onChanged();
-    } catch (err) {
-      onChanged((err as Error).message);
-    }
-  };
+  const change = (path: string, body: unknown) => act(onChanged, () => post(path, body));
   const add = (e: Event) => {
     e.preventDefault();
     if (!userId.trim()) return;
-    void act('/team/member_add', { team_id: team.team_id, member: { user_id: userId.trim(), role } }).then(() => (setUserId(''), setRole('user')));
+    void change('/team/member_add', { team_id: team.team_id, member: { user_id: userId.trim(), role } }).then(() => (setUserId(''), setRole('user')));
   };
   return (
     <div class="panel" data-testid="team-members">
@@ -105,7 +99,7 @@ function Members({ team, onChanged }: { team: TeamRow; onChanged: (error?: strin
         {team.members_with_roles.map((m) => (
           <li key={m.user_id ?? m.user_email} data-member={m.user_id ?? ''}>
             <code>{m.user_id ?? m.user_email}</code> ({m.role}){' '}
-            <button type="button" class="danger" onClick={() => void act('/team/member_delete', m.user_id ? { team_id: team.team_id, user_id: m.user_id } : { team_id: team.team_id, user_email: m.user_email })}>
+            <button type="button" class="danger" onClick={() => void change('/team/member_delete', m.user_id ? { team_id: team.team_id, user_id: m.user_id } : { team_id: team.team_id, user_email: m.user_email })}>
               Remove
             </button>
           </li>
@@ -130,43 +124,56 @@ function Members({ team, onChanged }: { team: TeamRow; onChanged: (error?: strin
 
 type Open = { team: string; what: 'limits' | 'members' } | undefined;
 
-function TeamActions({ t, open, setOpen, onChanged }: { t: TeamRow; open: Open; setOpen: (o: Open) => void; onChanged: (error?: string) => void }) {
-  const act = async (path: string, body: unknown) => {
-    try {
-      await post(path, body);
-      onChanged();
-    } catch (err) {
-      onChanged((err as Error).message);
-    }
-  };
+function TeamActions({ t, open, setOpen, onChanged }: { t: TeamRow; open: Open; setOpen: (o: Open) => void; onChanged: OnChanged }) {
   const toggle = (what: 'limits' | 'members') => setOpen(open?.team === t.team_id && open.what === what ? undefined : { team: t.team_id, what });
   return (
-    <td class="actions">
-      <button type="button" onClick={() => void act(t.blocked ? '/team/unblock' : '/team/block', { team_id: t.team_id })}>
-        {t.blocked ? 'Unblock' : 'Block'}
-      </button>
+    <RowActions
+      blocked={t.blocked}
+      setBlocked={(blocked) => post(blocked ? '/team/block' : '/team/unblock', { team_id: t.team_id })}
+      onChanged={onChanged}
+      deleteQuestion={`Delete team ${nameOf(t)} and its keys? Clients using them are refused at once.`}
+      remove={() => post('/team/delete', { team_ids: [t.team_id] })}
+    >
       <button type="button" onClick={() => toggle('limits')}>
         Limits
       </button>
       <button type="button" onClick={() => toggle('members')}>
         Members
       </button>
-      <button type="button" class="danger" onClick={() => window.confirm(`Delete team ${nameOf(t)} and its keys? Clients using them are refused at once.`) && void act('/team/delete', { team_ids: [t.team_id] })}>
-        Delete
-      </button>
-    </td>
+    </RowActions>
   );
 }
 
-const COLUMNS = 9;
-
 export function TeamsPage() {
   const { data, error, reload } = usePoll(loadTeams, []);
-  const [actionError, setActionError] = useState<string | undefined>(undefined);
+  const { actionError, changed } = useActionError(reload);
   const [open, setOpen] = useState<Open>(undefined);
-  const changed = (err?: string) => {
-    setActionError(err);
-    reload();
+  const columns: Array<Column<TeamRow>> = [
+    { header: 'name', cell: (t) => t.team_alias ?? '—' },
+    { header: 'team id', cell: (t) => <code>{t.team_id}</code> },
+    modelsColumn(),
+    { header: 'members', cell: (t) => count(t.members_with_roles.length), testId: 'team-member-count' },
+    { header: 'spend (30 days)', cell: (t) => usd(t.spend), testId: 'team-spend' },
+    { header: 'requests', cell: (t) => count(t.requests), testId: 'team-requests' },
+    { header: 'budget and limits', cell: (t) => limitsText(t, usd), testId: 'team-limits' },
+    stateColumn(),
+    { header: '', class: 'actions', cell: (t) => <TeamActions t={t} open={open} setOpen={setOpen} onChanged={changed} /> },
+  ];
+  const opened = (t: TeamRow) => {
+    if (open?.team !== t.team_id) return undefined;
+    if (open.what === 'members') return <Members team={t} onChanged={changed} />;
+    return (
+      <LimitsForm
+        initial={t}
+        testId="team-limits-form"
+        onCancel={() => setOpen(undefined)}
+        onSave={async (limits) => {
+          await post('/team/update', { team_id: t.team_id, ...limits });
+          setOpen(undefined);
+          changed();
+        }}
+      />
+    );
   };
   return (
     <div class="page" data-testid="teams">
@@ -175,61 +182,7 @@ export function TeamsPage() {
       </header>
       <CreateTeam onCreated={() => changed()} />
       <ErrorLine message={error ?? actionError} />
-      <table class="keys teams">
-        <thead>
-          <tr>
-            <th>name</th>
-            <th>team id</th>
-            <th>models</th>
-            <th>members</th>
-            <th>spend (30 days)</th>
-            <th>requests</th>
-            <th>budget and limits</th>
-            <th>state</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {(data ?? []).map((t) => {
-            const editing = open?.team === t.team_id ? open.what : undefined;
-            return [
-              <tr key={t.team_id} data-team-id={t.team_id} data-team-alias={t.team_alias ?? ''}>
-                <td>{t.team_alias ?? '—'}</td>
-                <td>
-                  <code>{t.team_id}</code>
-                </td>
-                <td>{t.models.length ? t.models.join(', ') : 'all'}</td>
-                <td data-testid="team-member-count">{count(t.members_with_roles.length)}</td>
-                <td data-testid="team-spend">{usd(t.spend)}</td>
-                <td data-testid="team-requests">{count(t.requests)}</td>
-                <td data-testid="team-limits">{limitsText(t, usd)}</td>
-                <td class={t.blocked ? 'blocked' : 'active'}>{t.blocked ? 'blocked' : 'active'}</td>
-                <TeamActions t={t} open={open} setOpen={setOpen} onChanged={changed} />
-              </tr>,
-              editing && (
-                <tr key={`${t.team_id}:${editing}`}>
-                  <td colSpan={COLUMNS}>
-                    {editing === 'limits' ? (
-                      <LimitsForm
-                        initial={t}
-                        testId="team-limits-form"
-                        onCancel={() => setOpen(undefined)}
-                        onSave={async (limits) => {
-                          await post('/team/update', { team_id: t.team_id, ...limits });
-                          setOpen(undefined);
-                          changed();
-                        }}
-                      />
-                    ) : (
-                      <Members team={t} onChanged={changed} />
-                    )}
-                  </td>
-                </tr>
-              ),
-            ];
-          })}
-        </tbody>
-      </table>
+      <DataTable class="keys teams" columns={columns} rows={data ?? []} rowKey={(t) => t.team_id} rowAttrs={(t) => ({ 'data-team-id': t.team_id, 'data-team-alias': t.team_alias ?? '' })} expanded={opened} />
       {data && data.length === 0 && <p class="empty">No teams yet.</p>}
     </div>
   );
