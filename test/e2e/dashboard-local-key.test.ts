@@ -22,7 +22,8 @@ void describe('the dashboard without a master key (npm start)', () => {
   before(async () => {
     const [port, queryPort] = [await freePort(), await freePort()];
     const env: NodeJS.ProcessEnv = {
-      HELIX_CONFIG: writeConfig(dir, { model_list: testModelList() }),
+      // A key store of its own: other tests' virtual keys in the shared Redis would turn authentication on (auto mode).
+      HELIX_CONFIG: writeConfig(dir, { model_list: testModelList(), helix_settings: { auth: { redis_prefix: `lk${randomBytes(4).toString('hex')}:` } } }),
       HELIX_TOPIC_PREFIX: `t${randomBytes(4).toString('hex')}.`,
       HELIX_DATA_DIR: dir,
       HELIX_PORT: String(port),
