@@ -1,6 +1,7 @@
 // A dashboard under test: a real gateway and consumers with generated traffic (every call landed in ClickHouse), the
 // UI built, and Debian's Chromium driven by playwright-core, with console errors collected. Each page's test file
 // opens one, signs in and checks its page against `helix sql`.
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,7 +44,10 @@ export async function openDashboard(opts: DashboardOptions = {}): Promise<Dashbo
   await buildUi();
   const executablePath = ensureChromium();
   const dir = mkdtempSync(join(tmpdir(), 'helix-ui-'));
-  const config = writeConfig(dir, { model_list: testModelList(), helix_settings: { ...opts.helixSettings, dashboard: { enabled: true, refresh_interval: 2 } } });
+  // A response cache of its own: entries other test files left in the shared Redis would turn this traffic into hits.
+  const run = randomBytes(4).toString('hex');
+  const cache = { redis_prefix: `helix:cache:ui${run}:`, redis_index: `helix:semantic:index:ui${run}` };
+  const config = writeConfig(dir, { model_list: testModelList(), helix_settings: { semantic_cache: cache, ...opts.helixSettings, dashboard: { enabled: true, refresh_interval: 2 } } });
   const p = await startPipeline({ HELIX_CONFIG: config, ...opts.env });
   const keys = [await createKey(p.gatewayUrl, MASTER, { team_id: 'alpha' }), await createKey(p.gatewayUrl, MASTER, { team_id: 'beta' })];
   const calls = (opts.calls ?? ((k) => mixedCalls(k, 6)))(keys);
