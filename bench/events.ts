@@ -1,7 +1,7 @@
 // How an event object is built decides how fast it serialises: time per event to build a request event of 16 fields
 // and JSON.stringify it, for (a) one object literal, (b) `{ ...head, ...fields }`, (c) `Object.assign(head, fields)`,
-// (d) core/events/envelope.ts's newEvent, which builds on (c), and (e) `{ ...head, model, … }` (a spread followed by
-// more keys).
+// (d) core/events/envelope.ts's newEvent (the fields' literal, then the envelope's fields set on it), and
+// (e) `{ ...head, model, … }` (a spread followed by more keys).
 // Usage: npx tsx bench/events.ts [--events 50000] [--rounds 5]   (the median of the rounds is printed)
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';

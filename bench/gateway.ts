@@ -2,12 +2,12 @@
 // the same pass-through publishing Helix's two events per request and nothing else (`bare+events`: what the event
 // stream alone costs), and Helix's full path (real Kafka for events), with PII protection on (default) and off, run
 // through tsx (as in development) and compiled to JavaScript (`helix-compiled`: tsconfig.build.json, what the Docker
-// image runs).
+// image runs), and the compiled gateway answering every request from its cache (`helix-hit`: an exact hit).
 // Prints req/s, p50/p99 and ratios, and the latency Helix adds with one connection. Alongside req/s it prints each
 // server process's CPU time per request (utime+stime from /proc, measured around each load run): on a shared 2-core
 // machine req/s swings with whatever else runs, CPU µs/req much less, so that is the number to compare Helix with
 // the bare pass-through and before/after a change.
-// Usage: npx tsx bench/gateway.ts [--seconds 10] [--connections 50] [--rounds 1] [--only helix,helix-compiled]
+// Usage: npx tsx bench/gateway.ts [--seconds 10] [--connections 50] [--rounds 1] [--only helix,helix-compiled,helix-hit]
 //   --only A,B  runs only these targets and prints their numbers as JSON.
 //   --rounds N  runs every target's load N times (interleaved) and reports the median of each number.
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -71,11 +71,22 @@ try {
     'bare+events': `${floor.url}/v1/chat/completions`,
   };
   if (wanted('helix')) targets.helix = await startHelix('helix', cacheOff);
-  if (wanted('helix-compiled')) {
+  if (wanted('helix-compiled') || wanted('helix-hit')) {
     const build = compileToTemp();
-    stops.push(async () => build.remove()); // after the gateway running from it has stopped
+    stops.push(async () => build.remove()); // after the gateways running from it have stopped
     console.error(`compiled (tsconfig.build.json) in ${fmt(build.buildMs / 1000)} s`);
-    targets['helix-compiled'] = await startHelix('helix-compiled', cacheOff, build.out);
+    if (wanted('helix-compiled')) targets['helix-compiled'] = await startHelix('helix-compiled', cacheOff, build.out);
+    if (wanted('helix-hit')) {
+      // The exact cache on (semantic lookups off: an exact hit never reaches them, and the embedding model stays
+      // unloaded); the first answer is stored, so every request after it is an exact hit.
+      const url = await startHelix('helix-hit', 'helix_settings:\n  semantic_cache: { semantic_enabled: false }\n', build.out);
+      await waitFor('an exact cache hit', async () => {
+        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        await res.arrayBuffer();
+        return res.headers.get('x-helix-cache') === 'exact';
+      });
+      targets['helix-hit'] = url;
+    }
   }
   if (wanted('helix-pii-off')) targets['helix-pii-off'] = await startHelix('helix-pii-off', `${cacheOff}  pii_protection: { enabled: false }\n`);
   for (let round = 0; round < rounds; round++) {
@@ -114,16 +125,31 @@ function compiledVsTsx(): void {
   console.log(`compiled / tsx throughput: ${fmt((compiled.rps / tsx.rps) * 100, 1)} %`);
 }
 
+/** The CPU goals (issue 19): the miss path against bare, the event stream's own cost, an exact hit against bare. */
+function cpuGoals(): void {
+  const cpu = (name: string) => results[name]?.many.cpuUsPerReq.server;
+  const bareCpu = cpu('bare');
+  if (bareCpu === undefined) return;
+  for (const [name, goal] of [['helix-compiled', 2], ['helix', 2], ['helix-hit', 1.2]] as const) {
+    const c = cpu(name);
+    if (c !== undefined) console.log(`${name} / bare CPU per request: ${fmt(c / bareCpu, 2)}×   (${fmt(c, 0)} vs ${fmt(bareCpu, 0)} µs; goal ≤ ${goal}×)`);
+  }
+  const floor = cpu('bare+events');
+  if (floor !== undefined) console.log(`the event stream's own CPU per request (bare+events − bare): ${fmt(floor - bareCpu, 0)} µs   (goal ≤ 25 µs)`);
+}
+
 if (only) {
   console.log(JSON.stringify(results, null, 1));
   compiledVsTsx();
+cpuGoals();
+  cpuGoals();
   process.exit(0);
 }
-const r = results as Record<'direct' | 'bare' | 'bare+events' | 'helix' | 'helix-compiled' | 'helix-pii-off', { many: Measured; one: Measured }>;
+const r = results as Record<'direct' | 'bare' | 'bare+events' | 'helix' | 'helix-compiled' | 'helix-hit' | 'helix-pii-off', { many: Measured; one: Measured }>;
 console.log(`\nGateway benchmark: ${connections} connections × ${seconds} s, then 1 connection (loopback; load generator, servers and Kafka share this machine's cores)${rounds > 1 ? `; medians of ${rounds} rounds` : ''}\n`);
 console.log(
   table(
-    (['direct', 'bare', 'bare+events', 'helix', 'helix-compiled', 'helix-pii-off'] as const).map((name) => ({
+    (['direct', 'bare', 'bare+events', 'helix', 'helix-compiled', 'helix-hit', 'helix-pii-off'] as const).map((name) => ({
       target: name,
       'req/s': fmt(r[name].many.rps, 0),
       'p50 ms': fmt(r[name].many.p50, 2),
@@ -150,3 +176,4 @@ console.log(`latency added over bare with 1 connection: ${fmt(added, 3)} ms   (t
 console.log(`PII on / PII off throughput: ${fmt((r.helix.many.rps / r['helix-pii-off'].many.rps) * 100, 1)} %   (target ≥ 90 %)`);
 console.log(`PII on / PII off CPU per request: ${fmt((r.helix.many.cpuUsPerReq.server! / r['helix-pii-off'].many.cpuUsPerReq.server!) * 100, 1)} %`);
 compiledVsTsx();
+cpuGoals();

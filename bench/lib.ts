@@ -28,7 +28,7 @@ export async function startServer(script: string, env: NodeJS.ProcessEnv = {}, n
     child,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(); // already exited (or killed)
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),

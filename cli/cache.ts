@@ -1,6 +1,6 @@
 // `helix cache stats [--json]` and `helix cache invalidate --id <entry> | --namespace <ns> | --model <model>`,
 // straight against Redis (HELIX_REDIS_URL): they work whether or not a gateway is running.
-import { Redis } from 'ioredis';
+import { createRedis } from '../lib/redis.ts';
 import type { HelixConfig } from '../lib/config.ts';
 import { cacheSettingsFromConfig } from '../schemas/config/cache.ts';
 import { cacheStats, invalidateCache } from '../core/cache/admin.ts';
@@ -18,7 +18,7 @@ function flag(args: string[], name: string): string | undefined {
 export async function cacheCommand(args: string[], config: HelixConfig): Promise<number> {
   const [sub, ...rest] = args;
   const settings = cacheSettingsFromConfig(config.helix_settings);
-  const redis = new Redis(config.env.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 3_000, lazyConnect: true });
+  const redis = createRedis(config.env.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 3_000, lazyConnect: true });
   try {
     await redis.connect();
     if (sub === 'stats') {

@@ -77,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
       return optimizeCommand(rest, config);
     case 'migrate':
       return closing(openAnalyticsStore(config.env), async (store) => {
-        const { applied } = await migrate(store.client, { database: store.database, retentionDays: config.helix_settings.analytics.retention_days });
+        const { applied } = await migrate(store.client, { database: store.database, cluster: store.cluster, retentionDays: config.helix_settings.analytics.retention_days });
         console.log(applied.length ? `applied: ${applied.join(', ')}` : 'up to date');
       });
     case 'cache':

@@ -1,10 +1,10 @@
 // `helix import litellm`: moves a LiteLLM proxy's keys, teams, users, end users, tags, budgets and spend to date into
 // Helix (core/governance/import/), straight into Redis and the ledger topic, like the gateway and ledger would.
 // Idempotent; `--dry-run` reports what would change and writes nothing. docs/import-litellm.md.
-import { Redis } from 'ioredis';
+import { createRedis } from '../lib/redis.ts';
 import type { Producer } from 'kafkajs';
 import { loadConfig, type HelixConfig } from '../lib/config.ts';
-import { createKafka, ensureTopics } from '../lib/kafka.ts';
+import { createDurableProducer, createKafka, ensureTopics } from '../lib/kafka.ts';
 import { topicName } from '../schemas/topics.ts';
 import type { LedgerEntry } from '../schemas/events/ledger.ts';
 import { BudgetStore } from '../core/budgets/store.ts';
@@ -52,7 +52,7 @@ function ledgerPublisher(producer: Producer, prefix: string) {
 async function importLiteLLM(databaseUrl: string, config: HelixConfig, opts: { dryRun: boolean; redisUrl: string }): Promise<ImportReport> {
   const data = await readLiteLLM(databaseUrl);
   const settings = config.helix_settings;
-  const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: 2 });
+  const redis = createRedis(opts.redisUrl, { maxRetriesPerRequest: 2 });
   redis.on('error', () => undefined);
   const keys = KeyStore.open(opts.redisUrl, { prefix: settings.auth.redis_prefix });
   const entities = new GovernanceStore(redis, { prefix: settings.auth.redis_prefix });
@@ -63,7 +63,7 @@ async function importLiteLLM(databaseUrl: string, config: HelixConfig, opts: { d
         // Only a real run with spend to book needs Kafka.
         const kafka = createKafka(config.env.kafkaBrokers, 'helix-import-litellm');
         await ensureTopics(kafka, config.env.topicPrefix, ['ledger']);
-        producer = kafka.producer();
+        producer = createDurableProducer(kafka);
         await producer.connect();
       }
       await ledgerPublisher(producer, config.env.topicPrefix)(entries);

@@ -5,7 +5,7 @@
 // was on the topic when it started. Meant for empty stores: a fresh Redis / prefix and a fresh ClickHouse database
 // (with the embedded store, stop the consumers first or point HELIX_DATA_DIR elsewhere: chdb has one owner).
 import type { Kafka, KafkaMessage } from 'kafkajs';
-import { Redis } from 'ioredis';
+import { createRedis } from '../lib/redis.ts';
 import type { HelixConfig } from '../lib/config.ts';
 import { createKafka } from '../lib/kafka.ts';
 import { toNano } from '../core/money.ts';
@@ -90,10 +90,10 @@ export async function replayLedger(config: HelixConfig, opts: LedgerReplayOption
   const started = Date.now();
   const kafka = opts.kafka ?? createKafka(config.env.kafkaBrokers, 'helix-replay-ledger');
   const messages = await endOffsets(kafka, topicName('ledger', config.env.topicPrefix));
-  const redis = new Redis(opts.redisUrl ?? config.env.redisUrl, { maxRetriesPerRequest: 2 });
+  const redis = createRedis(opts.redisUrl ?? config.env.redisUrl, { maxRetriesPerRequest: 2 });
   const store = opts.store ?? (await openAnalyticsStore(config.env));
   try {
-    await migrate(store.client, { database: store.database });
+    await migrate(store.client, { database: store.database, cluster: store.cluster });
     const budgets = new BudgetStore(redis, opts.redisPrefix ?? config.helix_settings.budgets.redis_prefix);
     const consumer = await runConsumer({
       kafka,

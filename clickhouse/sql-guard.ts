@@ -49,7 +49,7 @@ const READ_STATEMENT = /^(SELECT|WITH|EXPLAIN|DESCRIBE|SHOW|\()/;
 
 interface Metadata {
   databases: string[];
-  tables: Array<[name: string, engine: string, as_select: string]>;
+  tables: Array<[name: string, engine: string, as_select: string, engine_full: string]>;
 }
 
 export function createSqlRunner(engine: SqlEngine, database: string): SqlRunner {
@@ -83,12 +83,12 @@ export function createSqlRunner(engine: SqlEngine, database: string): SqlRunner 
     const deniedFunctions = await denied;
     const answer = await engine.json<Metadata>(
       'SELECT (SELECT groupArray(name) FROM system.databases) AS databases, ' +
-        '(SELECT groupArray([name, engine, as_select]) FROM system.tables WHERE database = {db:String}) AS tables',
+        '(SELECT groupArray([name, engine, as_select, engine_full]) FROM system.tables WHERE database = {db:String}) AS tables',
       { db: database },
     );
     const meta = answer.data[0] ?? { databases: [], tables: [] };
     const base = { database, databases: new Set(meta.databases), deniedFunctions };
-    const tables = meta.tables.map(([name, engine, as_select]) => ({ name, engine, as_select }));
+    const tables = meta.tables.map(([name, engine, as_select, engine_full]) => ({ name, engine, as_select, engine_full }));
     return { ...base, untrustedTables: await untrustedTables(tables, base, explainView) };
   };
 

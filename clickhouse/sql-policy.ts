@@ -47,16 +47,25 @@ export function checkAst(ast: string, policy: SqlPolicy): string | undefined {
   return checkStatement(lines) ?? firstDefined(lines, (line) => checkLine(line, policy));
 }
 
+/** A Distributed table's cluster, database and table, as system.tables.engine_full spells them. */
+const DISTRIBUTED_OVER = /^Distributed\('[^']*', '([^']*)', '([^']*)'/;
+
 /**
- * Which tables of Helix's database read outside it: any engine that does not store rows itself, and views whose
- * query fails the policy (also through other views). `explain` returns a view query's `EXPLAIN AST`.
+ * Which tables of Helix's database read outside it: any engine that does not store rows itself — except a Distributed
+ * table over a table of this database that does (on a cluster, cluster-ddl.ts) — and views whose query fails the
+ * policy (also through other views). `explain` returns a view query's `EXPLAIN AST`.
  */
 export async function untrustedTables(
-  tables: Array<{ name: string; engine: string; as_select: string }>,
+  tables: Array<{ name: string; engine: string; as_select: string; engine_full?: string }>,
   policy: Omit<SqlPolicy, 'untrustedTables'>,
   explain: (sql: string) => Promise<string>,
 ): Promise<Set<string>> {
-  const untrusted = new Set(tables.filter((t) => t.engine !== 'View' && !LOCAL_ENGINE.test(t.engine)).map((t) => t.name));
+  const storing = new Set(tables.filter((t) => LOCAL_ENGINE.test(t.engine)).map((t) => t.name));
+  const overStoring = (t: { engine: string; engine_full?: string }) => {
+    const over = t.engine === 'Distributed' ? DISTRIBUTED_OVER.exec(t.engine_full ?? '') : null;
+    return over !== null && over[1] === policy.database && storing.has(over[2]!);
+  };
+  const untrusted = new Set(tables.filter((t) => t.engine !== 'View' && !storing.has(t.name) && !overStoring(t)).map((t) => t.name));
   const views = await Promise.all(tables.filter((t) => t.engine === 'View').map(async (t) => ({ name: t.name, ast: await explain(t.as_select).catch(() => undefined) })));
   for (let changed = true; changed; ) {
     changed = false;

@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { RuntimeEnv } from '../schemas/config.ts';
+import { checkClusterName, CLUSTER_CLIENT_SETTINGS } from './cluster-ddl.ts';
 
 /** Output settings that make chdb and HTTP agree (UInt64 as JSON numbers, ISO timestamps accepted). */
 export const CLIENT_SETTINGS = {
@@ -17,6 +18,8 @@ export interface AnalyticsStore {
   client: ClickHouseClient;
   embedded: boolean;
   database: string;
+  /** A ClickHouse server's cluster (HELIX_CLICKHOUSE_CLUSTER): what migrations target (cluster-ddl.ts). */
+  cluster?: string;
   /** The embedded store's data directory (the SQL endpoint opens its read-only session there). */
   path?: string;
   close(): Promise<void>;
@@ -29,11 +32,17 @@ export const embeddedStorePath = (dataDir: string) => join(dataDir, 'clickhouse'
  * `asCurrentDatabase`: unqualified table names resolve in Helix's database (readers: `helix sql` users write
  * v_requests). Not for the migrating writer: its database may not exist yet.
  */
-export async function openAnalyticsStore(env: Pick<RuntimeEnv, 'clickhouseUrl' | 'clickhouseDatabase' | 'dataDir'>, opts: { asCurrentDatabase?: boolean } = {}): Promise<AnalyticsStore> {
+export async function openAnalyticsStore(
+  env: Pick<RuntimeEnv, 'clickhouseUrl' | 'clickhouseDatabase' | 'dataDir'> & Partial<Pick<RuntimeEnv, 'clickhouseCluster'>>,
+  opts: { asCurrentDatabase?: boolean } = {},
+): Promise<AnalyticsStore> {
+  if (env.clickhouseCluster && !env.clickhouseUrl) throw new Error('HELIX_CLICKHOUSE_CLUSTER needs CLICKHOUSE_URL: the embedded store is one server');
   if (env.clickhouseUrl) {
     const database = opts.asCurrentDatabase ? env.clickhouseDatabase : undefined;
-    const client = createClient({ url: env.clickhouseUrl, database, clickhouse_settings: CLIENT_SETTINGS, request_timeout: 30_000 });
-    return { client, embedded: false, database: env.clickhouseDatabase, close: () => client.close() };
+    const cluster = env.clickhouseCluster ? checkClusterName(env.clickhouseCluster) : undefined;
+    const clickhouse_settings = cluster ? { ...CLIENT_SETTINGS, ...CLUSTER_CLIENT_SETTINGS } : CLIENT_SETTINGS;
+    const client = createClient({ url: env.clickhouseUrl, database, clickhouse_settings, request_timeout: 30_000 });
+    return { client, embedded: false, database: env.clickhouseDatabase, cluster, close: () => client.close() };
   }
   const path = embeddedStorePath(env.dataDir);
   mkdirSync(path, { recursive: true });

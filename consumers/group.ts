@@ -2,9 +2,9 @@
 // that ends the loop before the group's own connections, the stand-in for a group that is switched off, and the
 // connections several groups open (a fail-fast Redis, an idempotent producer).
 import type { Kafka, Producer } from 'kafkajs';
-import { Redis } from 'ioredis';
+import { createRedis, type RedisClient } from '../lib/redis.ts';
 import type { HelixConfig } from '../lib/config.ts';
-import { connectProducer } from '../lib/kafka.ts';
+import { connectProducer, createDurableProducer } from '../lib/kafka.ts';
 import { metricsPort } from '../lib/consume/metrics.ts';
 import type { ConsumerOptions, RunningConsumer } from '../lib/consume/options.ts';
 import { runConsumer } from '../lib/consume/runner.ts';
@@ -43,8 +43,8 @@ export function idleGroup(name: string): RunningGroup {
 }
 
 /** Commands fail (and the consume loop retries) rather than queue up while Redis is away. */
-export async function failFastRedis(url: string): Promise<Redis> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: false, lazyConnect: true });
+export async function failFastRedis(url: string): Promise<RedisClient> {
+  const redis = createRedis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: false, lazyConnect: true });
   redis.on('error', () => undefined);
   await redis.connect();
   return redis;
@@ -52,7 +52,7 @@ export async function failFastRedis(url: string): Promise<Redis> {
 
 /** A connected producer whose sends are idempotent and in order (one request in flight), for acks: -1 sends. */
 export async function durableProducer(kafka: Kafka, what: string): Promise<Producer> {
-  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+  const producer = createDurableProducer(kafka);
   await connectProducer(producer, what);
   return producer;
 }

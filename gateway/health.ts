@@ -1,5 +1,5 @@
 // What /health/ready reports about the services behind the gateway. Cached briefly so probes stay cheap.
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../lib/redis.ts';
 import type { EventBus } from '../lib/event-bus.ts';
 import type { AnalyticsReader } from '../clickhouse/reader.ts';
 import type { ComponentHealth, HealthProbe } from './routes/health.ts';

@@ -1,6 +1,6 @@
 // The gateway process: load config, connect dependencies, listen; on SIGTERM drain in-flight requests, flush events.
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { createRedis } from '../lib/redis.ts';
 import { loadConfig } from '../lib/config.ts';
 import { countTokens } from '../lib/tokens.ts';
 import { createKafka, ensureTopics } from '../lib/kafka.ts';
@@ -45,7 +45,7 @@ async function main() {
     ...eventBusSettings(config.helix_settings.events),
   });
   events.start();
-  const redis = new Redis(env.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  const redis = createRedis(env.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false });
   redis.on('error', () => undefined); // state is reported by /health/ready
   // Without a master key, the local key `npm start` gives the SQL endpoint (the dashboard reads through it too).
   const analytics = await createAnalyticsReader({ ...env, masterKey: env.masterKey ?? readLocalSqlKey(env.dataDir) });

@@ -122,9 +122,11 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, 
 /** Every environment variable Helix processes read (docker-compose.yml is checked against this list). */
 export const ENV_VARS = [
   'HELIX_CONFIG', 'HELIX_PORT', 'HELIX_HOST', 'HELIX_KAFKA_BROKERS', 'HELIX_REDIS_URL', 'CLICKHOUSE_URL', 'HELIX_CLICKHOUSE_DATABASE',
+  'HELIX_CLICKHOUSE_CLUSTER',
   'HELIX_DATA_DIR', 'HELIX_QUERY_URL', 'HELIX_QUERY_PORT', 'HELIX_MASTER_KEY', 'HELIX_TOPIC_PREFIX', 'HELIX_LOG_LEVEL', 'HELIX_CONSUMERS',
   'HELIX_MODEL_DIR', 'HELIX_CONSUMERS_METRICS_PORT', 'HELIX_DANGEROUSLY_ALLOW_UNAUTHENTICATED',
   'HELIX_TOPIC_RETENTION_DAYS', 'HELIX_CACHE_FILL_RETENTION_DAYS', 'HELIX_DEAD_LETTER_RETENTION_DAYS',
+  'HELIX_KAFKA_REPLICATION_FACTOR', 'HELIX_KAFKA_MIN_INSYNC_REPLICAS',
 ] as const;
 
 export function runtimeEnv(env: NodeJS.ProcessEnv = process.env): RuntimeEnv {
@@ -137,6 +139,7 @@ export function runtimeEnv(env: NodeJS.ProcessEnv = process.env): RuntimeEnv {
     redisUrl: env.HELIX_REDIS_URL ?? 'redis://127.0.0.1:6379',
     clickhouseUrl: env.CLICKHOUSE_URL || undefined,
     clickhouseDatabase: env.HELIX_CLICKHOUSE_DATABASE ?? 'helix',
+    clickhouseCluster: env.HELIX_CLICKHOUSE_CLUSTER || undefined,
     dataDir: resolve(env.HELIX_DATA_DIR ?? '.data'),
     queryServerUrl: env.HELIX_QUERY_URL ?? `http://127.0.0.1:${queryServerPort}`,
     queryServerPort,

@@ -3,6 +3,7 @@
 // caller (the gateway's semantic lookup) can treat it as a miss instead of waiting.
 import { Worker } from 'node:worker_threads';
 import type { EmbedReply, EmbedRequest, WorkerStatus } from './embedding-worker.ts';
+import type { EncodedText } from './embedder.ts';
 import { setDeadline } from './deadline.ts';
 
 export interface EmbeddingPoolOptions {
@@ -18,6 +19,9 @@ export interface EmbeddingPool {
   ready(): Promise<void>;
   embed(text: string, timeoutMs?: number): Promise<Float32Array>;
   embedBatch(texts: string[], timeoutMs?: number): Promise<Float32Array[]>;
+  /** Sentence vectors plus contextual word vectors (the semantic cache's verifier aligns those). */
+  encode(text: string, timeoutMs?: number): Promise<EncodedText>;
+  encodeBatch(texts: string[], timeoutMs?: number): Promise<EncodedText[]>;
   stats(): { workers: number; busy: number; queued: number };
   close(): Promise<void>;
 }
@@ -29,7 +33,7 @@ export class EmbeddingUnavailableError extends Error {
 interface Job {
   id: number;
   texts: string[];
-  resolve(v: Float32Array[]): void;
+  resolve(v: EncodedText[]): void;
   reject(e: Error): void;
   timer?: NodeJS.Timeout;
 }
@@ -81,7 +85,7 @@ export function createEmbeddingPool(opts: EmbeddingPoolOptions = {}): EmbeddingP
   let workersUp = false;
   void allReady.then(() => (workersUp = true));
 
-  function settle(job: Job, result: Float32Array[] | Error): void {
+  function settle(job: Job, result: EncodedText[] | Error): void {
     clearTimeout(job.timer);
     pending.delete(job.id);
     if (result instanceof Error) job.reject(result);
@@ -91,7 +95,7 @@ export function createEmbeddingPool(opts: EmbeddingPoolOptions = {}): EmbeddingP
   function finish(slot: Slot, reply: EmbedReply): void {
     const job = pending.get(reply.id);
     slot.job = undefined;
-    if (job) settle(job, 'error' in reply ? new EmbeddingUnavailableError(reply.error) : reply.vectors);
+    if (job) settle(job, 'error' in reply ? new EmbeddingUnavailableError(reply.error) : reply.encoded);
     dispatch();
   }
 
@@ -105,11 +109,11 @@ export function createEmbeddingPool(opts: EmbeddingPoolOptions = {}): EmbeddingP
     }
   }
 
-  function embedBatch(texts: string[], timeoutMs?: number): Promise<Float32Array[]> {
+  function encodeBatch(texts: string[], timeoutMs?: number): Promise<EncodedText[]> {
     if (closed) return Promise.reject(new EmbeddingUnavailableError('embedding pool closed'));
     if (texts.length === 0) return Promise.resolve([]);
     if (queue.length >= maxQueue) return Promise.reject(new EmbeddingUnavailableError('embedding queue full'));
-    return new Promise<Float32Array[]>((resolve, reject) => {
+    return new Promise<EncodedText[]>((resolve, reject) => {
       const job: Job = { id: nextId++, texts, resolve, reject };
       if (timeoutMs !== undefined) {
         const expire = () => {
@@ -128,10 +132,17 @@ export function createEmbeddingPool(opts: EmbeddingPoolOptions = {}): EmbeddingP
 
   return {
     ready: () => allReady,
-    embedBatch,
+    encodeBatch,
+    async encode(text, timeoutMs) {
+      const [e] = await encodeBatch([text], timeoutMs);
+      return e!;
+    },
+    async embedBatch(texts, timeoutMs) {
+      return (await encodeBatch(texts, timeoutMs)).map((e) => e.vector);
+    },
     async embed(text, timeoutMs) {
-      const [v] = await embedBatch([text], timeoutMs);
-      return v!;
+      const [e] = await encodeBatch([text], timeoutMs);
+      return e!.vector;
     },
     stats: () => ({ workers: size, busy: slots.filter((s) => s.job).length, queued: queue.length }),
     async close() {

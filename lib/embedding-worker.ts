@@ -1,12 +1,13 @@
-// One embedding worker thread: loads all-MiniLM-L6-v2 once, then embeds the batches its pool sends, one at a time.
+// One embedding worker thread: loads all-MiniLM-L6-v2 once, then encodes the batches its pool sends, one at a time
+// (sentence vectors and contextual word vectors, see lib/embedder.ts).
 import { parentPort, workerData } from 'node:worker_threads';
-import { createEmbedder } from './embedder.ts';
+import { createEmbedder, type EncodedText } from './embedder.ts';
 
 export interface EmbedRequest {
   id: number;
   texts: string[];
 }
-export type EmbedReply = { id: number; vectors: Float32Array[] } | { id: number; error: string };
+export type EmbedReply = { id: number; encoded: EncodedText[] } | { id: number; error: string };
 export type WorkerStatus = { status: 'ready' } | { status: 'failed'; error: string };
 
 const port = parentPort!;
@@ -14,8 +15,8 @@ const embedder = createEmbedder({ modelDir: (workerData as { modelDir?: string }
 
 async function handle(req: EmbedRequest): Promise<void> {
   try {
-    const vectors = await embedder.embed(req.texts);
-    port.postMessage({ id: req.id, vectors } satisfies EmbedReply, vectors.map((v) => v.buffer as ArrayBuffer));
+    const encoded = await embedder.encode(req.texts);
+    port.postMessage({ id: req.id, encoded } satisfies EmbedReply, encoded.flatMap((e) => [e.vector.buffer as ArrayBuffer, e.wordVectors.buffer as ArrayBuffer]));
   } catch (err) {
     port.postMessage({ id: req.id, error: (err as Error).message } satisfies EmbedReply);
   }

@@ -17,6 +17,7 @@ import { LogThrottle } from './log-throttle.ts';
 import { SHEDDABLE_TOPICS, spoolHasRoom, spoolRefusal } from './spool-admission.ts';
 import { DiskSpool, spoolLine, type FsyncPolicy, type SpooledMessage } from './spool.ts';
 import { DEFAULT_WAL_COMMIT_MS, EventWal } from './event-wal.ts';
+import { createDurableProducer } from './kafka.ts';
 import { logger } from './logger.ts';
 
 export interface EventBusOptions {
@@ -116,6 +117,8 @@ export class EventBus {
   private readonly spool: DiskSpool;
   private readonly wal: EventWal;
   private readonly billingTopics: Set<string>;
+  /** Each topic's full name (prefix included), built once rather than per event. */
+  private readonly topicNames = new Map<TopicId, string>();
   /** Billing events appended to the spool whose WAL lines are released once the spool has them on disk. */
   private spooledBilling: SpooledMessage[] = [];
   private readonly memoryMax: number;
@@ -180,10 +183,10 @@ export class EventBus {
 
   publish(topic: TopicId, key: string, value: unknown): void {
     if (this.closed) {
-      this.drops.record('closed', topicName(topic, this.opts.topicPrefix));
+      this.drops.record('closed', this.topicName(topic));
       return;
     }
-    const message = this.toMessage(topicName(topic, this.opts.topicPrefix), key, value);
+    const message = this.toMessage(this.topicName(topic), key, value);
     if (this.billingTopics.has(message.topic)) this.wal.append(message);
     if (!this.spilling && this.connected && this.queue.length < this.memoryMax) {
       this.queue.push(message);
@@ -255,8 +258,14 @@ export class EventBus {
     await this.producer.disconnect().catch(() => undefined);
   }
 
+  private topicName(id: TopicId): string {
+    let name = this.topicNames.get(id);
+    if (name === undefined) this.topicNames.set(id, (name = topicName(id, this.opts.topicPrefix)));
+    return name;
+  }
+
   private createProducer(): Producer {
-    return this.opts.kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1, createPartitioner: cachedDefaultPartitioner });
+    return createDurableProducer(this.opts.kafka, { createPartitioner: cachedDefaultPartitioner });
   }
 
   /**
@@ -447,7 +456,7 @@ export class EventBus {
   private async deliver(batch: SpooledMessage[]): Promise<number> {
     const err = await this.trySend(batch);
     if (err === undefined) {
-      this.delivered += batch.filter((m) => m.topic !== this.deadLetterTopic).length;
+      for (const m of batch) if (m.topic !== this.deadLetterTopic) this.delivered++;
       this.backoffMs = 0;
       this.pendingSince = this.queue.length + this.spool.size > batch.length ? Date.now() : undefined;
       return batch.length;
@@ -475,11 +484,14 @@ export class EventBus {
 
   /** undefined when Kafka took the whole batch, else what went wrong. */
   private async trySend(batch: SpooledMessage[]): Promise<unknown> {
+    // Plain { key, value, headers } objects of one shape: kafkajs copies each into its record, which is faster for them
+    // than for messages of several shapes (some carry the WAL's mark).
     const byTopic = new Map<string, Array<{ key: string; value: string; headers?: Record<string, string> }>>();
     for (const m of batch) {
-      const list = byTopic.get(m.topic) ?? [];
-      list.push({ key: m.key, value: m.value, headers: m.headers });
-      byTopic.set(m.topic, list);
+      const message = { key: m.key, value: m.value, headers: m.headers };
+      const list = byTopic.get(m.topic);
+      if (list) list.push(message);
+      else byTopic.set(m.topic, [message]);
     }
     try {
       if (!this.connected) {

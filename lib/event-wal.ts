@@ -1,7 +1,7 @@
 // Write-ahead log for billing events (docs/events.md, "Billing events: the WAL"). While Kafka keeps up, events wait in
 // memory for a batch; a process killed then would lose them. Billing events are therefore also appended here: their
-// spool line goes into a buffer, and every `commitMs` the buffer is written and fdatasync-ed at once (group commit, on
-// one chain of async file operations: the event loop never waits for the disk). committed() resolves once every
+// line (walLine) goes into a buffer, and every `commitMs` the buffer is written and fdatasync-ed at once (group commit,
+// on one chain of async file operations: the event loop never waits for the disk). committed() resolves once every
 // billing event appended so far is durable here or released (acked by Kafka).
 // Normal delivery does not read the WAL. A line is released once Kafka acked its event or the spool has it durably
 // (or it was dropped, counted); a segment is deleted once it is rolled and every line in it is released. At start-up,
@@ -11,13 +11,15 @@ import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { LogThrottle } from './log-throttle.ts';
 import { logger } from './logger.ts';
-import { SegmentFiles } from './segment-files.ts';
-import type { SpooledMessage } from './spool.ts';
+import { WalFiles } from './wal-files.ts';
+import { spoolLine, type SpooledMessage } from './spool.ts';
 
 export const DEFAULT_WAL_COMMIT_MS = 2;
 /** Segments roll this often or at this size, so released ones can be deleted and the WAL stays small. */
 const SEGMENT_MS = 500;
 const SEGMENT_BYTES = 256 * 1024;
+/** A segment's file is made ahead at up to this size: a full segment and the commit that crosses SEGMENT_BYTES. */
+const SEGMENT_FILE_BYTES = SEGMENT_BYTES + 64 * 1024;
 /** After a failed write, commits skip the disk for this long (committed() resolves regardless; counted). */
 const RETRY_MS = 1_000;
 
@@ -78,7 +80,7 @@ export class EventWal {
   private pending: Group | undefined;
   /** Waits for the commit being written. */
   private writing: Group | undefined;
-  private readonly files: SegmentFiles;
+  private readonly files: WalFiles;
   private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   private committing = false;
   private lastCommitAt = Number.NEGATIVE_INFINITY;
@@ -94,7 +96,7 @@ export class EventWal {
     opts: EventWalOptions = {},
   ) {
     this.commitMs = opts.commitMs ?? DEFAULT_WAL_COMMIT_MS;
-    this.files = new SegmentFiles(dir, 'wal-');
+    this.files = new WalFiles(dir, SEGMENT_FILE_BYTES);
     const { leftover, lastSeq } = this.recover(recoverInto);
     this.nextSeq = lastSeq + 1;
     if (leftover.length > 0) {
@@ -113,12 +115,12 @@ export class EventWal {
     return this.segments.length;
   }
 
-  /** Appends the message's spool line to the next group commit and tags the message, for release(). */
+  /** Appends the message's line to the next group commit and tags the message, for release(). */
   append(message: SpooledMessage): void {
     if (this.closed) return;
-    const line = JSON.stringify(message);
+    const line = walLine(message);
     let segment = this.current;
-    if (!segment || segment.bytes >= SEGMENT_BYTES || Date.now() - segment.createdAt >= SEGMENT_MS) segment = this.roll();
+    if (!segment || segment.sealed || segment.bytes >= SEGMENT_BYTES || Date.now() - segment.createdAt >= SEGMENT_MS) segment = this.roll();
     segment.outstanding++;
     segment.buffered++;
     segment.bytes += line.length + 1;
@@ -235,12 +237,15 @@ export class EventWal {
       for (const chunk of chunks) {
         const segment = chunk.segment;
         const data = Buffer.from(chunk.lines.join('\n') + '\n');
-        await this.files.append(segment.seq, data, segment.diskBytes, true);
+        await this.files.append(segment.seq, data, segment.diskBytes);
         segment.diskBytes += data.length;
       }
       if (this.failingUntil > 0) logger.info({ dir: this.dir }, 'event WAL writable again');
       this.failingUntil = 0;
     } catch (err) {
+      // A failed write may have left part of its lines: those segments take no more, new lines start a new one.
+      for (const c of chunks) c.segment.sealed = true;
+      if (this.current?.sealed) this.collectDue = true;
       this.failures++;
       this.failingUntil = Date.now() + RETRY_MS;
       if (this.failureLog.pass() !== undefined) {
@@ -264,7 +269,7 @@ export class EventWal {
     this.segments = this.segments.filter((s) => !done.includes(s));
     for (const segment of done) {
       await this.files.close(segment.seq);
-      if (segment.diskBytes > 0) await rm(this.files.path(segment.seq), { force: true }).catch(() => undefined);
+      await rm(this.files.path(segment.seq), { force: true }).catch(() => undefined);
     }
   }
 
@@ -284,8 +289,9 @@ export class EventWal {
       const file = this.files.path(seq);
       try {
         for (const line of readFileSync(file, 'utf8').split('\n')) {
-          if (!isMessageLine(line)) continue; // empty, or torn by the crash
-          into.append(Buffer.from(line + '\n'));
+          const spooled = spoolLineOf(line);
+          if (!spooled) continue; // empty, or torn by the crash
+          into.append(spooled);
           moved++;
         }
         return true;
@@ -299,12 +305,43 @@ export class EventWal {
   }
 }
 
-function isMessageLine(line: string): boolean {
-  if (!line) return false;
-  try {
-    const m = JSON.parse(line) as Partial<SpooledMessage> | null;
-    return typeof m === 'object' && m !== null && typeof m.topic === 'string' && typeof m.key === 'string' && typeof m.value === 'string';
-  } catch {
-    return false;
+/** `{"topic":<topic>,"key":` per topic: the start of its messages' WAL lines. */
+const lineStarts = new Map<string, string>();
+
+/**
+ * A message's WAL line: `{"topic":…,"key":…}`, a tab, then the value as it is — an event's JSON is not serialised a
+ * second time as a string inside the line (JSON text holds no raw tab or newline). Any other message: its whole JSON.
+ */
+export function walLine(message: SpooledMessage): string {
+  const value = message.value;
+  if (message.headers !== undefined || value.charCodeAt(0) !== 0x7b || value.includes('\n')) return JSON.stringify(message);
+  let start = lineStarts.get(message.topic);
+  if (start === undefined) {
+    start = `{"topic":${JSON.stringify(message.topic)},"key":`;
+    if (lineStarts.size < 1_000) lineStarts.set(message.topic, start); // topics are a fixed few; bounded regardless
   }
+  return `${start}${JSON.stringify(message.key)}}\t${value}`;
+}
+
+/** The spool line of a WAL line (either form of walLine); undefined for an empty or torn one. */
+export function spoolLineOf(line: string): Buffer | undefined {
+  if (!line) return undefined;
+  try {
+    const tab = line.indexOf('\t');
+    if (tab < 0) {
+      const m = JSON.parse(line) as Partial<SpooledMessage> | null;
+      return isMessage(m) ? Buffer.from(line + '\n') : undefined;
+    }
+    const head = JSON.parse(line.slice(0, tab)) as Partial<SpooledMessage> | null;
+    const value = line.slice(tab + 1);
+    JSON.parse(value); // a torn line ends before its value is whole
+    const message = { topic: head?.topic, key: head?.key, value };
+    return isMessage(message) ? spoolLine(message) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isMessage(m: Partial<SpooledMessage> | null): m is SpooledMessage {
+  return typeof m === 'object' && m !== null && typeof m.topic === 'string' && typeof m.key === 'string' && typeof m.value === 'string';
 }

@@ -148,6 +148,8 @@ export interface RuntimeEnv {
   redisUrl: string;
   clickhouseUrl: string | undefined;
   clickhouseDatabase: string;
+  /** HELIX_CLICKHOUSE_CLUSTER: migrations target this cluster of the servers' remote_servers (docs/scale-out.md). */
+  clickhouseCluster: string | undefined;
   dataDir: string;
   queryServerUrl: string;
   queryServerPort: number;

@@ -1,15 +1,17 @@
-// Kafka in KRaft mode (one process is both broker and controller), run straight from the jars
-// Maven resolves — no tarball, no Docker. Several instances can run at once on their own
-// ports and data dirs; a stopped instance can be started again on the same data.
+// Kafka in KRaft mode (each process is both broker and controller), run straight from the jars
+// Maven resolves — no tarball, no Docker. One node (startKafka) or a cluster of nodes that form
+// the controller quorum together (startKafkaCluster). Several instances can run at once on their
+// own ports and data dirs; a stopped node can be started again on the same data.
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { defaultReplication } from '../lib/kafka.ts';
 import { cacheDir } from '../lib/paths.ts';
 import { ensureCached, runCommand } from './download.ts';
 import { logTail, sleep, spawnService } from './process.ts';
-import { canConnect } from './ports.ts';
+import { canConnect, freePorts } from './ports.ts';
 import type { ServiceProcess } from './process.ts';
 import { startServiceRun, type ServiceRun } from './service-run.ts';
 
@@ -74,11 +76,28 @@ export interface KafkaInstance extends ServiceRun {
   readonly version: string;
 }
 
-function serverProperties(o: KafkaOptions): string {
+/** One node of a cluster: its id, ports and data, and every node's controller port (the quorum's voters). */
+interface NodeSpec extends KafkaOptions {
+  nodeId: number;
+  controllerPorts: number[];
+}
+
+/** A node's broker and controller ports. */
+export interface NodePorts {
+  port: number;
+  controllerPort: number;
+}
+
+function serverProperties(o: NodeSpec): string {
+  const nodes = o.controllerPorts.length;
+  const { factor, minInsync } = defaultReplication(nodes);
+  // A node that dies is fenced (its partitions led elsewhere, its replicas out of the in-sync sets) once it has
+  // missed heartbeats this long: shorter than Kafka's 9 s, so a local failover is quick.
+  const failover = nodes > 1 ? 'broker.heartbeat.interval.ms=500\nbroker.session.timeout.ms=4000\n' : '';
   return `# Written by stack/kafka.ts on every start; edit that file instead.
 process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:${o.controllerPort}
+node.id=${o.nodeId}
+controller.quorum.voters=${o.controllerPorts.map((port, i) => `${i + 1}@127.0.0.1:${port}`).join(',')}
 listeners=PLAINTEXT://127.0.0.1:${o.port},CONTROLLER://127.0.0.1:${o.controllerPort}
 advertised.listeners=PLAINTEXT://127.0.0.1:${o.port}
 controller.listener.names=CONTROLLER
@@ -86,12 +105,12 @@ inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
 log.dirs=${join(o.dataDir, 'logs')}
 num.partitions=6
-default.replication.factor=1
-min.insync.replicas=1
-offsets.topic.replication.factor=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-# Fewer offsets partitions than the default 50: the first consumer group joins faster.
+default.replication.factor=${factor}
+min.insync.replicas=${minInsync}
+offsets.topic.replication.factor=${factor}
+transaction.state.log.replication.factor=${factor}
+transaction.state.log.min.isr=${minInsync}
+${failover}# Fewer offsets partitions than the default 50: the first consumer group joins faster.
 offsets.topic.num.partitions=6
 # Committed offsets live as long as the event topics (35 days): a group stopped for a week resumes where it was.
 offsets.retention.minutes=50400
@@ -168,7 +187,83 @@ function loggedVersion(logFile: string): string | undefined {
   }
 }
 
-export async function startKafka(opts: KafkaOptions): Promise<KafkaInstance> {
+/** A single node: its own controller quorum of one. */
+export function startKafka(opts: KafkaOptions): Promise<KafkaInstance> {
+  return startNode({ ...opts, nodeId: 1, controllerPorts: [opts.controllerPort] }, newClusterId(), true);
+}
+
+export interface KafkaClusterOptions {
+  /** Nodes, each a broker and a controller (default 3: a quorum that outlives one node). */
+  size?: number;
+  /** Node n keeps its data in `<dataDir>/node-<n>`. */
+  dataDir: string;
+  /** Default: free ports. */
+  ports?: NodePorts[];
+  fresh?: boolean;
+  heapMb?: number;
+  readyTimeoutMs?: number;
+}
+
+export interface KafkaCluster {
+  /** Every node's broker address, in node order: the bootstrap list. */
+  readonly brokers: string[];
+  /** Node n is nodes[n - 1]; each can be stopped (or killed) and started again on its data. */
+  readonly nodes: KafkaInstance[];
+  /** Until every node answered and the group coordinator was ready. */
+  readonly startupMs: number;
+  readonly version: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A KRaft cluster of `size` combined broker+controller nodes on 127.0.0.1, topics defaulting to the replication
+ * lib/kafka.ts gives that many brokers (3 copies, 2 in sync for a write, from 3 nodes on).
+ */
+export async function startKafkaCluster(opts: KafkaClusterOptions): Promise<KafkaCluster> {
+  const started = Date.now();
+  const size = opts.ports?.length ?? opts.size ?? 3;
+  const ports = opts.ports ?? pairs(await freePorts(2 * size));
+  const controllerPorts = ports.map((p) => p.controllerPort);
+  const clusterId = (opts.fresh ? undefined : existingClusterId(opts.dataDir, size)) ?? newClusterId();
+  if (opts.fresh) await rm(opts.dataDir, { recursive: true, force: true });
+  // All at once: a node's broker is only up once a majority of the controllers are.
+  const results = await Promise.allSettled(
+    ports.map((p, i) => startNode({ ...opts, ...p, nodeId: i + 1, controllerPorts, dataDir: join(opts.dataDir, `node-${i + 1}`), fresh: false }, clusterId, false)),
+  );
+  const nodes = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const stop = async () => void (await Promise.all(nodes.map((n) => n.stop())));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  const brokers = nodes.flatMap((n) => n.brokers);
+  try {
+    if (failed) throw failed.reason;
+    await warmUpGroupCoordinator(brokers);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const startupMs = Date.now() - started;
+  return { brokers, nodes, startupMs, version: nodes[0]!.version, stop };
+}
+
+function pairs(ports: number[]): NodePorts[] {
+  return Array.from({ length: ports.length / 2 }, (_, i) => ({ port: ports[2 * i]!, controllerPort: ports[2 * i + 1]! }));
+}
+
+/** The id the nodes were formatted with, so a node formatted later (its data wiped) joins the same cluster. */
+function existingClusterId(dataDir: string, size: number): string | undefined {
+  for (let n = 1; n <= size; n++) {
+    try {
+      const id = /^cluster\.id=(\S+)$/m.exec(readFileSync(join(dataDir, `node-${n}`, 'logs', 'meta.properties'), 'utf8'))?.[1];
+      if (id) return id;
+    } catch {
+      // not formatted yet
+    }
+  }
+  return undefined;
+}
+
+/** `warmUp`: also wait for the group coordinator (a cluster does that once all its nodes are up). */
+async function startNode(opts: NodeSpec, clusterId: string, warmUp: boolean): Promise<KafkaInstance> {
   const libDir = await ensureKafka();
   const { port, controllerPort, dataDir } = opts;
   const brokers = [`127.0.0.1:${port}`];
@@ -186,7 +281,7 @@ export async function startKafka(opts: KafkaOptions): Promise<KafkaInstance> {
 
   // KRaft needs its log dir formatted with a cluster id once; restarts reuse it.
   if (!existsSync(join(dataDir, 'logs', 'meta.properties'))) {
-    await runCommand('java', [...jvmArgs, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', newClusterId(), '-c', configFile], {
+    await runCommand('java', [...jvmArgs, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', configFile], {
       filterLine: () => undefined,
       missingHint: JAVA_HINT,
     });
@@ -203,7 +298,7 @@ export async function startKafka(opts: KafkaOptions): Promise<KafkaInstance> {
         if ((await canConnect(port)) && (await answersMetadata(brokers))) break;
         await sleep(200);
       }
-      await warmUpGroupCoordinator(brokers);
+      if (warmUp) await warmUpGroupCoordinator(brokers);
     } catch (err) {
       await running.stop(5_000);
       const reason = err instanceof Error ? err.message : String(err);

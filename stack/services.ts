@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { dataDir } from '../lib/paths.ts';
 import { isPidAlive } from './process.ts';
 import { say } from './download.ts';
-import { startKafka } from './kafka.ts';
-import type { KafkaInstance } from './kafka.ts';
+import { startKafka, startKafkaCluster } from './kafka.ts';
+import type { KafkaCluster, KafkaInstance, NodePorts } from './kafka.ts';
 import { startRedis } from './redis.ts';
 import type { RedisInstance } from './redis.ts';
 import { ensureEmbeddingModel } from './model.ts';
@@ -19,12 +19,17 @@ export const DEFAULT_PORTS = { kafka: 9092, kafkaController: 9093, redis: 6379 }
 export interface ServicesOptions {
   /** 'default' (9092/9093/6379, data kept in .data/) or 'random' (free ports, throwaway data). */
   ports?: 'random' | 'default';
+  /** Kafka nodes (default 1); more start a KRaft cluster of that many (stack/kafka.ts), node n on 9090+2n/9091+2n by default. */
+  kafkaBrokers?: number;
 }
 
 export interface Services {
   /** HELIX_KAFKA_BROKERS, HELIX_REDIS_URL, HELIX_MODEL_DIR */
   env: Record<string, string>;
+  /** The first (or only) Kafka node. */
   kafka: KafkaInstance;
+  /** Every Kafka node: the only one, or the cluster's. */
+  kafkaCluster: KafkaCluster;
   redis: RedisInstance;
   model: EmbeddingModel;
   stop(): Promise<void>;
@@ -42,24 +47,38 @@ async function removeOrphanedRunData(): Promise<void> {
   }
 }
 
+/** One node, as a cluster of one. */
+async function startKafkaNode(ports: NodePorts, dataDir: string, fresh: boolean): Promise<KafkaCluster> {
+  const node = await startKafka({ ...ports, dataDir, fresh });
+  return { brokers: node.brokers, nodes: [node], startupMs: node.startupMs, version: node.version, stop: () => node.stop() };
+}
+
 export async function startServices(opts: ServicesOptions = {}): Promise<Services> {
   const started = Date.now();
   const random = opts.ports === 'random';
-  let ports: { kafka: number; kafkaController: number; redis: number } = DEFAULT_PORTS;
+  const kafkaBrokers = opts.kafkaBrokers ?? 1;
+  let ports: { kafka: NodePorts[]; redis: number } = {
+    kafka: Array.from({ length: kafkaBrokers }, (_, i) => ({ port: DEFAULT_PORTS.kafka + 2 * i, controllerPort: DEFAULT_PORTS.kafkaController + 2 * i })),
+    redis: DEFAULT_PORTS.redis,
+  };
   let root = dataDir;
   if (random) {
-    const [kafka, kafkaController, redis] = await freePorts(3);
-    ports = { kafka: kafka!, kafkaController: kafkaController!, redis: redis! };
+    const free = await freePorts(2 * kafkaBrokers + 1);
+    ports = { kafka: ports.kafka.map((_, i) => ({ port: free[2 * i]!, controllerPort: free[2 * i + 1]! })), redis: free.at(-1)! };
     await removeOrphanedRunData();
     root = join(throwawayRoot, `${process.pid}-${Date.now()}`);
   } else {
-    await assertPortFree(ports.kafka, 'Kafka');
-    await assertPortFree(ports.kafkaController, 'the Kafka controller');
+    for (const node of ports.kafka) {
+      await assertPortFree(node.port, 'Kafka');
+      await assertPortFree(node.controllerPort, 'the Kafka controller');
+    }
     await assertPortFree(ports.redis, 'Redis');
   }
 
   const [kafka, redis, model] = await Promise.allSettled([
-    startKafka({ port: ports.kafka, controllerPort: ports.kafkaController, dataDir: join(root, 'kafka'), fresh: random }),
+    kafkaBrokers > 1
+      ? startKafkaCluster({ ports: ports.kafka, dataDir: join(root, 'kafka-cluster'), fresh: random })
+      : startKafkaNode(ports.kafka[0]!, join(root, 'kafka'), random),
     startRedis({ port: ports.redis, dataDir: join(root, 'redis') }),
     ensureEmbeddingModel(),
   ]);
@@ -74,22 +93,22 @@ export async function startServices(opts: ServicesOptions = {}): Promise<Service
     throw failed?.reason instanceof Error ? failed.reason : new Error(String(failed?.reason));
   }
 
-  say(`Kafka ${kafka.value.version} on ${kafka.value.brokers.join(',')} ready in ${seconds(kafka.value.startupMs)} (pid ${kafka.value.pid})`);
+  say(`Kafka ${kafka.value.version} on ${kafka.value.brokers.join(',')} ready in ${seconds(kafka.value.startupMs)} (pid ${kafka.value.nodes.map((n) => n.pid).join(', ')})`);
   say(`Redis ${redis.value.version} [${redis.value.modules.join(', ')}] on ${redis.value.url} ready in ${seconds(redis.value.startupMs)} (pid ${redis.value.pid})`);
   say(`embedding model ${model.value.modelId} in ${model.value.localModelPath}`);
   say(`services up in ${seconds(Date.now() - started)}`);
 
-  const services = { kafka: kafka.value, redis: redis.value, model: model.value };
+  const services = { kafka: kafka.value.nodes[0]!, kafkaCluster: kafka.value, redis: redis.value, model: model.value };
   return {
     ...services,
     env: {
-      HELIX_KAFKA_BROKERS: services.kafka.brokers.join(','),
+      HELIX_KAFKA_BROKERS: services.kafkaCluster.brokers.join(','),
       HELIX_REDIS_URL: services.redis.url,
       HELIX_MODEL_DIR: services.model.localModelPath,
     },
     async stop() {
       const stopping = Date.now();
-      await Promise.all([services.kafka.stop(), services.redis.stop()]);
+      await Promise.all([services.kafkaCluster.stop(), services.redis.stop()]);
       await removeThrowawayData();
       say(`services stopped in ${seconds(Date.now() - stopping)}`);
     },

@@ -3,6 +3,7 @@
 // first; `npx tsx stack/down.ts` cleans up after a run that was killed outright.
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
 import { repoRoot } from '../lib/paths.ts';
 import { setPidFileOwner, spawnService } from './process.ts';
 import type { ServiceProcess } from './process.ts';
@@ -82,6 +83,14 @@ function masterKeyConfigured(env: NodeJS.ProcessEnv): boolean {
   }
 }
 
+/** `npm start -- --kafka-brokers 3`: a KRaft cluster of 3 nodes instead of one broker (docs/scale-out.md). */
+function kafkaBrokersArg(): number {
+  const raw = parseArgs({ options: { 'kafka-brokers': { type: 'string', default: '1' } } }).values['kafka-brokers'];
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 9) throw new Error(`--kafka-brokers must be a whole number from 1 to 9 (got "${raw}")`);
+  return n;
+}
+
 let services: Services | undefined;
 const apps: ServiceProcess[] = [];
 let stopping: Promise<void> | undefined;
@@ -111,7 +120,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 try {
   await assertPortFree(gatewayPort, 'the gateway (set HELIX_PORT to use another)');
-  services = await startServices({ ports: 'default' });
+  services = await startServices({ ports: 'default', kafkaBrokers: kafkaBrokersArg() });
 } catch (err) {
   console.error(err instanceof Error ? err.message : err);
   process.exit(1);

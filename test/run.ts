@@ -2,12 +2,14 @@
 // runner over test/**/*.test.ts (or the files/dirs given as arguments) with the services' env.
 //   HELIX_SKIP_LINT=1 tsx test/run.ts test/unit/foo.test.ts   — quick iteration
 //   tsx test/run.ts test/e2e --test-name-pattern=kafka        — flags go to node --test
+//   HELIX_TEST_REDIS=cluster tsx test/run.ts test/unit/x.test.ts — against a 3-master Redis Cluster (docs/scale-out.md)
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { repoRoot } from '../lib/paths.ts';
+import { dataDir, repoRoot } from '../lib/paths.ts';
 import { setPidFileOwner } from '../stack/process.ts';
+import { startRedisCluster, type RedisClusterInstance } from '../stack/redis.ts';
 import { startServices } from '../stack/services.ts';
 import type { Services } from '../stack/services.ts';
 
@@ -110,11 +112,17 @@ async function main(): Promise<number> {
     say(`could not start services: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
   }
+  let cluster: RedisClusterInstance | undefined;
   try {
     if (interrupted) return 130;
+    if (process.env.HELIX_TEST_REDIS === 'cluster') {
+      cluster = await startRedisCluster({ dataDir: join(dataDir, 'runs', `${process.pid}-redis-cluster`) });
+      say(`Redis Cluster of ${cluster.nodes.length} masters on ${cluster.url} (HELIX_TEST_REDIS=cluster)`);
+    }
     say(`running ${files.length} test file(s)`);
-    return await runTests(files, flags, services.env);
+    return await runTests(files, flags, { ...services.env, ...(cluster ? { HELIX_REDIS_URL: cluster.url } : {}) });
   } finally {
+    await cluster?.stop();
     await services.stop();
   }
 }

@@ -7,6 +7,8 @@ import { logTail, sleep, spawnService, type ServiceProcess } from '../../stack/p
 
 export interface ClickhouseProcess {
   readonly url: string;
+  /** The server process's pid (-1 while it is not running). */
+  readonly pid: number;
   start(): Promise<void>;
   kill(): Promise<void>;
   stop(): Promise<void>;
@@ -50,6 +52,9 @@ export async function startClickhouse(opts: { port: number; dataDir: string }): 
   await start();
   return {
     url,
+    get pid() {
+      return proc?.isRunning() ? proc.pid : -1;
+    },
     start,
     async kill() {
       const running = proc;

@@ -18,6 +18,8 @@ export interface Landed {
   rows: Record<Table, Map<string, number>>;
   /** Per budgeted key: spend in Redis and the ledger's sum, nano-USD. */
   spend: Array<{ key: ChaosKey; redisNano: number; ledgerNano: number }>;
+  /** Only when they differ: what explains it (ledger rows sharing an event id, entries Redis has no booking mark of). */
+  mismatchClues: string[];
 }
 
 export async function landed(ch: ClickhouseProcess, redisUrl: string, prefix: string, budgetKeys: ChaosKey[]): Promise<Landed> {
@@ -35,10 +37,23 @@ export async function landed(ch: ClickhouseProcess, redisUrl: string, prefix: st
     await redis.connect();
     const period = periodAt(LIFETIME, Date.now()).id;
     const values = budgetKeys.length ? await redis.mget(...budgetKeys.map((k) => BUDGET_KEYS.spend(`key:${k.keyId}`, period))) : [];
-    return { rows, spend: budgetKeys.map((key, i) => ({ key, redisNano: Number(values[i] ?? 0), ledgerNano: ledger.get(key.keyId) ?? 0 })) };
+    const spend = budgetKeys.map((key, i) => ({ key, redisNano: Number(values[i] ?? 0), ledgerNano: ledger.get(key.keyId) ?? 0 }));
+    const mismatchClues = spend.some((s) => s.redisNano !== s.ledgerNano) ? await clues(ch, redis, ids) : [];
+    return { rows, spend, mismatchClues };
   } finally {
     redis.disconnect();
   }
+}
+
+/** Ledger rows of the budgeted keys that share an event id, and entries whose booking mark Redis lacks. */
+async function clues(ch: ClickhouseProcess, redis: Redis, ids: string): Promise<string[]> {
+  const entries = await ch.query<{ event_id: string; source_event_id: string; request_id: string; n: number | string; cost: string }>(
+    `SELECT toString(event_id) AS event_id, toString(any(source_event_id)) AS source_event_id, any(request_id) AS request_id, count() AS n, toString(any(cost_usd)) AS cost FROM helix.ledger_entries WHERE key_id IN (${ids}) GROUP BY event_id`,
+  );
+  const out = entries.filter((e) => Number(e.n) > 1).map((e) => `ledger event ${e.event_id} (${e.request_id}, $${e.cost}) ×${e.n}`);
+  const marks = entries.length ? ((await redis.pipeline(entries.map((e) => ['exists', BUDGET_KEYS.booked(e.source_event_id)])).exec()) ?? []) : [];
+  entries.forEach((e, i) => marks[i]?.[1] === 0 && out.push(`no booking mark in Redis for ${e.request_id} ($${e.cost})`));
+  return out;
 }
 
 export interface Counts {
@@ -69,6 +84,7 @@ export interface Counts {
   failedReasons: Record<string, number>;
   lostSamples: string[];
   duplicateSamples: string[];
+  mismatchClues: string[];
 }
 
 const tally = (reasons: Array<string | undefined>): Record<string, number> => {
@@ -117,6 +133,7 @@ export function count(calls: Call[], land: Landed): Counts {
     failedReasons: tally(calls.filter((c) => c.outcome !== 'ok' && c.outcome !== 'refused').map((c) => c.reason ?? 'no answer yet')),
     lostSamples: lost.slice(0, 5).map((c) => `${c.id} (${c.kind}${has('responses', c.id) ? '' : ', no response row'}${has('ledger_entries', c.id) ? '' : ', no ledger entry'})`),
     duplicateSamples,
+    mismatchClues: land.mismatchClues,
   };
 }
 

@@ -4,7 +4,7 @@
 // that first checks the watermark is still what this consumer read: a redelivered batch (crash before the offset
 // commit, rebalance) is counted once, and two consumers that briefly both think they own a partition cannot both
 // apply it.
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../../lib/redis.ts';
 import type { SeriesView, Window } from './detectors.ts';
 
 const APPLY = `
@@ -69,12 +69,14 @@ export class SeriesStore {
     this.releaseScript = (...args) => commands.helixAnomalyRelease(...args);
   }
 
+  // Series and watermarks share one hash tag: the apply script touches both, and on a Redis Cluster a script's keys
+  // must live in one slot.
   seriesKey(detector: string, dimension: string, entity: string): string {
-    return `${this.prefix}s:${detector}:${dimension}:${entity}`;
+    return `${this.prefix}{series}:s:${detector}:${dimension}:${entity}`;
   }
 
   watermarkKey(group: string, topic: string, partition: number): string {
-    return `${this.prefix}wm:${group}:${topic}:${partition}`;
+    return `${this.prefix}{series}:wm:${group}:${topic}:${partition}`;
   }
 
   /** The last offset of a partition whose contributions are applied ('' = none yet). */

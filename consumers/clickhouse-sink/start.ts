@@ -20,9 +20,9 @@ export async function startClickhouseSink(kafka: Kafka, config: HelixConfig): Pr
   const store = await openAnalyticsStore(env);
   // A ClickHouse server may still be starting (or briefly away): wait for it rather than exit.
   await untilReady('clickhouse', async () => {
-    const { applied } = await migrate(store.client, { database: store.database, retentionDays: analytics.retention_days });
+    const { applied } = await migrate(store.client, { database: store.database, cluster: store.cluster, retentionDays: analytics.retention_days });
     if (applied.length) logger.info({ applied }, 'clickhouse migrations applied');
-    const retained = await applyRetention(store.client, store.database, analytics.retention_days);
+    const retained = await applyRetention(store.client, store.database, analytics.retention_days, store.cluster);
     if (retained.length) logger.info({ tables: retained, days: analytics.retention_days }, 'clickhouse retention changed');
   }, { timeoutMs: 120_000, retryable: () => !store.embedded });
   // `helix sql` users write v_requests, not helix.v_requests: the query server's session makes Helix's database the

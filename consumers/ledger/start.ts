@@ -1,7 +1,7 @@
 // Starts the ledger consumer group: responses + cache hits → Redis spend counters → ledger entries and budget alerts
 // on Kafka (the ClickHouse sink lands them in ledger_entries / budget_alerts).
 import type { Kafka, Producer } from 'kafkajs';
-import { Redis } from 'ioredis';
+import { createRedis } from '../../lib/redis.ts';
 import type { HelixConfig } from '../../lib/config.ts';
 import { allFallbacks, PriceBook } from '../../core/prices.ts';
 import { topicName } from '../../schemas/topics.ts';
@@ -30,7 +30,7 @@ export function kafkaLedgerPublisher(producer: Producer, prefix: string) {
 export async function startLedger(kafka: Kafka, config: HelixConfig, opts: LedgerOptions = {}): Promise<RunningGroup> {
   const settings = config.helix_settings;
   // The consumer may wait for Redis (offline queue on): a failed write is retried by the consume loop, never skipped.
-  const redis = new Redis(opts.redisUrl ?? config.env.redisUrl, { maxRetriesPerRequest: 2 });
+  const redis = createRedis(opts.redisUrl ?? config.env.redisUrl, { maxRetriesPerRequest: 2 });
   redis.on('error', () => undefined);
   const producer = await durableProducer(kafka, 'ledger entries producer');
   const sink = ledgerSink({

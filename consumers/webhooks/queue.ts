@@ -2,7 +2,7 @@
 // loses nothing: a hash per delivery (the anomaly, the endpoint, attempts so far, state) and a sorted set of
 // delivery ids by due time. A worker claims due deliveries by pushing their due time one lease ahead: if it dies
 // mid-attempt, the delivery comes due again when the lease ends (at-least-once; receivers dedupe on the id).
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../../lib/redis.ts';
 
 export type DeliveryState = 'pending' | 'delivered' | 'dead';
 
@@ -44,7 +44,9 @@ export class DeliveryQueue {
     /** How long a finished delivery is remembered (so a redelivered anomaly is not sent again). */
     private readonly keepMs: number,
   ) {
-    this.due = `${prefix}due`;
+    // One hash tag for the queue: a delivery's hash and the schedule change together (script, MULTI), so on a Redis
+    // Cluster they must share a slot.
+    this.due = `${prefix}{queue}:due`;
     redis.defineCommand('helixWebhookEnqueue', { lua: ENQUEUE });
     redis.defineCommand('helixWebhookClaim', { lua: CLAIM });
     const commands = redis as unknown as { helixWebhookEnqueue: Script<number>; helixWebhookClaim: Script<string[]> };
@@ -53,7 +55,7 @@ export class DeliveryQueue {
   }
 
   private key(id: string): string {
-    return `${this.prefix}delivery:${id}`;
+    return `${this.prefix}{queue}:delivery:${id}`;
   }
 
   /** Adds a delivery unless it exists already (redelivered anomaly). True if added. */

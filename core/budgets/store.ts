@@ -15,7 +15,13 @@
 //   book     (ledger, a chunk of response events)  per event: marks it booked (SET NX: once only), drops its pending
 //            charge and adds the cost to the spend counters — one script, so the money is always counted exactly
 //            once: as a hold, as pending, or as spend, never twice and never zero times while in flight.
-import type { Redis } from 'ioredis';
+//
+// On a Redis Cluster a script may touch one slot only, and each scope's keys share one (`{scope}`): a call covering
+// scopes in several slots becomes one call per slot, each atomic. The booked mark is then one per event and slot
+// (`{<slot tag>}:b:<event>`), so every slot books an event exactly once on its own. A reserve refused in one slot
+// gives back the holds it took in the others; until then they count against their budgets (a concurrent request
+// there may be refused, never let through).
+import { groupBySlot, isCluster, slotOf, slotTag, type RedisClient } from '../../lib/redis.ts';
 
 /** Lua shared by the scripts: removes one open amount (a hold or a pending charge) from a scope. */
 const DROP = `
@@ -183,6 +189,8 @@ export class BudgetKeys {
   held = (scope: string) => this.scoped(scope, 'held');
   budget = (scope: string) => this.scoped(scope, 'budget');
   booked = (eventId: string) => `${this.prefix}b:${eventId}`;
+  /** The booked mark of an event among the keys of one cluster slot. */
+  bookedInSlot = (slot: number, eventId: string) => `${this.prefix}{${slotTag(slot)}}:b:${eventId}`;
 }
 
 export interface ReserveScope {
@@ -250,23 +258,64 @@ function parseCrossings(record: string, nameOfKey: ReadonlyMap<string, string>):
   });
 }
 
+/** One script call's share of a booking chunk: its events (with their scopes in this call only) and their marks. */
+interface BookingPart {
+  events: Array<{ index: number; input: BookingInput }>;
+  markOf: (eventId: string) => string;
+}
+
 /** The scripts, registered once per ioredis client (EVALSHA, EVAL after a NOSCRIPT). */
 export class BudgetStore {
   readonly keys: BudgetKeys;
-  private readonly redis: Redis & BudgetCommands;
+  private readonly redis: RedisClient & BudgetCommands;
+  private readonly cluster: boolean;
 
-  constructor(redis: Redis, prefix: string) {
+  constructor(redis: RedisClient, prefix: string) {
     if (!(redis as Partial<BudgetCommands>).helixBudgetReserve) {
       redis.defineCommand('helixBudgetReserve', { lua: RESERVE_LUA });
       redis.defineCommand('helixBudgetSettle', { lua: SETTLE_LUA });
       redis.defineCommand('helixBudgetBook', { lua: BOOK_LUA });
     }
-    this.redis = redis as Redis & BudgetCommands;
+    this.redis = redis as RedisClient & BudgetCommands;
+    this.cluster = isCluster(redis);
     this.keys = new BudgetKeys(prefix);
+  }
+
+  /** Items by script call: all in one on a single Redis, one call per slot of their scope on a cluster. */
+  private byCall<T>(items: readonly T[], scopeOf: (item: T) => string): T[][] {
+    return groupBySlot(this.redis, items, (item) => this.keys.held(scopeOf(item)));
+  }
+
+  /** The booked mark of an event in a call on the scope's slot. */
+  private markIn(scope: string, eventId: string): string {
+    return this.cluster ? this.keys.bookedInSlot(slotOf(this.keys.held(scope)), eventId) : this.keys.booked(eventId);
   }
 
   /** Holds `amountNano` on every scope, or on none when one budget has no room. */
   async reserve(holdId: string, holdTtlMs: number, scopes: ReserveScope[]): Promise<ReserveResult> {
+    const calls = this.byCall(
+      scopes.map((scope, index) => ({ scope, index })),
+      (s) => s.scope.scope,
+    );
+    const results = await Promise.all(calls.map((call) => this.reserveInCall(holdId, holdTtlMs, call.map((c) => c.scope))));
+    const out: ReserveResult = { refused: -1, nowMs: results[0]?.nowMs ?? Date.now(), spendNano: scopes.map(() => 0), heldNano: scopes.map(() => 0) };
+    calls.forEach((call, i) => {
+      const r = results[i]!;
+      call.forEach((c, j) => {
+        out.spendNano[c.index] = r.spendNano[j] ?? 0;
+        out.heldNano[c.index] = r.heldNano[j] ?? 0;
+      });
+      const refused = r.refused >= 0 ? call[r.refused]!.index : -1;
+      if (refused >= 0 && (out.refused < 0 || refused < out.refused)) out.refused = refused;
+    });
+    if (out.refused >= 0 && calls.length > 1) {
+      const reserved = calls.filter((_, i) => results[i]!.refused < 0);
+      await Promise.all(reserved.map((call) => this.settle(holdId, '', 0, call.map((c) => ({ scope: c.scope.scope, amountNano: 0 })))));
+    }
+    return out;
+  }
+
+  private async reserveInCall(holdId: string, holdTtlMs: number, scopes: ReserveScope[]): Promise<ReserveResult> {
     const k = this.keys;
     const keys = scopes.flatMap((s) => [k.spend(s.scope, s.periodId), k.holds(s.scope), k.hexp(s.scope), k.held(s.scope), k.budget(s.scope)]);
     const args = scopes.flatMap((s) => [Math.floor(s.limitNano), Math.max(0, Math.ceil(s.amountNano)), s.duration, s.label]);
@@ -282,8 +331,12 @@ export class BudgetStore {
   /** Drops a hold; with an event id, leaves the actual amounts pending for the ledger. */
   async settle(holdId: string, eventId: string, pendingTtlMs: number, scopes: Array<{ scope: string; amountNano: number }>): Promise<void> {
     const k = this.keys;
-    const keys = [k.booked(eventId || '-'), ...scopes.flatMap((s) => [k.holds(s.scope), k.hexp(s.scope), k.held(s.scope)])];
-    await this.redis.helixBudgetSettle(keys.length, ...keys, holdId, eventId, pendingTtlMs, ...scopes.map((s) => Math.max(0, Math.round(s.amountNano))));
+    await Promise.all(
+      this.byCall(scopes, (s) => s.scope).map((call) => {
+        const keys = [this.markIn(call[0]!.scope, eventId || '-'), ...call.flatMap((s) => [k.holds(s.scope), k.hexp(s.scope), k.held(s.scope)])];
+        return this.redis.helixBudgetSettle(keys.length, ...keys, holdId, eventId, pendingTtlMs, ...call.map((s) => Math.max(0, Math.round(s.amountNano))));
+      }),
+    );
   }
 
   /** Books events (ledger), idempotent by event id, in chunks of BOOK_CHUNK (one Lua call each). */
@@ -294,6 +347,45 @@ export class BudgetStore {
   }
 
   private async bookChunk(events: BookingInput[], dedupeTtlSeconds: number): Promise<BookingResult[]> {
+    const parts = this.bookingParts(events);
+    const results = await Promise.all(parts.map((part) => this.bookPart(part.events.map((e) => e.input), part.markOf, dedupeTtlSeconds)));
+    const out: BookingResult[] = events.map(() => ({ fresh: false, crossings: [] }));
+    parts.forEach((part, i) =>
+      part.events.forEach(({ index }, j) => {
+        const r = results[i]![j]!;
+        out[index]!.fresh ||= r.fresh;
+        out[index]!.crossings.push(...r.crossings);
+      }),
+    );
+    return out;
+  }
+
+  /** All events in one call on a single Redis; on a cluster one call per slot with each event's scopes there. */
+  private bookingParts(events: BookingInput[]): BookingPart[] {
+    const k = this.keys;
+    if (!this.cluster) return [{ events: events.map((input, index) => ({ index, input })), markOf: k.booked }];
+    const bySlot = new Map<number, BookingPart['events']>();
+    events.forEach((e, index) => {
+      const inSlot = new Map<number, BookingInput>();
+      const share = (key: string) => {
+        const slot = slotOf(key);
+        let input = inSlot.get(slot);
+        if (!input) inSlot.set(slot, (input = { ...e, pendingScopes: [], counters: [] }));
+        return input;
+      };
+      for (const s of e.pendingScopes) share(k.held(s)).pendingScopes.push(s);
+      for (const c of e.counters) share(k.spend(c.scope, c.periodId)).counters.push(c);
+      if (inSlot.size === 0) share(k.booked(e.eventId)); // nothing to count: the mark alone dedupes it
+      for (const [slot, input] of inSlot) {
+        const list = bySlot.get(slot);
+        if (list) list.push({ index, input });
+        else bySlot.set(slot, [{ index, input }]);
+      }
+    });
+    return [...bySlot].map(([slot, list]) => ({ events: list, markOf: (eventId: string) => k.bookedInSlot(slot, eventId) }));
+  }
+
+  private async bookPart(events: BookingInput[], markOf: (eventId: string) => string, dedupeTtlSeconds: number): Promise<BookingResult[]> {
     const k = this.keys;
     const pending = new Map<string, number>();
     const counters = new Map<string, { index: number; ref: CounterRef; name: string }>();
@@ -310,7 +402,7 @@ export class BudgetStore {
         return entry.index;
       }),
     }));
-    const keys = [...events.map((e) => k.booked(e.eventId)), ...[...pending.keys()].flatMap((s) => [k.holds(s), k.hexp(s), k.held(s)]), ...counters.keys()];
+    const keys = [...events.map((e) => markOf(e.eventId)), ...[...pending.keys()].flatMap((s) => [k.holds(s), k.hexp(s), k.held(s)]), ...counters.keys()];
     const args: Array<string | number> = [dedupeTtlSeconds, events.length, pending.size, counters.size];
     for (const { ref } of counters.values()) args.push(ref.ttlSeconds, ref.marks?.length ?? 0, ...(ref.marks ?? []).map(Math.round));
     for (const { e, pending: p, counters: c } of perEvent) args.push(e.eventId, Math.round(e.amountNano), p.length, ...p, c.length, ...c);
@@ -319,24 +411,37 @@ export class BudgetStore {
     return raw.map((r) => ({ fresh: r.startsWith('+'), crossings: parseCrossings(r.slice(1), nameOfKey) }));
   }
 
-  /** Current spend of counters and open amounts of scopes (one round trip). */
+  /** Current spend of counters and open amounts of scopes (one round trip; on a cluster one per slot, in parallel). */
   async read(counters: Array<{ scope: string; periodId: string }>, heldScopes: string[]): Promise<{ spend: number[]; held: number[] }> {
     const keys = [...counters.map((c) => this.keys.spend(c.scope, c.periodId)), ...heldScopes.map((s) => this.keys.held(s))];
-    if (keys.length === 0) return { spend: [], held: [] };
-    const values = (await this.redis.mget(...keys)).map((v) => Number(v ?? 0));
+    const values = keys.map(() => 0);
+    const calls = groupBySlot(
+      this.redis,
+      keys.map((key, index) => ({ key, index })),
+      (e) => e.key,
+    );
+    await Promise.all(
+      calls.map(async (call) => {
+        const got = await this.redis.mget(...call.map((e) => e.key));
+        call.forEach((e, j) => (values[e.index] = Number(got[j] ?? 0)));
+      }),
+    );
     return { spend: values.slice(0, counters.length), held: values.slice(counters.length) };
   }
 
-  /** Budgets registered by gateways, by scope (one round trip). */
+  /** Budgets registered by gateways, by scope (one round trip; on a cluster one per slot, in parallel). */
   async registered(scopes: string[]): Promise<Map<string, Record<string, string>>> {
     const out = new Map<string, Record<string, string>>();
-    if (scopes.length === 0) return out;
-    const pipeline = this.redis.pipeline();
-    for (const s of scopes) pipeline.hgetall(this.keys.budget(s));
-    const results = (await pipeline.exec()) ?? [];
-    results.forEach(([err, value], i) => {
-      if (!err && value && typeof value === 'object' && Object.keys(value).length > 0) out.set(scopes[i]!, value as Record<string, string>);
-    });
+    await Promise.all(
+      this.byCall(scopes, (s) => s).map(async (call) => {
+        const pipeline = this.redis.pipeline();
+        for (const s of call) pipeline.hgetall(this.keys.budget(s));
+        const results = (await pipeline.exec()) ?? [];
+        results.forEach(([err, value], i) => {
+          if (!err && value && typeof value === 'object' && Object.keys(value).length > 0) out.set(call[i]!, value as Record<string, string>);
+        });
+      }),
+    );
     return out;
   }
 }

@@ -12,7 +12,8 @@ import type { DecodedMessage, Sink } from '../../lib/consume/sink.ts';
 export const EMBED_BATCH = 32;
 
 export interface FillSinkDeps {
-  repository: Repository;
+  /** Where entries are saved: one repository, or the one of the entry's namespace and model (index shards). */
+  repository: Repository | ((namespace: string, model: string) => Repository);
   embedder: Pick<Embedder, 'embed'>;
   now?: () => number;
 }
@@ -52,8 +53,9 @@ export function fillSink(deps: FillSinkDeps): Sink<CacheFill> {
         await Promise.all(
           slice.map(async (fill, j) => {
             const entry = entryFromFill(fill, vectors[j]!);
-            await deps.repository.save(entry.id, { ...entry });
-            await deps.repository.expire(entry.id, Math.max(1, Math.ceil((entry.expires_ms - clock()) / 1000)));
+            const repository = typeof deps.repository === 'function' ? deps.repository(entry.namespace, entry.model) : deps.repository;
+            await repository.save(entry.id, { ...entry });
+            await repository.expire(entry.id, Math.max(1, Math.ceil((entry.expires_ms - clock()) / 1000)));
           }),
         );
       }

@@ -1,13 +1,13 @@
 // Turns cache fills into semantic entries: Redis (redis-om), the semantic index, the local embedding model and the
 // sink that writes them. The cache-builder group and `helix replay cache` both consume through one.
-import { createClient } from 'redis';
 import { Repository, type RedisConnection } from 'redis-om';
 import type { HelixConfig } from '../../lib/config.ts';
+import { createNodeRedis, nodeRedisCluster, sendNodeRedisCommand, type NodeRedisClient } from '../../lib/redis.ts';
 import { createEmbedder, type Embedder } from '../../lib/embedder.ts';
 import type { Sink } from '../../lib/consume/sink.ts';
 import { cacheSettingsFromConfig, type CacheSettings } from '../../schemas/config/cache.ts';
 import type { CacheFill } from '../../schemas/events/cache.ts';
-import { ensureSemanticIndex, entrySchema } from './semantic-index.ts';
+import { ensureSemanticIndex, entrySchema, semanticShards, shardFor, type SemanticShard } from './semantic-index.ts';
 import { fillSink } from './fill-sink.ts';
 
 export interface FillWriterOptions {
@@ -22,17 +22,23 @@ export interface FillWriter {
   close(): Promise<void>;
 }
 
+/** The repository of each shard's entries, by namespace and model (node-redis routes each write to its node). */
+export function entryRepositories(client: NodeRedisClient, shards: SemanticShard[]): (namespace: string, model: string) => Repository {
+  const repositories = new Map(shards.map((s) => [s, new Repository(entrySchema(s.prefix), client as unknown as RedisConnection)]));
+  return (namespace, model) => repositories.get(shardFor(shards, namespace, model))!;
+}
+
 export async function openFillWriter(config: HelixConfig, opts: FillWriterOptions = {}): Promise<FillWriter> {
   const settings = opts.settings ?? cacheSettingsFromConfig(config.helix_settings);
-  const client = createClient({ url: opts.redisUrl ?? config.env.redisUrl });
+  const client = createNodeRedis(opts.redisUrl ?? config.env.redisUrl);
   client.on('error', () => undefined); // the consume loop retries writes while Redis is away
   await client.connect();
-  await ensureSemanticIndex((...args) => client.sendCommand(args), settings.redis_index, settings.redis_prefix);
+  const shards = semanticShards(settings.redis_index, settings.redis_prefix, nodeRedisCluster(client) !== undefined);
+  await Promise.all(shards.map((s) => ensureSemanticIndex((...args) => sendNodeRedisCommand(client, s.index, args.map(String)), s.index, s.prefix)));
   const embedder = opts.embedder ?? createEmbedder();
   await embedder.ready();
-  const repository = new Repository(entrySchema(settings.redis_prefix), client as unknown as RedisConnection);
   return {
-    sink: fillSink({ repository, embedder }),
+    sink: fillSink({ repository: entryRepositories(client, shards), embedder }),
     async close() {
       await client.quit().catch(() => undefined);
     },

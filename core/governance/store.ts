@@ -3,7 +3,7 @@
 // (score = created ms) for listing, and every change announced on entityInvalidationChannel(prefix) as `<kind>:<id>`.
 // Changes are read-modify-write with a compare-and-set script, so concurrent admins never lose each other's edits.
 // The request path reads with getMany: every entity of a request in one pipelined round trip.
-import { Redis } from 'ioredis';
+import { callOnKeyNode, createRedis, getAll, subscriberFor, type RedisClient as Redis } from '../../lib/redis.ts';
 import { entityInvalidationChannel, type EntityKind, type EntityRecord, type EntityReader, type EntityRef, type TeamMember } from './entities.ts';
 import { GovernanceError, invalid, unavailable, withTimeout } from './errors.ts';
 import { applyChanges, checkId, checkMember, checkNewId, emptyRecord, LIMITS, normalizeRecord, uniqueMembers, type EntityChanges } from './settings.ts';
@@ -87,7 +87,7 @@ export class GovernanceStore implements EntityReader {
 
   /** A store with its own connection (the CLI, tools, tests); the gateway passes its shared one. */
   static open(url: string, opts: GovernanceStoreOptions = {}): GovernanceStore {
-    const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    const redis = createRedis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
     redis.on('error', () => undefined);
     const store = new GovernanceStore(redis, opts);
     store.ownsClient = true;
@@ -129,20 +129,17 @@ export class GovernanceStore implements EntityReader {
   async getMany(refs: EntityRef[], timeoutMs = this.opTimeoutMs): Promise<Array<EntityRecord | undefined>> {
     const asked = refs.map((ref) => STORABLE_ID.test(ref.id));
     if (!asked.includes(true)) return refs.map(() => undefined);
-    const pipeline = this.redis.pipeline();
-    refs.forEach((ref, i) => asked[i] && pipeline.get(this.entityKey(ref.kind, ref.id)));
-    let results: Array<[Error | null, unknown]> | null;
+    const keys = refs.flatMap((ref, i) => (asked[i] ? [this.entityKey(ref.kind, ref.id)] : []));
+    let values: Array<string | null>;
     try {
-      results = await withTimeout(this.connected().then(() => pipeline.exec()), timeoutMs, 'getMany');
+      values = await withTimeout(this.connected().then(() => getAll(this.redis, keys)), timeoutMs, 'getMany');
     } catch (err) {
       throw unavailable(err);
     }
-    const failed = results?.find(([err]) => err);
-    if (!results || failed) throw unavailable(failed?.[0] ?? new Error('no reply'));
     let next = 0;
     return refs.map((ref, i) => {
       if (!asked[i]) return undefined;
-      const record = parse(results[next++]?.[1] as string | null);
+      const record = parse(values[next++]);
       return record && record.kind === ref.kind ? record : undefined;
     });
   }
@@ -273,7 +270,7 @@ export class GovernanceStore implements EntityReader {
   /** Calls `onChange` whenever any process changes or deletes an entity, so caches drop it at once. */
   async subscribe(onChange: (ref: EntityRef) => void): Promise<void> {
     if (this.subscriber) return;
-    const sub = this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, lazyConnect: false });
+    const sub = subscriberFor(this.redis);
     sub.on('error', () => undefined);
     this.subscriber = sub;
     sub.on('message', (_channel: string, message: string) => {
@@ -292,9 +289,10 @@ export class GovernanceStore implements EntityReader {
 
   // ---- helpers ---------------------------------------------------------------------------------------------
 
-  /** Best effort: a lost message is covered by the readers' cache TTL. */
+  /** Best effort: a lost message is covered by the readers' cache TTL. Always through one node (on a cluster the
+   *  channel's slot owner; it relays to the others), so this process's messages arrive in the order it sent them. */
   private async announce(kind: EntityKind, id: string): Promise<void> {
-    await this.redis.publish(this.channel, `${kind}:${id}`).catch(() => undefined);
+    await callOnKeyNode(this.redis, this.channel, 'PUBLISH', this.channel, `${kind}:${id}`).catch(() => undefined);
   }
 
   /** Read-modify-write of one entity with compare-and-set, retried on a concurrent change. */

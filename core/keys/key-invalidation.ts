@@ -1,7 +1,8 @@
 // Cross-process cache invalidation of virtual keys over Redis pub/sub: a process that changes, rotates or deletes a
 // key publishes its hash; every gateway's auth stage drops it from its cache at once.
 import type { RedisConnection } from 'redis-om';
-import { closeConnection } from './key-store-connection.ts';
+import { nodeRedisCluster, sendNodeRedisCommand, type NodeRedisClient } from '../../lib/redis.ts';
+import { closeConnection, connectCluster } from './key-store-connection.ts';
 import { withTimeout } from './key-store-error.ts';
 
 export class KeyInvalidation {
@@ -12,9 +13,10 @@ export class KeyInvalidation {
     readonly channel: string,
   ) {}
 
-  /** Best effort: a lost message is covered by the caches' TTL. */
+  /** Best effort: a lost message is covered by the caches' TTL. Always through one node (on a cluster the channel's
+   *  slot owner; it relays to the others), so a process's messages arrive in the order it sent them. */
   async publish(hash: string): Promise<void> {
-    await this.client.publish(this.channel, hash).catch(() => undefined);
+    await sendNodeRedisCommand(this.client as unknown as NodeRedisClient, this.channel, ['PUBLISH', this.channel, hash]).catch(() => undefined);
   }
 
   /** Calls `onHash` whenever any process changes, rotates or deletes a key, so caches drop it at once. */
@@ -28,7 +30,7 @@ export class KeyInvalidation {
     let subscribed = false;
     let first: (() => void) | undefined;
     const firstAttempt = new Promise<void>((resolve) => (first = resolve));
-    sub.on('ready', () => {
+    const subscribe = () => {
       if (subscribed) return;
       sub.subscribe(this.channel, (message: string) => onHash(message)).then(
         () => {
@@ -37,8 +39,14 @@ export class KeyInvalidation {
         },
         () => first?.(),
       );
-    });
-    sub.connect().catch(() => undefined);
+    };
+    // A cluster client has no 'ready' event; a PUBLISH on any node reaches subscribers on every node.
+    const cluster = nodeRedisCluster(sub);
+    if (cluster) void connectCluster(cluster, subscribe);
+    else {
+      sub.on('ready', subscribe);
+      sub.connect().catch(() => undefined);
+    }
     // Wait briefly for the subscription so a caller (and tests) can rely on it; never block start-up on Redis.
     await withTimeout(firstAttempt, 1_000, 'subscribe').catch(() => undefined);
   }

@@ -1,7 +1,10 @@
 // Virtual keys in Redis (redis-om over RedisJSON, RediSearch index for listing). A key is stored ONLY as the SHA-256
 // hash of its secret: the document id is the hash (`<prefix>key:<sha256>`), so the hot-path lookup is one JSON.GET.
 // The public `key_id` stays the same across rotations; events, limits and audit records use it.
+// On a Redis Cluster the documents, the index and its schema hash share one hash tag (`{<prefix>key}:<sha256>`):
+// RediSearch indexes only the keys of its own node, and the rotate script writes two documents at once.
 import { Repository, type RedisConnection } from 'redis-om';
+import { nodeRedisCluster, nodeRedisForKey } from '../../lib/redis.ts';
 import { keySchema, toEntity, toRecord } from './key-entity.ts';
 import { KeyInvalidation } from './key-invalidation.ts';
 import { applySettings, SETTABLE_FIELDS, type KeyRecord, type KeySettings } from './key-record.ts';
@@ -29,7 +32,7 @@ export interface ListFilter {
 export type KeyImport = Pick<KeyRecord, 'key_hash' | 'key_name'> & { [F in (typeof SETTABLE_FIELDS)[number]]?: KeyRecord[F] } & { created_at?: string };
 
 export interface KeyStoreOptions {
-  /** Redis key prefix, e.g. `helix:` → documents `helix:key:<hash>`, index `helix:key:index`. */
+  /** Redis key prefix, e.g. `helix:` → documents `helix:key:<hash>`, index `helix:key:index` (cluster: `{helix:key}:…`). */
   prefix?: string;
   /** Admin operations give up after this long (the hot path has its own, shorter timeout in the auth stage). */
   opTimeoutMs?: number;
@@ -51,7 +54,7 @@ export class KeyStore {
     opts: KeyStoreOptions = {},
   ) {
     this.prefix = opts.prefix ?? 'helix:';
-    this.schemaName = `${this.prefix}key`;
+    this.schemaName = nodeRedisCluster(client) ? `{${this.prefix}key}` : `${this.prefix}key`;
     this.invalidation = new KeyInvalidation(client, `${this.prefix}key:invalidate`);
     this.opTimeoutMs = opts.opTimeoutMs ?? 5_000;
     this.repo = new Repository(keySchema(this.schemaName), client);
@@ -77,7 +80,7 @@ export class KeyStore {
   /** Creates (or migrates) the RediSearch index once; retried on the next call after a failure. */
   ensureIndex(): Promise<void> {
     this.indexReady ??= withTimeout(
-      this.firstAttempt.then(() => this.repo.createIndex()).catch(async (err: unknown) => {
+      this.firstAttempt.then(() => this.indexRepository()).then((repo) => repo.createIndex()).catch(async (err: unknown) => {
         // Two gateways starting together can race on creating the index: the loser sees it already exists.
         if (/Index already exists/i.test((err as Error).message)) return;
         throw err;
@@ -89,6 +92,13 @@ export class KeyStore {
       throw unavailable(err);
     });
     return this.indexReady;
+  }
+
+  /** The repository FT.CREATE goes through: node-redis sends it to any node of a cluster, so there the index's own. */
+  private async indexRepository(): Promise<Repository> {
+    if (!nodeRedisCluster(this.client)) return this.repo;
+    const schema = keySchema(this.schemaName);
+    return new Repository(schema, await nodeRedisForKey(this.client, schema.indexName));
   }
 
   private async op<T>(what: string, fn: () => Promise<T>, needsIndex = true): Promise<T> {

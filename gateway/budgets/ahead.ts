@@ -2,7 +2,7 @@
 // cache lookup) and confirmed right before the call, so its Redis round trip is shared with that step's instead of
 // added after it. `oneWrite` puts the commands issued together into one write on the connection: Redis reads,
 // runs and answers them together, so the pair costs one round trip (and one wake-up on each side), not two.
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../../lib/redis.ts';
 import type { BudgetRequest, BudgetService } from './budget-service.ts';
 import type { Reservation } from './reservation.ts';
 
@@ -18,7 +18,8 @@ export interface OneWrite {
  * commands as usual.
  */
 export function oneWrite(redis: Redis | undefined): OneWrite {
-  const stream = redis?.status === 'ready' ? redis.stream : undefined;
+  // A Redis Cluster client has a connection per node and no stream of its own: nothing to cork.
+  const stream = redis?.status === 'ready' && 'stream' in redis ? redis.stream : undefined;
   let corked = false;
   return {
     hold() {

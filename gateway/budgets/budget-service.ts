@@ -3,7 +3,7 @@
 // concurrent requests from any number of gateways can never together pass a limit. After the call the reservation
 // is settled or released (reservation.ts). A gateway that dies mid-request leaves a hold that expires by itself.
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../../lib/redis.ts';
 import { GatewayError } from '../errors.ts';
 import { logger } from '../../lib/logger.ts';
 import type { PriceBook } from '../../core/prices.ts';

@@ -1,6 +1,6 @@
 // Everything the gateway needs for money, built once from config: prices, the budget service, the model optimizer
 // and (for the suggestions route) the analytics reader. gateway/main.ts puts it into GatewayDeps as `costControl`.
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../../lib/redis.ts';
 import type { HelixConfig } from '../../lib/config.ts';
 import { allFallbacks, PriceBook } from '../../core/prices.ts';
 import type { AnalyticsReader } from '../../clickhouse/reader.ts';

@@ -1,6 +1,6 @@
 // The cache's admin routes, inside the admin plugin (routes/admin.ts: master key only).
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../../lib/redis.ts';
 import { GatewayError } from '../errors.ts';
 import type { CacheSettings } from '../../schemas/config/cache.ts';
 import { cacheStats, invalidateCache } from '../../core/cache/admin.ts';

@@ -1,6 +1,6 @@
 // What makes two requests "the same" for the cache: the canonical request (every field that can change the answer,
 // with keys sorted and nulls dropped), the namespace it lives in, and the parts the semantic cache compares.
-import { createHash } from 'node:crypto';
+import crypto from 'node:crypto';
 import { messageText } from '../../core/prompt-tokens.ts';
 import type { ChatMessage, ChatRequest } from '../../core/llm.ts';
 
@@ -31,7 +31,8 @@ export function canonicalRequest(body: ChatRequest): Canonical {
   return sortDeep(picked) as Canonical;
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+// crypto.hash (Node 20.12+) hashes a string in one call, without a Hash object per key.
+const sha256 = typeof crypto.hash === 'function' ? (text: string) => crypto.hash('sha256', text, 'hex') : (text: string) => crypto.createHash('sha256').update(text).digest('hex');
 
 export function exactKeyHash(namespace: string, canonical: Canonical): string {
   return sha256(`${namespace}\n${JSON.stringify(canonical)}`);

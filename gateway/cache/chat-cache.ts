@@ -4,7 +4,7 @@
 // the fill (store.ts). Nothing here throws into the request: Redis down or slow means `x-helix-cache: bypass`,
 // embedding trouble a miss.
 import type { ServerResponse } from 'node:http';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../../lib/redis.ts';
 import type { EmbeddingPool } from '../../lib/embedding-pool.ts';
 import { cacheSettings, type CacheSettings } from '../../schemas/config/cache.ts';
 import type { CacheEvent, CacheFill } from '../../schemas/events/cache.ts';
@@ -46,6 +46,8 @@ export interface CacheRequest {
   status: CacheStatus | 'off';
   hit: CacheHit | undefined;
   plan: CachePlan | undefined;
+  /** When the lookup started (performance.now()): a hit's event says how long serving it took from there. */
+  lookupStartedAt?: number;
 }
 
 export interface BeginInput extends PlanInput {
@@ -83,7 +85,6 @@ export function createChatCache(deps: ChatCacheDeps): ChatCache {
   // Best-effort counters for `helix cache stats`: never trip the guard, never awaited, written in batches.
   const counters = new StatsCounters(deps.redis, statsKey(settings.redis_prefix), () => guard.available());
   const store = createCacheStore({ settings, guard, exact, counters, publishFill: deps.publishFill });
-  const lookupStarted = new WeakMap<CacheRequest, number>();
 
   return {
     settings,
@@ -106,15 +107,13 @@ export function createChatCache(deps: ChatCacheDeps): ChatCache {
       const { status, hit } = await lookup(p);
       counters.add(status === 'exact' || status === 'semantic' ? `${status}_hits` : status === 'miss' ? 'misses' : 'bypassed');
       if (!hit) input.res?.setHeader('x-helix-cache', status);
-      const req: CacheRequest = { body, status, hit, plan: p };
-      lookupStarted.set(req, started);
-      return req;
+      return { body, status, hit, plan: p, lookupStartedAt: started };
     },
 
     answer(req, res, trace) {
       const { hit, plan: p } = req;
       if (!hit || !p) throw new Error('cache.answer called without a hit');
-      const lookupMs = now() - (lookupStarted.get(req) ?? now());
+      const lookupMs = now() - (req.lookupStartedAt ?? now());
       const completion = serveHit(hit, res, trace);
       deps.publishEvent?.(hitEvent(trace, p, hit, lookupMs, deps.costOf));
       return completion;

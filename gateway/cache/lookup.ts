@@ -2,7 +2,8 @@
 // semantic side is a miss (a bypass once Redis went away). The semantic index is (re)created here when missing.
 import { logger } from '../../lib/logger.ts';
 import type { CacheSettings } from '../../schemas/config/cache.ts';
-import { ensureSemanticIndex, isMissingIndexError } from '../../core/cache/semantic-index.ts';
+import { ensureSemanticIndexes, isMissingIndexError, semanticShards } from '../../core/cache/semantic-index.ts';
+import { isCluster } from '../../lib/redis.ts';
 import type { CacheEmbeddings } from './embeddings.ts';
 import type { ExactCache, StoredAnswer } from './exact.ts';
 import type { CachePlan } from './plan.ts';
@@ -54,7 +55,7 @@ export function createCacheLookup(deps: CacheLookupDeps): (plan: CachePlan) => P
   async function ensureIndexOccasionally(): Promise<void> {
     if (Date.now() - indexCheckedAt < INDEX_RETRY_MS) return;
     indexCheckedAt = Date.now();
-    await guard.run('ensure index', (r) => ensureSemanticIndex((...a) => r.call(a[0] as string, ...a.slice(1)), settings.redis_index, settings.redis_prefix), 1_000);
+    await guard.run('ensure index', (r) => ensureSemanticIndexes(r, semanticShards(settings.redis_index, settings.redis_prefix, isCluster(r))), 1_000);
   }
 
   return async (p) => {

@@ -45,12 +45,16 @@ export function planRequest(settings: CacheSettings, input: PlanInput, body: Cha
   const canonical = canonicalRequest(body);
   const prompt = semantic ? lastUserPrompt(body.messages) : undefined;
   const keyThreshold = keyMetadata?.cache_similarity_threshold;
+  let params: string | undefined;
   return {
     namespace,
     model: body.model,
     canonical,
     hash: exactKeyHash(namespace, canonical),
-    paramsHash: paramsHash(canonical),
+    // Hashed when read (semantic lookups and stores): an exact hit never needs it.
+    get paramsHash() {
+      return (params ??= paramsHash(canonical));
+    },
     prompt: prompt !== undefined && prompt.length <= settings.semantic_max_prompt_chars ? prompt : undefined,
     threshold: typeof keyThreshold === 'number' ? keyThreshold : (settings.model_thresholds[body.model] ?? settings.similarity_threshold),
     ttlSeconds: Math.min(directives.ttlSeconds ?? settings.ttl_seconds, settings.max_ttl_seconds),

@@ -1,6 +1,6 @@
 // Every cache command goes through here: bounded by a short timeout, and after a failure Redis is skipped for a
 // moment, so a down or frozen Redis costs at most one timeout per cooldown — never a hung or failed request.
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../../lib/redis.ts';
 import { setDeadline } from '../../lib/deadline.ts';
 
 export class CacheUnavailableError extends Error {

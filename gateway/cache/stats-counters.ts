@@ -2,7 +2,7 @@
 // One HINCRBY per request was a Redis write of its own on every request (the lookup's write cannot carry it: the
 // outcome is known only after the reply); batched, a busy gateway sends a handful of commands a second instead.
 // Best-effort by design: what a crashed process had not flushed (≤ 1 s) is lost; the counters are informational.
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../../lib/redis.ts';
 
 export class StatsCounters {
   private pending = new Map<string, number>();

@@ -3,7 +3,7 @@
 // gateway sharing the Redis accepts the session and a Redis dump holds nothing that signs anyone in.
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../../lib/redis.ts';
 import { GatewayError } from '../errors.ts';
 import { secretMatcher } from '../../lib/secret-matcher.ts';
 import { raceDeadline } from '../../lib/deadline.ts';

@@ -3,7 +3,7 @@
 // admit() runs before the upstream call: one request and the estimated tokens are charged atomically, or the request
 // is refused with 429 + Retry-After. settle() runs after it: the estimate is replaced by the actual tokens.
 // Redis unreachable → `fail_open` (default true: serve without limits) or 429; never a 5xx.
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../../lib/redis.ts';
 import { GatewayError } from '../errors.ts';
 import { logger } from '../../lib/logger.ts';
 import { limitSettings, type LimitSettingsInput } from '../../schemas/config/auth.ts';
@@ -98,8 +98,9 @@ export function createLimits(deps: LimitsDeps): Limits {
     // Counting prompt tokens costs real CPU: only when a TPM rule needs it, and once (memo).
     let memo: number | undefined;
     const add = (scope: Rule['scope'], id: string, label: string, rpm: number | undefined, tpm: number | undefined) => {
-      if (rpm) rules.push({ key: `${prefix}${scope}:${id}:rpm`, limit: rpm, cost: 1, dimension: 'requests', scope, label });
-      if (tpm) rules.push({ key: `${prefix}${scope}:${id}:tpm`, limit: tpm, cost: (memo ??= tokenCost(estimate)), dimension: 'tokens', scope, label });
+      // One hash tag per caller: its counters share a cluster slot, so one script call checks them (sliding-window.ts).
+      if (rpm) rules.push({ key: `${prefix}{${scope}:${id}}:rpm`, limit: rpm, cost: 1, dimension: 'requests', scope, label });
+      if (tpm) rules.push({ key: `${prefix}{${scope}:${id}}:tpm`, limit: tpm, cost: (memo ??= tokenCost(estimate)), dimension: 'tokens', scope, label });
     };
     if (p.keyId) add('key', p.keyId, p.alias ? `key ${p.alias}` : `key ${p.keyId}`, p.rpmLimit, p.tpmLimit);
     // A team's record wins over config's `limits.teams` (field by field).

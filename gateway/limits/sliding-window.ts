@@ -3,7 +3,11 @@
 // `windowMs / bucketMs` buckets. Several counters (key RPM, key TPM, team RPM, team TPM) are checked together and
 // consumed all-or-nothing: a request refused by one limit uses up none of the others. Time comes from Redis (TIME),
 // so gateway clocks do not matter.
-import type { Redis } from 'ioredis';
+//
+// On a Redis Cluster a script may touch one slot only: counters in several slots are consumed by one call per slot
+// (a key's or a team's counters share one, see rate-limits.ts), and when one slot refuses, the others' charges are
+// taken back; until then they count (a concurrent request may be refused, never let through).
+import { groupBySlot, type RedisClient } from '../../lib/redis.ts';
 
 // KEYS: one hash per counter. ARGV: window_ms, bucket_ms, then (limit, cost) per counter.
 // Returns: allowed (1/0), bucket, now_ms, then per counter: used (after consuming when allowed), reset_ms, retry_ms.
@@ -147,21 +151,45 @@ export interface SlidingWindowOptions {
 
 /** The Lua scripts, registered once per ioredis client (EVALSHA, falling back to EVAL after a NOSCRIPT). */
 export class SlidingWindowLimiter {
-  private readonly redis: Redis & LimiterCommands;
+  private readonly redis: RedisClient & LimiterCommands;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     readonly opts: SlidingWindowOptions,
   ) {
     if (!(redis as Partial<LimiterCommands>).helixLimitConsume) {
       redis.defineCommand('helixLimitConsume', { lua: CONSUME_LUA });
       redis.defineCommand('helixLimitAdjust', { lua: ADJUST_LUA });
     }
-    this.redis = redis as Redis & LimiterCommands;
+    this.redis = redis as RedisClient & LimiterCommands;
   }
 
   /** Checks all counters and, only if every one has room, charges each its cost. */
   async consume(counters: Counter[]): Promise<ConsumeResult> {
+    const calls = groupBySlot(
+      this.redis,
+      counters.map((counter, index) => ({ counter, index })),
+      (c) => c.counter.key,
+    );
+    if (calls.length <= 1) return this.consumeInCall(counters);
+    const results = await Promise.all(calls.map((call) => this.consumeInCall(call.map((c) => c.counter))));
+    const out: ConsumeResult = { allowed: results.every((r) => r.allowed), bucket: results[0]!.bucket, nowMs: results[0]!.nowMs, counters: [] };
+    const cost = (c: Counter) => Math.max(0, Math.ceil(c.cost));
+    calls.forEach((call, i) =>
+      call.forEach((c, j) => {
+        const state = results[i]!.counters[j]!;
+        // Reported as a refusal reports it: without this call's cost, which is taken back below.
+        const used = out.allowed || !results[i]!.allowed ? state.used : state.used - cost(c.counter);
+        out.counters[c.index] = { ...state, used, remaining: Math.max(0, state.limit - used) };
+      }),
+    );
+    if (!out.allowed) {
+      await Promise.all(calls.map((call, i) => (results[i]!.allowed ? this.adjust(results[i]!.bucket, call.map((c) => ({ key: c.counter.key, delta: -cost(c.counter) }))) : undefined)));
+    }
+    return out;
+  }
+
+  private async consumeInCall(counters: Counter[]): Promise<ConsumeResult> {
     const args: Array<string | number> = [...counters.map((c) => c.key), this.opts.windowMs, this.opts.bucketMs];
     for (const c of counters) args.push(Math.floor(c.limit), Math.max(0, Math.ceil(c.cost)));
     const raw = await this.redis.helixLimitConsume(counters.length, ...args);
@@ -180,14 +208,10 @@ export class SlidingWindowLimiter {
   /** Adds `delta` (may be negative) to what an earlier consume charged in `bucket`. */
   async adjust(bucket: number, entries: Array<{ key: string; delta: number }>): Promise<void> {
     const changes = entries.filter((e) => Math.round(e.delta) !== 0);
-    if (changes.length === 0) return;
-    await this.redis.helixLimitAdjust(
-      changes.length,
-      ...changes.map((e) => e.key),
-      this.opts.windowMs,
-      this.opts.bucketMs,
-      bucket,
-      ...changes.map((e) => Math.round(e.delta)),
+    await Promise.all(
+      groupBySlot(this.redis, changes, (e) => e.key).map((call) =>
+        this.redis.helixLimitAdjust(call.length, ...call.map((e) => e.key), this.opts.windowMs, this.opts.bucketMs, bucket, ...call.map((e) => Math.round(e.delta))),
+      ),
     );
   }
 }

@@ -1,5 +1,5 @@
 // What the request pipeline runs on: built once by gateway/main.ts (or a test) and shared by every request.
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../../lib/redis.ts';
 import type { HelixConfig } from '../../lib/config.ts';
 import type { CostControl } from '../budgets/cost-control.ts';
 import type { ChatCache } from '../cache/chat-cache.ts';

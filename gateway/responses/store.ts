@@ -1,6 +1,6 @@
 // Stored responses for `previous_response_id`, in Redis (so every gateway sees every response) with a TTL, each
 // scoped to the key that created it: another key asking for it finds nothing.
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../../lib/redis.ts';
 import { logger } from '../../lib/logger.ts';
 import type { ResponseObject, ResponsesInputItem } from './wire.ts';
 

@@ -3,7 +3,7 @@
 // wrong key) or 403 (a valid non-admin key). Being its own context, it runs none of the /v1 proxy hooks (auth,
 // limits, request events) and they never run its check. Errors go to the root's handler: OpenAI's shape, no events.
 import type { FastifyPluginAsync } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../../lib/redis.ts';
 import type { Auth } from '../auth/authenticate.ts';
 import type { KeyStore } from '../../core/keys/key-store.ts';
 import type { CostControl } from '../budgets/cost-control.ts';

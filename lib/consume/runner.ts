@@ -5,6 +5,7 @@
 // stops a partition. Lag and write metrics: metrics.ts.
 import type { Consumer, Producer } from 'kafkajs';
 import { topicName } from '../../schemas/topics.ts';
+import { createDurableProducer } from '../kafka.ts';
 import { untilReady } from '../until-ready.ts';
 import { GroupWriter } from './group-writer.ts';
 import { serveMetrics, trackLag } from './metrics.ts';
@@ -28,7 +29,7 @@ export async function runConsumer<T>(opts: ConsumerOptions<T>): Promise<RunningC
     // A broker outage longer than kafkajs' retries must not leave the group dead: always rejoin.
     retry: { initialRetryTime: 200, maxRetryTime: 5_000, retries: 10, restartOnFailure: async () => true },
   });
-  const dlq: Producer = opts.kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+  const dlq: Producer = createDurableProducer(opts.kafka);
   const topics = opts.topics.map((t) => topicName(t, prefix));
   let stopping = false;
   const isStopping = () => stopping;

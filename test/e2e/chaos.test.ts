@@ -49,7 +49,7 @@ describe('chaos (short)', () => {
       assert.equal(c.lost, 0, `${row.fault}: lost ${c.lost}: ${c.lostSamples.join('; ')}`);
       assert.equal(c.duplicates, 0, `${row.fault}: duplicated ${c.duplicates}: ${c.duplicateSamples.join('; ')}`);
       assert.equal(c.overspendNano, 0, `${row.fault}: overspent ${c.overspendNano} nano-USD`);
-      assert.equal(c.redisSpendNano, c.ledgerSpendNano, `${row.fault}: Redis budget spend equals the ledger's sum`);
+      assert.equal(c.redisSpendNano, c.ledgerSpendNano, `${row.fault}: Redis budget spend equals the ledger's sum ${c.mismatchClues.join('; ')}`);
       if (c.budgetedPaidOk > 0) assert.ok(c.redisSpendNano > 0, `${row.fault}: the budgeted keys spent something (${c.budgetedPaidOk} paid answers)`);
       assert.notEqual(row.recoverS, undefined, `${row.fault}: a probe's response row reached ClickHouse after the fault`);
     }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ENV_VARS } from '../../lib/config.ts';
 import { repoRoot } from '../../lib/paths.ts';
+import { NGINX_TEMPLATE, renderNginxTemplate, type TemplateVars } from '../../stack/nginx.ts';
 
 function ensureDockerCompose(): void {
   if (spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0) return;
@@ -24,6 +25,8 @@ interface ComposeService {
   image?: string;
 }
 
+const KAFKA_NODES = ['kafka-1', 'kafka-2', 'kafka-3'];
+
 describe('docker-compose.yml', () => {
   let services: Record<string, ComposeService>;
   before(() => {
@@ -33,7 +36,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('is valid and runs the whole production stack', () => {
-    assert.deepEqual(Object.keys(services).sort(), ['clickhouse', 'consumers', 'gateway', 'grafana', 'kafka', 'redis']);
+    assert.deepEqual(Object.keys(services).sort(), ['clickhouse', 'consumers', 'gateway', 'grafana', ...KAFKA_NODES, 'nginx', 'redis']);
   });
 
   it('refuses to start without a master key', () => {
@@ -49,7 +52,7 @@ describe('docker-compose.yml', () => {
       for (const key of Object.keys(env).filter((k) => k.startsWith('HELIX_') || k === 'CLICKHOUSE_URL')) {
         assert.ok((ENV_VARS as readonly string[]).includes(key), `${name}: ${key} is not read by Helix`);
       }
-      assert.equal(env.HELIX_KAFKA_BROKERS, 'kafka:9092');
+      assert.equal(env.HELIX_KAFKA_BROKERS, KAFKA_NODES.map((n) => `${n}:9092`).join(','));
       assert.equal(env.HELIX_REDIS_URL, 'redis://redis:6379');
       assert.equal(env.CLICKHOUSE_URL, 'http://clickhouse:8123');
       // The image runs the build's JavaScript: dist/<entry>.js, compiled from <entry>.ts.
@@ -57,8 +60,36 @@ describe('docker-compose.yml', () => {
       assert.deepEqual(svc.command?.slice(0, -1), ['node'], `${name}: plain node, no loader`);
       const source = entry?.match(/^dist\/(.+)\.js$/)?.[1];
       assert.ok(source && existsSync(join(repoRoot, `${source}.ts`)), `${name}: entry point ${entry} is the build of a source file`);
-      assert.ok(svc.depends_on && 'kafka' in svc.depends_on && 'redis' in svc.depends_on);
+      assert.ok(svc.depends_on && KAFKA_NODES.every((n) => n in svc.depends_on!) && 'redis' in svc.depends_on);
     }
+  });
+
+  it('fronts the gateway with nginx: TLS on 443 from the template the load command runs, streams unbuffered', () => {
+    const nginx = services.nginx!;
+    const mounts = new Map((nginx.volumes ?? []).map((v) => (typeof v === 'string' ? [v.split(':')[1], v.split(':')[0]] : [v.target, v.source])));
+    assert.equal(mounts.get('/etc/nginx/templates/helix.conf.template'), NGINX_TEMPLATE);
+    assert.ok(mounts.has('/etc/nginx/certs'), 'certificates are mounted');
+    const conf = renderNginxTemplate(nginx.environment as TemplateVars);
+    assert.match(conf, /listen 443 ssl;/);
+    assert.match(conf, /ssl_certificate \/etc\/nginx\/certs\/cert\.pem;/);
+    assert.ok(conf.includes(`server gateway:${services.gateway!.environment?.HELIX_PORT};`), 'the upstream is the gateway service on its port');
+    assert.match(conf, /proxy_buffering off;/);
+    assert.ok(nginx.depends_on && 'gateway' in nginx.depends_on);
+  });
+
+  it('runs Kafka as a 3-node KRaft quorum, topics with 3 replicas and 2 in sync for a write', () => {
+    const envs = KAFKA_NODES.map((n) => services[n]!.environment ?? {});
+    const voters = KAFKA_NODES.map((n, i) => `${i + 1}@${n}:9093`).join(',');
+    envs.forEach((env, i) => {
+      assert.equal(String(env.KAFKA_NODE_ID), String(i + 1));
+      assert.equal(env.KAFKA_ADVERTISED_LISTENERS, `PLAINTEXT://${KAFKA_NODES[i]}:9092`);
+      assert.equal(env.KAFKA_CONTROLLER_QUORUM_VOTERS, voters);
+      assert.equal(env.CLUSTER_ID, envs[0]!.CLUSTER_ID, 'one cluster id for all nodes');
+      assert.deepEqual([env.KAFKA_DEFAULT_REPLICATION_FACTOR, env.KAFKA_MIN_INSYNC_REPLICAS, env.KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR].map(String), ['3', '2', '3']);
+    });
+    assert.equal(new Set(KAFKA_NODES.map((n) => services[n]!.volumes?.[0])).size, 3, 'each node keeps its own data');
+    const helixEnv = services.gateway!.environment ?? {};
+    assert.deepEqual([helixEnv.HELIX_KAFKA_REPLICATION_FACTOR, helixEnv.HELIX_KAFKA_MIN_INSYNC_REPLICAS], ['3', '2']);
   });
 
   it("builds the dashboard into the image: the build stage has ui/ and its bundler, the image serves dist-ui/", () => {

@@ -83,8 +83,13 @@ export async function startPipeline(extraEnv: NodeJS.ProcessEnv = {}): Promise<P
     });
     return gw;
   };
-  const gateway = await startGateway();
-  await waitFor('consumers', async () => (await fetch(`${env.HELIX_QUERY_URL}/ping`)).ok, 60_000).catch((err: unknown) => {
+  // A process that failed to come up must not outlive the failure (it would hold the test file open).
+  const gateway = await startGateway().catch(async (err: unknown) => {
+    await consumers.stop();
+    throw err;
+  });
+  await waitFor('consumers', async () => (await fetch(`${env.HELIX_QUERY_URL}/ping`)).ok, 60_000).catch(async (err: unknown) => {
+    await Promise.all([gateway.stop(), consumers.stop()]);
     throw new Error(`${(err as Error).message}\n${consumers.log()}`);
   });
   const pipeline: Pipeline = {

@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { createRedis, scanKeys, unlinkKeys, type RedisClient as Redis } from '../../lib/redis.ts';
 import { createEngine, type Observation } from '../../consumers/anomaly/engine.ts';
 import { SeriesStore } from '../../consumers/anomaly/series-store.ts';
 import { analyticsSettings } from '../../schemas/config/analytics.ts';
@@ -48,12 +48,11 @@ describe('anomaly engine (Redis)', () => {
     createEngine({ store: new SeriesStore(redis, prefix, 3_600_000), settings, costOf, group, publish: p });
 
   before(async () => {
-    redis = new Redis(process.env.HELIX_REDIS_URL ?? 'redis://127.0.0.1:6379');
+    redis = createRedis(process.env.HELIX_REDIS_URL ?? 'redis://127.0.0.1:6379');
     prefix = `test:anomaly:${randomBytes(4).toString('hex')}:`;
   });
   after(async () => {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
+    await unlinkKeys(redis, await scanKeys(redis, `*${prefix}*`));
     redis.disconnect();
   });
 

@@ -4,11 +4,11 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { createClient } from 'redis';
 import { KeyStore } from '../../core/keys/key-store.ts';
 import { createAuth, type Auth } from '../../gateway/auth/authenticate.ts';
 import { createLimits } from '../../gateway/limits/rate-limits.ts';
-import { Redis } from 'ioredis';
+import { createRedis } from '../../lib/redis.ts';
+import { clearTestData } from '../helpers/redis.ts';
 import { runKeysCommand } from '../../cli/keys.ts';
 import { AuditEvent } from '../../schemas/events/audit.ts';
 import { Value } from '@sinclair/typebox/value';
@@ -59,12 +59,7 @@ void describe('key admin API and CLI (real Redis)', { skip: !url && 'HELIX_REDIS
     await app.close();
     await auth.close();
     await store.close();
-    const raw = createClient({ url: url! });
-    await raw.connect();
-    await raw.ft.dropIndex(`${prefix}key:index`).catch(() => undefined);
-    const keys = await raw.keys(`${prefix}*`);
-    if (keys.length) await raw.del(keys);
-    await raw.quit();
+    await clearTestData(url!, prefix);
   });
 
   const call = async (method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = asMaster) => {
@@ -247,7 +242,7 @@ void describe('auth and limits hooks on the proxy routes of buildApp', { skip: !
     const hookPrefix = `${prefix}limits:`;
     const store = KeyStore.open(url!, { prefix: hookPrefix });
     const auth = createAuth({ masterKey: MASTER, store });
-    const redis = new Redis(url!, { maxRetriesPerRequest: 1 });
+    const redis = createRedis(url!, { maxRetriesPerRequest: 1 });
     const limits = createLimits({ redis, settings: { redis_prefix: `${hookPrefix}rl:` } });
     const app = await gateway({ auth, limits });
     const gw = await listen(app);
@@ -282,7 +277,7 @@ void describe('auth and limits hooks on the proxy routes of buildApp', { skip: !
 
       // settle() replaced the estimates with what the calls used.
       await new Promise((r) => setTimeout(r, 100));
-      const buckets = await redis.hgetall(`${hookPrefix}rl:key:${record.key_id}:tpm`);
+      const buckets = await redis.hgetall(`${hookPrefix}rl:{key:${record.key_id}}:tpm`);
       const charged = Object.values(buckets).reduce((n, v) => n + Number(v), 0);
       assert.equal(charged, plainUsage + streamUsage);
     } finally {
@@ -295,10 +290,5 @@ void describe('auth and limits hooks on the proxy routes of buildApp', { skip: !
 });
 
 async function cleanup(keyPrefix: string) {
-  const raw = createClient({ url: url! });
-  await raw.connect();
-  await raw.ft.dropIndex(`${keyPrefix}key:index`).catch(() => undefined);
-  const keys = await raw.keys(`${keyPrefix}*`);
-  if (keys.length) await raw.del(keys);
-  await raw.quit();
+  await clearTestData(url!, keyPrefix);
 }

@@ -5,8 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
-import { createClient } from 'redis';
+import { createRedis, type RedisClient as Redis } from '../../lib/redis.ts';
+import { clearTestData } from '../helpers/redis.ts';
 import { buildApp, createRouter } from '../../gateway/app.ts';
 import { adminApi, type AdminDeps } from '../../gateway/routes/admin.ts';
 import { createAuth, type Auth } from '../../gateway/auth/authenticate.ts';
@@ -45,7 +45,7 @@ void describe('the admin API: one check on every admin route', { skip: !url && '
   const ids = {} as Record<'caller' | 'target' | 'doomed', { key: string; keyId: string }>;
 
   before(async () => {
-    redis = new Redis(url!, { maxRetriesPerRequest: 1 });
+    redis = createRedis(url!, { maxRetriesPerRequest: 1 });
     store = KeyStore.open(url!, { prefix });
     auth = createAuth({ masterKey: MASTER, store });
     const config = {
@@ -69,12 +69,7 @@ void describe('the admin API: one check on every admin route', { skip: !url && '
     await auth.close();
     await store.close();
     redis.disconnect();
-    const raw = createClient({ url: url! });
-    await raw.connect();
-    await raw.ft.dropIndex(`${prefix}key:index`).catch(() => undefined);
-    const keys = await raw.keys(`${prefix}*`);
-    if (keys.length) await raw.del(keys);
-    await raw.quit();
+    await clearTestData(url!, prefix);
   });
 
   // A request each admin route accepts from the master key (targets other than the calling virtual key).

@@ -6,7 +6,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from 'redis';
 import { createAuth, type Auth } from '../../gateway/auth/authenticate.ts';
 import { extractApiKey } from '../../gateway/auth/extract-api-key.ts';
 import { assertModelAllowed, filterAllowedModels, modelAllowed } from '../../gateway/auth/model-access.ts';
@@ -15,6 +14,7 @@ import { KeyCache } from '../../gateway/auth/key-cache.ts';
 import { GatewayError } from '../../gateway/errors.ts';
 import { startRedis, type RedisInstance } from '../../stack/redis.ts';
 import { freePort } from '../../stack/ports.ts';
+import { clearTestData } from '../helpers/redis.ts';
 
 const url = process.env.HELIX_REDIS_URL;
 const MASTER = 'sk-helix-unit-master';
@@ -24,14 +24,7 @@ const is401 = (e: unknown) => e instanceof GatewayError && e.status === 401 && e
 const is403 = (e: unknown) => e instanceof GatewayError && e.status === 403 && e.code === 'forbidden';
 const is503 = (e: unknown) => e instanceof GatewayError && e.status === 503 && e.code === 'service_unavailable';
 
-async function dropPrefix(redisUrl: string, prefix: string) {
-  const raw = createClient({ url: redisUrl });
-  await raw.connect();
-  await raw.ft.dropIndex(`${prefix}key:index`).catch(() => undefined);
-  const keys = await raw.keys(`${prefix}*`);
-  if (keys.length) await raw.del(keys);
-  await raw.quit();
-}
+const dropPrefix = clearTestData;
 
 /** Counts the store's hot-path lookups. */
 function spy(store: KeyStore) {

@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { createRedis, scanKeys, unlinkKeys, type RedisClient as Redis } from '../../lib/redis.ts';
 import { PriceBook } from '../../core/prices.ts';
 import { countChatPromptTokens } from '../../core/prompt-tokens.ts';
 import { budgetSettings } from '../../schemas/config/budgets.ts';
@@ -18,7 +18,7 @@ import type { ModelEntry } from '../../schemas/config.ts';
 
 const url = process.env.HELIX_REDIS_URL;
 const prefix = `test-budget-${randomBytes(4).toString('hex')}:`;
-const client = () => new Redis(url!, { maxRetriesPerRequest: 1 });
+const client = () => createRedis(url!, { maxRetriesPerRequest: 1 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const MODEL_LIST: ModelEntry[] = [{ model_name: 'mock/fixed', litellm_params: { model: 'mock/fixed', input_cost_per_token: 0.000001, output_cost_per_token: 0.000002 } }];
@@ -58,8 +58,7 @@ void describe('budget reservations (Lua, real Redis)', { skip: !url && 'HELIX_RE
     store = new BudgetStore(b, prefix);
   });
   after(async () => {
-    const keys = await a.keys(`${prefix}*`);
-    if (keys.length) await a.del(...keys);
+    await unlinkKeys(a, await scanKeys(a, `${prefix}*`));
     a.disconnect();
     b.disconnect();
   });
@@ -169,7 +168,7 @@ void describe('budget reservations (Lua, real Redis)', { skip: !url && 'HELIX_RE
   });
 
   void it('fails closed when Redis is unreachable (fail_open: false), open when configured', async () => {
-    const dead = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: 0, enableOfflineQueue: false, lazyConnect: true, retryStrategy: () => null });
+    const dead = createRedis('redis://127.0.0.1:1', { maxRetriesPerRequest: 0, enableOfflineQueue: false, lazyConnect: true, retryStrategy: () => null });
     dead.on('error', () => undefined);
     try {
       const closed = createBudgets({ redis: dead, prices, settings: budgetSettings({ redis_prefix: prefix, redis_timeout_ms: 100 }) });

@@ -7,15 +7,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { createClient } from 'redis';
-import { Repository, type RedisConnection } from 'redis-om';
 import { createEmbedder } from '../../lib/embedder.ts';
 import { createEmbeddingPool, type EmbeddingPool } from '../../lib/embedding-pool.ts';
 import { cacheSettings, type CacheSettings } from '../../schemas/config/cache.ts';
 import type { CacheFill } from '../../schemas/events/cache.ts';
 import { createChatCache, type ChatCache } from '../../gateway/cache/chat-cache.ts';
 import { cacheStats, invalidateCache } from '../../core/cache/admin.ts';
-import { ensureSemanticIndex, entrySchema } from '../../core/cache/semantic-index.ts';
+import { ensureSemanticIndexes, entryKeyPrefix, semanticShards, shardFor } from '../../core/cache/semantic-index.ts';
+import { entryRepositories } from '../../core/cache/fill-writer.ts';
+import { callOnKeyNode, createNodeRedis, createRedis, isCluster, scanKeys, type NodeRedisClient, type RedisClient } from '../../lib/redis.ts';
+import { clearTestData } from '../helpers/redis.ts';
 import { RedisGuard } from '../../gateway/cache/redis-guard.ts';
 import { StatsCounters } from '../../gateway/cache/stats-counters.ts';
 import { fillSink } from '../../core/cache/fill-sink.ts';
@@ -39,27 +40,29 @@ const caller = (teamId: string, keyId = `key_${teamId}`): RequestTrace => Object
 void describe('cache on Redis Stack', () => {
   const run = randomBytes(4).toString('hex');
   const settings: CacheSettings = cacheSettings({ redis_prefix: `test:${run}:cache:`, redis_index: `test:${run}:semantic:index`, redis_timeout_ms: 500, embed_timeout_ms: 2_000 });
-  let redis: Redis;
-  let nodeRedis: ReturnType<typeof createClient>;
+  let redis: RedisClient;
+  let nodeRedis: NodeRedisClient;
   let pool: EmbeddingPool;
   let cache: ChatCache;
   const fills: CacheFill[] = [];
   let builder: ReturnType<typeof fillSink>;
 
+  // Where entries and indexes are: one index on a single Redis, shards on a cluster (semantic-index.ts).
+  const shards = () => semanticShards(settings.redis_index, settings.redis_prefix, isCluster(redis));
+  const entryKey = (f: CacheFill) => `${entryKeyPrefix(shardFor(shards(), f.namespace, f.model).prefix)}${f.event_id}`;
+
   before(async () => {
-    redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    redis = createRedis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
     await new Promise<void>((r) => (redis.status === 'ready' ? r() : redis.once('ready', () => r())));
-    nodeRedis = createClient({ url: redisUrl });
+    nodeRedis = createNodeRedis(redisUrl);
     await nodeRedis.connect();
     pool = createEmbeddingPool({ workers: 1 });
     await pool.ready();
     cache = createChatCache({ redis, settings, embeddings: pool, publishFill: (f) => fills.push(f) });
-    const repository = new Repository(entrySchema(settings.redis_prefix), nodeRedis as unknown as RedisConnection);
-    builder = fillSink({ repository, embedder: createEmbedder() });
+    builder = fillSink({ repository: entryRepositories(nodeRedis, shards()), embedder: createEmbedder() });
   });
   after(async () => {
-    await invalidateCache(redis, settings, { namespace: 'team:red' }).catch(() => undefined);
-    await redis.call('FT.DROPINDEX', settings.redis_index, 'DD').catch(() => undefined);
+    await clearTestData(redisUrl, `test:${run}:`);
     await cache.close();
     await pool.close();
     redis.disconnect();
@@ -78,9 +81,10 @@ void describe('cache on Redis Stack', () => {
   }
 
   void it('creates the HNSW index idempotently', async () => {
-    await ensureSemanticIndex((...a) => redis.call(a[0] as string, ...a.slice(1)), settings.redis_index, settings.redis_prefix);
-    await ensureSemanticIndex((...a) => redis.call(a[0] as string, ...a.slice(1)), settings.redis_index, settings.redis_prefix);
-    const info = (await redis.call('FT.INFO', settings.redis_index)) as unknown[];
+    await ensureSemanticIndexes(redis, shards());
+    await ensureSemanticIndexes(redis, shards());
+    const { index } = shards()[0]!;
+    const info = (await callOnKeyNode(redis, index, 'FT.INFO', index)) as unknown[];
     const text = JSON.stringify(info);
     assert.match(text, /HNSW/);
     assert.match(text, /COSINE/);
@@ -91,9 +95,9 @@ void describe('cache on Redis Stack', () => {
     const red = caller('red');
     const f = await fill(red, ask('What is the capital of Australia?'), 'Canberra.');
     assert.equal(f.namespace, 'team:red');
-    const doc = (await redis.call('JSON.GET', `${settings.redis_prefix}entry:${f.event_id}`, '$.prompt', '$.namespace')) as string;
+    const doc = (await callOnKeyNode(redis, entryKey(f), 'JSON.GET', entryKey(f), '$.prompt', '$.namespace')) as string;
     assert.match(doc, /capital of Australia/);
-    assert.ok((await redis.ttl(`${settings.redis_prefix}entry:${f.event_id}`)) > 86_000, 'entry carries the TTL');
+    assert.ok((await redis.ttl(entryKey(f))) > 86_000, 'entry carries the TTL');
 
     const exact = await cache.begin({ headers: {}, body: ask('What is the capital of Australia?'), trace: caller('red', 'key_other_in_red') });
     assert.equal(exact.status, 'exact', 'same team, another key: same namespace');
@@ -131,7 +135,7 @@ void describe('cache on Redis Stack', () => {
     cache.store(r3, answer('Titan.'), trace);
     await new Promise((r) => setTimeout(r, 50));
     assert.equal((await cache.begin({ headers: {}, body: ask('Name a moon of Jupiter.'), trace })).status, 'miss', 'no-store stores nothing');
-    const keys = await redis.keys(`${settings.redis_prefix}exact:*`);
+    const keys = await scanKeys(redis, `${settings.redis_prefix}exact:*`);
     const ttls = await Promise.all(keys.map((k) => redis.ttl(k)));
     assert.ok(ttls.some((t) => t > 0 && t <= 60), 'x-helix-cache-ttl applies');
 
@@ -179,7 +183,8 @@ void describe('cache on Redis Stack', () => {
     const f = await fill(green, ask('How do I reverse a list in Python?'), 'list.reverse().');
     const para = ask('Hey, how do I reverse a list in Python? Thanks!');
     assert.equal((await cache.begin({ headers: {}, body: para, trace: green })).status, 'semantic');
-    await redis.call('FT.DROPINDEX', settings.redis_index); // keeps the documents
+    const { index } = shardFor(shards(), f.namespace, f.model);
+    await callOnKeyNode(redis, index, 'FT.DROPINDEX', index); // keeps the documents
     assert.equal((await cache.begin({ headers: {}, body: para, trace: green })).status, 'miss');
     let status = '';
     for (let i = 0; i < 50 && status !== 'semantic'; i++, await new Promise((r) => setTimeout(r, 100))) {
@@ -204,7 +209,7 @@ void describe('cache on Redis Stack', () => {
 
   void it('embeds a recurring prompt once (recent vectors, concurrent lookups share one embedding)', async () => {
     let calls = 0;
-    const counting: EmbeddingPool = { ...pool, embed: (text, timeoutMs) => (calls++, pool.embed(text, timeoutMs)) };
+    const counting: EmbeddingPool = { ...pool, encode: (text, timeoutMs) => (calls++, pool.encode(text, timeoutMs)) };
     const warm = createChatCache({ redis, settings, embeddings: counting });
     await warm.ready();
     const body = ask('Which planet is the largest one in our solar system?');
@@ -230,7 +235,7 @@ void describe('cache on Redis Stack', () => {
   void it('skips expired fills (replaying an old topic)', async () => {
     const f = { ...fills[0]!, event_id: randomUUID(), expires_at: new Date(Date.now() - 1000).toISOString() };
     await builder.write([{ value: f, topic: 't', partition: 0, offset: '1' }]);
-    assert.equal(await redis.exists(`${settings.redis_prefix}entry:${f.event_id}`), 0);
+    assert.equal(await redis.exists(entryKey(f)), 0);
   });
 });
 

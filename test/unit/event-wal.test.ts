@@ -69,7 +69,7 @@ describe('billing-event WAL', () => {
       if (seq % 50 === 0) {
         // Resolved means durable: on disk in the WAL, or already in Kafka (delivered in emit order).
         const wal = walFiles(spoolDir).flatMap((f) => readFileSync(join(spoolDir, 'wal', f), 'utf8').split('\n'));
-        const onDisk = wal.some((line) => line.includes(`{\\"seq\\":${seq}}`));
+        const onDisk = wal.some((line) => line.includes(`{"seq":${seq}}`));
         assert.ok(onDisk || bus.stats().delivered > seq, `event ${seq} durable once committed() resolved`);
       }
     }

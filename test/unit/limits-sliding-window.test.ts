@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { createRedis, scanKeys, unlinkKeys, type RedisClient as Redis } from '../../lib/redis.ts';
 import { SlidingWindowLimiter } from '../../gateway/limits/sliding-window.ts';
 import { createLimits, formatResetDuration, rateLimitHeaders, type Admission } from '../../gateway/limits/rate-limits.ts';
 import { estimateChatTokens } from '../../gateway/limits/estimate.ts';
@@ -12,7 +12,7 @@ import { GatewayError } from '../../gateway/errors.ts';
 const url = process.env.HELIX_REDIS_URL;
 const prefix = `test-limits-${randomBytes(4).toString('hex')}:`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const client = () => new Redis(url!, { maxRetriesPerRequest: 1, enableOfflineQueue: true });
+const client = () => createRedis(url!, { maxRetriesPerRequest: 1, enableOfflineQueue: true });
 
 async function settled<T>(promises: Array<Promise<T>>) {
   const results = await Promise.allSettled(promises);
@@ -34,8 +34,7 @@ void describe('sliding-window limiter (Lua, real Redis)', { skip: !url && 'HELIX
     await Promise.all([a.ping(), b.ping()]);
   });
   after(async () => {
-    const keys = await a.keys(`${prefix}*`);
-    if (keys.length) await a.del(...keys);
+    await unlinkKeys(a, await scanKeys(a, `${prefix}*`));
     a.disconnect();
     b.disconnect();
   });
@@ -124,8 +123,7 @@ void describe('limits policy (admit/settle)', { skip: !url && 'HELIX_REDIS_URL n
     redis = client();
   });
   after(async () => {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
+    await unlinkKeys(redis, await scanKeys(redis, `${prefix}*`));
     redis.disconnect();
   });
 

@@ -43,6 +43,16 @@ const inputs: Array<[string, () => string]> = [
   ['sk- prefixes', () => 'sk-'.repeat(100_000)],
   ['IBAN heads', () => 'DE89 '.repeat(100_000)],
   ['denylist near-misses', () => 'acm '.repeat(100_000)],
+  ['credential lists', () => `login: ${'a, Xy9!zzzz; '.repeat(40_000)}`],
+  ['credential cues', () => 'login: admin:Xy9!zz root / Xy9!zz creds are '.repeat(10_000)],
+  ['command-line flags', () => 'mysql -pXy9!zz sshpass -p x echo y | sudo -S '.repeat(10_000)],
+  ['table headers', () => 'password,ssn\n'.repeat(50_000)],
+  ['one long table', () => `ssn,password\n${'123456789,Xy9!zz\n'.repeat(30_000)}`],
+  ['address:password combos', () => 'a@b.co:Xy9!zz '.repeat(40_000)],
+  ['userinfo without scheme', () => 'u:Xy9!zz@h:'.repeat(40_000)],
+  ['cue words of other scripts', () => 'пароль: パスワードは 密码 '.repeat(10_000)],
+  ['words between a cue and its value', () => 'password for the wifi of the '.repeat(30_000)],
+  ['cued unassigned phone numbers with extensions', () => 'call +44 7700 900123 x12, tel 0113 496 0123 ext. 7 '.repeat(10_000)],
 ];
 
 describe('adversarial inputs scan in linear time', () => {

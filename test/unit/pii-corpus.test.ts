@@ -1,33 +1,62 @@
-// Quality gate on the labelled corpus (test/fixtures/pii/corpus.jsonl): overall recall ≥ 0.99, precision ≥ 0.97,
-// and recall ≥ 0.95 for every entity. `npx tsx bench/pii-eval.ts --misses` lists what went wrong.
+// Quality gates on the labelled PII splits (test/fixtures/pii/): the dev split tuned on, the first holdout (tuned on
+// since it was scored, now a second dev set; fresh holdouts are scored outside the repository), and the older corpus
+// kept as a regression set. `npx tsx bench/pii-eval.ts --split dev
+// --misses` lists what went wrong.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PII_ENTITIES } from '../../schemas/config/pii.ts';
-import { evaluateCorpus, loadCorpus } from '../fixtures/pii/evaluate.ts';
+import { evaluateCorpus, hasSplit, loadSplit, PII_TARGETS, type CorpusLine, type Evaluation, type SplitName } from '../fixtures/pii/evaluate.ts';
 
-describe('PII corpus', () => {
-  const lines = loadCorpus();
-  const result = evaluateCorpus(lines);
+const listMisses = (r: Evaluation) => r.misses.map((m) => `${m.kind} ${m.entity} ${JSON.stringify(m.value)}`).join('\n');
 
+function assertShape(lines: CorpusLine[], r: Evaluation, min: { lines: number; negatives: number; perEntity: number }): void {
+  assert.ok(lines.length >= min.lines, `${lines.length} lines`);
+  assert.ok(r.negatives >= min.negatives, `${r.negatives} negatives`);
+  for (const entity of PII_ENTITIES) {
+    const values = lines.reduce((n, l) => n + l.entities.filter((e) => e.entity === entity).length, 0);
+    assert.ok(values >= min.perEntity, `${entity}: ${values} labelled values`);
+  }
+  for (const l of lines) for (const e of l.entities) assert.ok(l.text.includes(e.value), `label value not in text: ${e.value}`);
+}
+
+function assertTargets(r: Evaluation): void {
+  assert.ok(r.overall.recall >= PII_TARGETS.recall, `recall ${r.overall.recall}\n${listMisses(r)}`);
+  assert.ok(r.collateral.share <= PII_TARGETS.collateral, `collateral ${r.collateral.count}/${r.collateral.of}\n${listMisses(r)}`);
+  assert.ok(r.negativesAltered.share <= PII_TARGETS.negativesAltered, `negatives altered ${r.negativesAltered.count}/${r.negativesAltered.of}\n${listMisses(r)}`);
+}
+
+function split(name: SplitName): { lines: CorpusLine[]; result: Evaluation } {
+  const lines = loadSplit(name);
+  return { lines, result: evaluateCorpus(lines) };
+}
+
+describe('PII dev split', () => {
+  const { lines, result } = split('dev');
+  it('has ≥ 600 prompts, ≥ 120 negatives and ≥ 60 values of every entity', () => {
+    assertShape(lines, result, { lines: 600, negatives: 120, perEntity: 60 });
+  });
+  it('meets the targets: recall ≥ 99 %, ≤ 1 % of other words and ≤ 3 % of negatives altered', () => {
+    assertTargets(result);
+  });
+  it('finds ≥ 97 % of the values of every entity', () => {
+    for (const entity of PII_ENTITIES) assert.ok((result.perEntity[entity]?.recall ?? 0) >= 0.97, `${entity} recall ${result.perEntity[entity]?.recall}`);
+  });
+});
+
+describe('PII holdout split', { skip: !hasSplit('holdout') && 'no holdout.jsonl' }, () => {
+  it('meets the targets: recall ≥ 99 %, ≤ 1 % of other words and ≤ 3 % of negatives altered', () => {
+    assertTargets(split('holdout').result);
+  });
+});
+
+describe('PII regression corpus', () => {
+  const { lines, result } = split('corpus');
   it('is large and covers every entity with positives, plus negatives', () => {
-    assert.ok(lines.length >= 300, `${lines.length} lines`);
-    assert.ok(result.negatives >= 100, `${result.negatives} negatives`);
-    for (const entity of PII_ENTITIES) {
-      const positives = lines.filter((l) => l.entities.some((e) => e.entity === entity)).length;
-      assert.ok(positives >= 20, `${entity}: ${positives} positive lines`);
-    }
-    for (const l of lines) for (const e of l.entities) assert.ok(l.text.includes(e.value), `label value not in text: ${e.value}`);
+    assertShape(lines, result, { lines: 300, negatives: 100, perEntity: 20 });
   });
-  it('meets overall recall ≥ 0.99 and precision ≥ 0.97', () => {
-    const misses = result.misses.map((m) => `${m.kind} ${m.entity} ${JSON.stringify(m.value)}`).join('\n');
-    assert.ok(result.overall.recall >= 0.99, `recall ${result.overall.recall}\n${misses}`);
-    assert.ok(result.overall.precision >= 0.97, `precision ${result.overall.precision}\n${misses}`);
-  });
-  it('meets recall ≥ 0.95 for every entity', () => {
-    for (const entity of PII_ENTITIES) {
-      const s = result.perEntity[entity];
-      assert.ok(s, `${entity} scored`);
-      assert.ok(s.recall >= 0.95, `${entity} recall ${s.recall}`);
-    }
+  it('keeps recall ≥ 99 %, precision ≥ 97 % and ≥ 95 % of every entity', () => {
+    assert.ok(result.overall.recall >= 0.99, `recall ${result.overall.recall}\n${listMisses(result)}`);
+    assert.ok(result.overall.precision >= 0.97, `precision ${result.overall.precision}\n${listMisses(result)}`);
+    for (const entity of PII_ENTITIES) assert.ok((result.perEntity[entity]?.recall ?? 0) >= 0.95, `${entity} recall ${result.perEntity[entity]?.recall}`);
   });
 });

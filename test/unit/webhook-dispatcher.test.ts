@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { createRedis, type RedisClient as Redis } from '../../lib/redis.ts';
 import { createDispatcher } from '../../consumers/webhooks/dispatcher.ts';
 import { createTargetGuard } from '../../consumers/webhooks/address-guard.ts';
 import { DeliveryQueue, type Delivery } from '../../consumers/webhooks/queue.ts';
@@ -34,7 +34,7 @@ describe('webhook dispatcher (Redis, local receivers)', () => {
   let dispatcher: ReturnType<typeof createDispatcher>;
 
   before(async () => {
-    redis = new Redis(process.env.HELIX_REDIS_URL ?? 'redis://127.0.0.1:6379');
+    redis = createRedis(process.env.HELIX_REDIS_URL ?? 'redis://127.0.0.1:6379');
     ok = await startWebhookReceiver();
     failing = await startWebhookReceiver();
     failing.respondWith(500);

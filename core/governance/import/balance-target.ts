@@ -2,7 +2,7 @@
 // (idempotent by entry id), the entries onto the ledger topic (the ClickHouse sink lands them in ledger_entries;
 // `helix replay ledger` rebuilds the same counters from them), and per slot what it has booked so far
 // (`<budgets prefix>import:litellm`, a hash), written last so an interrupted run resumes without counting twice.
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../../../lib/redis.ts';
 import type { LedgerEntry } from '../../../schemas/events/ledger.ts';
 import type { BudgetStore } from '../../budgets/store.ts';
 import type { BalanceTarget } from './run.ts';

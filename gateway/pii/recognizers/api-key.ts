@@ -1,7 +1,7 @@
 // API_KEY: provider secrets by their published prefixes (OpenAI, Anthropic, AWS, GitHub, Slack, Stripe, Google,
-// GitLab, Hugging Face, npm), JWTs, PEM private key blocks, and generic high-entropy values assigned to a
-// key/token/secret-like name. Documentation placeholders (`sk-...`, `sk-xxxx`, `<your-api-key>`, AWS's
-// `…EXAMPLE` keys) are skipped.
+// GitLab, Hugging Face, npm, SendGrid), JWTs, PEM private key blocks, and generic high-entropy values assigned to
+// (or written right after) a key/token/secret-like name, in several languages ("API-Schlüssel", "clé API",
+// "APIキー"). Documentation placeholders (`sk-...`, `sk-xxxx`, `<your-api-key>`, AWS's `…EXAMPLE` keys) are skipped.
 import type { Detection, Recognizer, ScanState } from '../types.ts';
 import { charClasses, isLower, looksLikePlaceholder, shannonEntropy } from '../text-utils.ts';
 import { eachCue } from './cues.ts';
@@ -21,16 +21,20 @@ const PROVIDER = new RegExp(
     '|(AIza[\\w-]{35})', // 7 Google API key
     '|(eyJ[\\w-]{8,4000}\\.eyJ[\\w-]{8,8000}\\.[\\w-]{8,4000})', // 8 JWT (header and payload are base64url JSON)
     '|(glpat-[\\w-]{20,64}|hf_[A-Za-z0-9]{30,64}|npm_[A-Za-z0-9]{36})', // 9 GitLab, Hugging Face, npm
+    '|(SG\\.[\\w-]{22}\\.[\\w-]{43})', // 10 SendGrid
+    '|((?:AC|SK)[0-9a-f]{32}|key-[0-9a-f]{32})', // 11 Twilio account/API key SIDs, Mailgun
     ')(?![\\w-])',
   ].join(''),
   'y',
 );
 // Where a provider token can start, found in one cheap pass: every prefix above is 2-6 lower-case letters and a
-// '-'/'_' (sk-, ghp_, github_pat_, xoxb-, sk_live_, glpat-, hf_, npm_), or an 'A' (AKIA…, AIza…) or "eyJ" at
-// the start of a token. Anchoring on those rare characters (the lookbehinds only run there) costs about a third
+// '-'/'_' (sk-, ghp_, github_pat_, xoxb-, sk_live_, glpat-, hf_, npm_, key-), or an 'A' (AKIA…, AIza…, AC…), "eyJ" or
+// an 'S' (SG., SK…) at the start of a token. Anchoring on those rare characters (the lookbehinds only run there) costs about a third
 // of running PROVIDER at every position; PROVIDER then runs sticky at the few token starts found.
-const PROVIDER_START = /[-_AJ](?<=(?<![\w-])(?:[a-z]{2,6}[-_]|A|eyJ))/g;
-const PROVIDER_NAMES = ['', 'anthropic', 'openai', 'aws_access_key_id', 'github', 'slack', 'stripe', 'google', 'jwt', 'token'] as const;
+const PROVIDER_START = /[-_AJS](?<=(?<![\w-])(?:[a-z]{2,6}[-_]|A|eyJ|S))/g;
+const PROVIDER_NAMES = ['', 'anthropic', 'openai', 'aws_access_key_id', 'github', 'slack', 'stripe', 'google', 'jwt', 'token', 'sendgrid', 'token'] as const;
+// An AWS secret access key written right after its key id ("AKIA… / wJalr…", "AKIA…:wJalr…").
+const AWS_SECRET_AFTER_ID = /(?:[ \t]*[/:,;|][ \t]*|[ \t]+)([A-Za-z0-9/+]{40})(?![\w/+=])/y;
 
 const PEM_BEGIN = /-----BEGIN ((?:[A-Z0-9]+ ){0,3})PRIVATE KEY( BLOCK)?-----/y;
 const PEM_MAX = 16_384;
@@ -39,12 +43,19 @@ const PEM_MAX = 16_384;
 // Field names that hold secrets (for JSON fields; free text uses the shared cue scan in cues.ts).
 const SECRET_NAME = /key|secret|token|bearer|credential|auth/i;
 const ASSIGNED_VALUE =
-  /["']?(?:[ \t]{0,4}(?:[:=]|=>|:=)[ \t]{0,4}|[ \t]{1,3}(?:is|ist|est|es|lautet)[ \t]{1,3})(?:["'`]|(?:Bearer|Token|Basic)[ \t]+)?([A-Za-z0-9_\-+/=.~]{16,512})/y;
+  /["']?(?:[ \t]{0,4}(?:[:=]|=>|:=)[ \t]{0,4}|[ \t]{1,3}(?:is|ist|est|es|è|é|lautet)[ \t]{1,3})(?:["'`]|(?:Bearer|Token|Basic)[ \t]+)?([A-Za-z0-9_\-+/=.~]{16,512})/y;
 const BEARER_VALUE = /[ \t]{1,4}([A-Za-z0-9_\-+/=.~]{16,512})/y;
+/** Names continue over a word or two up to an assignment or a connector: "Secret access key: …", "clave de API es …". */
+const NAME_TAIL = /^[A-Za-z_]+(?: [A-Za-z_]+)? ?(?:[:=]|(?:is|ist|est|es|è|é|lautet) )/;
 // Names that contain a cue word but hold no secret: limits, counts, URLs, ids, types, the tokenizer …
 const NOT_SECRET_NAME =
-  /(?:name|type|url|uri|path|file|count|limit|length|size|usage|ttl|expir|endpoint|format|version|(?:^|[_.-])id$|[a-z]id$|(?:^|[_.-])(?:max|min|len)(?:[_.-]|$)|tokens|tokeniz|author(?!iz)|auth_?method|rotation|provider|store|manager)/;
-const KEY_NAME = /(?:api|private|access|secret|signing|client|service|master|license|subscription|auth|encryption|x)[_. -]?key/;
+  /(?:name|type|url|uri|path|file|(?<!ac)count|limit|length|size|usage|ttl|expir|endpoint|format|version|(?:^|[_.-])id$|[a-z]id$|(?:^|[_.-])(?:max|min|len)(?:[_.-]|$)|tokens|tokeniz|author(?!iz)|auth_?method|rotation|provider|store|manager)/;
+const KEY_NAME = /(?:api|private|access|secret|signing|client|service|master|license|subscription|auth|encryption|account|x)[_. -]?key/;
+/** Names ending in "key" that hold lookups, not secrets: cache_key, sort_key, PRIMARY_KEY … */
+const NOT_KEY_NAME = /(?:cache|hash|sort|partition|primary|foreign|object|row|map|lookup|hot|idempot|dedup|group|shard|routing|label|public|pub)[_. -]?key/;
+/** An upper-case identifier or one joined with '_'/'-' (AZURE_STORAGE_KEY, x-api-key, KEY): how env files and headers name things. */
+const envStyleName = (name: string): boolean => /^[A-Z0-9_.-]+$/.test(name) || /[_-]/.test(name);
+const WORD_BEFORE = /([A-Za-z]{1,16}) $/;
 const FILE_PATH = /\/.*\.[a-z]{2,4}$/;
 const CODE_REFERENCE = /^(?:process\.env|os\.environ|env\.|self\.|this\.|config\.|settings\.)|^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -67,22 +78,29 @@ function tokenStart(text: string, at: number): number {
   const c = text.charCodeAt(at);
   if (c === 65 /* A */) return at;
   if (c === 74 /* J */) return at - 2;
+  if (c === 83 /* S */) return at;
   let s = at;
   while (s > 0 && isLower(text.charCodeAt(s - 1))) s--;
   return s;
 }
 
+// Stripe secret/restricted keys and GitLab tokens (Stripe's pk_ publishable keys are public by design: not taken).
+const LETTERS_MAY_SUFFICE = /^(?:[sr]k_(?:live|test)_|glpat-)/;
+
 function providerSecretOk(kind: number, value: string): boolean {
-  const body = value.replace(/^(?:sk-ant-(?:api|admin)\d\d-|sk-(?:proj-|svcacct-|admin-)?|[sr]k_(?:live|test)_|gh[pousr]_|github_pat_|xox[abposr]-|AIza|glpat-|hf_|npm_)/, '');
+  const body = value.replace(/^(?:sk-ant-(?:api|admin)\d\d-|sk-(?:proj-|svcacct-|admin-)?|[sr]k_(?:live|test)_|gh[pousr]_|github_pat_|xox[abposr]-|AIza|glpat-|hf_|npm_|SG\.)/, '');
   if (looksLikePlaceholder(body)) return false;
   if (kind === 3) return !/EXAMPLE/.test(value);
   if (kind === 8) return isJwt(value);
   const cls = charClasses(body);
+  const mixedCaseRandom = cls.lower && cls.upper && shannonEntropy(body) >= 3.5;
+  // Prefixes no word starts with: a mixed-case random body is a key even when it happens to hold no digit.
+  if (LETTERS_MAY_SUFFICE.test(value) && mixedCaseRandom) return true;
   // Real keys are random: letters and digits, mixed case for the base62 formats. Prose like
   // "sk-learn-tutorial-for-beginners" has none of that.
-  if (kind === 1 || kind === 2 || kind === 4 || kind === 6 || kind === 7) return cls.digit && cls.lower && cls.upper && shannonEntropy(body) >= 3.5;
+  if (kind === 1 || kind === 2 || kind === 4 || kind === 6 || kind === 7) return cls.digit && mixedCaseRandom;
   // Hugging Face tokens are letters only; the other formats mix in digits.
-  if (value.startsWith('hf_')) return cls.lower && cls.upper && shannonEntropy(body) >= 3.5;
+  if (value.startsWith('hf_')) return mixedCaseRandom;
   return cls.digit && (cls.lower || cls.upper) && shannonEntropy(body) >= 3.0;
 }
 
@@ -134,24 +152,39 @@ function detectAssigned(text: string, scan: ScanState, out: Detection[]): void {
     for (let spaces = 0; e < text.length && e - cueStart < 48; e++) {
       const c = text.charCodeAt(e);
       if (isIdentChar(c)) continue;
-      if (c === 32 && spaces < 2 && /[A-Za-z]/.test(text[e + 1] ?? '') && /^[A-Za-z_]+(?: [A-Za-z_]+)? ?[:=]/.test(text.slice(e + 1, e + 32))) {
+      if (c === 32 && spaces < 2 && /[A-Za-z]/.test(text[e + 1] ?? '') && NAME_TAIL.test(text.slice(e + 1, e + 32))) {
         spaces++;
         continue;
       }
       break;
     }
+    // … and one word back when that makes a key name ("Encryption key: …").
+    if (text.charCodeAt(s - 1) === 32 && (text.charCodeAt(cueStart) | 32) === 107 /* k */) {
+      const wordBefore = WORD_BEFORE.exec(text.slice(Math.max(0, s - 17), s));
+      if (wordBefore && KEY_NAME.test(`${wordBefore[1]!.toLowerCase()} ${text.slice(s, e).toLowerCase()}`)) s -= wordBefore[0].length;
+    }
     const name = text.slice(s, e).toLowerCase();
     if (NOT_SECRET_NAME.test(name)) return e;
-    // "key" alone is too common ("object key is …"): only compound names like api_key / private key count.
-    if ((text.charCodeAt(cueStart) | 32) === 107 /* k */ && !KEY_NAME.test(name)) return e;
-    const re = name.endsWith('bearer') ? BEARER_VALUE : ASSIGNED_VALUE;
+    // "key" alone is too common ("object key is …"): only compound names like api_key / private key count, and
+    // env-style names (AZURE_STORAGE_KEY=, KEY=) whose value is assigned.
+    const keyOnly = (text.charCodeAt(cueStart) | 32) === 107 /* k */ && !KEY_NAME.test(name);
+    if (keyOnly && (!envStyleName(text.slice(s, e)) || NOT_KEY_NAME.test(name))) return e;
+    let re = name.endsWith('bearer') ? BEARER_VALUE : ASSIGNED_VALUE;
     re.lastIndex = e;
-    const v = re.exec(text);
+    let v = re.exec(text);
+    // "API token 3fa8…Q7 expired", "secret wJalr…": a random value right after the name.
+    const bare = !v && re === ASSIGNED_VALUE;
+    if (bare && keyOnly) return e;
+    if (bare) {
+      re = BEARER_VALUE;
+      re.lastIndex = e;
+      v = re.exec(text);
+    }
     if (!v || v[1] === undefined) return e;
     const value = v[1].replace(/[.=]+$/, (tail) => (tail.includes('=') ? tail : '')); // keep base64 padding, drop a full stop
     const start = re.lastIndex - v[1].length;
-    const confidence = genericSecretConfidence(value);
-    if (confidence === 0) return e;
+    const confidence = bare ? (value.length >= 20 && !UUID.test(value) ? genericSecretConfidence(value) - 0.05 : 0) : genericSecretConfidence(value);
+    if (confidence <= 0) return e;
     out.push({ entity: 'API_KEY', start, end: start + value.length, confidence, detector: 'api_key.assigned_secret' });
     return start + value.length;
   });
@@ -159,7 +192,9 @@ function detectAssigned(text: string, scan: ScanState, out: Detection[]): void {
 
 /** Confidence for a value assigned to a secret-like name (0: not a secret). */
 export function genericSecretConfidence(value: string): number {
-  if (value.length < 16 || looksLikePlaceholder(value) || CODE_REFERENCE.test(value) || FILE_PATH.test(value)) return 0;
+  if (value.length < 16 || looksLikePlaceholder(value) || FILE_PATH.test(value)) return 0;
+  // A dotted path of identifiers is code (`config.api.token`) unless it is long and random (Discord bot tokens).
+  if (CODE_REFERENCE.test(value) && !(value.length >= 40 && looksRandom(value))) return 0;
   if (UUID.test(value)) return 0.7; // Heroku-style keys are UUIDs; after a secret cue that is what they are
   return looksRandom(value) ? 0.8 : 0;
 }
@@ -170,6 +205,15 @@ export function secretFieldName(name: string): boolean {
   return SECRET_NAME.test(n) && !NOT_SECRET_NAME.test(n);
 }
 
+function detectAwsSecretAfterId(text: string, idEnd: number, out: Detection[]): void {
+  AWS_SECRET_AFTER_ID.lastIndex = idEnd;
+  const v = AWS_SECRET_AFTER_ID.exec(text);
+  if (!v || !looksRandom(v[1]!) || looksLikePlaceholder(v[1]!)) return;
+  const end = AWS_SECRET_AFTER_ID.lastIndex;
+  out.push({ entity: 'API_KEY', start: end - 40, end, confidence: 0.9, detector: 'api_key.aws_secret_access_key' });
+  PROVIDER_START.lastIndex = end;
+}
+
 /** A provider's key format at a PROVIDER_START hint (`sk-`, `ghp_`, `AKIA` …). */
 function detectProviderKey(hint: RegExpExecArray, text: string, _scan: ScanState, out: Detection[]): void {
   PROVIDER.lastIndex = tokenStart(text, hint.index);
@@ -178,6 +222,7 @@ function detectProviderKey(hint: RegExpExecArray, text: string, _scan: ScanState
   PROVIDER_START.lastIndex = PROVIDER.lastIndex; // matches do not overlap
   const kind = m.findIndex((g, i) => i > 0 && g !== undefined);
   if (kind <= 0 || !providerSecretOk(kind, m[0])) return;
+  if (kind === 3) detectAwsSecretAfterId(text, m.index + m[0].length, out);
   const testKey = kind === 6 && m[0].includes('_test_');
   out.push({
     entity: 'API_KEY',

@@ -46,11 +46,17 @@ export const emailRecognizer: Recognizer = {
   },
 };
 
-/** Whether `start` lies in the userinfo of a URL (`scheme://user:pass@host`: `://` earlier in the same token). */
+/**
+ * Whether `start` lies in the userinfo of a URL (`scheme://user:pass@host`: `://` earlier in the same token, with
+ * no path, query or fragment in between — `https://host/invite?email=a@b.com` holds an address).
+ */
 function isUrlUserinfo(text: string, start: number): boolean {
   const window = text.slice(Math.max(0, start - 160), start); // bounded: keeps the scan linear
   const scheme = window.lastIndexOf('://');
   if (scheme === -1) return false;
-  for (let i = scheme + 3; i < window.length; i++) if (window.charCodeAt(i) <= 32) return false;
+  for (let i = scheme + 3; i < window.length; i++) {
+    const c = window.charCodeAt(i);
+    if (c <= 32 || c === 47 /* / */ || c === 63 /* ? */ || c === 35 /* # */) return false;
+  }
   return true;
 }

@@ -1,7 +1,10 @@
 // IBAN_CODE: country code + 2 check digits + BBAN of the exact length that country uses, printed compact or in
-// groups of four, validated with the ISO 7064 mod-97 checksum.
-import { isAlnum, isDigit, isUpper } from '../text-utils.ts';
-import { matchRecognizer } from './each-match.ts';
+// groups of four (spaces or dashes), validated with the ISO 7064 mod-97 checksum. Lower-case IBANs (typed on a
+// phone) count after an "IBAN" cue.
+import type { Detection, Recognizer, ScanState } from '../types.ts';
+import { isAlnum, isDigit, isLower, isUpper, lineBefore } from '../text-utils.ts';
+import { cueHits } from './cues.ts';
+import { eachMatch } from './each-match.ts';
 
 /** IBAN length per country (SWIFT IBAN registry). */
 export const IBAN_LENGTHS: Readonly<Record<string, number>> = {
@@ -15,7 +18,10 @@ export const IBAN_LENGTHS: Readonly<Record<string, number>> = {
 };
 
 // Only the fixed-length head is matched by regex; the body is read by hand against the country's length.
-const HEAD = /(?<![A-Za-z0-9])([A-Z]{2})(\d{2})(?= ?[A-Z0-9])/g;
+const HEAD = /(?<![A-Za-z0-9])([A-Z]{2})(\d{2})(?=[ -]?[A-Z0-9])/g;
+/** Lower-case heads, looked for only in text that names an IBAN. */
+const LOWER_HEAD = /(?<![A-Za-z0-9])([a-z]{2})(\d{2})(?=[ -]?[a-z0-9])/g;
+const IBAN_CUE = /iban/i;
 
 /** ISO 7064 MOD 97-10 over a compact IBAN (country + check digits moved to the end, letters as 10..35). */
 export function ibanChecksumValid(iban: string): boolean {
@@ -32,29 +38,51 @@ function mod97Step(rem: number, c: number): number {
   return -1;
 }
 
-export const ibanRecognizer = matchRecognizer('iban', 'IBAN_CODE', HEAD, (m, text, _scan, out) => {
-  const length = IBAN_LENGTHS[m[1] ?? ''];
-  if (length === undefined) return;
-  // Consume BBAN characters, skipping single spaces between them, until the country's length is reached. The
-  // checksum is folded in as they are read (no string is built): BBAN first, country + check digits last.
+/** An IBAN character of the case the IBAN started in, as its upper-case code (0: not one). */
+function ibanChar(c: number, lower: boolean): number {
+  if (isDigit(c)) return c;
+  if (lower) return isLower(c) ? c - 32 : 0;
+  return isUpper(c) ? c : 0;
+}
+
+function detectIban(m: RegExpExecArray, text: string, _scan: ScanState, out: Detection[]): void {
+  const country = m[1] ?? '';
+  const lower = isLower(country.charCodeAt(0));
+  const length = IBAN_LENGTHS[lower ? country.toUpperCase() : country];
+  if (length === undefined || (lower && !IBAN_CUE.test(lineBefore(text, m.index, 24)))) return;
+  // Consume BBAN characters, skipping single separators (all spaces or all dashes) between them, until the
+  // country's length is reached. The checksum is folded in as they are read (no string is built): BBAN first,
+  // country + check digits last.
   let count = 4;
   let rem = 0;
   let i = m.index + 4;
+  let separator = 0;
   while (count < length && i < text.length) {
     let c = text.charCodeAt(i);
-    if (c === 32 && i + 1 < text.length) {
+    if ((c === 32 || c === 45) && (separator === 0 || c === separator) && i + 1 < text.length) {
+      separator = c;
       c = text.charCodeAt(i + 1);
-      if (!(isDigit(c) || isUpper(c))) break;
+      if (ibanChar(c, lower) === 0) break;
       i++;
     }
-    if (!(isDigit(c) || isUpper(c))) break;
+    c = ibanChar(c, lower);
+    if (c === 0) break;
     rem = mod97Step(rem, c);
     count++;
     i++;
   }
   if (count !== length || (i < text.length && isAlnum(text.charCodeAt(i)))) return;
-  for (let h = m.index; h < m.index + 4; h++) rem = mod97Step(rem, text.charCodeAt(h));
+  for (let h = m.index; h < m.index + 4; h++) rem = mod97Step(rem, ibanChar(text.charCodeAt(h), lower));
   if (rem !== 1) return;
   out.push({ entity: 'IBAN_CODE', start: m.index, end: i, confidence: 0.95, detector: 'iban.mod97' });
-  HEAD.lastIndex = i;
-});
+  (lower ? LOWER_HEAD : HEAD).lastIndex = i;
+}
+
+export const ibanRecognizer: Recognizer = {
+  name: 'iban',
+  entities: ['IBAN_CODE'],
+  detect(text: string, scan: ScanState, out: Detection[]): void {
+    eachMatch(HEAD, text, scan, out, detectIban);
+    if (cueHits(text, scan).iban.length > 0) eachMatch(LOWER_HEAD, text, scan, out, detectIban);
+  },
+};

@@ -1,5 +1,6 @@
 // IP_ADDRESS: IPv4 dotted quads and IPv6 (full, compressed `::`, IPv4-embedded, zone ids), validated with
-// node:net isIP. Version strings look like IPv4 (1.2.3.4), so a version/section cue right before one drops it.
+// node:net isIP. Version strings look like IPv4 (1.2.3.4), so a version/section cue or a product name
+// (`Chrome/120.0.0.0`) right before one drops it, and so do netmasks (255.…).
 // Both scans are anchored on cheap patterns (a `d.d.d.d` core, a ':'), then expanded by hand within bounds.
 import { isIP } from 'node:net';
 import type { Detection, Recognizer, ScanState } from '../types.ts';
@@ -9,7 +10,7 @@ import { isAlnum, isDigit, isWordChar, lineBefore } from '../text-utils.ts';
 const V4_CORE = /\d\.\d{1,3}\.\d{1,3}\.\d/g;
 const V4_FULL = /(?:\d{1,3}\.){3}\d{1,3}/y;
 const VERSION_CUE =
-  /(?:\bv|version|\bver\.?|release|build|firmware|assembly|patch|update|upgrade|section|chapter|§|clause|step|figure|fig\.|table|rule|paragraph|absatz|artikel|art\.)\s*:?\s*$/;
+  /(?:(?<![-/])\bv|version|\bver\.?|release|build|firmware|assembly|patch|update|upgrade|section|chapter|\boid|§|clause|step|figure|fig\.|table|rule|paragraph|absatz|artikel|art\.)\s*:?\s*$/;
 
 const isHex = (c: number): boolean => isDigit(c) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 
@@ -28,6 +29,10 @@ function detectV4(text: string, out: Detection[]): void {
     const end = s + full[0].length;
     const before = s > 0 ? text.charCodeAt(s - 1) : 32;
     if (isWordChar(before) || before === 46 || before === 45) continue;
+    // `Chrome/120.0.0.0` is a product version; `http://1.2.3.4` is an address.
+    if (before === 47 && s > 1 && isAlnum(text.charCodeAt(s - 2))) continue;
+    // 255.255.255.0 and 255.255.255.255 are masks and broadcast, not a host.
+    if (full[0].startsWith('255.')) continue;
     if (end < text.length && (isWordChar(text.charCodeAt(end)) || (text.charCodeAt(end) === 46 && isDigit(text.charCodeAt(end + 1))))) continue;
     if (isIP(full[0]) !== 4) continue;
     if (VERSION_CUE.test(lineBefore(text, s, 24))) continue;

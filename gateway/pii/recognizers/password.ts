@@ -1,40 +1,50 @@
-// PASSWORD: the value after a password cue (`password:`, `pwd=`, `"password": "…"`, `DB_PASSWORD=`,
-// `--password x`, `<password>…</password>`, "my password is …" in several languages) and the password inside
-// connection strings `scheme://user:pass@host`. Placeholders (`***`, `${DB_PASS}`, `<password>`) are skipped.
+// PASSWORD: the value after a password cue in any of several languages (`password:`, `pwd=`, `"password": "…"`,
+// `DB_PASSWORD=`, `--password x`, `-storepass x`, `requirepass x`, `<password>…</password>`, `key="DbPassword"
+// value="…"`, "my password is …", "Passwort lautet …", "パスワードは…", "пароль …"), pass phrases of plain words,
+// passwords in tables under a password column, user/password pairs and lists (credential-pairs.ts), command lines
+// (password-cli.ts), and the password inside connection strings `scheme://user:pass@host`, DSNs
+// `user:pass@tcp(host)` and `address:password` combos. Placeholders (`***`, `${DB_PASS}`, `<password>`) and prose
+// about passwords ("must be 12 characters", "see the vault") are skipped.
 import type { Detection, Recognizer, ScanState } from '../types.ts';
-import { charClasses, isAsciiLetter, isLower, isUpper, isWordChar } from '../text-utils.ts';
+import { isAsciiLetter, isDigit, isLower, isUpper, isWordChar, lineBefore } from '../text-utils.ts';
+import { readPairs, detectCredentialPairs } from './credential-pairs.ts';
 import { eachCue } from './cues.ts';
+import { detectCommandLines, detectCommandWord } from './password-cli.ts';
+import { endsField, isPlaceholder, MAX_VALUE, passphraseEnd, readValue, strong, strongNotNumber, type ValueSpan } from './password-value.ts';
+import { eachCellBelow } from './table-columns.ts';
 
 // Completes a `pass` cue found by the shared cue scan: password, passwd, Passwort, passphrase, passe, passord.
 const PASS_SUFFIX = /(?:word|wd|wort|phrase|code|ord|e)?/iy;
-const ASSIGN = /\\?["']?[ \t\u00a0]{0,3}(?:[:=]|=>|:=)[ \t\u00a0]{0,3}/y;
-const NATURAL = /[ \t]{1,3}(?:is|ist|est|es|lautet|was|är|er|jest|é|è)[ \t]{1,3}(?:now[ \t]|jetzt[ \t]|maintenant[ \t]|ahora[ \t])?/iy;
-const USERINFO = /([^\s:/@"'<>]{1,64}):([^\s/@"'<>]{1,128})@(?=[\w[.-])/y;
-const MAX_VALUE = 128;
-const NEXT_PARAM = /^&[A-Za-z_][\w.-]*=/;
+const ASSIGN = /\\?["']?\)?[ \t]{0,3}(?:[:=]|=>|:=|->|→)[ \t]{0,3}/y;
+const ATTRIBUTE_VALUE = /\\?["'][ \t]+value[ \t]*=[ \t]*(?=["'])/iy; // <add key="DbPassword" value="…" />
+const CONNECTOR = '(?:is|ist|est|es|lautet|was|war|era|était|är|er|jest|é|è|on|to|=|[-–—])';
+// "password is …", "password's …", "Пароль - …"
+const NATURAL = new RegExp(`(?:[ \\t]{1,3}${CONNECTOR}|['’]s)[ \\t]{1,3}(?:now[ \\t]|jetzt[ \\t]|maintenant[ \\t]|ahora[ \\t]|still[ \\t])?`, 'iy');
+const CJK_CONNECTOR_CHARS = 'はが是为為는은';
+const CJK_CONNECTOR = new RegExp(`[ \\t]?[${CJK_CONNECTOR_CHARS}][ \\t]?`, 'y');
+/** A few words between the cue and its value: "password for the PDF: …", "пароль від wifi: …". */
+const WORDS_THEN_CONNECTOR = new RegExp(`(?:[ \\t][\\p{L}][\\p{L}'’-]{0,15}){1,4}?(?:[ \\t]?:|[ \\t]${CONNECTOR}[ \\t])[ \\t]{0,3}`, 'iuy');
+/** Words that make the sentence about the password, not its value ("password reset link:", "policy: …"). */
+const ABOUT_THE_PASSWORD = /reset|polic|hash|field|length|expir|chang|last|min|max|rule|requir|strength|hint|complex|histor|\bage\b|attempt|prompt|manager|recover|format|protect|stor|generat|valid|entropy|salt|forgot|\bapi\b/i;
 const QUOTED_AFTER_SPACE = /^[ \t]{1,3}["']/;
-
-const PLACEHOLDER =
-  /^(?:\*+|x+|\.+|…|-+|\?+|<[^>]*>|\[[^\]]*\]|\$\{?[A-Za-z_]\w*\}?|\{\{.*\}\}|\{[A-Za-z_]\w*\}|%\(?\w+\)?s?|%[A-Za-z_]\w*%|redacted|null|none|nil|undefined|true|false|empty|required|optional|string|str|text|hidden|masked|secret|password|passwd|pass|pwd|changeme|your[_-]?\w*|mypassword|n\/a|tbd|todo)$/i;
-const CODE_REFERENCE = /^(?:process\.env|os\.environ|os\.getenv|getenv|env\(|env\.|config\.|settings\.|self\.|this\.|args\.|req\.|request\.|user\.|input\.|params\.)|\w\(|^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$/;
+const SPACE = /[ \t]{1,3}(?=[^\s-])/y;
+/** Stems that need an assignment or a connector; full words may also be followed by the value alone. */
+const SHORT_CUE = /^(?:pass|passe|pw|pwd|mdp|clave|parola|psk)$/i;
+/** Lower-case words that form a password name with a following `pass…`: storepass, keypass, requirepass, vncpasswd. */
+const COMPOUND_PREFIX = /(?:require|store|key|src|dest|new|old|db|root|admin|vnc|smtp|mail|sasl|ldap|bind|wifi|wpa|app|api|proxy|ftp|rpc|login|default|initial|temp|sys|master|http|basic|my)$/i;
+/** "user and password: alice, S3cret!" — the cue names a pair, so the first value is the user name. */
+const PAIR_BEFORE = /(?:user(?:name)?|login|benutzer(?:name)?|utilisateur|usuario|usuário|utente|gebruiker|account)[ \t]*(?:and|&|\/|,|und|et|y|e|en)[ \t]*$/i;
+const COMMAND_NAME = /(?:(?<![a-z])(?:ht|ch)passwd|\.pgpass)$/;
+const USERINFO = /([^\s:/@"'<>]{1,64}):([^\s/@"'<>]{1,128})@(?=[\w[.-])/y;
+/** After a scheme the user may be empty: `redis://:password@host`. */
+const SCHEME_USERINFO = /([^\s:/@"'<>]{0,64}):([^\s/@"'<>]{1,128})@(?=[\w[.-])/y;
+/** A short cue that is the last word of a full name ("mot de passe"), or follows a user name in a list ("login admin, pwd …"). */
+const FULL_NAME_BEFORE = /(?:mot de |(?:login|user(?:name)?|benutzer|usuario|utilisateur|utente)\b[^,;\n]{1,40}[,;][ \t]*)$/i;
+/** A second password in the same sentence: "… is Sp1derm@n and the sudo one is V3nom#2". */
+const ANOTHER_ONE = /[,;]?[ \t]+(?:and|but|while|und|et|y)[ \t]+(?:the|my|our|for)[ \t]+[\p{L}-]{1,20}(?:[ \t]+(?:one|password|pw))?[ \t]+(?:is|was|it's)[ \t]+/iuy;
 const PASSWORD_FIELD = /^(?:[\w-]*?[_-])?(?:password|passwd|pwd|pass|passphrase|passwort|kennwort|contraseña|mot_de_passe|senha)$|[a-z](?:Password|Passwd|Pwd)$/i;
 
-// Characters that end an unquoted value.
-const isStop = (c: number): boolean =>
-  c <= 32 || c === 34 || c === 39 || c === 96 || c === 44 || c === 59 || c === 38 || c === 60 || c === 62 || c === 41 || c === 93 || c === 125 || c === 92;
-
-function isPlaceholder(value: string): boolean {
-  return PLACEHOLDER.test(value) || CODE_REFERENCE.test(value);
-}
-
-/** Looks like a chosen password rather than a word of prose: digits, symbols or mixed case. */
-function strong(value: string): boolean {
-  if (value.length < 6) return false;
-  const c = charClasses(value);
-  return c.digit || c.other || (c.upper && c.lower && !/^[A-Z][a-z]+$/.test(value));
-}
-
-/** Left boundary: `password`, `DB_PASSWORD`, `dbPassword`, `PGPASSWORD` — but not `bypass` or `compass`. */
+/** Left boundary: `password`, `DB_PASSWORD`, `dbPassword`, `PGPASSWORD`, `storepass` — not `bypass`, `compass`. */
 function cueStartsWord(text: string, start: number, cue: string): boolean {
   if (start === 0) return true;
   const prev = text.charCodeAt(start - 1);
@@ -42,49 +52,104 @@ function cueStartsWord(text: string, start: number, cue: string): boolean {
   const first = cue.charCodeAt(0);
   if (isLower(prev) && isUpper(first)) return true; // camelCase: dbPassword
   if (isUpper(prev) && cue === cue.toUpperCase()) return true; // SCREAMING: PGPASSWORD
-  return false;
+  return isLower(first) && COMPOUND_PREFIX.test(lineBefore(text, start, 8));
 }
 
-interface ValueSpan {
-  start: number;
-  end: number;
-  quoted: boolean;
-}
-
-function readValue(text: string, from: number): ValueSpan | undefined {
-  let i = from;
-  let quote = '';
-  if (text[i] === '\\' && (text[i + 1] === '"' || text[i + 1] === "'")) quote = text.slice(i, i + 2); // JSON inside a string
-  else if (text[i] === '"' || text[i] === "'" || text[i] === '`') quote = text[i] ?? '';
-  if (quote) {
-    const start = i + quote.length;
-    // Bounded search for the closing quote: an unbounded indexOf per cue could go quadratic.
-    const window = text.slice(start, start + MAX_VALUE + quote.length);
-    const close = window.indexOf(quote);
-    if (close <= 0 || window.lastIndexOf('\n', close) !== -1) return undefined;
-    return { start, end: start + close, quoted: true };
+/** Whether the cue is a command-line flag: `--password x`, `-storepass x`, `-pw x`. */
+function isFlag(text: string, cueStart: number): boolean {
+  let s = cueStart;
+  while (s > 0 && cueStart - s < 12 && isAsciiLetter(text.charCodeAt(s - 1))) s--;
+  let dashes = 0;
+  while (s > 0 && dashes < 2 && text.charCodeAt(s - 1) === 45) {
+    s--;
+    dashes++;
   }
-  const start = i;
-  // '&' belongs to the password unless it starts the next query parameter (`&user=`).
-  while (i < text.length && i - start < MAX_VALUE && (!isStop(text.charCodeAt(i)) || (text.charCodeAt(i) === 38 && !NEXT_PARAM.test(text.slice(i, i + 40))))) i++;
-  // A sentence's full stop or colon is not part of the password.
-  while (i > start && /[.:]/.test(text[i - 1] ?? '') && (i === text.length || text.charCodeAt(i) <= 32)) i--;
-  if (i === start) return undefined;
-  return { start, end: i, quoted: false };
+  return dashes > 0 && (s === 0 || /\s/.test(text[s - 1]!));
 }
 
-/** Whether only punctuation/whitespace follows `end` up to the end of the line (the value is the whole field). */
-function endsField(text: string, end: number): boolean {
-  for (let i = end; i < text.length && i < end + 64; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10 || c === 13) return true;
-    if (c === 44 || c === 59 || c === 38 || c === 34 || c === 39 || c === 125 || c === 41 || c === 93 || c === 46 || c === 92) return true;
-    if (c > 32) return false;
+interface Found {
+  span: ValueSpan;
+  confidence: number;
+}
+
+/** A pass phrase of plain words at `from`, or a chosen-looking value, judged for a cue with no assignment. */
+function phraseOrStrong(text: string, from: number, confidence: number): Found | undefined {
+  const phrase = passphraseEnd(text, from);
+  if (phrase > 0) return { span: { start: from, end: phrase, quoted: false }, confidence };
+  const span = readValue(text, from);
+  if (!span) return undefined;
+  const value = text.slice(span.start, span.end);
+  if (span.quoted) return strong(value) || passphraseEnd(text, span.start) > 0 || (value.length >= 4 && !/\s/.test(value)) ? { span, confidence } : undefined;
+  return strongNotNumber(value) ? { span, confidence } : undefined;
+}
+
+/** The value a password cue introduces, by the syntaxes people and configs use. */
+function valueAfterCue(text: string, cueStart: number, cueEnd: number, cue: string): Found | undefined {
+  let first = cueEnd;
+  while (first < text.length && first - cueEnd < 4 && (text.charCodeAt(first) === 32 || text.charCodeAt(first) === 9)) first++;
+  // Text in a script without spaces right after the cue, other than a connector (は, 是 …): no value here.
+  const c = text.charCodeAt(first);
+  if (first >= text.length || (c >= 0x2e80 && !CJK_CONNECTOR_CHARS.includes(text[first]!))) return undefined;
+  ASSIGN.lastIndex = cueEnd;
+  if (ASSIGN.exec(text)) {
+    const from = ASSIGN.lastIndex;
+    const span = readValue(text, from);
+    if (!span) return undefined;
+    const value = text.slice(span.start, span.end);
+    if (span.quoted) return value.length >= 3 ? { span, confidence: 0.9 } : undefined;
+    if (strong(value)) return { span, confidence: 0.85 };
+    const phrase = passphraseEnd(text, from);
+    if (phrase > 0) return { span: { start: from, end: phrase, quoted: false }, confidence: 0.8 };
+    return value.length >= 4 && endsField(text, span.end) ? { span, confidence: 0.75 } : undefined;
   }
-  return true;
+  ATTRIBUTE_VALUE.lastIndex = cueEnd;
+  if (ATTRIBUTE_VALUE.exec(text)) {
+    const span = readValue(text, ATTRIBUTE_VALUE.lastIndex);
+    return span ? { span, confidence: 0.9 } : undefined;
+  }
+  const next = text.charCodeAt(cueEnd);
+  if (next === 62 /* > */ && text.charCodeAt(cueStart - 1) === 60 /* < */) {
+    const close = text.slice(cueEnd + 1, cueEnd + 2 + MAX_VALUE).indexOf('<');
+    return close > 2 ? { span: { start: cueEnd + 1, end: cueEnd + 1 + close, quoted: true }, confidence: 0.9 } : undefined;
+  }
+  CJK_CONNECTOR.lastIndex = cueEnd;
+  if (CJK_CONNECTOR.exec(text)) {
+    const span = readValue(text, CJK_CONNECTOR.lastIndex);
+    return span && strong(text.slice(span.start, span.end)) ? { span, confidence: 0.85 } : undefined;
+  }
+  if (QUOTED_AFTER_SPACE.test(text.slice(cueEnd, cueEnd + 5))) {
+    // `password "K8s!sFun2024"`, SQL `PASSWORD 'S3cret!'`: a quoted value right after the cue.
+    const found = phraseOrStrong(text, cueEnd + text.slice(cueEnd, cueEnd + 5).search(/["']/), 0.8);
+    if (found) return found;
+  }
+  if (isFlag(text, cueStart)) {
+    SPACE.lastIndex = cueEnd;
+    if (!SPACE.exec(text)) return undefined;
+    const span = readValue(text, SPACE.lastIndex);
+    return span && span.end - span.start >= 4 && !isPlaceholder(text.slice(span.start, span.end)) ? { span, confidence: 0.85 } : undefined;
+  }
+  NATURAL.lastIndex = cueEnd;
+  if (NATURAL.exec(text)) {
+    const found = phraseOrStrong(text, NATURAL.lastIndex, 0.8);
+    if (found) return found;
+  }
+  WORDS_THEN_CONNECTOR.lastIndex = cueEnd;
+  const words = WORDS_THEN_CONNECTOR.exec(text);
+  if (words && !ABOUT_THE_PASSWORD.test(words[0])) {
+    const found = phraseOrStrong(text, WORDS_THEN_CONNECTOR.lastIndex, 0.75);
+    if (found) return found;
+  }
+  // (`requirepass x`, `-storepass x`: a short stem ending a compound name is a full name.)
+  if (SHORT_CUE.test(cue) && !isLower(text.charCodeAt(cueStart - 1)) && !FULL_NAME_BEFORE.test(lineBefore(text, cueStart, 64))) return undefined;
+  // `machine … login bob password S3cret!`, `requirepass S3cret!`, "Мой пароль S3cret!": the value alone.
+  SPACE.lastIndex = cueEnd;
+  if (!SPACE.exec(text)) return undefined;
+  const span = readValue(text, SPACE.lastIndex);
+  if (!span || span.quoted) return undefined;
+  const value = text.slice(span.start, span.end);
+  return strongNotNumber(value) && !/^[\w.-]+=/.test(value) && !value.startsWith('(') ? { span, confidence: 0.8 } : undefined;
 }
 
-// A cue inside a value already taken is skipped (eachCue).
 function detectCued(text: string, scan: ScanState, out: Detection[]): void {
   eachCue(text, scan, 'password', (cueStart, cueAt) => {
     let cueEnd = cueAt;
@@ -93,61 +158,96 @@ function detectCued(text: string, scan: ScanState, out: Detection[]): void {
       if (PASS_SUFFIX.exec(text)) cueEnd = PASS_SUFFIX.lastIndex;
     }
     const cue = text.slice(cueStart, cueEnd);
-    const m = { index: cueStart };
-    if (!cueStartsWord(text, m.index, cue)) return undefined;
+    // htpasswd, chpasswd, .pgpass: commands and files that hold passwords.
+    const command = COMMAND_NAME.exec(text.slice(Math.max(0, cueStart - 3), cueEnd).toLowerCase());
+    if (command) return detectCommandWord(text, command[0], cueEnd - command[0].length, cueEnd, out);
+    if (!cueStartsWord(text, cueStart, cue) && !isFlag(text, cueStart)) return undefined;
     const next = text.charCodeAt(cueEnd);
-    if (isAsciiLetter(next) || (next >= 48 && next <= 57) || (next >= 0xc0 && next < 0x2000)) return undefined; // passwords, passenger …
+    if (isAsciiLetter(next) || isDigit(next) || (next >= 0xc0 && next < 0x2000)) return undefined; // passwords, passenger …
 
-    let span: ValueSpan | undefined;
-    let confidence = 0;
+    const tableEnd = eachCellBelow(text, cueStart, cueEnd, (start, end) => {
+      if (end - start >= 3 && end - start <= MAX_VALUE && !isPlaceholder(text.slice(start, end))) out.push({ entity: 'PASSWORD', start, end, confidence: 0.85, detector: 'password.column' });
+    });
+    if (tableEnd !== undefined) return tableEnd;
     ASSIGN.lastIndex = cueEnd;
-    if (ASSIGN.exec(text)) {
-      span = readValue(text, ASSIGN.lastIndex);
-      if (span) {
-        const value = text.slice(span.start, span.end);
-        if (span.quoted) confidence = value.length >= 3 ? 0.9 : 0;
-        else if (strong(value)) confidence = 0.85;
-        else if (value.length >= 4 && endsField(text, span.end)) confidence = 0.75;
-      }
-    } else if (next === 62 /* > */ && text.charCodeAt(m.index - 1) === 60 /* < */) {
-      const close = text.slice(cueEnd + 1, cueEnd + 2 + MAX_VALUE).indexOf('<');
-      if (close > 2) {
-        span = { start: cueEnd + 1, end: cueEnd + 1 + close, quoted: true };
-        confidence = 0.9;
-      }
-    } else if (QUOTED_AFTER_SPACE.test(text.slice(cueEnd, cueEnd + 5))) {
-      // `password "K8s!sFun2024"`: a quoted, password-like value right after the cue.
-      span = readValue(text, cueEnd + text.slice(cueEnd, cueEnd + 5).search(/["']/));
-      if (span && strong(text.slice(span.start, span.end))) confidence = 0.8;
-    } else {
-      const flag = text.startsWith('--', m.index - 2) && next === 32;
-      NATURAL.lastIndex = cueEnd;
-      if (flag || NATURAL.exec(text)) {
-        span = readValue(text, flag ? cueEnd + 1 : NATURAL.lastIndex);
-        if (span && strong(text.slice(span.start, span.end))) confidence = flag ? 0.85 : 0.8;
-      }
+    if (ASSIGN.exec(text) && PAIR_BEFORE.test(lineBefore(text, cueStart, 32))) {
+      const end = readPairs(text, ASSIGN.lastIndex, out, 0.85);
+      if (end !== undefined) return end;
     }
-    if (!span || confidence === 0) return undefined;
-    const value = text.slice(span.start, span.end);
+    const found = valueAfterCue(text, cueStart, cueEnd, cue);
+    if (!found) return undefined;
+    const value = text.slice(found.span.start, found.span.end);
     if (isPlaceholder(value)) return undefined;
-    out.push({ entity: 'PASSWORD', start: span.start, end: span.end, confidence, detector: 'password.cue' });
-    return span.end;
+    out.push({ entity: 'PASSWORD', start: found.span.start, end: found.span.end, confidence: found.confidence, detector: 'password.cue' });
+    ANOTHER_ONE.lastIndex = found.span.end;
+    if (!ANOTHER_ONE.exec(text)) return found.span.end;
+    const second = phraseOrStrong(text, ANOTHER_ONE.lastIndex, found.confidence - 0.05);
+    if (!second || isPlaceholder(text.slice(second.span.start, second.span.end))) return found.span.end;
+    out.push({ entity: 'PASSWORD', start: second.span.start, end: second.span.end, confidence: second.confidence, detector: 'password.cue' });
+    return second.span.end;
   });
 }
 
-function detectConnectionStrings(text: string, out: Detection[]): void {
-  for (let i = text.indexOf('://'); i !== -1; i = text.indexOf('://', i + 3)) {
-    let s = i;
-    while (s > 0 && i - s < 24 && /[A-Za-z0-9+.-]/.test(text[s - 1] ?? '')) s--;
-    if (i - s < 2) continue;
-    USERINFO.lastIndex = i + 3;
-    const m = USERINFO.exec(text);
-    if (!m || m[2] === undefined) continue;
+/** `scheme://user:pass@host`, and without a scheme `user:pass@tcp(host)` (Go DSNs) or `user:pass@host:port`. */
+function detectAtSigns(text: string, out: Detection[]): void {
+  for (let at = text.indexOf('@'); at !== -1; at = text.indexOf('@', at + 1)) {
+    // The token holding the '@', bounded to the left.
+    let s = at;
+    let colon = false;
+    let slash = false;
+    for (; s > 0 && at - s < 200; s--) {
+      const c = text.charCodeAt(s - 1);
+      if (endsToken(c)) break;
+      if (c === 58) colon = true;
+      else if (c === 47) slash = true;
+    }
+    if (slash && oracleLogin(text, s, at, out)) continue;
+    if (!colon) {
+      comboAfter(text, at, out);
+      continue;
+    }
+    const scheme = text.slice(s, at).lastIndexOf('://');
+    const bare = scheme === -1;
+    if (bare && !/^(?:tcp|unix|udp)\(|^[\w-]+(?:\.[\w-]+)*[:/]/.test(text.slice(at + 1, at + 64))) {
+      comboAfter(text, at, out);
+      continue;
+    }
+    const userinfo = bare ? USERINFO : SCHEME_USERINFO;
+    userinfo.lastIndex = bare ? s : s + scheme + 3;
+    const m = userinfo.exec(text);
+    if (!m || m[2] === undefined || userinfo.lastIndex !== at + 1) {
+      comboAfter(text, at, out);
+      continue;
+    }
     const password = m[2];
-    if (isPlaceholder(password)) continue;
-    const start = i + 3 + (m[1] ?? '').length + 1;
-    out.push({ entity: 'PASSWORD', start, end: start + password.length, confidence: 0.9, detector: 'password.connection_string' });
+    if (isPlaceholder(password) || (bare && !strong(password))) continue;
+    out.push({ entity: 'PASSWORD', start: at - password.length, end: at, confidence: 0.9, detector: 'password.connection_string' });
   }
+}
+
+const isDomainChar = (c: number): boolean => (c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 122) || c === 46 || c === 45;
+/** Whitespace, quotes, angle brackets, '(' and an earlier '@' end the token before an '@'. */
+const endsToken = (c: number): boolean => c <= 32 || c === 34 || c === 39 || c === 96 || c === 60 || c === 62 || c === 40 || c === 64;
+
+const ORACLE_LOGIN = /(?:thin:|sqlplus[ \t]+|rman[ \t]+target[ \t]+)([\w$#.-]{1,64})\/([^\s/@"']{1,128})$/i;
+
+/** Oracle's `user/password@service`: `jdbc:oracle:thin:scott/S3cret@//host:1521/db`, `sqlplus scott/S3cret@orcl`. */
+function oracleLogin(text: string, tokenStart: number, at: number, out: Detection[]): boolean {
+  const m = ORACLE_LOGIN.exec(text.slice(Math.max(0, tokenStart - 16), at));
+  if (!m || m[2] === undefined || isPlaceholder(m[2])) return false;
+  out.push({ entity: 'PASSWORD', start: at - m[2].length, end: at, confidence: 0.85, detector: 'password.connection_string' });
+  return true;
+}
+
+/** `address@domain.tld:password`, as credential dumps and SASL password maps write them. */
+function comboAfter(text: string, at: number, out: Detection[]): void {
+  let i = at + 1;
+  for (let c = text.charCodeAt(i); i - at < 255 && isDomainChar(c); c = text.charCodeAt(++i));
+  if (text.charCodeAt(i) !== 58 /* : */ || !/\.[A-Za-z]{2,24}$/.test(text.slice(at + 1, i))) return;
+  const span = readValue(text, i + 1);
+  if (!span || span.quoted) return;
+  const value = text.slice(span.start, span.end);
+  if (strongNotNumber(value) && !value.includes('/') && !isPlaceholder(value)) out.push({ entity: 'PASSWORD', start: span.start, end: span.end, confidence: 0.8, detector: 'password.combo' });
 }
 
 export const passwordRecognizer: Recognizer = {
@@ -155,7 +255,9 @@ export const passwordRecognizer: Recognizer = {
   entities: ['PASSWORD'],
   detect(text: string, scan: ScanState, out: Detection[]): void {
     detectCued(text, scan, out);
-    if (text.indexOf('://') !== -1) detectConnectionStrings(text, out);
+    detectCredentialPairs(text, scan, out);
+    detectCommandLines(text, scan, out);
+    if (text.indexOf('@') !== -1) detectAtSigns(text, out);
     if (scan.fieldName !== undefined && PASSWORD_FIELD.test(scan.fieldName)) {
       const value = text.trim();
       if (value.length >= 3 && value.length <= MAX_VALUE && !/\s/.test(value) && !isPlaceholder(value)) {

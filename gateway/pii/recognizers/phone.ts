@@ -1,6 +1,9 @@
 // PHONE_NUMBER: a cheap regex pre-scan finds digit groups shaped like phone numbers; cheap shape rules drop dates,
 // prices, versions, IPs, SSNs and card numbers; only the survivors are validated with libphonenumber-js (max
-// metadata: real number plans, not just lengths), which is the slow part (bench/micro.ts).
+// metadata: real number plans, not just lengths), which is the slow part (bench/micro.ts). After a phone cue
+// ("call", "Tel.", "手机", "номер" …) a number only has to be possible (right length for its country): ranges that
+// are unassigned or reserved for fiction (UK 07700 900xxx) are still somebody's way of writing a phone number.
+// An extension written after the number (x123, ext. 45, #204) is part of it.
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import type { ScanState } from '../types.ts';
 import { isDigit, lineAfter, lineBefore } from '../text-utils.ts';
@@ -9,12 +12,45 @@ import { cachedPhoneVerdict } from './phone-verdicts.ts';
 
 // Optional '+', optional '(', then 7..24 chars of digits and separators, ending in a digit. Bounded repetition and
 // a lookbehind that only lets a candidate start at the beginning of a number keep this linear.
-const CANDIDATE = /(?<![\w+./(-])(?:\+ ?)?\(?\d[\d ()./\u00a0-]{5,22}\d(?!\w|[./-]\d)/g;
+// It may end right before an extension glued on as `x123`, not inside a longer identifier (2024/118/AB).
+const CANDIDATE = /(?<![\w+./(-])(?:\+ ?)?\(?\d[\d ()./\u00a0-]{5,22}\d(?![A-WYZa-wyz0-9_]|[xX](?!\d)|[./-]\w)/g;
+const EXTENSION_START = 'xepd#д';
+const EXTENSION = /[ \t]?(?:x|ext\.?|extn\.?|extension|poste|durchwahl|доб\.?)[ \t]?\d{1,6}(?!\w)|[ \t]#[ \t]?\d{1,6}(?![\w.,-])/iy;
 
 const PHONE_CUE =
-  /(?:phone|tel\b|tel\.|tél|mobile?|cell|call|fax|whatsapp|sms|text me|reach|contact|dial|ruf|handy|telefon|numéro|portable|appel|teléfono|telefono|móvil|movil|llam|cellulare|chiam|contato|celular|bel |nummer|hotline|support line)/;
+  /(?:phone|tel\b|tel\.|tél|mobile?|cell|call|fax|whatsapp|sms|\btext\b|reach|contact|dial|ruf|handy|telefon|numéro|portable|appel|teléfono|telefono|móvil|movil|llam|cellulare|chiam|contato|celular|bel |nummer|hotline|support line|switchboard|\bring\b|電話|电话|手机|手機|携帯|号码|番号|тел|номер|звон|моб|전화|휴대폰|هاتف|جوال|טלפון|फ़ोन|फोन|โทร)/;
 const NOT_PHONE_CUE =
-  /(?:order|invoice|rechnung|bestell|tracking|sendung|ticket|\bref|iban|account|konto|kundennummer|kundennr|customer id|serial|isbn|\bzip|\bplz|\bid\b|#\s*$|\bsku|\bpart\b|version|\bv$|\blot\b|\bbatch|\bcase\b)/;
+  /(?:order|invoice|rechnung|bestell|commande|factur|fattur|pedido|ordine|bestelling|encomenda|tracking|sendung|ticket|\bref|iban|account|konto|kundennummer|kundennr|customer id|serial|isbn|\bzip|\bplz|\bid\b|#\s*$|\bsku|\bpart\b|version|\bv$|\blot\b|\bbatch|\bcase\b|ssn|\bsocial\b|soc\.? ?sec|\bss\.? ?#|(?<!v)card|carte|(?<!visiten)karte|tarjeta|cart[ãa]o|carta|\bkart|\bpan\b|\bcc\b|заказ|注文|订单|customer|member|policy|claim|patient|employee|student|licen[cs]e|passport|\btax\b|\bvat\b|registration|product|item|model|flight|room|build|seat|postal|routing|transaction)/;
+const PHONE_CUE_ALL = new RegExp(PHONE_CUE.source, 'g');
+const NOT_PHONE_CUE_ALL = new RegExp(NOT_PHONE_CUE.source, 'g');
+/** Where a new clause starts: a cue word before it names something else ("… gift cards, her number is …"). */
+const CLAUSE_BREAK = /[,;|]|\s[—–-]\s|[.!?]\s/g;
+
+/** [start, end) of the last match of a global `re` in `s`, or [-1, -1]. */
+function lastMatch(re: RegExp, s: string): [number, number] {
+  re.lastIndex = 0;
+  let last: [number, number] = [-1, -1];
+  for (let m = re.exec(s); m; m = re.exec(s)) {
+    last = [m.index, m.index + m[0].length];
+    if (m[0].length === 0) re.lastIndex++;
+  }
+  return last;
+}
+
+/**
+ * Whether the words before a candidate name another kind of number ("order no.", "SSN", "card"). The nearest cue
+ * wins: "SSN 676-95-2112, phone (617) 555-0139" is a phone number; so is one in a clause after the other cue.
+ */
+function namedOtherwise(before: string): boolean {
+  if (!NOT_PHONE_CUE.test(before)) return false;
+  const other = lastMatch(NOT_PHONE_CUE_ALL, before)[1];
+  // A phone cue glued to the other one is part of its word: "Bestellnummer", "注文番号".
+  return other >= lastMatch(PHONE_CUE_ALL, before)[0] && other > lastMatch(CLAUSE_BREAK, before)[1];
+}
+/** "number" alone names any number: a cue only for digits grouped the way phone numbers are written. */
+const NUMBER_CUE = /\bnumber\b/;
+/** Cue words right after a number: "… is my cell", "(mobile)", "- office". */
+const PHONE_CUE_AFTER = /^[\s,;:()\-–—]{0,3}(?:\(?(?:mobile|cell|phone|tel|fax|home|work|office|landline|whatsapp)\b|(?:is|was) (?:my|his|her|our|their|the) (?:cell|phone|number|mobile|landline|direct line))/i;
 const UNIT_AFTER = /^\s?(?:€|\$|£|eur|usd|gbp|chf|km|kg|mb|gb|ms|tokens|users|requests|rows|bytes)/;
 
 const NANP_REGIONS: readonly CountryCode[] = ['US', 'CA'];
@@ -125,32 +161,96 @@ function validate(number: string, region: CountryCode | undefined, scan: ScanSta
   return ok;
 }
 
-/** Returns a confidence when `raw` is a valid phone number, 0 otherwise. */
-function scoreCandidate(text: string, start: number, raw: string, scan: ScanState): number {
+/** Whether `number` is well-formed: a length its plan uses, not one digit repeated (only asked after a phone cue). */
+function possible(number: string, region: CountryCode | undefined): boolean {
+  try {
+    const p = parsePhoneNumberFromString(number, region);
+    if (!p?.isPossible()) return false;
+    const national = String(p.nationalNumber);
+    return !/^(\d)\1*$/.test(national);
+  } catch {
+    return false;
+  }
+}
+
+// Distinct numbers judged "possible" per scan: the check is not cached across scans (the verdict cache holds
+// validity), so text made of many distinct cued numbers must not make each cost a libphonenumber parse per region.
+const MAX_POSSIBLE_CHECKS = 16;
+const possibleChecks = new WeakMap<ScanState, number>();
+
+function possibleAfterCue(number: string, regions: ReadonlyArray<CountryCode | undefined>, scan: ScanState): boolean {
+  const key = `possible|${number}`;
+  const memo = scan.phoneVerdicts.get(key);
+  if (memo !== undefined) return memo;
+  const used = possibleChecks.get(scan) ?? 0;
+  if (used >= MAX_POSSIBLE_CHECKS) return false;
+  possibleChecks.set(scan, used + 1);
+  const ok = regions.some((region) => possible(number, region));
+  scan.phoneVerdicts.set(key, ok);
+  return ok;
+}
+
+/**
+ * Whether the candidate is introduced as a phone number: an extension written after it or a cue word before it
+ * ("call", "Tel.", "手机" …; "number" only for grouped digits). `cueAfter` ("… is my cell", "(mobile)") is read
+ * only when still needed: most candidates are dates and amounts, decided before.
+ */
+function cueBefore(before: string, extension: boolean, s: Shape): boolean {
+  const grouped = s.international || (s.groups.length > 1 && !thousandsShape(s));
+  return extension || PHONE_CUE.test(before) || (grouped && NUMBER_CUE.test(before));
+}
+const cueAfter = (text: string, end: number): boolean => PHONE_CUE_AFTER.test(lineAfter(text, end, 40));
+
+/** Grouped like a count or an amount: 1 204 567, 12 345 678. */
+function thousandsShape(s: Shape): boolean {
+  return s.groups.length > 1 && (s.groups[0] ?? 0) <= 3 && allGroups(s.groups, 1, s.groups.length, 3);
+}
+
+/** Returns a confidence when `raw` is a valid phone number (or a well-formed one introduced as a phone), 0 otherwise. */
+function scoreCandidate(text: string, start: number, raw: string, extension: boolean, trimmed: boolean, scan: ScanState): number {
   const s = shapeOf(raw);
   const n = s.n;
   if (isOtherNumberShape(s)) return 0;
+  const end = start + raw.length;
   if (s.international) {
     if (n < 8 || n > 17) return 0;
     // libphonenumber is ~30 % faster on the compact E.164-like form than on the formatted one.
     const digits = digitString(raw);
-    return validate(`+${s.d0 === 48 && s.d1 === 48 ? digits.slice(2) : digits}`, undefined, scan) ? 0.95 : 0;
+    const e164 = `+${s.d0 === 48 && s.d1 === 48 ? digits.slice(2) : digits}`;
+    if (validate(e164, undefined, scan)) return 0.95;
+    if (trimmed) return 0;
+    const before = lineBefore(text, start, 32);
+    const cue = !namedOtherwise(before) && (cueBefore(before, extension, s) || cueAfter(text, end));
+    return cue && possibleAfterCue(e164, [undefined], scan) ? 0.85 : 0;
   }
   if (n < 7 || n > 12) return 0;
   const strongShape = isNationalPhoneShape(raw, s);
   const before = lineBefore(text, start, 32);
-  const cue = PHONE_CUE.test(before);
-  if (!strongShape && !cue) return 0;
+  let cue = cueBefore(before, extension, s);
+  if (!strongShape && !cue && !(cue = cueAfter(text, end))) return 0;
   // "Bestellnummer", "order no." … win over the generic "nummer"/"no." cue words.
-  if (NOT_PHONE_CUE.test(before)) return 0;
-  if (UNIT_AFTER.test(lineAfter(text, start + raw.length, 8))) return 0;
+  if (namedOtherwise(before)) return 0;
+  if (UNIT_AFTER.test(lineAfter(text, end, 8))) return 0;
   const digits = digitString(raw);
   const regions = NANP.test(digits) ? [...NANP_REGIONS, ...scan.phoneRegions] : scan.phoneRegions;
   for (const region of regions) {
     if (s.d0 === 48 && (region === 'US' || region === 'CA')) continue; // NANP has no trunk '0'
     if (validate(digits, region as CountryCode, scan)) return cue ? 0.9 : strongShape ? 0.85 : 0.75;
   }
-  return 0;
+  // Written like a phone number (grouped, or with a trunk prefix) and introduced as one, with a length some plan uses.
+  // Not for a number cut out of a longer digit run: that is something else (a card, an account number).
+  if (trimmed || !(s.groups.length > 1 || s.d0 === 48) || thousandsShape(s)) return 0;
+  return (cue || cueAfter(text, end)) && possibleAfterCue(digits, regions as CountryCode[], scan) ? 0.8 : 0;
+}
+
+/** Whether an extension follows at `end` (EXTENSION.lastIndex is then its end). Most candidates end in a space or
+ * punctuation followed by something else: one or two character tests decide. */
+function extensionAt(text: string, end: number): boolean {
+  let c = text.charCodeAt(end);
+  if (c === 32 || c === 9) c = text.charCodeAt(end + 1);
+  if (!EXTENSION_START.includes(String.fromCharCode(c | 32))) return false;
+  EXTENSION.lastIndex = end;
+  return EXTENSION.exec(text) !== null;
 }
 
 /** The digits of a candidate, without a bracketed trunk zero ("+49 (0)89 …" dials as +4989…). */
@@ -175,9 +275,11 @@ export const phoneRecognizer = matchRecognizer('phone', 'PHONE_NUMBER', CANDIDAT
     if (cut <= 0) break;
     raw = raw.slice(0, cut).replace(TRAILING_SEPARATORS, '');
   }
-  const confidence = scoreCandidate(text, start, raw, scan);
+  const extension = extensionAt(text, start + raw.length);
+  const confidence = scoreCandidate(text, start, raw, extension, raw.length < m[0].length, scan);
   if (confidence > 0) {
-    out.push({ entity: 'PHONE_NUMBER', start, end: start + raw.length, confidence, detector: 'phone' });
-    CANDIDATE.lastIndex = start + raw.length;
+    const end = extension ? EXTENSION.lastIndex : start + raw.length;
+    out.push({ entity: 'PHONE_NUMBER', start, end, confidence, detector: 'phone' });
+    CANDIDATE.lastIndex = end;
   }
 });

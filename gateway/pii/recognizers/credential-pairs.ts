@@ -1,0 +1,64 @@
+// Passwords given as the second half of a user name / password pair, with no password cue of their own:
+// "Login: jsmith, S3cret!", "credentials: admin / Tr0ub4dor&3", "creds for the box are root, …", lists such as
+// "alice, pw1; bob, pw2", and the admin account written `admin:…` or `admin / …`.
+import type { Detection, ScanState } from '../types.ts';
+import { isAsciiLetter, isWordChar } from '../text-utils.ts';
+import { eachCue } from './cues.ts';
+import { isPlaceholder, strongNotNumber } from './password-value.ts';
+
+/** After a pair cue: an assignment, or a few words and a connector ("for the staging box are"). */
+const INTRO = /\)?[ \t]{0,3}(?:[:=][ \t]{0,3}(?:\r?\n[ \t]{0,3})?|(?:[ \t]+[\p{L}][\p{L}'’-]{0,15}){0,5}?[ \t]+(?:are|is|sind|ist|sont|est|son|es|são|é|zijn|is)[ \t]+)/uy;
+/** One pair: a user name (letters first, or an address), a separator, the password, up to a list separator. */
+const PAIR = /([A-Za-z][\w.@+-]{0,63})(?:[ \t]?,[ \t]?|[ \t]+\/[ \t]+|\/|[ \t]*\|[ \t]*|:|[ \t]+(?:and|und|et|y|e|en|og|och|i)[ \t]+)([^\s,;|]{4,128})/y;
+const LIST_SEPARATOR = /[ \t]*[;|][ \t]*|[ \t]*(?:,[ \t]+|\r?\n[ \t]*)(?=[A-Za-z][\w.@+-]{0,63}(?:[ \t]?[,/:|]|[ \t]+\/))/y;
+/** `admin:…` and `admin / …`: the well-known account right before the password. */
+const ADMIN_PAIR = /(?::|[ \t]\/[ \t])([^\s,;|]{6,128})/y;
+const MAX_PAIRS = 20;
+
+function passwordOk(value: string): boolean {
+  return strongNotNumber(value) && !isPlaceholder(value) && !value.includes('/');
+}
+
+/** Reads `user SEP password` pairs at `from`; pushes each password and returns the end of the last one. */
+export function readPairs(text: string, from: number, out: Detection[], confidence: number): number | undefined {
+  let at = from;
+  let end: number | undefined;
+  for (let n = 0; n < MAX_PAIRS; n++) {
+    PAIR.lastIndex = at;
+    const m = PAIR.exec(text);
+    if (!m || m[2] === undefined) break;
+    const value = m[2].replace(/[.:]+$/, '');
+    if (!passwordOk(value)) break;
+    const start = PAIR.lastIndex - m[2].length;
+    out.push({ entity: 'PASSWORD', start, end: start + value.length, confidence, detector: 'password.pair' });
+    end = start + value.length;
+    LIST_SEPARATOR.lastIndex = PAIR.lastIndex;
+    if (!LIST_SEPARATOR.exec(text)) break;
+    at = LIST_SEPARATOR.lastIndex;
+  }
+  return end;
+}
+
+export function detectCredentialPairs(text: string, scan: ScanState, out: Detection[]): void {
+  eachCue(text, scan, 'pair', (cueStart, cueEnd) => {
+    if (cueStart > 0 && isWordChar(text.charCodeAt(cueStart - 1))) return undefined;
+    let end = cueEnd;
+    while (end < text.length && end - cueEnd < 2 && isAsciiLetter(text.charCodeAt(end))) end++; // credential-s, login-s
+    if (end < text.length && isWordChar(text.charCodeAt(end))) return undefined;
+    const cue = text.slice(cueStart, cueEnd).toLowerCase();
+    if (cue === 'admin') {
+      if (cueStart > 0 && /[/\\@.:-]/.test(text[cueStart - 1]!)) return undefined; // paths, URLs, addresses
+      ADMIN_PAIR.lastIndex = end;
+      const m = ADMIN_PAIR.exec(text);
+      if (!m || m[1] === undefined) return undefined;
+      const value = m[1].replace(/[.:]+$/, '');
+      if (!passwordOk(value)) return undefined;
+      const start = ADMIN_PAIR.lastIndex - m[1].length;
+      out.push({ entity: 'PASSWORD', start, end: start + value.length, confidence: 0.75, detector: 'password.pair' });
+      return start + value.length;
+    }
+    INTRO.lastIndex = end;
+    if (!INTRO.exec(text)) return undefined;
+    return readPairs(text, INTRO.lastIndex, out, 0.8);
+  });
+}

@@ -1,0 +1,202 @@
+// Passwords on command lines, where no cue word names them: short flags whose meaning depends on the command
+// (`mysql -pS3cret`, `sshpass -p …`, `redis-cli -a …`, `ldapsearch -w …`, `curl -u user:pass`, `smbclient -U
+// user%pass`, `echo '…' | sudo -S`), commands and statements taking a password argument (`htpasswd -b FILE USER
+// PASS`, `echo "user:pass" | chpasswd`, SQL `IDENTIFIED BY '…'`, `rabbitmqctl add_user`, `net user`, PowerShell
+// `ConvertTo-SecureString "…"`) and .pgpass lines. The same flag elsewhere
+// (`ssh -p 2222`, `mysql -p db` which prompts, `docker run -p 80:80`) is left alone.
+import type { Detection, ScanState } from '../types.ts';
+import { eachCue } from './cues.ts';
+import { eachMatch } from './each-match.ts';
+import { isPlaceholder, MAX_VALUE, strong } from './password-value.ts';
+
+/** How a flag carries the password: attached (`-pX`), as the next word, either, or inside `user:pass` / `user%pass`. */
+type Carry = 'glued' | 'next' | 'either' | 'user:pass' | 'user%pass' | 'stdin';
+
+const MYSQL = { '-p': 'glued' } as const;
+const MONGO = { '-p': 'either' } as const;
+const LDAP = { '-w': 'next' } as const;
+const ARCHIVE = { '-p': 'glued' } as const;
+const MOSQUITTO = { '-P': 'next' } as const;
+const SQLSERVER = { '-P': 'next' } as const;
+const RDP = { '/p:': 'glued' } as const;
+// Commands by the flags that take their password. `login` stands for docker/podman/nerdctl/helm registry/oras/az login.
+const FLAGS: Readonly<Record<string, Readonly<Record<string, Carry>>>> = {
+  mysql: MYSQL, mysqldump: MYSQL, mysqladmin: MYSQL, mysqlimport: MYSQL, mariadb: MYSQL, 'mariadb-dump': MYSQL,
+  mongo: MONGO, mongosh: MONGO, mongodump: MONGO, mongorestore: MONGO, mongoexport: MONGO, mongoimport: MONGO,
+  ldapsearch: LDAP, ldapmodify: LDAP, ldapadd: LDAP, ldapdelete: LDAP, ldappasswd: LDAP, ldapwhoami: LDAP, ldapcompare: LDAP,
+  '7z': ARCHIVE, '7za': ARCHIVE, '7zz': ARCHIVE, rar: ARCHIVE, unrar: ARCHIVE,
+  mosquitto_pub: MOSQUITTO, mosquitto_sub: MOSQUITTO, sqlcmd: SQLSERVER, bcp: SQLSERVER,
+  xfreerdp: RDP, wlfreerdp: RDP,
+  sshpass: { '-p': 'either' },
+  login: { '-p': 'either' },
+  zip: { '-P': 'next' },
+  unzip: { '-P': 'next' },
+  'redis-cli': { '-a': 'next' },
+  'ssh-keygen': { '-N': 'next', '-P': 'next' },
+  rdesktop: { '-p': 'next' },
+  sudo: { '-S': 'stdin' },
+  curl: { '-u': 'user:pass', '--user': 'user:pass' },
+  smbclient: { '-U': 'user%pass' },
+};
+
+// Flags as written on a command line; the command before them decides what they mean.
+const FLAG = /[-/][-pPawNSuU]/g;
+const FLAG_NAME = /(?:-[pPawNSuU]|--user|\/p:)/y;
+const SEGMENT_MAX = 240;
+const ECHO_PIPE = /echo[ \t]+(?:-n[ \t]+)?(['"]?)([^'"\s|]{1,128})\1[ \t]*\|[ \t]*(?:\S+[ \t]+)*?$/;
+
+interface Span {
+  start: number;
+  end: number;
+}
+
+/** The word at `from`: quoted (one line, bounded) or up to whitespace or a shell operator. */
+function shellWord(text: string, from: number): Span | undefined {
+  const q = text[from];
+  if (q === '"' || q === "'") {
+    const close = text.slice(from + 1, from + 2 + MAX_VALUE).indexOf(q);
+    if (close <= 0 || text.slice(from + 1, from + 1 + close).includes('\n')) return undefined;
+    return { start: from + 1, end: from + 1 + close };
+  }
+  let i = from;
+  while (i < text.length && i - from < MAX_VALUE && !/[\s|;&<>()`]/.test(text[i]!)) i++;
+  return i > from ? { start: from, end: i } : undefined;
+}
+
+function skipBlanks(text: string, i: number): number {
+  while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) i++;
+  return i;
+}
+
+/** The command word of the shell segment before `at` (after the last pipe, `;`, `&&` or line break). */
+function commandBefore(text: string, at: number): string | undefined {
+  const from = Math.max(0, at - SEGMENT_MAX);
+  const segment = text.slice(from, at);
+  const cut = Math.max(segment.lastIndexOf('\n'), segment.lastIndexOf('|'), segment.lastIndexOf(';'), segment.lastIndexOf('&'));
+  const words = segment.slice(cut + 1).trim().split(/\s+/);
+  for (const w of words) {
+    const name = w.slice(w.lastIndexOf('/') + 1).replace(/\.exe$/i, '').toLowerCase();
+    if (name in FLAGS) return name;
+  }
+  return undefined;
+}
+
+/** A value fit to be a password: quoted, attached to its flag, or chosen-looking (not a word of prose after a flag). */
+function valueOk(text: string, span: Span | undefined, attached = false): span is Span {
+  if (!span || span.end - span.start < 3) return false;
+  const value = text.slice(span.start, span.end);
+  const quoted = /["']/.test(text[span.start - 1] ?? '');
+  return (quoted || attached || strong(value)) && (quoted || !value.startsWith('-')) && !isPlaceholder(value);
+}
+
+function push(out: Detection[], span: Span, detector = 'password.command_line'): number {
+  out.push({ entity: 'PASSWORD', start: span.start, end: span.end, confidence: 0.9, detector });
+  return span.end;
+}
+
+/** The password a flag carries, by the command's rule. */
+function flagValue(text: string, flagEnd: number, carry: Carry, flagStart: number): Span | undefined {
+  const attached = flagEnd < text.length && !/\s/.test(text[flagEnd]!);
+  if (carry === 'stdin') {
+    const m = ECHO_PIPE.exec(text.slice(Math.max(0, flagStart - SEGMENT_MAX), flagStart));
+    if (!m || m[2] === undefined) return undefined;
+    const start = flagStart - (m[0].length - m[0].indexOf(m[2], 4));
+    return { start, end: start + m[2].length };
+  }
+  if (carry === 'glued') return attached ? shellWord(text, flagEnd) : undefined;
+  if (carry === 'either' && attached) return shellWord(text, flagEnd);
+  const word = shellWord(text, skipBlanks(text, attached && text[flagEnd] === '=' ? flagEnd + 1 : flagEnd));
+  if (!word || (attached && text[flagEnd] !== '=' && carry !== 'either')) return undefined;
+  if (carry === 'next' || carry === 'either') return word;
+  const sep = text.indexOf(carry === 'user:pass' ? ':' : '%', word.start);
+  if (sep === -1 || sep >= word.end - 1) return undefined;
+  return { start: sep + 1, end: word.end };
+}
+
+function detectFlags(text: string, scan: ScanState, out: Detection[]): void {
+  eachMatch(FLAG, text, scan, out, (m) => detectFlag(text, m.index, out, FLAG));
+}
+
+/** The password the flag at `at` carries, if the command before it takes one there; `re` skips past it. */
+function detectFlag(text: string, at: number, out: Detection[], re: RegExp): void {
+  const before = at > 0 ? text.charCodeAt(at - 1) : 32;
+  if (before !== 32 && before !== 9 && before !== 10) return;
+  FLAG_NAME.lastIndex = at;
+  const name = FLAG_NAME.exec(text)?.[0];
+  if (name === undefined) return;
+  const command = commandBefore(text, at);
+  const carry = command === undefined ? undefined : FLAGS[command]?.[name];
+  if (carry === undefined) return;
+  const span = flagValue(text, at + name.length, carry, at);
+  if (!valueOk(text, span, span?.start === at + name.length)) return;
+  const end = push(out, span);
+  re.lastIndex = Math.max(re.lastIndex, end);
+}
+
+/** Positional passwords after a command cue; returns the end of what was taken. */
+function commandValue(text: string, cue: string, cueStart: number, cueEnd: number): Span | undefined {
+  const words: Span[] = [];
+  for (let i = skipBlanks(text, cueEnd); words.length < 6 && i < text.length && text[i] !== '\n'; i = skipBlanks(text, i)) {
+    const w = shellWord(text, i);
+    if (!w) break;
+    words.push(w);
+    i = w.end + (text[w.end] === '"' || text[w.end] === "'" ? 1 : 0);
+  }
+  const word = (n: number) => (words[n] ? text.slice(words[n].start, words[n].end) : '');
+  switch (cue) {
+    // `rabbitmqctl add_user NAME PASS`, `rabbitmqctl change_password NAME PASS`, `net user NAME PASS /add`.
+    case 'add_user':
+    case 'change_password':
+    case 'net user':
+      return words[0] && words[1] && !/^[-/]/.test(word(1)) ? words[1] : undefined;
+    case 'convertto-securestring':
+    case 'identified by':
+      return words[0] && (/["']/.test(text[words[0].start - 1] ?? '') || strong(word(0))) ? words[0] : undefined;
+    case 'htpasswd': {
+      const flags = words.filter((w) => text[w.start] === '-').map((w) => text.slice(w.start, w.end)).join('');
+      if (!flags.includes('b')) return undefined;
+      const positional = words.filter((w) => text[w.start] !== '-');
+      return positional[flags.includes('n') ? 1 : 2];
+    }
+    case 'chpasswd': {
+      const m = ECHO_PIPE.exec(text.slice(Math.max(0, cueStart - SEGMENT_MAX), cueStart));
+      if (!m || m[2] === undefined || !m[2].includes(':')) return undefined;
+      const valueStart = cueStart - (m[0].length - m[0].indexOf(m[2], 4)) + m[2].indexOf(':') + 1;
+      return { start: valueStart, end: valueStart + m[2].length - m[2].indexOf(':') - 1 };
+    }
+  }
+  return undefined;
+}
+
+const PGPASS_LINE = /^[^\s:]+:(?:\d+|\*):[^\s:]+:[^\s:]+:(\S{1,128})$/;
+
+/** Lines of a .pgpass file after its name: `host:port:database:user:password`. */
+function pgpassLines(text: string, from: number, out: Detection[]): number | undefined {
+  let end: number | undefined;
+  let lineStart = text.indexOf('\n', from) + 1;
+  for (let n = 0; n < 20 && lineStart > 0 && lineStart < text.length; n++) {
+    let lineEnd = text.indexOf('\n', lineStart);
+    if (lineEnd === -1 || lineEnd - lineStart > 512) lineEnd = Math.min(text.length, lineStart + 512);
+    const m = PGPASS_LINE.exec(text.slice(lineStart, lineEnd).trimEnd());
+    if (!m || m[1] === undefined) break;
+    const start = lineStart + m[0].length - m[1].length;
+    if (!isPlaceholder(m[1])) end = push(out, { start, end: start + m[1].length });
+    lineStart = lineEnd + 1;
+  }
+  return end;
+}
+
+/**
+ * The password a command, statement or file name at [start, end) introduces (`identified by`, `htpasswd`,
+ * `chpasswd`, `.pgpass`, lower-cased); returns the end of what was taken.
+ */
+export function detectCommandWord(text: string, command: string, start: number, end: number, out: Detection[]): number | undefined {
+  if (command === '.pgpass') return pgpassLines(text, end, out);
+  const span = commandValue(text, command, start, end);
+  return valueOk(text, span) ? push(out, span) : undefined;
+}
+
+export function detectCommandLines(text: string, scan: ScanState, out: Detection[]): void {
+  detectFlags(text, scan, out);
+  eachCue(text, scan, 'command', (cueStart, cueEnd) => detectCommandWord(text, text.slice(cueStart, cueEnd).toLowerCase().replace(/\s+/g, ' '), cueStart, cueEnd, out));
+}
