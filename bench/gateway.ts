@@ -141,7 +141,6 @@ function cpuGoals(): void {
 if (only) {
   console.log(JSON.stringify(results, null, 1));
   compiledVsTsx();
-cpuGoals();
   cpuGoals();
   process.exit(0);
 }

@@ -1,6 +1,5 @@
-// Quality gates on the labelled PII splits (test/fixtures/pii/): the dev split tuned on, the first holdout (tuned on
-// since it was scored, now a second dev set; fresh holdouts are scored outside the repository), and the older corpus
-// kept as a regression set. `npx tsx bench/pii-eval.ts --split dev
+// Quality gates on the labelled PII splits (test/fixtures/pii/): the dev split tuned on, two holdouts (each scored
+// untouched once, then tuned on), and the older corpus kept as a regression set. `npx tsx bench/pii-eval.ts --split dev
 // --misses` lists what went wrong.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -43,11 +42,16 @@ describe('PII dev split', () => {
   });
 });
 
-describe('PII holdout split', { skip: !hasSplit('holdout') && 'no holdout.jsonl' }, () => {
-  it('meets the targets: recall ≥ 99 %, ≤ 1 % of other words and ≤ 3 % of negatives altered', () => {
-    assertTargets(split('holdout').result);
+// Both holdouts were written by other authors and scored untouched first (96.3 % and 96.7 % recall, docs/pii.md);
+// the classes they exposed were then fixed in general form, so they now guard against regressions.
+for (const name of ['holdout', 'holdout2'] as const) {
+  describe(`PII ${name} split`, () => {
+    it('meets the targets: recall ≥ 99 %, ≤ 1 % of other words and ≤ 3 % of negatives altered', () => {
+      assert.ok(hasSplit(name), `test/fixtures/pii/${name}.jsonl`);
+      assertTargets(split(name).result);
+    });
   });
-});
+}
 
 describe('PII regression corpus', () => {
   const { lines, result } = split('corpus');

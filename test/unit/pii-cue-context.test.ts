@@ -82,3 +82,52 @@ describe('SSNs grouped with dots', () => {
     ]);
   });
 });
+
+describe('connection URLs, provider keys, account lists, phone columns and short cues', () => {
+  it('finds the password of a URL with an empty user name', () => {
+    expectHits([
+      ['redis://:Walrus646biscuit@cache.internal:6379/0', ['PASSWORD:Walrus646biscuit']],
+      ['see redis://cache.internal:6379/0 for the queue', []],
+    ]);
+  });
+  it('finds Stripe and GitLab keys without a cue, even when the key has no digit; not publishable keys', () => {
+    expectHits([
+      ['API 密钥：rk_live_SCDfKGOrTgiNNwxBMtzhKjKE', ['API_KEY:rk_live_SCDfKGOrTgiNNwxBMtzhKjKE']],
+      ['use glpat-JeZBrOYeXcLwrjHdpzsW for the runner', ['API_KEY:glpat-JeZBrOYeXcLwrjHdpzsW']],
+      ['pk_live_SCDfKGOrTgiNNwxBMtzhKjKE is embedded in checkout.js', []],
+      ['glpat-aaaaaaaaaaaaaaaaaaaaaaa', []],
+    ]);
+  });
+  it('finds the passwords of a bulleted account list', () => {
+    expectHits([
+      ['Accounts:\n- root / meadow_falcon21\n- backup / Pepper42pepper', ['PASSWORD:meadow_falcon21', 'PASSWORD:Pepper42pepper']],
+      ['Accounts:\n- alice / sales\n- bob / marketing', []],
+    ]);
+  });
+  it('takes a table column headed "phone" as the cue, and a remark in brackets does not hide a number', () => {
+    expectHits([
+      ['id,name,phone\n1,Tom,+5511723489493', ['PHONE_NUMBER:+5511723489493']],
+      ['id,name,amount\n1,Tom,+5511723489493', []],
+      ['Hotline +34 91 422 56 66 (24/7)', ['PHONE_NUMBER:+34 91 422 56 66']],
+    ]);
+  });
+  it('reads "pw" and a VPN key followed by the value alone', () => {
+    expectHits([
+      ['Onboarding: laptop pw Candle540meadow, VPN key 90f9ed76b0b08f00105fad86b6f1e035', ['PASSWORD:Candle540meadow', 'API_KEY:90f9ed76b0b08f00105fad86b6f1e035']],
+      ['the pw field is required; VPN key rotation is due', []],
+    ]);
+  });
+  it('reads "pass phrase" as one name and a value after what the password is for', () => {
+    expectHits([
+      ['The pass phrase for the GPG key is "quartz glacier biscuit pickle"', ['PASSWORD:quartz glacier biscuit pickle']],
+      ['пароль от почты Biscuit7574pepper', ['PASSWORD:Biscuit7574pepper']],
+      ['a pass phrase is a good idea; the password for the account is below', []],
+    ]);
+  });
+  it('takes the quoted password of ConvertTo-SecureString, not the parenthesised cmdlet', () => {
+    expectHits([
+      ["Set-ADAccountPassword -NewPassword (ConvertTo-SecureString 'Vi8hBNpzMj' -AsPlainText -Force)", ['PASSWORD:Vi8hBNpzMj']],
+      ['New-LocalUser bob -Password (Read-Host -AsSecureString)', []],
+    ]);
+  });
+});

@@ -50,7 +50,7 @@ const NAME_TAIL = /^[A-Za-z_]+(?: [A-Za-z_]+)? ?(?:[:=]|(?:is|ist|est|es|è|é|l
 // Names that contain a cue word but hold no secret: limits, counts, URLs, ids, types, the tokenizer …
 const NOT_SECRET_NAME =
   /(?:name|type|url|uri|path|file|(?<!ac)count|limit|length|size|usage|ttl|expir|endpoint|format|version|(?:^|[_.-])id$|[a-z]id$|(?:^|[_.-])(?:max|min|len)(?:[_.-]|$)|tokens|tokeniz|author(?!iz)|auth_?method|rotation|provider|store|manager)/;
-const KEY_NAME = /(?:api|private|access|secret|signing|client|service|master|license|subscription|auth|encryption|account|x)[_. -]?key/;
+const KEY_NAME = /(?:api|private|access|secret|signing|client|service|master|license|subscription|auth|encryption|account|vpn|x)[_. -]?key/;
 /** Names ending in "key" that hold lookups, not secrets: cache_key, sort_key, PRIMARY_KEY … */
 const NOT_KEY_NAME = /(?:cache|hash|sort|partition|primary|foreign|object|row|map|lookup|hot|idempot|dedup|group|shard|routing|label|public|pub)[_. -]?key/;
 /** An upper-case identifier or one joined with '_'/'-' (AZURE_STORAGE_KEY, x-api-key, KEY): how env files and headers name things. */

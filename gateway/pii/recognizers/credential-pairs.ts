@@ -1,6 +1,6 @@
 // Passwords given as the second half of a user name / password pair, with no password cue of their own:
 // "Login: jsmith, S3cret!", "credentials: admin / Tr0ub4dor&3", "creds for the box are root, …", lists such as
-// "alice, pw1; bob, pw2", and the admin account written `admin:…` or `admin / …`.
+// "alice, pw1; bob, pw2", bulleted lines under "Accounts:", and the admin account written `admin:…` or `admin / …`.
 import type { Detection, ScanState } from '../types.ts';
 import { isAsciiLetter, isWordChar } from '../text-utils.ts';
 import { eachCue } from './cues.ts';
@@ -8,9 +8,9 @@ import { isPlaceholder, strongNotNumber } from './password-value.ts';
 
 /** After a pair cue: an assignment, or a few words and a connector ("for the staging box are"). */
 const INTRO = /\)?[ \t]{0,3}(?:[:=][ \t]{0,3}(?:\r?\n[ \t]{0,3})?|(?:[ \t]+[\p{L}][\p{L}'’-]{0,15}){0,5}?[ \t]+(?:are|is|sind|ist|sont|est|son|es|são|é|zijn|is)[ \t]+)/uy;
-/** One pair: a user name (letters first, or an address), a separator, the password, up to a list separator. */
-const PAIR = /([A-Za-z][\w.@+-]{0,63})(?:[ \t]?,[ \t]?|[ \t]+\/[ \t]+|\/|[ \t]*\|[ \t]*|:|[ \t]+(?:and|und|et|y|e|en|og|och|i)[ \t]+)([^\s,;|]{4,128})/y;
-const LIST_SEPARATOR = /[ \t]*[;|][ \t]*|[ \t]*(?:,[ \t]+|\r?\n[ \t]*)(?=[A-Za-z][\w.@+-]{0,63}(?:[ \t]?[,/:|]|[ \t]+\/))/y;
+/** One pair (a list item may start with a bullet): a user name (letters first, or an address), a separator, the password, up to a list separator. */
+const PAIR = /(?:[-*•][ \t]+)?([A-Za-z][\w.@+-]{0,63})(?:[ \t]?,[ \t]?|[ \t]+\/[ \t]+|\/|[ \t]*\|[ \t]*|:|[ \t]+(?:and|und|et|y|e|en|og|och|i)[ \t]+)([^\s,;|]{4,128})/y;
+const LIST_SEPARATOR = /[ \t]*[;|][ \t]*|[ \t]*(?:,[ \t]+|\r?\n[ \t]*)(?=(?:[-*•][ \t]+)?[A-Za-z][\w.@+-]{0,63}(?:[ \t]?[,/:|]|[ \t]+\/))/y;
 /** `admin:…` and `admin / …`: the well-known account right before the password. */
 const ADMIN_PAIR = /(?::|[ \t]\/[ \t])([^\s,;|]{6,128})/y;
 const MAX_PAIRS = 20;

@@ -29,7 +29,7 @@ const WORDS: Readonly<Record<CueKind, readonly string[]>> = {
     'masterauth',
   ],
   secret: ['key', 'secret', 'token', 'bearer', 'credential', 'auth', 'schlüssel', 'schluessel', 'clé', 'chave', 'chiave', 'sleutel', 'klucz', 'anahtar'],
-  pair: ['login', 'creds', 'zugang', 'zugangsdaten', 'anmeldedaten', 'credenciales', 'credenciais', 'credenziali', 'admin'],
+  pair: ['login', 'accounts', 'creds', 'zugang', 'zugangsdaten', 'anmeldedaten', 'credenciales', 'credenciais', 'credenziali', 'admin'],
   command: ['identified by', 'add_user', 'change_password', 'net user', 'convertto-securestring'],
   iban: ['iban'],
 };

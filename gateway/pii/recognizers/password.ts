@@ -14,7 +14,7 @@ import { endsField, isPlaceholder, MAX_VALUE, passphraseEnd, readValue, strong, 
 import { eachCellBelow } from './table-columns.ts';
 
 // Completes a `pass` cue found by the shared cue scan: password, passwd, Passwort, passphrase, passe, passord.
-const PASS_SUFFIX = /(?:word|wd|wort|phrase|code|ord|e)?/iy;
+const PASS_SUFFIX = /(?:word|wd|wort|[ -]?phrase|code|ord|e)?/iy;
 const ASSIGN = /\\?["']?\)?[ \t]{0,3}(?:[:=]|=>|:=|->|→)[ \t]{0,3}/y;
 const ATTRIBUTE_VALUE = /\\?["'][ \t]+value[ \t]*=[ \t]*(?=["'])/iy; // <add key="DbPassword" value="…" />
 const CONNECTOR = '(?:is|ist|est|es|lautet|was|war|era|était|är|er|jest|é|è|on|to|=|[-–—])';
@@ -30,6 +30,9 @@ const QUOTED_AFTER_SPACE = /^[ \t]{1,3}["']/;
 const SPACE = /[ \t]{1,3}(?=[^\s-])/y;
 /** Stems that need an assignment or a connector; full words may also be followed by the value alone. */
 const SHORT_CUE = /^(?:pass|passe|pw|pwd|mdp|clave|parola|psk)$/i;
+const FOR_WHAT = /[ \t]{1,3}(?:for|от|для|für|pour|para|per|voor)[ \t]{1,3}[\p{L}\d._-]{1,24}(?=[ \t])/iuy;
+/** Abbreviations no word shares: like full names, they take a strong value alone ("laptop pw Candle540meadow"). */
+const PW = /^pwd?$/i;
 /** Lower-case words that form a password name with a following `pass…`: storepass, keypass, requirepass, vncpasswd. */
 const COMPOUND_PREFIX = /(?:require|store|key|src|dest|new|old|db|root|admin|vnc|smtp|mail|sasl|ldap|bind|wifi|wpa|app|api|proxy|ftp|rpc|login|default|initial|temp|sys|master|http|basic|my)$/i;
 /** "user and password: alice, S3cret!" — the cue names a pair, so the first value is the user name. */
@@ -140,9 +143,11 @@ function valueAfterCue(text: string, cueStart: number, cueEnd: number, cue: stri
     if (found) return found;
   }
   // (`requirepass x`, `-storepass x`: a short stem ending a compound name is a full name.)
-  if (SHORT_CUE.test(cue) && !isLower(text.charCodeAt(cueStart - 1)) && !FULL_NAME_BEFORE.test(lineBefore(text, cueStart, 64))) return undefined;
-  // `machine … login bob password S3cret!`, `requirepass S3cret!`, "Мой пароль S3cret!": the value alone.
-  SPACE.lastIndex = cueEnd;
+  if (SHORT_CUE.test(cue) && !PW.test(cue) && !isLower(text.charCodeAt(cueStart - 1)) && !FULL_NAME_BEFORE.test(lineBefore(text, cueStart, 64))) return undefined;
+  // `machine … login bob password S3cret!`, `requirepass S3cret!`, "Мой пароль S3cret!": the value alone, also
+  // after what it is for ("password for gmail S3cret!", "пароль от почты S3cret!").
+  FOR_WHAT.lastIndex = cueEnd;
+  SPACE.lastIndex = FOR_WHAT.exec(text) ? FOR_WHAT.lastIndex : cueEnd;
   if (!SPACE.exec(text)) return undefined;
   const span = readValue(text, SPACE.lastIndex);
   if (!span || span.quoted) return undefined;

@@ -9,6 +9,7 @@ import type { ScanState } from '../types.ts';
 import { isDigit, lineAfter, lineBefore } from '../text-utils.ts';
 import { matchRecognizer } from './each-match.ts';
 import { cachedPhoneVerdict } from './phone-verdicts.ts';
+import { columnHeader } from './table-columns.ts';
 
 // Optional '+', optional '(', then 7..24 chars of digits and separators, ending in a digit. Bounded repetition and
 // a lookbehind that only lets a candidate start at the beginning of a number keep this linear.
@@ -18,7 +19,7 @@ const EXTENSION_START = 'xepd#д';
 const EXTENSION = /[ \t]?(?:x|ext\.?|extn\.?|extension|poste|durchwahl|доб\.?)[ \t]?\d{1,6}(?!\w)|[ \t]#[ \t]?\d{1,6}(?![\w.,-])/iy;
 
 const PHONE_CUE =
-  /(?:phone|tel\b|tel\.|tél|mobile?|cell|call|fax|whatsapp|sms|\btext\b|reach|contact|dial|ruf|handy|telefon|numéro|portable|appel|teléfono|telefono|móvil|movil|llam|cellulare|chiam|contato|celular|bel |nummer|hotline|support line|switchboard|\bring\b|電話|电话|手机|手機|携帯|号码|番号|тел|номер|звон|моб|전화|휴대폰|هاتف|جوال|טלפון|फ़ोन|फोन|โทร)/;
+  /(?:phone|tel\b|tel\.|tél|mobile?|cell|call|fax|whatsapp|sms|\btext\b|reach|contact|dial|ruf|handy|telefon|numéro|portable|appel|teléfono|telefono|móvil|movil|llam|cellulare|chiam|contato|celular|bel |nummer|hotline|helpline|support line|switchboard|\bring\b|電話|电话|手机|手機|携帯|号码|番号|тел|номер|звон|моб|전화|휴대폰|هاتف|جوال|טלפון|फ़ोन|फोन|โทร)/;
 const NOT_PHONE_CUE =
   /(?:order|invoice|rechnung|bestell|commande|factur|fattur|pedido|ordine|bestelling|encomenda|tracking|sendung|ticket|\bref|iban|account|konto|kundennummer|kundennr|customer id|serial|isbn|\bzip|\bplz|\bid\b|#\s*$|\bsku|\bpart\b|version|\bv$|\blot\b|\bbatch|\bcase\b|ssn|\bsocial\b|soc\.? ?sec|\bss\.? ?#|(?<!v)card|carte|(?<!visiten)karte|tarjeta|cart[ãa]o|carta|\bkart|\bpan\b|\bcc\b|заказ|注文|订单|customer|member|policy|claim|patient|employee|student|licen[cs]e|passport|\btax\b|\bvat\b|registration|product|item|model|flight|room|build|seat|postal|routing|transaction)/;
 const PHONE_CUE_ALL = new RegExp(PHONE_CUE.source, 'g');
@@ -200,6 +201,8 @@ function cueBefore(before: string, extension: boolean, s: Shape): boolean {
   return extension || PHONE_CUE.test(before) || (grouped && NUMBER_CUE.test(before));
 }
 const cueAfter = (text: string, end: number): boolean => PHONE_CUE_AFTER.test(lineAfter(text, end, 40));
+/** A table column headed "phone", "tel", "mobile" …: the header is the cue for every cell below it. */
+const phoneColumn = (text: string, start: number, scan: ScanState): boolean => PHONE_CUE.test(columnHeader(text, start, scan) ?? '');
 
 /** Grouped like a count or an amount: 1 204 567, 12 345 678. */
 function thousandsShape(s: Shape): boolean {
@@ -220,14 +223,14 @@ function scoreCandidate(text: string, start: number, raw: string, extension: boo
     if (validate(e164, undefined, scan)) return 0.95;
     if (trimmed) return 0;
     const before = lineBefore(text, start, 32);
-    const cue = !namedOtherwise(before) && (cueBefore(before, extension, s) || cueAfter(text, end));
+    const cue = !namedOtherwise(before) && (cueBefore(before, extension, s) || cueAfter(text, end) || phoneColumn(text, start, scan));
     return cue && possibleAfterCue(e164, [undefined], scan) ? 0.85 : 0;
   }
   if (n < 7 || n > 12) return 0;
   const strongShape = isNationalPhoneShape(raw, s);
   const before = lineBefore(text, start, 32);
   let cue = cueBefore(before, extension, s);
-  if (!strongShape && !cue && !(cue = cueAfter(text, end))) return 0;
+  if (!strongShape && !cue && !(cue = cueAfter(text, end) || phoneColumn(text, start, scan))) return 0;
   // "Bestellnummer", "order no." … win over the generic "nummer"/"no." cue words.
   if (namedOtherwise(before)) return 0;
   if (UNIT_AFTER.test(lineAfter(text, end, 8))) return 0;
@@ -275,6 +278,9 @@ export const phoneRecognizer = matchRecognizer('phone', 'PHONE_NUMBER', CANDIDAT
     if (cut <= 0) break;
     raw = raw.slice(0, cut).replace(TRAILING_SEPARATORS, '');
   }
+  // A bracket opened after a space and closed only after the candidate is a remark, not an area code: "… 56 66 (24/7)".
+  const remark = raw.lastIndexOf(' (');
+  if (remark > 0 && remark > raw.lastIndexOf(')')) raw = raw.slice(0, remark).replace(TRAILING_SEPARATORS, '');
   const extension = extensionAt(text, start + raw.length);
   const confidence = scoreCandidate(text, start, raw, extension, raw.length < m[0].length, scan);
   if (confidence > 0) {
