@@ -75,12 +75,26 @@ interface ServerInfo {
   modules: string[];
 }
 
-/** PING, then read the version and module list; undefined while the server is not up yet. */
-async function probe(url: string): Promise<ServerInfo | undefined> {
+/**
+ * `ask` on a one-shot connection (no retries, no offline queue), or `otherwise` when the server does not answer:
+ * how the stack polls a server that is still starting.
+ */
+export async function askOnce<T>(url: string, ask: (client: Redis) => Promise<T>, otherwise: T): Promise<T> {
   const client = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 1000 });
   client.on('error', () => undefined); // failures are expected while it starts
   try {
     await client.connect();
+    return await ask(client);
+  } catch {
+    return otherwise;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** PING, then read the version and module list; undefined while the server is not up yet. */
+function probe(url: string): Promise<ServerInfo | undefined> {
+  return askOnce<ServerInfo | undefined>(url, async (client) => {
     if ((await client.ping()) !== 'PONG') return undefined;
     const info = await client.info('server');
     const version = /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
@@ -91,11 +105,7 @@ async function probe(url: string): Promise<ServerInfo | undefined> {
       return `${String(fields.get('name'))} ${String(fields.get('ver'))}`;
     });
     return { version, modules: modules.sort() };
-  } catch {
-    return undefined;
-  } finally {
-    client.disconnect();
-  }
+  }, undefined);
 }
 
 export async function startRedis(opts: RedisOptions): Promise<RedisInstance> {
@@ -165,17 +175,8 @@ export interface RedisClusterInstance {
 }
 
 /** CLUSTER INFO's cluster_state on a node ('' while it does not answer). */
-async function clusterState(url: string): Promise<string> {
-  const client = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 1000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return /cluster_state:(\w+)/.exec(String(await client.call('CLUSTER', 'INFO')))?.[1] ?? '';
-  } catch {
-    return '';
-  } finally {
-    client.disconnect();
-  }
+function clusterState(url: string): Promise<string> {
+  return askOnce(url, async (client) => /cluster_state:(\w+)/.exec(String(await client.call('CLUSTER', 'INFO')))?.[1] ?? '', '');
 }
 
 /** Starts the nodes, then `redis-cli --cluster create` spreads the 16384 slots over them; resolves once all agree. */

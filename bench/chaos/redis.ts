@@ -3,8 +3,7 @@
 // suits tests but would turn "restart Redis" into "wipe Redis").
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { ensureRedisStack } from '../../stack/redis.ts';
+import { askOnce, ensureRedisStack } from '../../stack/redis.ts';
 import { logTail, sleep, spawnService, type ServiceProcess } from '../../stack/process.ts';
 
 export interface PersistentRedis {
@@ -15,18 +14,7 @@ export interface PersistentRedis {
   stop(): Promise<void>;
 }
 
-async function answersPing(url: string): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 1000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
-}
+const answersPing = (url: string): Promise<boolean> => askOnce(url, async (client) => (await client.ping()) === 'PONG', false);
 
 export async function startPersistentRedis(opts: { port: number; dataDir: string }): Promise<PersistentRedis> {
   const install = await ensureRedisStack();
