@@ -10,6 +10,7 @@ import type { CachePlan } from './plan.ts';
 import type { RedisGuard } from './redis-guard.ts';
 import { SemanticCache } from './semantic.ts';
 import { modelVocabulary, type KnownWord } from './vocabulary.ts';
+import { loadThesaurus } from './thesaurus.ts';
 
 export type CacheStatus = 'miss' | 'exact' | 'semantic' | 'bypass';
 
@@ -49,6 +50,8 @@ export function createCacheLookup(deps: CacheLookupDeps): (plan: CachePlan) => P
         verifyOptions: { knownWord: deps.knownWord ?? modelVocabulary() },
       })
     : undefined;
+  // WordNet is read once, at start, not on the first lookup that needs it
+  if (semantic && settings.verify) loadThesaurus();
   let indexCheckedAt = -Infinity;
 
   /** The index is created by the cache-builder; the gateway creates it too so lookups work before the first fill. */

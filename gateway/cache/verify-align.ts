@@ -4,8 +4,12 @@
 // quoted text align by spelling only; opposites never align. Aligned words then tell whether two arguments traded
 // places around a relation ("A's aunt is B" / "B's aunt is A", "convert X to Y" / "convert Y to X").
 import { cosine } from './verify-words.ts';
+import { dictionaryWord, wordnetSynonyms } from './thesaurus.ts';
 import type { Prompt, Token } from './verify-features.ts';
 import { ANSWER_WORDS, COORDINATORS, FORMATS, FUNCTION_WORDS, IRREGULAR_VERBS, NUMERIC_WORDS, OPPOSITES, POLARITY_PREFIXES, SAME_WORDS, UNITS } from './verify-lexicon.ts';
+
+/** Contextual cosine above which two WordNet synonyms align: below it the model reads them in different senses. */
+export const THESAURUS_FLOOR = 0.5;
 
 export type KnownWord = (word: string) => boolean;
 
@@ -56,6 +60,23 @@ export function opposite(a: string, b: string): boolean {
   return false;
 }
 
+/** The two words differ by one pair of neighbouring letters swapped, and nothing else. */
+function adjacentSwap(a: string, b: string): boolean {
+  const at = [...a].findIndex((c, i) => c !== b[i]);
+  return a.length === b.length && at >= 0 && a[at] === b[at + 1] && a[at + 1] === b[at] && a.slice(at + 2) === b.slice(at + 2);
+}
+
+/**
+ * Same length, two letters replaced ("megabytes" / "mebibytes"): another word, unless one letter moved over a
+ * neighbour ("begginer" / "beginner").
+ */
+function twoReplaced(a: string, b: string): boolean {
+  const at = [...a].flatMap((c, i) => (c !== b[i] ? [i] : []));
+  if (at.length !== 2) return false;
+  const [i, j] = at as [number, number];
+  return !(j === i + 1 && (a[j] === b[i] || a[i] === b[j]));
+}
+
 /** A misspelling of the other word: small edit distance, not two different real words, not opposites. */
 export function isTypo(a: string, b: string, knownWord: KnownWord | undefined): boolean {
   if (!knownWord || a === b || a.length < 3 || b.length < 3 || /\d/.test(a + b)) return false;
@@ -64,9 +85,13 @@ export function isTypo(a: string, b: string, knownWord: KnownWord | undefined): 
   const longest = Math.max(a.length, b.length);
   // typing slips keep the first letter (or swap the first two): "methanol" is no misspelling of "ethanol"
   if (a[0] !== b[0] && !(a[0] === b[1] && a[1] === b[0])) return false;
-  if (editDistance(a, b) > (longest >= 7 ? 2 : 1)) return false;
-  // Two unknown words are a misspelt term only if they differ inside; identifiers differ at an end ("readline"/"readlines").
-  return knownWord(a) || knownWord(b) || (a.slice(0, 2) === b.slice(0, 2) && a.slice(-2) === b.slice(-2));
+  const distance = editDistance(a, b);
+  if (distance > (longest >= 7 ? 2 : 1)) return false;
+  // two letters replaced in place is another word more often than a slip
+  if (distance === 2 && a.length === b.length && twoReplaced(a, b)) return false;
+  // Two unknown words are a misspelt term only if they differ inside, or by two letters swapped ("ubunut"); identifiers
+  // differ at an end ("readline"/"readlines").
+  return knownWord(a) || knownWord(b) || dictionaryWord(a) || dictionaryWord(b) || (a.slice(0, 2) === b.slice(0, 2) && a.slice(-2) === b.slice(-2)) || (longest >= 5 && adjacentSwap(a, b));
 }
 
 /**
@@ -75,7 +100,7 @@ export function isTypo(a: string, b: string, knownWord: KnownWord | undefined): 
  */
 export function sameWord(a: string, b: string, knownWord: KnownWord | undefined): boolean {
   if (a === b) return true;
-  if (stem(a) === stem(b) && (!knownWord || knownWord(a) || knownWord(b))) return true;
+  if (stem(a) === stem(b) && (!knownWord || knownWord(a) || knownWord(b) || dictionaryWord(a) || dictionaryWord(b))) return true;
   const g = SAME_GROUP.get(a);
   if (g !== undefined && g === SAME_GROUP.get(b)) return true;
   return isTypo(a, b, knownWord);
@@ -111,7 +136,13 @@ function similarity(x: Token, y: Token, opts: AlignOptions): number {
   // "map" / "flatmap"): their vectors, read from the same pieces, are close whatever they name.
   const unknown = opts.knownWord && !opts.knownWord(x.text) && !opts.knownWord(y.text);
   if (unknown && (x.text.includes(y.text) || y.text.includes(x.text) || x.text.slice(0, 4) === y.text.slice(0, 4))) return 0;
-  return cosine(x.vector, y.vector);
+  // A word neither the model nor the dictionary knows names a thing (a library, a product: "httpx" / "requests"):
+  // the model reads such names alike by their context, so they match by spelling only.
+  if (opts.knownWord && [x.text, y.text].some((w) => !opts.knownWord!(w) && !dictionaryWord(w))) return 0;
+  const similar = cosine(x.vector, y.vector);
+  // dictionary synonyms need less agreement from the model ("purpose" / "function" read apart in context)
+  if (similar < opts.floor && similar >= THESAURUS_FLOOR && wordnetSynonyms(x.text, y.text)) return opts.floor;
+  return similar;
 }
 
 const floorOf = (opts: AlignOptions) => (opts.close ? Math.min(opts.floor, opts.weakFloor) : opts.floor);
@@ -135,16 +166,19 @@ export function expansion(acronym: string, p: Prompt): Token[] | undefined {
 }
 
 /** A word left over after the one-to-one alignment that still says nothing new. */
-function redundant(x: Token, mine: Prompt, other: Prompt, opts: AlignOptions): boolean {
+function redundant(x: Token, mine: Prompt, other: Prompt, opts: AlignOptions, otherLeftOver: boolean): boolean {
   // an acronym and the words it stands for
   if (x.entity && expansion(x.text, other)) return true;
   if (other.tokens.some((y) => y.entity && expansion(y.text, mine)?.includes(x))) return true;
-  // a repetition of a word the other prompt has ("cook rice in a rice cooker": the second "rice")
-  if (other.tokens.some((y) => comparable(y) && sameWord(x.text, y.text, opts.knownWord))) return true;
+  // a repetition of a word the other prompt has ("cook rice in a rice cooker": the second "rice"), unless the other
+  // prompt has a word of its own in its place ("the requests library" / "the httpx library")
+  if (!otherLeftOver && other.tokens.some((y) => comparable(y) && sameWord(x.text, y.text, opts.knownWord))) return true;
   if (joinedIn(x, other) || other.tokens.some((z) => z.text.length > x.text.length && z.text.includes(x.text) && joinedIn(z, mine))) return true;
   // "what causes" asks what "why" asks; "in what year" what "when" asks.
   const asks = ANSWER_WORDS[x.text];
   if (asks !== undefined && other.answerTypes.has(asks) && !mine.answerTypes.has(asks)) return true;
+  // "how many" against a query that asks nothing in words ("sugar grams can of coke"): the amount was the question
+  if (asks === 'amount' && mine.tokens[x.index - 1]?.text === 'how' && other.answerTypes.size === 0) return true;
   // a misspelt function word ("wiht", "befor", "wat") is as ignorable as the word
   return other.tokens.some(
     (y) =>
@@ -194,8 +228,10 @@ export function align(a: Prompt, b: Prompt, opts: AlignOptions): Alignment {
   }
   candidates.sort((p, q) => q[0] - p[0]);
   for (const [, x, y] of candidates) if (!usedA.has(x.index) && !usedB.has(y.index)) take(x, y);
-  const onlyA = wordsA.filter((x) => x.role === 'content' && !usedA.has(x.index) && !redundant(x, a, b, opts));
-  const onlyB = wordsB.filter((y) => y.role === 'content' && !usedB.has(y.index) && !redundant(y, b, a, opts));
+  const openA = wordsA.filter((x) => x.role === 'content' && !usedA.has(x.index));
+  const openB2 = wordsB.filter((y) => y.role === 'content' && !usedB.has(y.index));
+  const onlyA = openA.filter((x) => !redundant(x, a, b, opts, openB2.length > 0));
+  const onlyB = openB2.filter((y) => !redundant(y, b, a, opts, openA.length > 0));
   return { onlyA, onlyB, pairs };
 }
 
@@ -235,6 +271,36 @@ function swappedPerson(a: Prompt, b: Prompt): string | undefined {
   return undefined;
 }
 
+const SOURCE_WORDS = new Set(['from']);
+const TARGET_WORDS = new Set(['to', 'into', 'onto', 'toward', 'towards']);
+/** Words that end the phrase a "from" or "to" opens. */
+const PHRASE_ENDS = new Set([
+  'in', 'on', 'at', 'for', 'with', 'without', 'by', 'via', 'about', 'over', 'under', 'during', 'before', 'after', 'and', 'or', 'but', 'if',
+  'when', 'while', 'so', 'because', 'how', 'what', 'which', 'why', 'where', 'who', 'is', 'are', 'was', 'were', 'do', 'does', 'did', 'can', 'should',
+]);
+
+/** The end of a movement each word stands at: in the phrase after "from" the source, after "to" / "into" the target. */
+function movementEnds(p: Prompt): Map<number, 'source' | 'target'> {
+  const out = new Map<number, 'source' | 'target'>();
+  let current: 'source' | 'target' | undefined;
+  for (const t of p.tokens) {
+    if (t.punct) current = undefined;
+    else if (SOURCE_WORDS.has(t.text)) current = 'source';
+    else if (TARGET_WORDS.has(t.text)) current = 'target';
+    else if (PHRASE_ENDS.has(t.text)) current = undefined;
+    else if (current && t.role === 'content') out.set(t.index, current);
+  }
+  return out;
+}
+
+/** A word at the source of a movement in one prompt and at its target in the other ("from my laptop into the container" / "from the container to my laptop"). */
+export function reversedMovement(a: Prompt, b: Prompt, pairs: Array<[Token, Token]>): string | undefined {
+  const endsA = movementEnds(a);
+  const endsB = movementEnds(b);
+  const flipped = pairs.find(([x, y]) => endsA.has(x.index) && endsB.has(y.index) && endsA.get(x.index) !== endsB.get(y.index));
+  return flipped ? `${flipped[0].text}: ${endsA.get(flipped[0].index)} / ${endsB.get(flipped[1].index)}` : undefined;
+}
+
 /** How far (in words) a function word may stand from the arguments it relates. */
 const NEAR = 3;
 const ARTICLES = new Set(['a', 'an', 'the']);
@@ -270,7 +336,17 @@ export function swappedRoles(a: Prompt, b: Prompt, pairs: Array<[Token, Token]>)
   const relates = ([ra, rb]: [Token, Token], [xa, xb]: [Token, Token], [ya, yb]: [Token, Token]) =>
     ra.index > xa.index && ra.index < ya.index && rb.index > yb.index && rb.index < xb.index &&
     (comparable(ra) || Math.max(distance(wordsA, xa, ra), distance(wordsA, ra, ya), distance(wordsB, yb, rb), distance(wordsB, rb, xb)) <= NEAR);
-  const between = (ws: Token[], from: Token, to: Token) => ws.filter((t) => t.index > from.index && t.index < to.index).map((t) => t.text);
+  // "a" and "an" are one word here: "every prime number an odd" / "every odd number a prime"
+  // A name of several words is one argument ("Los Angeles"): its other words are not between it and the next.
+  const sameName = (p: Prompt, t: Token, end: Token) => {
+    if (!t.entity || !end.entity) return false;
+    const [lo, hi] = t.index < end.index ? [t.index, end.index] : [end.index, t.index];
+    return p.tokens.slice(lo, hi + 1).every((u) => u.entity);
+  };
+  const between = (ws: Token[], from: Token, to: Token) => {
+    const p = ws === wordsA ? a : b;
+    return ws.filter((t) => t.index > from.index && t.index < to.index && !sameName(p, t, from) && !sameName(p, t, to)).map((t) => (t.text === 'an' ? 'a' : t.text));
+  };
   // "rent or buy" / "buy or rent", "X, Y and Z": only a coordinator (and articles) between the two
   const coordination = (middle: string[]) => middle.some((w) => COORDINATORS.has(w) && w !== ',') && middle.every((w) => COORDINATORS.has(w) || ARTICLES.has(w));
   // a framing word after a determiner names a thing and is an argument too ("convert a list to a tuple")

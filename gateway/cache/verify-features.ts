@@ -55,7 +55,8 @@ const SCALE_WORDS = new Set(['thousand', 'million', 'billion', 'trillion', 'k', 
 const ASKS_BEFORE = new Set(['me', 'know', 'wondering', 'wonder', 'and', 'or', 'not', 'explain', 'tell', 'show', 'ask', 'about', 'on', 'in', 'to', 'is', 'exactly', 'so']);
 const stemOf = (w: string) => w.replace(/(?:ing|ed|es|s)$/, '');
 const FRAMING_STEMS = new Set([...FRAMING_WORDS].map(stemOf));
-const isFraming = (w: string) => FRAMING_WORDS.has(w) || (w.length > 4 && FRAMING_STEMS.has(stemOf(w)));
+// "writing" is "write": the stem of an -ing/-ed form may have lost an "e"
+const isFraming = (w: string) => FRAMING_WORDS.has(w) || (w.length > 4 && (FRAMING_STEMS.has(stemOf(w)) || (/(?:ing|ed)$/.test(w) && FRAMING_WORDS.has(`${stemOf(w)}e`))));
 
 // Identifiers as programmers write them: dotted paths, calls, camelCase, snake_case, flags, operators, a/b/c paths.
 const CODE_PATTERNS: readonly RegExp[] = [
@@ -68,7 +69,8 @@ const CODE_PATTERNS: readonly RegExp[] = [
   /\b[A-Za-z]{1,4}(?:\/[A-Za-z]{1,4}){2,}\b/g,
 ];
 const ABBREVIATIONS = new Set(['e.g', 'i.e', 'etc', 'vs', 'a.m', 'p.m', 'u.s', 'u.k', 'node.js', 'next.js', 'vue.js']);
-const normalizeIdentifier = (s: string) => s.toLowerCase().replace(/[^a-z0-9=!<>&|:/*-]/g, '');
+// A one-letter flag keeps its case: "-p" and "-P" are different options.
+const normalizeIdentifier = (s: string) => (/^-[A-Za-z]$/.test(s) ? s : s.toLowerCase().replace(/[^a-z0-9=!<>&|:/*-]/g, ''));
 
 /** Character spans of politeness and framing formulas (outside quotes and code). */
 function politeSpans(text: string): Array<[number, number]> {

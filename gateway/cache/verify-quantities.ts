@@ -141,3 +141,11 @@ export function extractQuantities(prompt: string, corrections: ReadonlyMap<strin
   }
   return { values: values.sort(), units, spans: used };
 }
+
+/**
+ * Data rates written with a symbol, told apart by the case of their "b" (the rest of the verifier reads lower case):
+ * "Mbps" is megabits per second, "MBps" and "MB/s" megabytes.
+ */
+export function dataRates(prompt: string): Set<string> {
+  return new Set([...prompt.matchAll(/\b([kKmMgGtT])([bB])(?:ps|\/s)\b/g)].map((m) => `${m[1]!.toLowerCase()}${m[2] === 'B' ? 'byte' : 'bit'}/s`));
+}

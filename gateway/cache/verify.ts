@@ -6,11 +6,14 @@
 // the embedding model's contextual reading of it (verify-align.ts). Politeness, framing and function words never
 // count. Any unexplained difference means "not the same request": a false miss costs one upstream call, a false
 // hit a wrong answer.
-import { align, expansion, isTypo, oppositeWords, sameWord, swappedRoles, type KnownWord } from './verify-align.ts';
+import { align, expansion, isTypo, oppositeWords, reversedMovement, sameWord, swappedRoles, type KnownWord } from './verify-align.ts';
 import { outsideAsides } from './verify-asides.ts';
-import { analyze, type Corrections, type Prompt, type PromptInput } from './verify-features.ts';
+import { withoutBackstory } from './verify-backstory.ts';
+import { analyze, type Corrections, type Prompt, type PromptInput, type Token } from './verify-features.ts';
+import { frontedMovedBack } from './verify-fronting.ts';
 import { cosine, splitWords } from './verify-words.ts';
-import { UNITS } from './verify-lexicon.ts';
+import { NEGATIONS, UNITS } from './verify-lexicon.ts';
+import { dataRates } from './verify-quantities.ts';
 
 export type Verdict = { same: true } | { same: false; reason: string };
 
@@ -62,8 +65,9 @@ function typoCorrections(a: string, b: string, knownWord: KnownWord | undefined)
   const wordsB = new Set(splitWords(b).filter((w) => !w.punct).map((w) => w.text));
   const preferred = (x: string, y: string) => (knownWord(x) !== knownWord(y) ? (knownWord(x) ? x : y) : (UNITS[x] ? x : UNITS[y] ? y : x < y ? x : y));
   for (const x of wordsA) {
-    if (wordsB.has(x)) continue;
-    const y = [...wordsB].find((v) => !wordsA.has(v) && (!knownWord(x) || !knownWord(v)) && isTypo(x, v, knownWord));
+    // "wont" is "won't", not a misspelt "won": negations keep their meaning
+    if (wordsB.has(x) || NEGATIONS[x] !== undefined) continue;
+    const y = [...wordsB].find((v) => !wordsA.has(v) && NEGATIONS[v] === undefined && (!knownWord(x) || !knownWord(v)) && isTypo(x, v, knownWord));
     if (y === undefined) continue;
     const meant = preferred(x, y);
     if (x !== meant) fixA.set(x, meant);
@@ -72,10 +76,30 @@ function typoCorrections(a: string, b: string, knownWord: KnownWord | undefined)
   return [fixA, fixB];
 }
 
+/** The swap, if any, that is left once a phrase fronted in either prompt is moved back to the end (verify-fronting.ts). */
+function swappedRolesOnceMovedBack(a: Prompt, b: Prompt, pairs: Array<[Token, Token]>): string | undefined {
+  const backA = frontedMovedBack(a);
+  const backB = frontedMovedBack(b);
+  if (!backA && !backB) return swappedRoles(a, b, pairs);
+  const at = (back: typeof backA, t: Token) => back?.moved.get(t.index) ?? t;
+  return swappedRoles(backA?.prompt ?? a, backB?.prompt ?? b, pairs.map(([x, y]) => [at(backA, x), at(backB, y)]));
+}
+
 /** Same request? Symmetric in its two prompts. Without encodings (text only), different words never align. */
 export function verifySameRequest(cachedPrompt: PromptInput | string, prompt: PromptInput | string, opts: VerifyOptions = {}): Verdict {
   const inputA = asInput(cachedPrompt);
   const inputB = asInput(prompt);
+  const verdict = compare(inputA, inputB, opts);
+  if (verdict.same) return verdict;
+  // the asker's story around the question (verify-backstory.ts)
+  const questionA = withoutBackstory(inputA);
+  const questionB = withoutBackstory(inputB);
+  // only a story against a bare question: two stories are compared as they are (each may hold what the other lacks)
+  if (!questionA === !questionB) return verdict;
+  return compare(questionA ?? inputA, questionB ?? inputB, opts).same ? { same: true } : verdict;
+}
+
+function compare(inputA: PromptInput, inputB: PromptInput, opts: VerifyOptions): Verdict {
   const [fixA, fixB] = typoCorrections(inputA.text, inputB.text, opts.knownWord);
   const a = analyze(inputA, fixA);
   const b = analyze(inputB, fixB);
@@ -84,6 +108,8 @@ export function verifySameRequest(cachedPrompt: PromptInput | string, prompt: Pr
   if (detail) return { same: false, reason: detail };
   if (!sameList(a.quantities.values, b.quantities.values)) return { same: false, reason: `numbers ${fmt(a.quantities.values)} vs ${fmt(b.quantities.values)}` };
   if (!sameSet(a.quantities.units, b.quantities.units)) return { same: false, reason: `units ${fmt(a.quantities.units)} vs ${fmt(b.quantities.units)}` };
+  const [ratesA, ratesB] = [dataRates(a.text), dataRates(b.text)];
+  if (ratesA.size > 0 && ratesB.size > 0 && !sameSet(ratesA, ratesB)) return { same: false, reason: `units ${fmt(ratesA)} vs ${fmt(ratesB)}` };
   if (!sameSet(a.formats, b.formats)) return { same: false, reason: `formats ${fmt(a.formats)} vs ${fmt(b.formats)}` };
   if (!sameList(a.negations, b.negations)) return { same: false, reason: `negation ${fmt(a.negations)} vs ${fmt(b.negations)}` };
   if (a.answerTypes.size > 0 && b.answerTypes.size > 0 && !sameSet(a.answerTypes, b.answerTypes)) {
@@ -95,7 +121,9 @@ export function verifySameRequest(cachedPrompt: PromptInput | string, prompt: Pr
   const onlyA = outsideAsides(a, inputA.encoded?.vector, alignment.onlyA, new Set(alignment.pairs.map(([x]) => x.index)));
   const onlyB = outsideAsides(b, inputB.encoded?.vector, alignment.onlyB, new Set(alignment.pairs.map(([, y]) => y.index)));
   if (onlyA.length > 0 || onlyB.length > 0) return { same: false, reason: `content ${fmt(onlyA.map((t) => t.text))} | ${fmt(onlyB.map((t) => t.text))}` };
-  const swap = swappedRoles(a, b, alignment.pairs);
+  const reversed = reversedMovement(a, b, alignment.pairs);
+  if (reversed) return { same: false, reason: `direction reversed: ${reversed}` };
+  const swap = swappedRoles(a, b, alignment.pairs) && swappedRolesOnceMovedBack(a, b, alignment.pairs);
   if (swap) return { same: false, reason: `roles swapped: ${swap}` };
   return { same: true };
 }

@@ -24,7 +24,7 @@ export const CacheSettings = Type.Object(
     /** The whole cache (exact and semantic). Off: no lookups, no stores, no `x-helix-cache` header. */
     enabled: Type.Boolean({ default: true }),
     /** Chosen with the verifier on the dev pairs (bench/cache-eval.ts): a candidate this close goes to the verifier. */
-    similarity_threshold: Type.Number({ minimum: 0, maximum: 1, default: 0.8 }),
+    similarity_threshold: Type.Number({ minimum: 0, maximum: 1, default: 0.7 }),
     embedding_model: Type.Literal('all-MiniLM-L6-v2', { default: 'all-MiniLM-L6-v2' }),
     redis_index: Type.String({ minLength: 1, default: 'helix:semantic:index' }),
     /** Key prefix: exact entries `<prefix>exact:…`, semantic entries `<prefix>entry:<id>`. */

@@ -1,7 +1,7 @@
 // Precision first, with the real all-MiniLM-L6-v2 and the shipped verifier on the labelled pairs
 // (test/fixtures/cache/): at the default threshold at least 60 % of same-meaning queries are served and at most 1 %
-// of served hits are wrong — on the dev pairs and on the holdout pairs when present (bench/cache-eval.ts also
-// scores the older regression set).
+// of served hits are wrong — on the dev pairs and on each holdout set (bench/cache-eval.ts also scores the older
+// regression set).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { cacheSettings } from '../../schemas/config/cache.ts';
@@ -38,9 +38,9 @@ void describe('semantic cache evaluation (real model)', () => {
 
   void it('meets the goals on the dev pairs', () => assertGoals('dev'));
 
-  // The holdout pairs meet the wrong-hit goal but not yet the 60 % served goal (57 % measured, docs/cache.md): this
-  // asserts a regression floor a little below the measurement instead.
-  void it('holds the wrong-hit goal and a served floor on the holdout pairs', () => assertGoals('holdout', 0.55));
-  // The second holdout, scored once with the verifier finished: 59.8 % served, 0.7 % wrong (docs/cache.md).
-  void it('holds the wrong-hit goal and a served floor on the second holdout pairs', () => assertGoals('holdout2', 0.57));
+  // Each holdout was written apart from the verifier and scored once untouched before anything was changed for it
+  // (docs/cache.md gives those first scores); since then they are regression sets held to the same goals.
+  for (const set of ['holdout', 'holdout2', 'holdout3', 'holdout4', 'holdout5'] as const) {
+    void it(`meets the goals on the ${set} pairs`, () => assertGoals(set));
+  }
 });

@@ -58,6 +58,45 @@ void describe('verifySameRequest', () => {
     ]) assert.equal((await verdict(a!, b!)).same, false, `${a} vs ${b}`);
   });
 
+  void it('reads a story told before the question as the reason for asking, but not a story on both sides or one the question points back to', async () => {
+    for (const [a, b] of [
+      ["My nephew keeps asking me about this on our weekend walks and I never know the answer. Why do leaves change colour in autumn?", 'Why do leaves change colour in autumn?'],
+      ["I started a new job last week and my manager mentioned our deploy pipeline twice today. What is continuous delivery?", 'what is continuous delivery'],
+    ]) assert.deepEqual(await verdict(a!, b!), { same: true }, `${a} ~ ${b}`);
+    for (const [a, b] of [
+      // a short first-person line is a constraint, not a story
+      ["I'm allergic to nuts. What can I bake for a party?", 'What can I bake for a party?'],
+      // the question points into the story
+      ["We are relocating to Oslo next spring with our two kids and a dog. How do schools work there?", 'How do schools work?'],
+      // a story on both sides is compared as it is
+      ["Our startup has 12 people in two offices and we pay for Slack every month. How much would Teams cost per year?", "Our startup has 40 people in two offices and we pay for Slack every month. How much would Teams cost per year?"],
+      // a requirement in the story
+      ["I'm cooking for my parents this weekend and it should be something without meat. What should I make for dinner?", 'What should I make for dinner?'],
+    ]) assert.equal((await verdict(a!, b!)).same, false, `${a} vs ${b}`);
+  });
+
+  void it('reads a phrase moved to the front as the same phrase, and still sees roles swapped across it', async () => {
+    assert.deepEqual(await verdict('How long should I let bread dough rise after shaping it?', 'After shaping bread dough, how long should I let it rise?'), { same: true });
+    assert.equal((await verdict("If the buyer backs out, what can the seller keep?", "What can the buyer keep if the seller backs out?")).same, false);
+  });
+
+  void it('takes dictionary synonyms the model reads apart, and tells library names and units apart by spelling', async () => {
+    assert.deepEqual(await verdict('What is the purpose of a load balancer?', 'What is the function of a load balancer?'), { same: true });
+    assert.equal((await verdict('Send a GET request with the requests library in Python.', 'Send a GET request with the httpx library in Python.')).same, false);
+    assert.equal((await verdict('How many megabytes is 5,000,000 bytes?', 'How many mebibytes is 5,000,000 bytes?')).same, false);
+    assert.equal((await verdict('Give me arguments for nuclear power.', 'Give me arguments against nuclear power.')).same, false);
+  });
+
+  void it('refuses a flag of another case, a data rate in bytes for one in bits, another energy unit and a reversed movement', async () => {
+    for (const [a, b] of [
+      ['What does the -v flag do in grep?', 'What does the -V flag do in grep?'],
+      ['How long does a 2 GB download take at 100 Mbps?', 'How long does a 2 GB download take at 100 MBps?'],
+      ['How many calories does a 30 minute swim burn?', 'How many kilojoules does a 30 minute swim burn?'],
+      ['How do I move photos from my iPhone to my laptop?', 'How do I move photos from my laptop onto my iPhone?'],
+    ]) assert.equal((await verdict(a!, b!)).same, false, `${a} vs ${b}`);
+
+  });
+
   void it('refuses swapped roles around an asymmetric relation', async () => {
     for (const [a, b] of [
       ['How many pints are in a gallon?', 'How many gallons are in a pint?'],
@@ -71,7 +110,7 @@ void describe('verifySameRequest', () => {
     ]) {
       const v = await verdict(a!, b!);
       assert.equal(v.same, false, `${a} vs ${b}`);
-      if (!v.same) assert.match(v.reason, /roles swapped/, `${a} vs ${b}: ${v.reason}`);
+      if (!v.same) assert.match(v.reason, /roles swapped|direction reversed/, `${a} vs ${b}: ${v.reason}`);
     }
   });
 
@@ -134,6 +173,8 @@ void describe('verifier helpers', () => {
     assert.ok(isTypo('recieve', 'receive', knownWord));
     assert.ok(!isTypo('ethanol', 'methanol', knownWord), 'two real words');
     assert.ok(!isTypo('readline', 'readlines', knownWord), 'two unknown words differing at an end');
+    assert.ok(isTypo('kuberentes', 'kubernetes', knownWord), 'two letters swapped');
+    assert.ok(!isTypo('kilobytes', 'kibibytes', knownWord), 'two letters replaced apart');
     assert.equal(stem('learning'), stem('learned'));
     assert.equal(editDistance('captial', 'capital'), 1);
   });
