@@ -55,8 +55,8 @@ const SCALE_WORDS = new Set(['thousand', 'million', 'billion', 'trillion', 'k', 
 const ASKS_BEFORE = new Set(['me', 'know', 'wondering', 'wonder', 'and', 'or', 'not', 'explain', 'tell', 'show', 'ask', 'about', 'on', 'in', 'to', 'is', 'exactly', 'so']);
 const stemOf = (w: string) => w.replace(/(?:ing|ed|es|s)$/, '');
 const FRAMING_STEMS = new Set([...FRAMING_WORDS].map(stemOf));
-// "writing" is "write": the stem of an -ing/-ed form may have lost an "e"
-const isFraming = (w: string) => FRAMING_WORDS.has(w) || (w.length > 4 && (FRAMING_STEMS.has(stemOf(w)) || (/(?:ing|ed)$/.test(w) && FRAMING_WORDS.has(`${stemOf(w)}e`))));
+// "writing" is "write": the stem of an -ing form may have lost an "e"
+const isFraming = (w: string) => FRAMING_WORDS.has(w) || (w.length > 4 && (FRAMING_STEMS.has(stemOf(w)) || (w.endsWith('ing') && FRAMING_WORDS.has(`${stemOf(w)}e`))));
 
 // Identifiers as programmers write them: dotted paths, calls, camelCase, snake_case, flags, operators, a/b/c paths.
 const CODE_PATTERNS: readonly RegExp[] = [
@@ -79,6 +79,11 @@ function politeSpans(text: string): Array<[number, number]> {
   const out: Array<[number, number]> = [];
   for (const re of POLITENESS_PATTERNS) for (const m of lower.matchAll(re)) out.push([m.index, m.index + m[0].length]);
   return out;
+}
+
+/** "A is 25% larger than B", "what is A?": a capital letter standing for something, not the article. */
+function isVariable(w: Word, next: Word | undefined): boolean {
+  return /^[A-HJ-Z]$/.test(w.raw) && (next === undefined || next.punct || FUNCTION_WORDS.has(next.text));
 }
 
 function isEntity(w: Word): boolean {
@@ -116,7 +121,7 @@ export function analyze(input: PromptInput, corrections: Corrections = new Map()
   const tokens: Token[] = words.map((w, i) => {
     const prev = words[i - 1]?.text;
     const next = words[i + 1]?.text;
-    const entity = !w.code && isEntity(w);
+    const entity = !w.code && (isEntity(w) || isVariable(w, words[i + 1]));
     let role: Role;
     if (w.punct) role = 'punct';
     else if (inPolite(w)) role = 'polite';

@@ -149,3 +149,12 @@ export function extractQuantities(prompt: string, corrections: ReadonlyMap<strin
 export function dataRates(prompt: string): Set<string> {
   return new Set([...prompt.matchAll(/\b([kKmMgGtT])([bB])(?:ps|\/s)\b/g)].map((m) => `${m[1]!.toLowerCase()}${m[2] === 'B' ? 'byte' : 'bit'}/s`));
 }
+
+/** Values given to names ("R1 = 10k", "timeout: 30s"): name → value as written (lower case, no spaces). */
+export function namedValues(prompt: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of prompt.matchAll(/\b([A-Za-z][\w]{0,30})\s*(?:=|:)\s*(-?\d[\d.,]*(?:\s?[A-Za-zµΩ%]+)?)/g)) {
+    out.set(m[1]!.toLowerCase(), m[2]!.toLowerCase().replace(/\s+/g, ''));
+  }
+  return out;
+}

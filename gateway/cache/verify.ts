@@ -13,7 +13,7 @@ import { analyze, type Corrections, type Prompt, type PromptInput, type Token } 
 import { frontedMovedBack } from './verify-fronting.ts';
 import { cosine, splitWords } from './verify-words.ts';
 import { NEGATIONS, UNITS } from './verify-lexicon.ts';
-import { dataRates } from './verify-quantities.ts';
+import { dataRates, namedValues } from './verify-quantities.ts';
 
 export type Verdict = { same: true } | { same: false; reason: string };
 
@@ -107,6 +107,10 @@ function compare(inputA: PromptInput, inputB: PromptInput, opts: VerifyOptions):
   const detail = missingDetail(a, b, opts.knownWord) ?? missingDetail(b, a, opts.knownWord);
   if (detail) return { same: false, reason: detail };
   if (!sameList(a.quantities.values, b.quantities.values)) return { same: false, reason: `numbers ${fmt(a.quantities.values)} vs ${fmt(b.quantities.values)}` };
+  // the same numbers given to other names ("R1 = 10k, R2 = 4.7k" / "R1 = 4.7k, R2 = 10k")
+  const valuesB = namedValues(b.text);
+  const rebound = [...namedValues(a.text)].find(([name, value]) => valuesB.has(name) && valuesB.get(name) !== value);
+  if (rebound) return { same: false, reason: `numbers: ${rebound[0]} = ${rebound[1]} vs ${valuesB.get(rebound[0])}` };
   if (!sameSet(a.quantities.units, b.quantities.units)) return { same: false, reason: `units ${fmt(a.quantities.units)} vs ${fmt(b.quantities.units)}` };
   const [ratesA, ratesB] = [dataRates(a.text), dataRates(b.text)];
   if (ratesA.size > 0 && ratesB.size > 0 && !sameSet(ratesA, ratesB)) return { same: false, reason: `units ${fmt(ratesA)} vs ${fmt(ratesB)}` };

@@ -78,7 +78,7 @@ void describe('directives', () => {
 
   void it('settings default to the seed vocabulary', () => {
     const s = cacheSettings();
-    assert.equal(s.similarity_threshold, 0.8);
+    assert.equal(s.similarity_threshold, 0.7);
     assert.equal(s.embedding_model, 'all-MiniLM-L6-v2');
     assert.equal(s.redis_index, 'helix:semantic:index');
     assert.equal(s.ttl_seconds, 86_400);

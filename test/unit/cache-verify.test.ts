@@ -87,12 +87,14 @@ void describe('verifySameRequest', () => {
     assert.equal((await verdict('Give me arguments for nuclear power.', 'Give me arguments against nuclear power.')).same, false);
   });
 
-  void it('refuses a flag of another case, a data rate in bytes for one in bits, another energy unit and a reversed movement', async () => {
+  void it('refuses a flag of another case, a data rate in bytes for one in bits, another energy unit, a reversed movement and values given to other names', async () => {
     for (const [a, b] of [
       ['What does the -v flag do in grep?', 'What does the -V flag do in grep?'],
       ['How long does a 2 GB download take at 100 Mbps?', 'How long does a 2 GB download take at 100 MBps?'],
       ['How many calories does a 30 minute swim burn?', 'How many kilojoules does a 30 minute swim burn?'],
       ['How do I move photos from my iPhone to my laptop?', 'How do I move photos from my laptop onto my iPhone?'],
+      ['X is 3 times Y. Y is 12. What is X?', 'Y is 3 times X. Y is 12. What is X?'],
+      ['An RC filter with R = 1k and C = 100n: what is the cutoff?', 'An RC filter with R = 100n and C = 1k: what is the cutoff?'],
     ]) assert.equal((await verdict(a!, b!)).same, false, `${a} vs ${b}`);
 
   });

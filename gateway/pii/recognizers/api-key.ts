@@ -1,5 +1,5 @@
 // API_KEY: provider secrets by their published prefixes (OpenAI, Anthropic, AWS, GitHub, Slack, Stripe, Google,
-// GitLab, Hugging Face, npm, SendGrid), JWTs, PEM private key blocks, and generic high-entropy values assigned to
+// GitLab, Hugging Face, npm, SendGrid, PyPI, Vault, Telegram), JWTs, PEM private key blocks, and generic high-entropy values assigned to
 // (or written right after) a key/token/secret-like name, in several languages ("API-Schlüssel", "clé API",
 // "APIキー"). Documentation placeholders (`sk-...`, `sk-xxxx`, `<your-api-key>`, AWS's `…EXAMPLE` keys) are skipped.
 import type { Detection, Recognizer, ScanState } from '../types.ts';
@@ -17,22 +17,26 @@ const PROVIDER = new RegExp(
     '|((?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})', // 3 AWS access key id
     '|(gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_\\w{30,255})', // 4 GitHub
     '|(xox[abposr]-[\\w-]{10,255})', // 5 Slack
-    '|([sr]k_(?:live|test)_[A-Za-z0-9]{16,255})', // 6 Stripe
+    '|((?:[sr]k_(?:live|test)_|whsec_)[A-Za-z0-9]{16,255})', // 6 Stripe secret, restricted and webhook signing keys
     '|(AIza[\\w-]{35})', // 7 Google API key
     '|(eyJ[\\w-]{8,4000}\\.eyJ[\\w-]{8,8000}\\.[\\w-]{8,4000})', // 8 JWT (header and payload are base64url JSON)
     '|(glpat-[\\w-]{20,64}|hf_[A-Za-z0-9]{30,64}|npm_[A-Za-z0-9]{36})', // 9 GitLab, Hugging Face, npm
     '|(SG\\.[\\w-]{22}\\.[\\w-]{43})', // 10 SendGrid
     '|((?:AC|SK)[0-9a-f]{32}|key-[0-9a-f]{32})', // 11 Twilio account/API key SIDs, Mailgun
+    '|(pypi-[\\w-]{50,400})', // 12 PyPI upload token (a macaroon)
+    '|(hv[sbr]\\.[\\w-]{24,400})', // 13 HashiCorp Vault service, batch and recovery tokens
     ')(?![\\w-])',
   ].join(''),
   'y',
 );
 // Where a provider token can start, found in one cheap pass: every prefix above is 2-6 lower-case letters and a
 // '-'/'_' (sk-, ghp_, github_pat_, xoxb-, sk_live_, glpat-, hf_, npm_, key-), or an 'A' (AKIA…, AIza…, AC…), "eyJ" or
-// an 'S' (SG., SK…) at the start of a token. Anchoring on those rare characters (the lookbehinds only run there) costs about a third
+// an 'S' (SG., SK…) at the start of a token, or Vault's "hvs.". Anchoring on those rare characters (the lookbehinds only run there) costs about a third
 // of running PROVIDER at every position; PROVIDER then runs sticky at the few token starts found.
-const PROVIDER_START = /[-_AJS](?<=(?<![\w-])(?:[a-z]{2,6}[-_]|A|eyJ|S))/g;
-const PROVIDER_NAMES = ['', 'anthropic', 'openai', 'aws_access_key_id', 'github', 'slack', 'stripe', 'google', 'jwt', 'token', 'sendgrid', 'token'] as const;
+const PROVIDER_START = /[-_.AJS](?<=(?<![\w-])(?:[a-z]{2,6}[-_]|hv[sbr]\.|A|eyJ|S))/g;
+const PROVIDER_NAMES = ['', 'anthropic', 'openai', 'aws_access_key_id', 'github', 'slack', 'stripe', 'google', 'jwt', 'token', 'sendgrid', 'token', 'pypi', 'vault'] as const;
+// A Telegram bot token: the bot's numeric id, a colon, and 35 characters starting "AA". Found from the rare ":AA".
+const TELEGRAM_BOT = /(?<![\w:-])\d{8,10}:AA[\w-]{33}(?![\w-])/y;
 // An AWS secret access key written right after its key id ("AKIA… / wJalr…", "AKIA…:wJalr…").
 const AWS_SECRET_AFTER_ID = /(?:[ \t]*[/:,;|][ \t]*|[ \t]+)([A-Za-z0-9/+]{40})(?![\w/+=])/y;
 
@@ -42,8 +46,9 @@ const PEM_MAX = 16_384;
 // Generic secrets: a cue word inside an identifier, then an assignment, then the value.
 // Field names that hold secrets (for JSON fields; free text uses the shared cue scan in cues.ts).
 const SECRET_NAME = /key|secret|token|bearer|credential|auth/i;
+// (A subscript closes the name first: `app.config['SECRET_KEY'] = …`.)
 const ASSIGNED_VALUE =
-  /["']?(?:[ \t]{0,4}(?:[:=]|=>|:=)[ \t]{0,4}|[ \t]{1,3}(?:is|ist|est|es|è|é|lautet)[ \t]{1,3})(?:["'`]|(?:Bearer|Token|Basic)[ \t]+)?([A-Za-z0-9_\-+/=.~]{16,512})/y;
+  /["']?\]?(?:[ \t]{0,4}(?:[:=]|=>|:=)[ \t]{0,4}|[ \t]{1,3}(?:is|ist|est|es|è|é|lautet)[ \t]{1,3})(?:["'`]|(?:Bearer|Token|Basic)[ \t]+)?([A-Za-z0-9_\-+/=.~]{16,512})/y;
 const BEARER_VALUE = /[ \t]{1,4}([A-Za-z0-9_\-+/=.~]{16,512})/y;
 /** Names continue over a word or two up to an assignment or a connector: "Secret access key: …", "clave de API es …". */
 const NAME_TAIL = /^[A-Za-z_]+(?: [A-Za-z_]+)? ?(?:[:=]|(?:is|ist|est|es|è|é|lautet) )/;
@@ -84,11 +89,11 @@ function tokenStart(text: string, at: number): number {
   return s;
 }
 
-// Stripe secret/restricted keys and GitLab tokens (Stripe's pk_ publishable keys are public by design: not taken).
-const LETTERS_MAY_SUFFICE = /^(?:[sr]k_(?:live|test)_|glpat-)/;
+// Stripe secret/restricted/webhook keys and GitLab tokens (Stripe's pk_ publishable keys are public by design: not taken).
+const LETTERS_MAY_SUFFICE = /^(?:[sr]k_(?:live|test)_|whsec_|glpat-)/;
 
 function providerSecretOk(kind: number, value: string): boolean {
-  const body = value.replace(/^(?:sk-ant-(?:api|admin)\d\d-|sk-(?:proj-|svcacct-|admin-)?|[sr]k_(?:live|test)_|gh[pousr]_|github_pat_|xox[abposr]-|AIza|glpat-|hf_|npm_|SG\.)/, '');
+  const body = value.replace(/^(?:sk-ant-(?:api|admin)\d\d-|sk-(?:proj-|svcacct-|admin-)?|[sr]k_(?:live|test)_|whsec_|gh[pousr]_|github_pat_|xox[abposr]-|AIza|glpat-|hf_|npm_|SG\.)/, '');
   if (looksLikePlaceholder(body)) return false;
   if (kind === 3) return !/EXAMPLE/.test(value);
   if (kind === 8) return isJwt(value);
@@ -233,12 +238,24 @@ function detectProviderKey(hint: RegExpExecArray, text: string, _scan: ScanState
   });
 }
 
+function detectTelegramBotTokens(text: string, out: Detection[]): void {
+  for (let at = text.indexOf(':AA'); at !== -1; at = text.indexOf(':AA', at + 3)) {
+    let s = at;
+    while (s > 0 && at - s < 10 && text.charCodeAt(s - 1) >= 48 && text.charCodeAt(s - 1) <= 57) s--;
+    TELEGRAM_BOT.lastIndex = s;
+    if (at - s < 8 || !TELEGRAM_BOT.exec(text)) continue;
+    const value = text.slice(s, TELEGRAM_BOT.lastIndex);
+    if (!looksLikePlaceholder(value.slice(at - s + 1))) out.push({ entity: 'API_KEY', start: s, end: TELEGRAM_BOT.lastIndex, confidence: 0.95, detector: 'api_key.telegram' });
+  }
+}
+
 export const apiKeyRecognizer: Recognizer = {
   name: 'api_key',
   entities: ['API_KEY'],
   detect(text: string, scan: ScanState, out: Detection[]): void {
     eachMatch(PROVIDER_START, text, scan, out, detectProviderKey);
     if (text.indexOf('-----BEGIN ') !== -1) detectPem(text, out);
+    detectTelegramBotTokens(text, out);
     detectAssigned(text, scan, out);
     if (scan.fieldName !== undefined && secretFieldName(scan.fieldName)) {
       const value = text.trim();

@@ -1,6 +1,7 @@
 // Passwords given as the second half of a user name / password pair, with no password cue of their own:
 // "Login: jsmith, S3cret!", "credentials: admin / Tr0ub4dor&3", "creds for the box are root, …", lists such as
-// "alice, pw1; bob, pw2", bulleted lines under "Accounts:", and the admin account written `admin:…` or `admin / …`.
+// "alice, pw1; bob, pw2", bulleted lines under "Accounts:", `user:pass` right after the cue ("decoded credentials
+// bob:S3cret!"), and the admin account written `admin:…` or `admin / …`.
 import type { Detection, ScanState } from '../types.ts';
 import { isAsciiLetter, isWordChar } from '../text-utils.ts';
 import { eachCue } from './cues.ts';
@@ -14,6 +15,8 @@ const LIST_SEPARATOR = /[ \t]*[;|][ \t]*|[ \t]*(?:,[ \t]+|\r?\n[ \t]*)(?=(?:[-*�
 /** `admin:…` and `admin / …`: the well-known account right before the password. */
 const ADMIN_PAIR = /(?::|[ \t]\/[ \t])([^\s,;|]{6,128})/y;
 const MAX_PAIRS = 20;
+/** Without an assignment, only the `user:password` form right after the cue ("decoded credentials bob:S3cret!"). */
+const COLON_PAIR = /[ \t]+[A-Za-z][\w.@+-]{0,63}:([^\s,;|]{4,128})/y;
 
 function passwordOk(value: string): boolean {
   return strongNotNumber(value) && !isPlaceholder(value) && !value.includes('/');
@@ -58,7 +61,14 @@ export function detectCredentialPairs(text: string, scan: ScanState, out: Detect
       return start + value.length;
     }
     INTRO.lastIndex = end;
-    if (!INTRO.exec(text)) return undefined;
-    return readPairs(text, INTRO.lastIndex, out, 0.8);
+    if (INTRO.exec(text)) return readPairs(text, INTRO.lastIndex, out, 0.8);
+    COLON_PAIR.lastIndex = end;
+    const m = COLON_PAIR.exec(text);
+    if (!m || m[1] === undefined) return undefined;
+    const value = m[1].replace(/[.:]+$/, '');
+    if (!passwordOk(value)) return undefined;
+    const start = COLON_PAIR.lastIndex - m[1].length;
+    out.push({ entity: 'PASSWORD', start, end: start + value.length, confidence: 0.8, detector: 'password.pair' });
+    return start + value.length;
   });
 }

@@ -1,13 +1,15 @@
 // CREDIT_CARD: 12..19 digits, optionally grouped by single spaces or dashes the way cards are printed, that pass
 // the Luhn checksum and start with an issuer prefix (IIN) of a known brand with a length that brand issues. Right
 // after a card cue ("card number:", "Kartennummer", "numéro de carte", "PAN"), any Luhn-valid 13..19-digit number
-// counts: regional schemes (Troy, Verve, Elo, UATP, Humo, Uzcard, Dankort …) use prefixes no brand table lists.
+// counts: regional schemes (Troy, Verve, Elo, UATP, Humo, Uzcard, Dankort …) use prefixes no brand table lists,
+// and gift and store cards are printed in groupings of their own. A table column named like a card is a cue too.
 import { lineBefore } from '../text-utils.ts';
 import { matchRecognizer } from './each-match.ts';
+import { columnHeader } from './table-columns.ts';
 
 // A digit, then 11..18 more each optionally preceded by one separator: no nested ambiguity, bounded length.
-// A comma before or after is fine (CSV fields) unless it makes a thousands group (1,234…, …,567).
-const CANDIDATE = /(?<![\d.-]|\d,)\d(?:[ -]?\d){11,18}(?!\d|\.\d|-\d|,\d{3}(?!\d))/g;
+// A comma before or after is fine (CSV fields) unless it makes a thousands group (1,234…, …,567; not …,272.30, a next field).
+const CANDIDATE = /(?<![\d.-]|(?<![\d,])\d{1,3},)\d(?:[ -]?\d){11,18}(?!\d|\.\d|-\d|,\d{3}(?![\d.]))/g;
 const SEPARATORS = /[ -]/g;
 const CARD_CUE =
   /(?:card|visa|master|amex|american express|discover|diners|jcb|maestro|karte|carte|tarjeta|carta|cart[ãa]o|kart|kort|karta|карт|カード|卡|\bcc\b|\bpan\b|cvv|zahlung|payment|paiement|pago|charge)/;
@@ -81,14 +83,16 @@ function isCardGrouping(raw: string): boolean {
   return allFours && groups >= 3;
 }
 
-export const creditCardRecognizer = matchRecognizer('credit_card', 'CREDIT_CARD', CANDIDATE, (m, text, _scan, out) => {
+export const creditCardRecognizer = matchRecognizer('credit_card', 'CREDIT_CARD', CANDIDATE, (m, text, scan, out) => {
   const raw = m[0];
-  if (!isCardGrouping(raw)) return;
+  const printed = isCardGrouping(raw);
   const digits = raw.length > 19 || raw.includes(' ') || raw.includes('-') ? raw.replace(SEPARATORS, '') : raw;
   if (!luhnValid(digits)) return;
   const before = lineBefore(text, m.index, 40);
-  const cue = CARD_CUE.test(before);
-  if (!cardBrand(digits) && !(cue && digits.length >= 13 && !NOT_CARD_CUE.test(before))) return;
+  const cue = CARD_CUE.test(before) || (raw.length === digits.length && CARD_CUE.test(columnHeader(text, m.index, scan) ?? ''));
+  const cueOnly = cue && digits.length >= 13 && !NOT_CARD_CUE.test(before);
+  if (!printed && !cueOnly) return;
+  if (!cardBrand(digits) && !cueOnly) return;
   // A Luhn-valid number right after "Order #" is one in ten order numbers, not a card.
   const confidence = cue ? 0.99 : NOT_CARD_CUE.test(before) || NUMBER_SIGN.test(before) ? 0.3 : raw.length > digits.length ? 0.95 : 0.9;
   out.push({ entity: 'CREDIT_CARD', start: m.index, end: m.index + raw.length, confidence, detector: 'credit_card.luhn' });

@@ -25,12 +25,12 @@ type CueKind = keyof CueHits;
 const WORDS: Readonly<Record<CueKind, readonly string[]>> = {
   password: [
     'pass', 'pw', 'pwd', 'kennwort', 'contraseña', 'contrasena', 'senha', 'wachtwoord', 'hasło', 'haslo', 'lösenord', 'salasana', 'heslo',
-    'mdp', 'clave', 'parola', 'şifre', 'sifre', 'adgangskode', 'jelszó', 'jelszo', 'lozinka', 'psk', 'wpa key', 'wifi key', 'wi-fi key',
+    'mdp', 'clave', 'parola', 'şifre', 'sifre', 'adgangskode', 'jelszó', 'jelszo', 'jelszav', 'kata sandi', 'kata laluan', 'lozinka', 'psk', 'wpa key', 'wifi key', 'wi-fi key',
     'masterauth',
   ],
   secret: ['key', 'secret', 'token', 'bearer', 'credential', 'auth', 'schlüssel', 'schluessel', 'clé', 'chave', 'chiave', 'sleutel', 'klucz', 'anahtar'],
   pair: ['login', 'accounts', 'creds', 'zugang', 'zugangsdaten', 'anmeldedaten', 'credenciales', 'credenciais', 'credenziali', 'admin'],
-  command: ['identified by', 'add_user', 'change_password', 'net user', 'convertto-securestring'],
+  command: ['identified by', 'add_user', 'change_password', 'net user', 'net use', 'convertto-securestring'],
   iban: ['iban'],
 };
 // Words written in other scripts (and Vietnamese, whose letters are outside Latin-1).

@@ -4,10 +4,16 @@ import type { Detection, Recognizer, ScanState } from '../types.ts';
 
 const MAX_LOCAL = 64;
 // Labels of 1..63 chars, at most 10 of them, then an alphabetic TLD. Each label ends at '.', which no class in
-// the repetition contains, so the engine never has two ways to split the domain.
-const DOMAIN = /(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,10}([A-Za-z]{2,24})(?![A-Za-z0-9-]|\.[A-Za-z0-9])/y;
+// the repetition contains, so the engine never has two ways to split the domain. Internationalized domains
+// (ñandú.com.ar, kraków-design.pl, почта.рф) have Latin and Cyrillic letters; a label of CJK letters only counts
+// before a '.' (日本語.jp), never as the TLD, since text in those scripts runs on right after an address without a space.
+const DOMAIN =
+  /(?:(?:[A-Za-z0-9\u00c0-\u024f\u0400-\u04ff](?:[A-Za-z0-9\u00c0-\u024f\u0400-\u04ff-]{0,61}[A-Za-z0-9\u00c0-\u024f\u0400-\u04ff])?|[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]{1,63})\.){1,10}([A-Za-z]{2,24}|[\u0400-\u04ff]{2,24})(?![A-Za-z0-9\u00c0-\u024f\u0400-\u04ff-]|\.[A-Za-z0-9])/y;
 // File names like `logo@2x.png` have the '@' shape but a file-extension "TLD".
 const FILE_EXTENSIONS = new Set(['png', 'jpg', 'jpeg', 'gif', 'svg', 'webp', 'ico', 'pdf', 'js', 'mjs', 'ts', 'tsx', 'jsx', 'css', 'scss', 'html', 'json', 'yaml', 'yml', 'txt', 'lock', 'tgz', 'gz']);
+
+/** `ssh deploy@bastion.corp`, `ssh -i key -p 2222 ops@host`: a login on a host, right after the command and its flags. */
+const SSH_TARGET = /(?:^|[\s"'`(])(?:ssh|autossh|mosh|sftp|ssh-copy-id)(?:[ \t]+-{1,2}[\w-]+(?:[ \t]+[^\s@-]\S*)?)*[ \t]+$/;
 
 function isLocalChar(c: number): boolean {
   return (
@@ -39,7 +45,7 @@ export const emailRecognizer: Recognizer = {
       const isFileName = FILE_EXTENSIONS.has(tld);
       // `git@github.com:org/repo.git` is an SSH remote.
       const isGitRemote = text.charCodeAt(end) === 58 && text.slice(start, at) === 'git';
-      if (isGitRemote) continue;
+      if (isGitRemote || SSH_TARGET.test(text.slice(Math.max(0, start - 80), start))) continue;
       out.push({ entity: 'EMAIL_ADDRESS', start, end, confidence: isFileName ? 0.3 : 0.95, detector: 'email' });
       at = end - 1;
     }

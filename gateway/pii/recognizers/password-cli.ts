@@ -1,8 +1,8 @@
 // Passwords on command lines, where no cue word names them: short flags whose meaning depends on the command
 // (`mysql -pS3cret`, `sshpass -p …`, `redis-cli -a …`, `ldapsearch -w …`, `curl -u user:pass`, `smbclient -U
 // user%pass`, `echo '…' | sudo -S`), commands and statements taking a password argument (`htpasswd -b FILE USER
-// PASS`, `echo "user:pass" | chpasswd`, SQL `IDENTIFIED BY '…'`, `rabbitmqctl add_user`, `net user`, PowerShell
-// `ConvertTo-SecureString "…"`) and .pgpass lines. The same flag elsewhere
+// PASS`, `echo "user:pass" | chpasswd`, SQL `IDENTIFIED BY '…'`, `rabbitmqctl add_user`, `net user`, `net use`,
+// `wpa_passphrase`, PowerShell `ConvertTo-SecureString "…"`) and .pgpass lines, after the file's name or alone. The same flag elsewhere
 // (`ssh -p 2222`, `mysql -p db` which prompts, `docker run -p 80:80`) is left alone.
 import type { Detection, ScanState } from '../types.ts';
 import { eachCue } from './cues.ts';
@@ -75,7 +75,8 @@ function commandBefore(text: string, at: number): string | undefined {
   const cut = Math.max(segment.lastIndexOf('\n'), segment.lastIndexOf('|'), segment.lastIndexOf(';'), segment.lastIndexOf('&'));
   const words = segment.slice(cut + 1).trim().split(/\s+/);
   for (const w of words) {
-    const name = w.slice(w.lastIndexOf('/') + 1).replace(/\.exe$/i, '').toLowerCase();
+    // (A command inside a quoted argument: `rsync -e "sshpass -p … ssh"`.)
+    const name = w.slice(w.lastIndexOf('/') + 1).replace(/^["'`]/, '').replace(/\.exe$/i, '').toLowerCase();
     if (name in FLAGS) return name;
   }
   return undefined;
@@ -149,6 +150,16 @@ function commandValue(text: string, cue: string, cueStart: number, cueEnd: numbe
     case 'change_password':
     case 'net user':
       return words[0] && words[1] && !/^[-/]/.test(word(1)) ? words[1] : undefined;
+    // `wpa_passphrase SSID PASSPHRASE`.
+    case 'wpa_passphrase':
+      return words[1];
+    // `net use Z: \\host\share PASS /user:DOMAIN\name`, the password also after the /user: switch.
+    case 'net use': {
+      const user = words.findIndex((w) => /^\/user:/i.test(text.slice(w.start, w.end)));
+      const share = words.findIndex((w) => text.startsWith('\\\\', w.start));
+      const after = (i: number): Span | undefined => (i >= 0 ? words[i + 1] : undefined);
+      return [after(user), after(share)].find((w) => w !== undefined && !/^[/*]/.test(word(words.indexOf(w))));
+    }
     case 'convertto-securestring':
     case 'identified by':
       return words[0] && (/["']/.test(text[words[0].start - 1] ?? '') || strong(word(0))) ? words[0] : undefined;
@@ -186,6 +197,33 @@ function pgpassLines(text: string, from: number, out: Detection[]): number | und
   return end;
 }
 
+/** Where a .pgpass entry may be: a port number between colons (tried at each ':', found with indexOf: far cheaper
+ * than a regex scan over the whole text). */
+const PORT_FIELD = /\d{1,5}:/y;
+/** A host a .pgpass entry names: localhost, a dotted name or address, or `*`. */
+const PGPASS_HOST = /^(?:localhost|\*|[\w-]{1,63}(?:\.[\w-]{1,63}){1,10})$/;
+
+/** A line that is a whole .pgpass entry `host:port:database:user:password`, with no file name to cue it. */
+function detectPgpassEntries(text: string, out: Detection[]): void {
+  for (let colon = text.indexOf(':'); colon !== -1; colon = text.indexOf(':', colon + 1)) {
+    const c = text.charCodeAt(colon + 1);
+    if (c < 48 || c > 57) continue;
+    PORT_FIELD.lastIndex = colon + 1;
+    if (!PORT_FIELD.test(text)) continue;
+    const lineStart = text.lastIndexOf('\n', colon) + 1;
+    let lineEnd = text.indexOf('\n', colon);
+    if (lineEnd === -1) lineEnd = text.length;
+    colon = lineEnd;
+    if (lineEnd - lineStart > 512) continue;
+    const line = text.slice(lineStart, lineEnd).trimEnd();
+    const entry = line.trimStart();
+    const password = PGPASS_LINE.exec(entry)?.[1];
+    if (password === undefined || !PGPASS_HOST.test(entry.slice(0, entry.indexOf(':'))) || isPlaceholder(password)) continue;
+    const end = lineStart + line.length;
+    push(out, { start: end - password.length, end });
+  }
+}
+
 /**
  * The password a command, statement or file name at [start, end) introduces (`identified by`, `htpasswd`,
  * `chpasswd`, `.pgpass`, lower-cased); returns the end of what was taken.
@@ -198,5 +236,6 @@ export function detectCommandWord(text: string, command: string, start: number, 
 
 export function detectCommandLines(text: string, scan: ScanState, out: Detection[]): void {
   detectFlags(text, scan, out);
+  detectPgpassEntries(text, out);
   eachCue(text, scan, 'command', (cueStart, cueEnd) => detectCommandWord(text, text.slice(cueStart, cueEnd).toLowerCase().replace(/\s+/g, ' '), cueStart, cueEnd, out));
 }

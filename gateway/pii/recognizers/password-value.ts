@@ -6,17 +6,21 @@ import { isAsciiLetter, isDigit, isLower, isUpper } from '../text-utils.ts';
 export const MAX_VALUE = 128;
 
 const PLACEHOLDER =
-  /^(?:\*+|x+|\.+|…|-+|\?+|<[^>]*>|\[[^\]]*\]|\{\{.*\}\}|\{[A-Za-z_]\w*\}|%\(?\w+\)?s?|%[A-Za-z_]\w*%|redacted|null|none|nil|undefined|true|false|empty|required|optional|string|str|text|hidden|masked|secret|password|passwd|pass|pwd|changeme|changeit|!vault|your[_-]?\w*|mypassword|n\/a|tbd|todo)$/i;
+  /^(?:\*+|x+|\.+|…|-+|\?+|<[^>]*>|\[[^\]]*\]|\{\{.*\}\}|\{[A-Za-z_]\w*\}|%\(\w+(?:\)[sdr]?)?|%[sd]|%[A-Za-z_]\w*%|redacted|null|none|nil|undefined|true|false|empty|required|optional|string|str|text|hidden|masked|secret|password|passwd|pass|pwd|changeme|changeit|!vault|your[_-]?\w*|mypassword|n\/a|tbd|todo)$/i;
 // Shell and template variables: `${DB_PASS}`, `$DB_PASS`, `$dbPassword` (a cut-off `${DB_PASS` too). Case matters:
-// `$KCVwig5LkWHaya` is a password that starts with a dollar sign.
-const VARIABLE = /^\$(?:\{[^}]*\}?|[A-Z_][A-Z0-9_]*|[a-z_][a-z0-9_]*(?:[A-Z][a-z0-9_]*)*)$/;
+// `$KCVwig5LkWHaya` and `$l9LE9N9cq` are passwords that start with a dollar sign (camelCase words start a lower-case run).
+const VARIABLE = /^\$(?:\{[^}]*\}?|[A-Z_][A-Z0-9_]*|[a-z_][a-z0-9_]*(?:[A-Z][a-z][a-z0-9_]*)*)$/;
 // Code that computes the value (`os.getenv(…)`, `config.db.password`, `secrets.DB_PASS`, PowerShell's
 // `(ConvertTo-SecureString …)`), not the value itself.
 const CODE_REFERENCE = /^(?:process\.env|os\.environ|os\.getenv|getenv|env\(|env\.|config\.|settings\.|secrets\.|vars\.|self\.|this\.|args\.|req\.|request\.|user\.|input\.|params\.)|\w\(|^\((?:Get|Read|ConvertTo|ConvertFrom|Import|Invoke|New)-[A-Z][A-Za-z]+$/;
 // A dotted identifier path is code when it has a capital or an underscore or ends in a secret-like name;
-// dotted lower-case words are a pass phrase (`amber.falcon.dune7`).
+// dotted lower-case words are a pass phrase (`amber.falcon.dune7`). Each part must be named the way code names
+// things (snake_case, camelCase, PascalCase, SCREAMING_CASE): `LE.AcITg9HYOs` is a random password.
 const DOTTED_PATH = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$/;
-const CODE_PATH = /[A-Z_]|(?:pass|pwd|secret|key|token)\w*$/;
+const SECRET_NAME_END = /(?:pass|pwd|secret|key|token)\w*$/i;
+const CODE_PATH = new RegExp(`[A-Z_]|${SECRET_NAME_END.source}`);
+const IDENTIFIER_PART = /^(?:_?[a-z][a-z0-9]*(?:_[a-z0-9]+)*|_?[a-z][a-z0-9]*(?:[A-Z][a-z0-9]+)+[A-Z]?|(?:[A-Z][a-z0-9]+)+[A-Z]?|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*)$/;
+const isCodePath = (value: string): boolean => DOTTED_PATH.test(value) && CODE_PATH.test(value) && value.split('.').every((part) => IDENTIFIER_PART.test(part));
 const NUMBER_LIKE = /^[\d\s.,:/-]+$/;
 const URL_OR_PATH = /:\/\/|^[/~]|^\.{1,2}\//;
 
@@ -27,7 +31,12 @@ export const isStop = (c: number): boolean =>
 const NEXT_PARAM = /^&[A-Za-z_][\w.-]*=/;
 
 export function isPlaceholder(value: string): boolean {
-  return PLACEHOLDER.test(value) || VARIABLE.test(value) || CODE_REFERENCE.test(value) || (DOTTED_PATH.test(value) && CODE_PATH.test(value));
+  return PLACEHOLDER.test(value) || VARIABLE.test(value) || CODE_REFERENCE.test(value) || isCodePath(value);
+}
+
+/** For a URL's userinfo: a placeholder, or code only when it names a secret (`config.db.password`); `Mango247.nimbus` is a password. */
+export function isUrlPlaceholder(value: string): boolean {
+  return PLACEHOLDER.test(value) || VARIABLE.test(value) || (isPlaceholder(value) && SECRET_NAME_END.test(value));
 }
 
 const WORD_AND_PUNCTUATION = /^\p{L}+[.!?]$/u;

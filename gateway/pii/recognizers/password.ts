@@ -8,36 +8,54 @@
 import type { Detection, Recognizer, ScanState } from '../types.ts';
 import { isAsciiLetter, isDigit, isLower, isUpper, isWordChar, lineBefore } from '../text-utils.ts';
 import { readPairs, detectCredentialPairs } from './credential-pairs.ts';
+import { detectConnectCalls } from './password-call-args.ts';
 import { eachCue } from './cues.ts';
 import { detectCommandLines, detectCommandWord } from './password-cli.ts';
-import { endsField, isPlaceholder, MAX_VALUE, passphraseEnd, readValue, strong, strongNotNumber, type ValueSpan } from './password-value.ts';
+import { endsField, isPlaceholder, isUrlPlaceholder, MAX_VALUE, passphraseEnd, readValue, strong, strongNotNumber, type ValueSpan } from './password-value.ts';
 import { eachCellBelow } from './table-columns.ts';
 
-// Completes a `pass` cue found by the shared cue scan: password, passwd, Passwort, passphrase, passe, passord.
-const PASS_SUFFIX = /(?:word|wd|wort|[ -]?phrase|code|ord|e)?/iy;
-const ASSIGN = /\\?["']?\)?[ \t]{0,3}(?:[:=]|=>|:=|->|→)[ \t]{0,3}/y;
+// Completes a `pass` cue found by the shared cue scan: password, passwd, Passwort, passphrase, passe, passord(et).
+const PASS_SUFFIX = /(?:word|wd|wort|[ -]?phrase|code|ord(?:et)?|e)?/iy;
+// Endings some languages add to the word itself, read on as part of the cue: Turkish and Finnish possessives
+// (şifrem "my password", şifreniz; salasanani, salasanasi), Hungarian's (jelszavam), Scandinavian definite
+// forms (lösenordet, adgangskoden).
+const INFLECTIONS: ReadonlyArray<readonly [RegExp, RegExp]> = [
+  [/^(?:[şs]ifre|parola)$/i, /(?:miz|niz|m|n|si)(?![\p{L}\p{N}])/iuy],
+  [/^salasana$/i, /(?:ni|si|nsa|mme|nne)(?![\p{L}\p{N}])/iuy],
+  [/^jelszav$/i, /(?:am|ad|a|unk|atok|uk)(?![\p{L}\p{N}])/iuy],
+  [/^(?:lösenord|adgangskode)$/i, /(?:et|en|n)(?![\p{L}\p{N}])/iuy],
+];
+/** Passwords someone tried, later in the sentence: "… my password and I already tried X and Y". */
+const TRIED = /[ \t](?:tried|typed|entered|used|probiert|versucht|essayé|intenté|probé|tentei|provato)[ \t]+(?:both[ \t]+|with[ \t]+)?/i;
+const LIST_AND = /[ \t]*,?[ \t]+(?:and|or|und|oder|et|ou|y|o|e)[ \t]+|[ \t]*,[ \t]*/iy;
+const MAX_TRIED = 5;
+// (Go's `:=` before a lone ':'; SQL Server's N'…' literal reads as the quoted value.)
+const ASSIGN = /\\?["']?\)?[ \t]{0,3}(?::=|=>|[:=]|->|→)[ \t]{0,3}(?:N(?='))?/y;
+/** A quoted name, then the value as the next argument: `define('DB_PASSWORD', '…')`, `setProperty("…Password", "…")`. */
+const NEXT_ARGUMENT = /["'][ \t]*,[ \t]*(?=["'])/y;
 const ATTRIBUTE_VALUE = /\\?["'][ \t]+value[ \t]*=[ \t]*(?=["'])/iy; // <add key="DbPassword" value="…" />
-const CONNECTOR = '(?:is|ist|est|es|lautet|was|war|era|était|är|er|jest|é|è|on|to|=|[-–—])';
+const CONNECTOR = '(?:is|are|ist|est|este|es|lautet|was|war|era|était|är|er|je|jest|é|è|on|to|adalah|là|είναι|هي|היא|הוא|=|[-–—])';
 // "password is …", "password's …", "Пароль - …"
 const NATURAL = new RegExp(`(?:[ \\t]{1,3}${CONNECTOR}|['’]s)[ \\t]{1,3}(?:now[ \\t]|jetzt[ \\t]|maintenant[ \\t]|ahora[ \\t]|still[ \\t])?`, 'iy');
 const CJK_CONNECTOR_CHARS = 'はが是为為는은';
 const CJK_CONNECTOR = new RegExp(`[ \\t]?[${CJK_CONNECTOR_CHARS}][ \\t]?`, 'y');
 /** A few words between the cue and its value: "password for the PDF: …", "пароль від wifi: …". */
-const WORDS_THEN_CONNECTOR = new RegExp(`(?:[ \\t][\\p{L}][\\p{L}'’-]{0,15}){1,4}?(?:[ \\t]?:|[ \\t]${CONNECTOR}[ \\t])[ \\t]{0,3}`, 'iuy');
+const WORDS_THEN_CONNECTOR = new RegExp(`(?:[ \\t][\\p{L}\\p{N}][\\p{L}\\p{N}.'’-]{0,38}){1,6}?(?:[ \\t]?:|[ \\t]${CONNECTOR}[ \\t])[ \\t]{0,3}`, 'iuy');
 /** Words that make the sentence about the password, not its value ("password reset link:", "policy: …"). */
-const ABOUT_THE_PASSWORD = /reset|polic|hash|field|length|expir|chang|last|min|max|rule|requir|strength|hint|complex|histor|\bage\b|attempt|prompt|manager|recover|format|protect|stor|generat|valid|entropy|salt|forgot|\bapi\b/i;
+const ABOUT_THE_PASSWORD = /reset|polic|hash|field|length|expir|chang|last|\bmin|\bmax|rule|requir|strength|hint|complex|histor|\bage\b|attempt|prompt|manager|recover|format|protect|stor|generat|valid|entropy|salt|forgot|\bapi\b/i;
 const QUOTED_AFTER_SPACE = /^[ \t]{1,3}["']/;
 const SPACE = /[ \t]{1,3}(?=[^\s-])/y;
 /** Stems that need an assignment or a connector; full words may also be followed by the value alone. */
 const SHORT_CUE = /^(?:pass|passe|pw|pwd|mdp|clave|parola|psk)$/i;
-const FOR_WHAT = /[ \t]{1,3}(?:for|от|для|für|pour|para|per|voor)[ \t]{1,3}[\p{L}\d._-]{1,24}(?=[ \t])/iuy;
+/** What the password is for, or whose account ("mot de passe root …", "password admin …"), between the cue and the value. */
+const FOR_WHAT = /[ \t]{1,3}(?:(?:for|от|для|für|pour|para|per|voor)[ \t]{1,3}[\p{L}\d._-]{1,24}|root|admin|administrator|sudo|sa|postgres)(?=[ \t])/iuy;
 /** Abbreviations no word shares: like full names, they take a strong value alone ("laptop pw Candle540meadow"). */
 const PW = /^pwd?$/i;
 /** Lower-case words that form a password name with a following `pass…`: storepass, keypass, requirepass, vncpasswd. */
 const COMPOUND_PREFIX = /(?:require|store|key|src|dest|new|old|db|root|admin|vnc|smtp|mail|sasl|ldap|bind|wifi|wpa|app|api|proxy|ftp|rpc|login|default|initial|temp|sys|master|http|basic|my)$/i;
 /** "user and password: alice, S3cret!" — the cue names a pair, so the first value is the user name. */
 const PAIR_BEFORE = /(?:user(?:name)?|login|benutzer(?:name)?|utilisateur|usuario|usuário|utente|gebruiker|account)[ \t]*(?:and|&|\/|,|und|et|y|e|en)[ \t]*$/i;
-const COMMAND_NAME = /(?:(?<![a-z])(?:ht|ch)passwd|\.pgpass)$/;
+const COMMAND_NAME = /(?:(?<![a-z])(?:ht|ch)passwd|\.pgpass|(?<![a-z])wpa_passphrase)$/;
 const USERINFO = /([^\s:/@"'<>]{1,64}):([^\s/@"'<>]{1,128})@(?=[\w[.-])/y;
 /** After a scheme the user may be empty: `redis://:password@host`. */
 const SCHEME_USERINFO = /([^\s:/@"'<>]{0,64}):([^\s/@"'<>]{1,128})@(?=[\w[.-])/y;
@@ -45,17 +63,26 @@ const SCHEME_USERINFO = /([^\s:/@"'<>]{0,64}):([^\s/@"'<>]{1,128})@(?=[\w[.-])/y
 const FULL_NAME_BEFORE = /(?:mot de |(?:login|user(?:name)?|benutzer|usuario|utilisateur|utente)\b[^,;\n]{1,40}[,;][ \t]*)$/i;
 /** A second password in the same sentence: "… is Sp1derm@n and the sudo one is V3nom#2". */
 const ANOTHER_ONE = /[,;]?[ \t]+(?:and|but|while|und|et|y)[ \t]+(?:the|my|our|for)[ \t]+[\p{L}-]{1,20}(?:[ \t]+(?:one|password|pw))?[ \t]+(?:is|was|it's)[ \t]+/iuy;
+const LIST_ITEM_BEFORE = /(?:^|[,;:|(][ \t]*)$/;
 const PASSWORD_FIELD = /^(?:[\w-]*?[_-])?(?:password|passwd|pwd|pass|passphrase|passwort|kennwort|contraseña|mot_de_passe|senha)$|[a-z](?:Password|Passwd|Pwd)$/i;
 
 /** Left boundary: `password`, `DB_PASSWORD`, `dbPassword`, `PGPASSWORD`, `storepass` — not `bypass`, `compass`. */
 function cueStartsWord(text: string, start: number, cue: string): boolean {
   if (start === 0) return true;
   const prev = text.charCodeAt(start - 1);
+  if (prev >= 0x5d0 && prev <= 0x5ea) return true; // Hebrew writes "the", "and" … on the word: הסיסמה
   if (!isWordChar(prev) || prev === 95) return true;
   const first = cue.charCodeAt(0);
   if (isLower(prev) && isUpper(first)) return true; // camelCase: dbPassword
   if (isUpper(prev) && cue === cue.toUpperCase()) return true; // SCREAMING: PGPASSWORD
   return isLower(first) && COMPOUND_PREFIX.test(lineBefore(text, start, 8));
+}
+
+/** Whether the cue ends the name of an element: `<password>`, `<smtpPassword>`, `<db:password>`. */
+function tagNameStartsAt(text: string, cueStart: number): boolean {
+  let s = cueStart;
+  while (s > 0 && cueStart - s < 40 && /[\w:.-]/.test(text[s - 1]!)) s--;
+  return text.charCodeAt(s - 1) === 60 /* < */;
 }
 
 /** Whether the cue is a command-line flag: `--password x`, `-storepass x`, `-pw x`. */
@@ -110,8 +137,13 @@ function valueAfterCue(text: string, cueStart: number, cueEnd: number, cue: stri
     const span = readValue(text, ATTRIBUTE_VALUE.lastIndex);
     return span ? { span, confidence: 0.9 } : undefined;
   }
+  NEXT_ARGUMENT.lastIndex = cueEnd;
+  if (NEXT_ARGUMENT.exec(text)) {
+    const span = readValue(text, NEXT_ARGUMENT.lastIndex);
+    return span && span.end - span.start >= 3 ? { span, confidence: 0.85 } : undefined;
+  }
   const next = text.charCodeAt(cueEnd);
-  if (next === 62 /* > */ && text.charCodeAt(cueStart - 1) === 60 /* < */) {
+  if (next === 62 /* > */ && tagNameStartsAt(text, cueStart)) {
     const close = text.slice(cueEnd + 1, cueEnd + 2 + MAX_VALUE).indexOf('<');
     return close > 2 ? { span: { start: cueEnd + 1, end: cueEnd + 1 + close, quoted: true }, confidence: 0.9 } : undefined;
   }
@@ -149,10 +181,16 @@ function valueAfterCue(text: string, cueStart: number, cueEnd: number, cue: stri
   FOR_WHAT.lastIndex = cueEnd;
   SPACE.lastIndex = FOR_WHAT.exec(text) ? FOR_WHAT.lastIndex : cueEnd;
   if (!SPACE.exec(text)) return undefined;
+  // "network Guest, password meadow quartz river": a pass phrase ending the field, where the cue starts an item of
+  // a list or a line (in a sentence, "my password never works anymore" is prose).
+  const phrase = LIST_ITEM_BEFORE.test(lineBefore(text, cueStart, 4)) ? passphraseEnd(text, SPACE.lastIndex) : -1;
+  if (phrase > 0 && !ABOUT_THE_PASSWORD.test(text.slice(SPACE.lastIndex, phrase))) return { span: { start: SPACE.lastIndex, end: phrase, quoted: false }, confidence: 0.75 };
   const span = readValue(text, SPACE.lastIndex);
-  if (!span || span.quoted) return undefined;
+  // (A word ending in a colon labels what follows: "Passwort für den Admin-Zugang: …".)
+  if (!span || span.quoted || text[span.end] === ':') return undefined;
   const value = text.slice(span.start, span.end);
-  return strongNotNumber(value) && !/^[\w.-]+=/.test(value) && !value.startsWith('(') ? { span, confidence: 0.8 } : undefined;
+  // (An identifier's `name=value` is a setting, not the password.)
+  return strongNotNumber(value) && !/^[A-Za-z_][\w.-]*=/.test(value) && !value.startsWith('(') ? { span, confidence: 0.8 } : undefined;
 }
 
 function detectCued(text: string, scan: ScanState, out: Detection[]): void {
@@ -162,10 +200,18 @@ function detectCued(text: string, scan: ScanState, out: Detection[]): void {
       PASS_SUFFIX.lastIndex = cueEnd;
       if (PASS_SUFFIX.exec(text)) cueEnd = PASS_SUFFIX.lastIndex;
     }
+    const inflection = INFLECTIONS.find(([stem]) => stem.test(text.slice(cueStart, cueEnd)))?.[1];
+    if (inflection) {
+      inflection.lastIndex = cueEnd;
+      if (inflection.exec(text)) cueEnd = inflection.lastIndex;
+    }
+    // Thai writes the connector คือ ("is") on, without a space.
+    if (text.startsWith('คือ', cueEnd)) cueEnd += 3;
     const cue = text.slice(cueStart, cueEnd);
-    // htpasswd, chpasswd, .pgpass: commands and files that hold passwords.
-    const command = COMMAND_NAME.exec(text.slice(Math.max(0, cueStart - 3), cueEnd).toLowerCase());
-    if (command) return detectCommandWord(text, command[0], cueEnd - command[0].length, cueEnd, out);
+    // htpasswd, chpasswd, .pgpass, wpa_passphrase: commands and files that hold passwords.
+    const command = COMMAND_NAME.exec(text.slice(Math.max(0, cueStart - 5), cueEnd).toLowerCase());
+    // (`wpa_passphrase=…` in a config file is a setting name, read on below.)
+    if (command && (command[0] !== 'wpa_passphrase' || /[ \t]/.test(text[cueEnd] ?? ''))) return detectCommandWord(text, command[0], cueEnd - command[0].length, cueEnd, out);
     if (!cueStartsWord(text, cueStart, cue) && !isFlag(text, cueStart)) return undefined;
     const next = text.charCodeAt(cueEnd);
     if (isAsciiLetter(next) || isDigit(next) || (next >= 0xc0 && next < 0x2000)) return undefined; // passwords, passenger …
@@ -180,7 +226,7 @@ function detectCued(text: string, scan: ScanState, out: Detection[]): void {
       if (end !== undefined) return end;
     }
     const found = valueAfterCue(text, cueStart, cueEnd, cue);
-    if (!found) return undefined;
+    if (!found) return triedValues(text, cueEnd, out);
     const value = text.slice(found.span.start, found.span.end);
     if (isPlaceholder(value)) return undefined;
     out.push({ entity: 'PASSWORD', start: found.span.start, end: found.span.end, confidence: found.confidence, detector: 'password.cue' });
@@ -191,6 +237,27 @@ function detectCued(text: string, scan: ScanState, out: Detection[]): void {
     out.push({ entity: 'PASSWORD', start: second.span.start, end: second.span.end, confidence: second.confidence, detector: 'password.cue' });
     return second.span.end;
   });
+}
+
+/** The values of "tried X and Y" in the rest of the sentence after a cue; returns the end of the last one. */
+function triedValues(text: string, cueEnd: number, out: Detection[]): number | undefined {
+  const sentence = text.slice(cueEnd, cueEnd + 96).split(/[.!?](?:\s|$)|\n/, 1)[0]!;
+  const verb = TRIED.exec(sentence);
+  if (!verb) return undefined;
+  let at = cueEnd + verb.index + verb[0].length;
+  let end: number | undefined;
+  for (let n = 0; n < MAX_TRIED; n++) {
+    const span = readValue(text, at);
+    if (!span) break;
+    const value = text.slice(span.start, span.end);
+    if (!(span.quoted ? value.length >= 4 : strongNotNumber(value)) || isPlaceholder(value)) break;
+    out.push({ entity: 'PASSWORD', start: span.start, end: span.end, confidence: 0.75, detector: 'password.tried' });
+    end = span.end;
+    LIST_AND.lastIndex = span.end + (span.quoted ? 1 : 0);
+    if (!LIST_AND.exec(text)) break;
+    at = LIST_AND.lastIndex;
+  }
+  return end;
 }
 
 /** `scheme://user:pass@host`, and without a scheme `user:pass@tcp(host)` (Go DSNs) or `user:pass@host:port`. */
@@ -225,7 +292,7 @@ function detectAtSigns(text: string, out: Detection[]): void {
       continue;
     }
     const password = m[2];
-    if (isPlaceholder(password) || (bare && !strong(password))) continue;
+    if ((bare ? isPlaceholder(password) : isUrlPlaceholder(password)) || (bare && !strong(password))) continue;
     out.push({ entity: 'PASSWORD', start: at - password.length, end: at, confidence: 0.9, detector: 'password.connection_string' });
   }
 }
@@ -262,6 +329,7 @@ export const passwordRecognizer: Recognizer = {
     detectCued(text, scan, out);
     detectCredentialPairs(text, scan, out);
     detectCommandLines(text, scan, out);
+    detectConnectCalls(text, out);
     if (text.indexOf('@') !== -1) detectAtSigns(text, out);
     if (scan.fieldName !== undefined && PASSWORD_FIELD.test(scan.fieldName)) {
       const value = text.trim();

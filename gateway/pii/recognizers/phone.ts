@@ -15,13 +15,15 @@ import { columnHeader } from './table-columns.ts';
 // a lookbehind that only lets a candidate start at the beginning of a number keep this linear.
 // It may end right before an extension glued on as `x123`, not inside a longer identifier (2024/118/AB).
 const CANDIDATE = /(?<![\w+./(-])(?:\+ ?)?\(?\d[\d ()./\u00a0-]{5,22}\d(?![A-WYZa-wyz0-9_]|[xX](?!\d)|[./-]\w)/g;
-const EXTENSION_START = 'xepd#д';
-const EXTENSION = /[ \t]?(?:x|ext\.?|extn\.?|extension|poste|durchwahl|доб\.?)[ \t]?\d{1,6}(?!\w)|[ \t]#[ \t]?\d{1,6}(?![\w.,-])/iy;
+const EXTENSION_START = 'xepd#д;';
+// (RFC 3966 writes the extension as `;ext=942`.)
+const EXTENSION = /[ \t]?(?:x|ext\.?|extn\.?|extension|poste|durchwahl|доб\.?)[ \t]?\d{1,6}(?!\w)|;ext=\d{1,6}(?!\w)|[ \t]#[ \t]?\d{1,6}(?![\w.-]|,\d)/iy;
+const MEXICAN_MOBILE_PREFIX = /^\+521(?=\d{10}$)/;
 
 const PHONE_CUE =
   /(?:phone|tel\b|tel\.|tél|mobile?|cell|call|fax|whatsapp|sms|\btext\b|reach|contact|dial|ruf|handy|telefon|numéro|portable|appel|teléfono|telefono|móvil|movil|llam|cellulare|chiam|contato|celular|bel |nummer|hotline|helpline|support line|switchboard|\bring\b|電話|电话|手机|手機|携帯|号码|番号|тел|номер|звон|моб|전화|휴대폰|هاتف|جوال|טלפון|फ़ोन|फोन|โทร)/;
 const NOT_PHONE_CUE =
-  /(?:order|invoice|rechnung|bestell|commande|factur|fattur|pedido|ordine|bestelling|encomenda|tracking|sendung|ticket|\bref|iban|account|konto|kundennummer|kundennr|customer id|serial|isbn|\bzip|\bplz|\bid\b|#\s*$|\bsku|\bpart\b|version|\bv$|\blot\b|\bbatch|\bcase\b|ssn|\bsocial\b|soc\.? ?sec|\bss\.? ?#|(?<!v)card|carte|(?<!visiten)karte|tarjeta|cart[ãa]o|carta|\bkart|\bpan\b|\bcc\b|заказ|注文|订单|customer|member|policy|claim|patient|employee|student|licen[cs]e|passport|\btax\b|\bvat\b|registration|product|item|model|flight|room|build|seat|postal|routing|transaction)/;
+  /(?:order|invoice|rechnung|bestell|bestel|commande|factur|factuur|fattur|pedido|ordine|encomenda|tracking|sendung|ticket|\bref|iban|account|konto|kundennummer|kundennr|customer id|serial|isbn|\bzip|\bplz|\bid\b|#\s*$|\bsku|\bpart\b|version|\bv$|\blot\b|\bbatch|\bcase\b|ssn|\bsocial\b|soc\.? ?sec|\bss\.? ?#|(?<!v)card|carte|(?<!visiten)karte|tarjeta|cart[ãa]o|carta|\bkart|\bpan\b|\bcc\b|заказ|注文|订单|customer|member|policy|claim|patient|employee|student|licen[cs]e|passport|\btax\b|\bvat\b|registration|product|item|model|flight|room|build|seat|postal|routing|transaction)/;
 const PHONE_CUE_ALL = new RegExp(PHONE_CUE.source, 'g');
 const NOT_PHONE_CUE_ALL = new RegExp(NOT_PHONE_CUE.source, 'g');
 /** Where a new clause starts: a cue word before it names something else ("… gift cards, her number is …"). */
@@ -219,12 +221,19 @@ function scoreCandidate(text: string, start: number, raw: string, extension: boo
     if (n < 8 || n > 17) return 0;
     // libphonenumber is ~30 % faster on the compact E.164-like form than on the formatted one.
     const digits = digitString(raw);
-    const e164 = `+${s.d0 === 48 && s.d1 === 48 ? digits.slice(2) : digits}`;
+    // Mexico's mobile prefix "1" after +52 was retired in 2019 but is still written (+52 1 33 …); it dials the same line.
+    const e164 = `+${s.d0 === 48 && s.d1 === 48 ? digits.slice(2) : digits}`.replace(MEXICAN_MOBILE_PREFIX, '+52');
     if (validate(e164, undefined, scan)) return 0.95;
     if (trimmed) return 0;
     const before = lineBefore(text, start, 32);
-    const cue = !namedOtherwise(before) && (cueBefore(before, extension, s) || cueAfter(text, end) || phoneColumn(text, start, scan));
-    return cue && possibleAfterCue(e164, [undefined], scan) ? 0.85 : 0;
+    if (namedOtherwise(before)) return 0;
+    const column = columnHeader(text, start, scan);
+    const cue = cueBefore(before, extension, s) || cueAfter(text, end) || PHONE_CUE.test(column ?? '');
+    // Written with '+' and a country code, a number of a length that country uses is a phone number even in a
+    // range libphonenumber knows as unassigned, and even where the cue word is further back or absent (contact
+    // lists) — but not in a table column named for something else ("amount").
+    if (!cue && (raw.charCodeAt(0) !== 43 || column !== undefined)) return 0;
+    return possibleAfterCue(e164, [undefined], scan) ? (cue ? 0.85 : 0.6) : 0;
   }
   if (n < 7 || n > 12) return 0;
   const strongShape = isNationalPhoneShape(raw, s);

@@ -8,6 +8,8 @@ const MAX_ROWS = 200;
 const MAX_LINE = 4096;
 /** A header cell is a short name, not a clause of prose ("Password, please."). */
 const HEADER_CELL = /^[ \t]*["']?[\p{L}\p{N}_#/ -]{0,40}["']?[ \t]*$/u;
+/** Up to two words naming whose the column is ("DB password", "Admin PIN"); not a possessive of prose ("my password"). */
+const CELL_PREFIX = /^["']?(?!(?:my|your|our|his|her|their|the|a|an)[ \t])(?:[\p{L}\p{N}]{1,16}[ \t_-]){1,2}$/iu;
 
 function count(s: string, ch: string): number {
   let n = 0;
@@ -76,12 +78,14 @@ export function columnHeader(text: string, index: number, scan: ScanState): stri
 }
 
 /**
- * When the cue at [cueStart, cueEnd) is a whole header cell, calls `onCell(start, end)` for the cell below it in
+ * When the cue at [cueStart, cueEnd) ends a header cell (alone or after a word or two: "DB password"), calls `onCell(start, end)` for the cell below it in
  * each row of the table and returns the end of the table; otherwise returns undefined.
  */
 export function eachCellBelow(text: string, cueStart: number, cueEnd: number, onCell: (start: number, end: number) => void): number | undefined {
-  // Cheap test first: a delimiter or line edge on both sides of the cue (quotes and blanks between allowed).
-  if (!delimitedAt(text, cueStart - 1, -1) || !delimitedAt(text, cueEnd, 1)) return undefined;
+  // Cheap test first: a delimiter or line edge after the cue (quotes and blanks between allowed); before it too,
+  // or a word or two of the same cell (read below).
+  if (!delimitedAt(text, cueEnd, 1)) return undefined;
+  const alone = delimitedAt(text, cueStart - 1, -1);
   const [start, end] = lineAt(text, cueStart);
   const line = text.slice(start, end);
   const delimiter = delimiterOf(line);
@@ -89,7 +93,8 @@ export function eachCellBelow(text: string, cueStart: number, cueEnd: number, on
   const cellStart = start + line.lastIndexOf(delimiter, cueStart - start - 1) + 1;
   const nextDelimiter = line.indexOf(delimiter, cueEnd - start);
   const cellEnd = nextDelimiter === -1 ? end : start + nextDelimiter;
-  if (text.slice(cellStart, cueStart).trim().replace(/^["']/, '') !== '' || text.slice(cueEnd, cellEnd).trim().replace(/["']$/, '') !== '') return undefined;
+  if (!alone && !CELL_PREFIX.test(text.slice(cellStart, cueStart).trimStart())) return undefined;
+  if (text.slice(cueEnd, cellEnd).trim().replace(/["']$/, '') !== '') return undefined;
   if (!line.split(delimiter).every((cell) => HEADER_CELL.test(cell))) return undefined;
   const cells = count(line, delimiter);
   const column = count(text.slice(start, cueStart), delimiter);
