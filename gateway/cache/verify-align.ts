@@ -4,7 +4,7 @@
 // quoted text align by spelling only; opposites never align. Aligned words then tell whether two arguments traded
 // places around a relation ("A's aunt is B" / "B's aunt is A", "convert X to Y" / "convert Y to X").
 import { cosine } from './verify-words.ts';
-import { dictionaryWord, wordnetSynonyms } from './thesaurus.ts';
+import { dictionaryWord, isNoun, isVerb, wordnetSynonyms } from './thesaurus.ts';
 import type { Prompt, Token } from './verify-features.ts';
 import { ANSWER_WORDS, COORDINATORS, FORMATS, FUNCTION_WORDS, IRREGULAR_VERBS, NUMERIC_WORDS, OPPOSITES, POLARITY_PREFIXES, SAME_WORDS, UNITS } from './verify-lexicon.ts';
 
@@ -68,13 +68,14 @@ function adjacentSwap(a: string, b: string): boolean {
 
 /**
  * Same length, two letters replaced ("megabytes" / "mebibytes"): another word, unless one letter moved over a
- * neighbour ("begginer" / "beginner").
+ * neighbour ("begginer" / "beginner") or two letters traded places.
  */
 function twoReplaced(a: string, b: string): boolean {
   const at = [...a].flatMap((c, i) => (c !== b[i] ? [i] : []));
   if (at.length !== 2) return false;
   const [i, j] = at as [number, number];
-  return !(j === i + 1 && (a[j] === b[i] || a[i] === b[j]));
+  // one letter moved over a neighbour, or two letters exchanged ("emporer" / "emperor")
+  return !((j === i + 1 && (a[j] === b[i] || a[i] === b[j])) || (a[i] === b[j] && a[j] === b[i]));
 }
 
 /** A misspelling of the other word: small edit distance, not two different real words, not opposites. */
@@ -283,10 +284,12 @@ const PHRASE_ENDS = new Set([
 function movementEnds(p: Prompt): Map<number, 'source' | 'target'> {
   const out = new Map<number, 'source' | 'target'>();
   let current: 'source' | 'target' | undefined;
-  for (const t of p.tokens) {
+  for (const [i, t] of p.tokens.entries()) {
+    const next = p.tokens[i + 1];
     if (t.punct) current = undefined;
-    else if (SOURCE_WORDS.has(t.text)) current = 'source';
-    else if (TARGET_WORDS.has(t.text)) current = 'target';
+    // "from barking", "to quit": an action, not a place things move between
+    else if (SOURCE_WORDS.has(t.text)) current = next && /ing$/.test(next.text) ? undefined : 'source';
+    else if (TARGET_WORDS.has(t.text)) current = next && !next.entity && isVerb(next.text) && !isNoun(next.text) ? undefined : 'target';
     else if (PHRASE_ENDS.has(t.text)) current = undefined;
     else if (current && t.role === 'content') out.set(t.index, current);
   }

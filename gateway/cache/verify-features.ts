@@ -81,6 +81,14 @@ function politeSpans(text: string): Array<[number, number]> {
   return out;
 }
 
+/** Nouns that make the word before them the name of a thing in code ("the find command", "the map function"). */
+const TOOL_NOUNS = new Set(['command', 'commands', 'function', 'functions', 'method', 'methods', 'library', 'package', 'module', 'flag', 'option', 'keyword', 'clause', 'statement', 'operator', 'attribute', 'property', 'tag', 'hook', 'directive', 'cmdlet', 'builtin', 'utility', 'api', 'endpoint', 'plugin', 'extension']);
+
+/** "the find command": a word named by the noun after it, compared by spelling ("find" is not "locate" here). */
+function namesTool(w: Word, prev: Word | undefined, next: Word | undefined): boolean {
+  return !w.punct && next !== undefined && TOOL_NOUNS.has(next.text) && (prev?.text === 'the' || prev?.text === 'a') && !FUNCTION_WORDS.has(w.text) && !TOOL_NOUNS.has(w.text);
+}
+
 /** "A is 25% larger than B", "what is A?": a capital letter standing for something, not the article. */
 function isVariable(w: Word, next: Word | undefined): boolean {
   return /^[A-HJ-Z]$/.test(w.raw) && (next === undefined || next.punct || FUNCTION_WORDS.has(next.text));
@@ -121,7 +129,7 @@ export function analyze(input: PromptInput, corrections: Corrections = new Map()
   const tokens: Token[] = words.map((w, i) => {
     const prev = words[i - 1]?.text;
     const next = words[i + 1]?.text;
-    const entity = !w.code && (isEntity(w) || isVariable(w, words[i + 1]));
+    const entity = !w.code && (isEntity(w) || isVariable(w, words[i + 1]) || namesTool(w, words[i - 1], words[i + 1]));
     let role: Role;
     if (w.punct) role = 'punct';
     else if (inPolite(w)) role = 'polite';

@@ -39,7 +39,9 @@ export const POLITENESS_PATTERNS: readonly RegExp[] = [
   /\bhope (?:all is well|you(?: are|'re) well)\b/g,
   /\b(?:quick|one more|a quick|random|simple|dumb|silly) question\b/g,
   /\bquick one\b/g,
-  /\bone more thing\b/g,
+  /\bone more(?: thing| question| quick one)?(?=\s*[:,!?.])/g,
+  /\b(?:help me |could you help me |can you help me )?figure out\b/g,
+  /\bi(?:'d| would)?(?: really)? (?:appreciate|love|welcome) (?:some|any|your) (?:advice|help|input|tips|thoughts)\b/g,
   /\bcan you help(?: me)?\b/g,
   // conversational formulas that frame a question without adding to it
   /\b(?:just|i(?:'m| am)(?: just)?) curious\b/g,
@@ -88,7 +90,7 @@ export const ANSWER_TYPES: Readonly<Record<string, string>> = {
   who: 'person', whom: 'person', whose: 'person', when: 'time', where: 'place', why: 'reason', how: 'manner',
 };
 /** "how many", "how long", … ask for an amount, not a manner. */
-export const AMOUNT_AFTER_HOW = new Set(['many', 'much', 'long', 'far', 'big', 'old', 'tall', 'often', 'fast', 'large', 'high', 'deep', 'heavy', 'soon', 'late', 'early']);
+export const AMOUNT_AFTER_HOW = new Set(['many', 'much', 'long', 'far', 'big', 'old', 'tall', 'often', 'frequently', 'fast', 'large', 'high', 'deep', 'heavy', 'soon', 'late', 'early']);
 /** Content words that ask what a question word asks ("what causes" = "why", "in what year" = "when"). */
 export const ANSWER_WORDS: Readonly<Record<string, string>> = {
   cause: 'reason', causes: 'reason', caused: 'reason', reason: 'reason', reasons: 'reason', purpose: 'reason',

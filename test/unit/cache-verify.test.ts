@@ -82,6 +82,9 @@ void describe('verifySameRequest', () => {
 
   void it('takes dictionary synonyms the model reads apart, and tells library names and units apart by spelling', async () => {
     assert.deepEqual(await verdict('What is the purpose of a load balancer?', 'What is the function of a load balancer?'), { same: true });
+    assert.deepEqual(await verdict('How do I remove a splinter from my finger?', 'How do I extract a splinter from my finger?'), { same: true });
+    assert.equal((await verdict('What does the grep command print?', 'What does the egrep command print?')).same, false);
+    assert.equal((await verdict('How do I use the find command on macOS?', 'How do I use the locate command on macOS?')).same, false);
     assert.equal((await verdict('Send a GET request with the requests library in Python.', 'Send a GET request with the httpx library in Python.')).same, false);
     assert.equal((await verdict('How many megabytes is 5,000,000 bytes?', 'How many mebibytes is 5,000,000 bytes?')).same, false);
     assert.equal((await verdict('Give me arguments for nuclear power.', 'Give me arguments against nuclear power.')).same, false);
