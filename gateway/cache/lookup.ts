@@ -50,8 +50,9 @@ export function createCacheLookup(deps: CacheLookupDeps): (plan: CachePlan) => P
         verifyOptions: { knownWord: deps.knownWord ?? modelVocabulary() },
       })
     : undefined;
-  // WordNet is read once, at start, not on the first lookup that needs it
-  if (semantic && settings.verify) loadThesaurus();
+  // The verifier's WordNet is read once the model is up (lookups wait for the model anyway), not on the first
+  // lookup that needs it.
+  if (semantic && settings.verify && embeddings.pool) void embeddings.pool.ready().then(loadThesaurus, () => undefined);
   let indexCheckedAt = -Infinity;
 
   /** The index is created by the cache-builder; the gateway creates it too so lookups work before the first fill. */

@@ -39,8 +39,9 @@ void describe('semantic cache evaluation (real model)', () => {
   void it('meets the goals on the dev pairs', () => assertGoals('dev'));
 
   // Each holdout was written apart from the verifier and scored once untouched before anything was changed for it
-  // (docs/cache.md gives those first scores); since then they are regression sets held to the same goals.
-  for (const set of ['holdout', 'holdout2', 'holdout3', 'holdout4', 'holdout5', 'holdout6', 'holdout7', 'holdout8', 'holdout9'] as const) {
+  // (docs/cache.md gives those first scores); since then they are regression sets held to the same goals. The two
+  // oldest and the regression set are scored by bench/cache-eval.ts only, to keep the suite's time.
+  for (const set of ['holdout3', 'holdout4', 'holdout5', 'holdout6', 'holdout7', 'holdout8', 'holdout9'] as const) {
     void it(`meets the goals on the ${set} pairs`, () => assertGoals(set));
   }
 });
