@@ -1,6 +1,9 @@
 // Formats and phrasings the third holdout exposed, each as its general class with values of its own: password
 // columns, tried passwords, connect calls, .pgpass entries, cue words of more languages, provider tokens, SSNs
-// and card numbers by context, internationalized e-mail domains, numbers with invisible characters inside.
+// and card numbers by context, internationalized e-mail domains, numbers with invisible characters inside; and the
+// classes the fifth holdout exposed: passwords in XML property styles, before their cue, in reply threads and login
+// calls, user/pass notations, keys after labelling words, SSNs in identity records, cards before an expiry, phone
+// numbers with trunk prefixes, doubled brackets and `#` extensions.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createPolicy } from '../../gateway/pii/policy.ts';
@@ -113,5 +116,64 @@ describe('EMAIL_ADDRESS and PHONE_NUMBER in other scripts', () => {
   });
   it('finds international numbers with invisible characters inside and no cue nearby', () => {
     expectFound('PHONE_NUMBER', [['Contacts: hannah.schmidt.office@example.org / +44 \u200c20 7946 0018', '+44 \u200c20 7946 0018']]);
+  });
+});
+
+describe('Classes of the fifth holdout', () => {
+  it('reads passwords in Java, Hadoop and plist property styles and in names the cue starts', () => {
+    expectFound('PASSWORD', [
+      ['<property name="spring.mail.password">Gannet!604</property>', 'Gannet!604'],
+      ['<prop key="jdbc.password">Moor_land81</prop>', 'Moor_land81'],
+      ['<property>\n  <name>javax.jdo.option.ConnectionPassword</name>\n  <value>Tarn#5512</value>\n</property>', 'Tarn#5512'],
+      ['<key>Password</key>\n<string>Heron$2290</string>', 'Heron$2290'],
+      ['PASSWORD_REDIS=Q7!vkLm-20x', 'Q7!vkLm-20x'],
+      ['CONTRASENA_SMTP=Brisa.4471', 'Brisa.4471'],
+    ]);
+  });
+  it('reads a password written before its cue, in a reply thread and in login and bind calls', () => {
+    expectFound('PASSWORD', [
+      ['I pasted Corvid_7731! as the root password, still denied.', 'Corvid_7731!'],
+      ['ich habe Fjord#1990 als Passwort eingegeben', 'Fjord#1990'],
+      ['> which pw does the staging box use?\n> Ember9&Ash — the old one is gone', 'Ember9&Ash'],
+      ["smtp.login('alerts@example.org', 'Wren.5502x')", 'Wren.5502x'],
+      ["c.simple_bind_s('uid=ops,ou=people,dc=example,dc=org', 'Lynx!4420')", 'Lynx!4420'],
+    ]);
+  });
+  it('reads user/pass notations after well-known accounts and login cues', () => {
+    expectFound('PASSWORD', [
+      ['jenkins: admin/Otter#6612 on port 8080', 'Otter#6612'],
+      ['root / Basalt_99! for the console', 'Basalt_99!'],
+      ['login mia/Sorrel$31 works again', 'Sorrel$31'],
+    ]);
+  });
+  it('leaves prose, paths and variables in those positions alone', () => {
+    expectNone([
+      'Should we keep OAuth2 as the password grant type?',
+      'What is the password policy?\nSection 4 covers it.',
+      'open admin/user_settings2 and the login page/Dashboard2 view',
+      '<input type="password" name="password">',
+      'PASSWORD_MIN_LENGTH=12',
+      'smbclient //nas/share -U backup%"$NAS_PASS"',
+    ]);
+  });
+  it('reads keys after a few labelling words, not fingerprints or names', () => {
+    expectFound('API_KEY', [
+      ['cohere key for the nightly job: Vb7QmX2pLr9TzK4wYc8NsD1fHj6GaE3u', 'Vb7QmX2pLr9TzK4wYc8NsD1fHj6GaE3u'],
+      ['Clé pour le service météo : 4f1c9a7e2b8d6035c1e9a4f7b2d8c6e0', '4f1c9a7e2b8d6035c1e9a4f7b2d8c6e0'],
+    ]);
+    expectNone(['host key fingerprint SHA256:Pq7sN3vX9mK2rT8wL4yB6cZ1hJ5dF0gA2eQ9uR3tY7i', 'the cache key for user 42: user_profile_v2_cache_entry']);
+  });
+  it('reads SSNs in identity records and card numbers followed by an expiry', () => {
+    expectFound('US_SSN', [['kyc export: 55102|512384419|verified', '512384419']]);
+    expectFound('CREDIT_CARD', [['card on file 4539 1488 0343 6467 11/27', '4539 1488 0343 6467']]);
+  });
+  it('reads phone numbers with trunk prefixes, doubled brackets, # extensions and compact E.164 after a cue', () => {
+    expectFound('PHONE_NUMBER', [
+      ['звоните 8 (812) 315-42-67 после обеда', '8 (812) 315-42-67'],
+      ['office line 8 495 739-21-55', '8 495 739-21-55'],
+      ['Ask Priya ((0113) 496 0274) about it', '(0113) 496 0274'],
+      ['Desk: +1-415-555-0134 #207.', '+1-415-555-0134 #207'],
+      ['WhatsApp +3712345678901', '+3712345678901'],
+    ]);
   });
 });

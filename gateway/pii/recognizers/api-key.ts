@@ -50,6 +50,12 @@ const SECRET_NAME = /key|secret|token|bearer|credential|auth/i;
 const ASSIGNED_VALUE =
   /["']?\]?(?:[ \t]{0,4}(?:[:=]|=>|:=)[ \t]{0,4}|[ \t]{1,3}(?:is|ist|est|es|è|é|lautet)[ \t]{1,3})(?:["'`]|(?:Bearer|Token|Basic)[ \t]+)?([A-Za-z0-9_\-+/=.~]{16,512})/y;
 const BEARER_VALUE = /[ \t]{1,4}([A-Za-z0-9_\-+/=.~]{16,512})/y;
+/** A few words between the name and a colon ("mistral key for the eval run: …", "API-Schlüssel für das Wetter-API: …"). */
+/** Lower-case words joined by '_', '.' or '-' (`user_profile_v2_cache`): a name, not a secret. */
+const IDENTIFIER_WORDS = /^[a-z][a-z0-9]*(?:[_.-][a-z0-9]+)+$/;
+/** Words that make the labelled value a public digest or an id ("key fingerprint SHA256: …", "key id: …"). */
+const NOT_SECRET_LABEL = /fingerprint|hash|checksum|digest|\bsha-?\d|\bmd5|\bids?\b|public/i;
+const WORDS_THEN_VALUE = /((?:[ \t][\p{L}\p{N}][\p{L}\p{N}._'’-]{0,23}){1,5}?)[ \t]?:[ \t]{0,3}["'`]?([A-Za-z0-9_\-+/=.~]{24,512})/uy;
 /** Names continue over a word or two up to an assignment or a connector: "Secret access key: …", "clave de API es …". */
 const NAME_TAIL = /^[A-Za-z_]+(?: [A-Za-z_]+)? ?(?:[:=]|(?:is|ist|est|es|è|é|lautet) )/;
 // Names that contain a cue word but hold no secret: limits, counts, URLs, ids, types, the tokenizer …
@@ -170,6 +176,8 @@ function detectAssigned(text: string, scan: ScanState, out: Detection[]): void {
     }
     const name = text.slice(s, e).toLowerCase();
     if (NOT_SECRET_NAME.test(name)) return e;
+    const labelled = NOT_KEY_NAME.test(text.slice(Math.max(0, s - 12), e).toLowerCase()) ? undefined : valueAfterWords(text, e, out);
+    if (labelled !== undefined) return labelled;
     // "key" alone is too common ("object key is …"): only compound names like api_key / private key count, and
     // env-style names (AZURE_STORAGE_KEY=, KEY=) whose value is assigned.
     const keyOnly = (text.charCodeAt(cueStart) | 32) === 107 /* k */ && !KEY_NAME.test(name);
@@ -193,6 +201,22 @@ function detectAssigned(text: string, scan: ScanState, out: Detection[]): void {
     out.push({ entity: 'API_KEY', start, end: start + value.length, confidence, detector: 'api_key.assigned_secret' });
     return start + value.length;
   });
+}
+
+/** A long random value after a few words and a colon that follow the name; returns its end. */
+function valueAfterWords(text: string, nameEnd: number, out: Detection[]): number | undefined {
+  // (Most names have no colon a few words on: one indexOf spares them the regex.)
+  if (!text.slice(nameEnd, nameEnd + 5 * 25).includes(':')) return undefined;
+  WORDS_THEN_VALUE.lastIndex = nameEnd;
+  const m = WORDS_THEN_VALUE.exec(text);
+  const words = m?.[1];
+  const value = m?.[2]?.replace(/\.+$/, '');
+  if (words === undefined || value === undefined || NOT_SECRET_NAME.test(words.toLowerCase()) || NOT_SECRET_LABEL.test(words) || UUID.test(value) || IDENTIFIER_WORDS.test(value) || !looksRandom(value)) return undefined;
+  const confidence = genericSecretConfidence(value) - 0.05;
+  if (confidence <= 0) return undefined;
+  const start = WORDS_THEN_VALUE.lastIndex - m![2]!.length;
+  out.push({ entity: 'API_KEY', start, end: start + value.length, confidence, detector: 'api_key.labelled_secret' });
+  return start + value.length;
 }
 
 /** Confidence for a value assigned to a secret-like name (0: not a secret). */

@@ -83,11 +83,20 @@ function isCardGrouping(raw: string): boolean {
   return allFours && groups >= 3;
 }
 
+/** A grouped number followed by a short group of its own ("4111 1111 1111 1111 09/26": the expiry month, a CVV). */
+const TRAILING_SHORT_GROUP = /[ -]\d{1,4}$/;
+
 export const creditCardRecognizer = matchRecognizer('credit_card', 'CREDIT_CARD', CANDIDATE, (m, text, scan, out) => {
-  const raw = m[0];
+  let raw = m[0];
+  let digits = raw.length > 19 || raw.includes(' ') || raw.includes('-') ? raw.replace(SEPARATORS, '') : raw;
+  if (!luhnValid(digits)) {
+    const shorter = TRAILING_SHORT_GROUP.test(raw) ? raw.replace(TRAILING_SHORT_GROUP, '') : '';
+    if (!shorter || !isCardGrouping(shorter)) return;
+    digits = shorter.replace(SEPARATORS, '');
+    if (!cardBrand(digits) || !luhnValid(digits)) return;
+    raw = shorter;
+  }
   const printed = isCardGrouping(raw);
-  const digits = raw.length > 19 || raw.includes(' ') || raw.includes('-') ? raw.replace(SEPARATORS, '') : raw;
-  if (!luhnValid(digits)) return;
   const before = lineBefore(text, m.index, 40);
   const cue = CARD_CUE.test(before) || (raw.length === digits.length && CARD_CUE.test(columnHeader(text, m.index, scan) ?? ''));
   const cueOnly = cue && digits.length >= 13 && !NOT_CARD_CUE.test(before);

@@ -10,7 +10,7 @@ export interface CueHits {
   password: number[];
   /** [start, end) pairs of secret cue words (`key`, `secret`, `token`, `bearer`, `credential`, `auth`, `Schlüssel` …). */
   secret: number[];
-  /** [start, end) pairs of credential-pair cues (`login`, `credentials`, `creds`, `admin` …). */
+  /** [start, end) pairs of credential-pair cues (`login`, `credentials`, `creds`, `admin`, `root` …). */
   pair: number[];
   /** [start, end) pairs of statements and commands taking a password argument (SQL `IDENTIFIED BY`, `net user`). */
   command: number[];
@@ -29,7 +29,7 @@ const WORDS: Readonly<Record<CueKind, readonly string[]>> = {
     'masterauth',
   ],
   secret: ['key', 'secret', 'token', 'bearer', 'credential', 'auth', 'schlüssel', 'schluessel', 'clé', 'chave', 'chiave', 'sleutel', 'klucz', 'anahtar'],
-  pair: ['login', 'accounts', 'creds', 'zugang', 'zugangsdaten', 'anmeldedaten', 'credenciales', 'credenciais', 'credenziali', 'admin'],
+  pair: ['login', 'accounts', 'creds', 'zugang', 'zugangsdaten', 'anmeldedaten', 'credenciales', 'credenciais', 'credenziali', 'admin', 'root'],
   command: ['identified by', 'add_user', 'change_password', 'net user', 'net use', 'convertto-securestring'],
   iban: ['iban'],
 };

@@ -1,6 +1,8 @@
 // Passwords passed to database connect calls as a positional argument, with no cue word of their own: after a
 // PDO-style DSN and the user (`new PDO('mysql:host=…;dbname=…', 'user', 'pass')`), and after host and user in
-// PHP's `mysqli_connect('host', 'user', 'pass')` and `new mysqli(…)`.
+// PHP's `mysqli_connect('host', 'user', 'pass')` and `new mysqli(…)`, after the user in login and bind calls
+// (`smtp.login('me@x.org', 'pass')`, `conn.simple_bind_s('cn=…', 'pass')`), and after a literal LDAP DN in any call
+// (`ldap.bind('cn=svc,dc=corp', 'pass')`).
 import type { Detection } from '../types.ts';
 import { isPlaceholder } from './password-value.ts';
 
@@ -12,6 +14,10 @@ const DSN_ARGS = new RegExp(`(["'])(?:mysql|pgsql|sqlsrv|oci|odbc|firebird|dblib
 // Host, user, password as the first three arguments of the functions that take them so.
 const HOST_USER_PASS_ARGS = new RegExp(`(["'])[^"'\\n]{1,128}\\1${ARG}\\2${ARG}\\4`, 'y');
 const HOST_USER_PASS_FUNCTION = /(?:mysqli_connect|mysqli|mysql_p?connect)[ \t]*$/;
+// User, password as the first two arguments of login and bind calls, or after a distinguished name.
+const USER_PASS_ARGS = new RegExp(`(["'])[^"'\\n]{1,128}\\1${ARG}\\2`, 'y');
+const DN_PASS_ARGS = new RegExp(`(["'])(?:cn|uid|ou)=[^"'\\n]{1,200}\\1${ARG}\\2`, 'iy');
+const LOGIN_FUNCTION = /(?:^|[^\w$])(?:login|log_in|simple_bind(?:_s)?|bind_s)[ \t]*$/i;
 
 export function detectConnectCalls(text: string, out: Detection[]): void {
   for (let open = text.indexOf('('); open !== -1; open = text.indexOf('(', open + 1)) {
@@ -24,7 +30,14 @@ export function detectConnectCalls(text: string, out: Detection[]): void {
       HOST_USER_PASS_ARGS.lastIndex = at;
       m = HOST_USER_PASS_ARGS.exec(text);
     }
-    const password = m?.[5];
+    let password = m?.[5];
+    if (!m) {
+      const pair = LOGIN_FUNCTION.test(text.slice(Math.max(0, open - 24), open)) ? USER_PASS_ARGS : DN_PASS_ARGS;
+      pair.lastIndex = at;
+      m = pair.exec(text);
+      password = m?.[3];
+      if (password !== undefined && /\s/.test(password)) continue; // a message, not a password
+    }
     if (m === null || password === undefined || password.length < 3 || isPlaceholder(password)) continue;
     const end = m.index + m[0].length - 1; // before the closing quote
     out.push({ entity: 'PASSWORD', start: end - password.length, end, confidence: 0.85, detector: 'password.connect_call' });

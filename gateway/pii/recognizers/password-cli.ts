@@ -111,6 +111,9 @@ function flagValue(text: string, flagEnd: number, carry: Carry, flagStart: numbe
   if (carry === 'next' || carry === 'either') return word;
   const sep = text.indexOf(carry === 'user:pass' ? ':' : '%', word.start);
   if (sep === -1 || sep >= word.end - 1) return undefined;
+  // (`-U user%"$SMB_PASS"`: the shell quotes only the password.)
+  const q = text[sep + 1];
+  if ((q === '"' || q === "'") && text[word.end - 1] === q && word.end - sep > 3) return { start: sep + 2, end: word.end - 1 };
   return { start: sep + 1, end: word.end };
 }
 

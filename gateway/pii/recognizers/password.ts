@@ -1,6 +1,6 @@
 // PASSWORD: the value after a password cue in any of several languages (`password:`, `pwd=`, `"password": "…"`,
-// `DB_PASSWORD=`, `--password x`, `-storepass x`, `requirepass x`, `<password>…</password>`, `key="DbPassword"
-// value="…"`, "my password is …", "Passwort lautet …", "パスワードは…", "пароль …"), pass phrases of plain words,
+// `DB_PASSWORD=`, `PASSWORD_DB=`, `--password x`, `-storepass x`, `requirepass x`, `<password>…</password>`,
+// `key="DbPassword" value="…"`, `name="…password">…<`, "my password is …", "I typed … as the password", "Passwort lautet …", "パスワードは…", "пароль …"), pass phrases of plain words,
 // passwords in tables under a password column, user/password pairs and lists (credential-pairs.ts), command lines
 // (password-cli.ts), and the password inside connection strings `scheme://user:pass@host`, DSNs
 // `user:pass@tcp(host)` and `address:password` combos. Placeholders (`***`, `${DB_PASS}`, `<password>`) and prose
@@ -64,6 +64,24 @@ const FULL_NAME_BEFORE = /(?:mot de |(?:login|user(?:name)?|benutzer|usuario|uti
 /** A second password in the same sentence: "… is Sp1derm@n and the sudo one is V3nom#2". */
 const ANOTHER_ONE = /[,;]?[ \t]+(?:and|but|while|und|et|y)[ \t]+(?:the|my|our|for)[ \t]+[\p{L}-]{1,20}(?:[ \t]+(?:one|password|pw))?[ \t]+(?:is|was|it's)[ \t]+/iuy;
 const LIST_ITEM_BEFORE = /(?:^|[,;:|(][ \t]*)$/;
+/** The rest of a name the cue starts (`PASSWORD_DB=`, `SENHA_BANCO=`), read on only when an assignment follows. */
+const NAME_REST = /_[A-Za-z0-9_]{1,32}(?=\\?["']?[ \t]{0,3}(?::=|=>|[:=]))/y;
+/** Name parts that make the setting about the password, not the password (PASSWORD_FILE, PASSWORD_MIN_LENGTH). */
+const NOT_VALUE_NAME = /file|path|dir|env|var|name|\bid\b|ref|url|uri|type|mode|enabl|len|count|cmd|command|script|\bmin\b|\bmax\b|\bttl\b|days/i;
+// The element's text after an attribute naming the setting (`<property name="hibernate.connection.password">…<`,
+// `<prop key="…password">`, `<entry key="password">`), or after a name element (Hadoop's `<name>…Password</name>
+// <value>…</value>`, a plist's `<key>Password</key><string>…</string>`).
+const ELEMENT_AFTER_NAME_ATTRIBUTE = /["'][ \t]*>/y;
+const NAME_ATTRIBUTE_BEFORE = /\b(?:name|key|property)[ \t]*=[ \t]*["'][^"'<>]*$/i;
+const ELEMENT_AFTER_NAME_ELEMENT = /<\/(?:name|key)>\s{0,40}<(?:value|string)>/iy;
+// Chat style, the value before the cue: "I typed X as the password", "tried X for my password", "X ist mein Passwort".
+const VALUE_BEFORE_CUE =
+  /(?:^|[\s(])(["'“‘]?)([^\s"'“”‘’]{4,128})\1[ \t]+(?:as|for|is|was|als|ist|war|comme|est|como|es|come|è)[ \t]+(?:(?:the|my|our|your|his|her|their|its|a|an|das|ein|mein|unser|le|mon|notre|el|mi|il|mio|o|meu)[ \t]+)?(?:[\p{L}-]{1,20}[ \t]+){0,2}$/diu;
+/** After such a cue the clause ends ("… as the password, caps lock is off"; German puts the verb last: "… als Passwort
+ * eingegeben"): "as the password manager" names something else. */
+const CLAUSE_ENDS = /^(?:[ \t]*(?:[,.;:!?)\]—–\r\n-]|$)|[ \t]+(?:and|but|for|on|in|to|at|with|because|when|since|so|still|again|twice|und|aber|et|mais|y|pero|e|ma)\b|[ \t]+(?:(?:ein|an)?ge\p{L}{2,}(?:t|en)|verwendet|benutzt|probiert|versucht)(?![\p{L}]))/iu;
+/** A question about the password ending the line; the answer opens the next line, maybe quoted (`> …`) or after a speaker. */
+const ANSWER_NEXT_LINE = /[^\n?]{0,40}\?[ \t]*\r?\n(?:[ \t]*>)*[ \t]*(?:[\p{L}][\w.-]{0,20}:[ \t]+)?/uy;
 const PASSWORD_FIELD = /^(?:[\w-]*?[_-])?(?:password|passwd|pwd|pass|passphrase|passwort|kennwort|contraseña|mot_de_passe|senha)$|[a-z](?:Password|Passwd|Pwd)$/i;
 
 /** Left boundary: `password`, `DB_PASSWORD`, `dbPassword`, `PGPASSWORD`, `storepass` — not `bypass`, `compass`. */
@@ -142,6 +160,8 @@ function valueAfterCue(text: string, cueStart: number, cueEnd: number, cue: stri
     const span = readValue(text, NEXT_ARGUMENT.lastIndex);
     return span && span.end - span.start >= 3 ? { span, confidence: 0.85 } : undefined;
   }
+  const element = elementText(text, cueStart, cueEnd);
+  if (element) return { span: element, confidence: 0.85 };
   const next = text.charCodeAt(cueEnd);
   if (next === 62 /* > */ && tagNameStartsAt(text, cueStart)) {
     const close = text.slice(cueEnd + 1, cueEnd + 2 + MAX_VALUE).indexOf('<');
@@ -215,6 +235,11 @@ function detectCued(text: string, scan: ScanState, out: Detection[]): void {
     if (!cueStartsWord(text, cueStart, cue) && !isFlag(text, cueStart)) return undefined;
     const next = text.charCodeAt(cueEnd);
     if (isAsciiLetter(next) || isDigit(next) || (next >= 0xc0 && next < 0x2000)) return undefined; // passwords, passenger …
+    NAME_REST.lastIndex = cueEnd;
+    if (next === 95 /* _ */ && NAME_REST.exec(text)) {
+      if (NOT_VALUE_NAME.test(text.slice(cueEnd, NAME_REST.lastIndex).replace(/_/g, ' ')) || ABOUT_THE_PASSWORD.test(text.slice(cueEnd, NAME_REST.lastIndex))) return NAME_REST.lastIndex;
+      cueEnd = NAME_REST.lastIndex;
+    }
 
     const tableEnd = eachCellBelow(text, cueStart, cueEnd, (start, end) => {
       if (end - start >= 3 && end - start <= MAX_VALUE && !isPlaceholder(text.slice(start, end))) out.push({ entity: 'PASSWORD', start, end, confidence: 0.85, detector: 'password.column' });
@@ -226,7 +251,7 @@ function detectCued(text: string, scan: ScanState, out: Detection[]): void {
       if (end !== undefined) return end;
     }
     const found = valueAfterCue(text, cueStart, cueEnd, cue);
-    if (!found) return triedValues(text, cueEnd, out);
+    if (!found) return triedValues(text, cueEnd, out) ?? answerNextLine(text, cueStart, cueEnd, out) ?? valueBeforeCue(text, cueStart, cueEnd, out);
     const value = text.slice(found.span.start, found.span.end);
     if (isPlaceholder(value)) return undefined;
     out.push({ entity: 'PASSWORD', start: found.span.start, end: found.span.end, confidence: found.confidence, detector: 'password.cue' });
@@ -237,6 +262,48 @@ function detectCued(text: string, scan: ScanState, out: Detection[]): void {
     out.push({ entity: 'PASSWORD', start: second.span.start, end: second.span.end, confidence: second.confidence, detector: 'password.cue' });
     return second.span.end;
   });
+}
+
+/** The text of the element that a `name="…password"` attribute or a `<name>…password</name>` element names. */
+function elementText(text: string, cueStart: number, cueEnd: number): ValueSpan | undefined {
+  ELEMENT_AFTER_NAME_ATTRIBUTE.lastIndex = cueEnd;
+  ELEMENT_AFTER_NAME_ELEMENT.lastIndex = cueEnd;
+  let from: number;
+  if (ELEMENT_AFTER_NAME_ATTRIBUTE.exec(text) && NAME_ATTRIBUTE_BEFORE.test(lineBefore(text, cueStart, 64))) from = ELEMENT_AFTER_NAME_ATTRIBUTE.lastIndex;
+  else if (ELEMENT_AFTER_NAME_ELEMENT.exec(text)) from = ELEMENT_AFTER_NAME_ELEMENT.lastIndex;
+  else return undefined;
+  const close = text.slice(from, from + MAX_VALUE + 1).indexOf('<');
+  const value = close < 0 ? '' : text.slice(from, from + close);
+  // (`<input name="password">` is followed by markup or a label, not by a value.)
+  return value.length >= 3 && !/\s/.test(value) && !isPlaceholder(value) ? { start: from, end: from + close, quoted: true } : undefined;
+}
+
+/** "what's the admin pw?" answered on the next line ("> FJRG%twtuj755? — it's in the vault"). */
+function answerNextLine(text: string, cueStart: number, cueEnd: number, out: Detection[]): number | undefined {
+  ANSWER_NEXT_LINE.lastIndex = cueEnd;
+  if (!ANSWER_NEXT_LINE.exec(text)) return undefined;
+  const question = lineBefore(text, cueStart, 64) + text.slice(cueEnd, ANSWER_NEXT_LINE.lastIndex);
+  if (ABOUT_THE_PASSWORD.test(question)) return undefined;
+  const span = readValue(text, ANSWER_NEXT_LINE.lastIndex);
+  if (!span || span.quoted || !/^(?:\s|[,;.!]|$)/.test(text.slice(span.end, span.end + 1))) return undefined;
+  const value = text.slice(span.start, span.end);
+  if (!strongNotNumber(value) || isPlaceholder(value)) return undefined;
+  out.push({ entity: 'PASSWORD', start: span.start, end: span.end, confidence: 0.75, detector: 'password.answer' });
+  return span.end;
+}
+
+/** "I typed X as the password", "X is my password": the value before the cue, when what follows is not about it. */
+function valueBeforeCue(text: string, cueStart: number, cueEnd: number, out: Detection[]): number | undefined {
+  const window = text.slice(Math.max(0, cueStart - 160), cueStart);
+  const before = window.slice(window.lastIndexOf('\n') + 1);
+  const m = VALUE_BEFORE_CUE.exec(before);
+  const value = m?.[2];
+  const at = m?.indices?.[2]?.[0];
+  if (value === undefined || at === undefined || !strongNotNumber(value) || isPlaceholder(value)) return undefined;
+  if (!CLAUSE_ENDS.test(text.slice(cueEnd, cueEnd + 16))) return undefined;
+  const start = cueStart - before.length + at;
+  out.push({ entity: 'PASSWORD', start, end: start + value.length, confidence: 0.75, detector: 'password.before_cue' });
+  return cueEnd;
 }
 
 /** The values of "tried X and Y" in the rest of the sentence after a cue; returns the end of the last one. */

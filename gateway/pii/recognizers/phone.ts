@@ -14,11 +14,17 @@ import { columnHeader } from './table-columns.ts';
 // Optional '+', optional '(', then 7..24 chars of digits and separators, ending in a digit. Bounded repetition and
 // a lookbehind that only lets a candidate start at the beginning of a number keep this linear.
 // It may end right before an extension glued on as `x123`, not inside a longer identifier (2024/118/AB).
-const CANDIDATE = /(?<![\w+./(-])(?:\+ ?)?\(?\d[\d ()./\u00a0-]{5,22}\d(?![A-WYZa-wyz0-9_]|[xX](?!\d)|[./-]\w)/g;
+const CANDIDATE = /(?<![\w+./(-])(?:\+ ?|\((?=\())?\(?\d[\d ()./\u00a0-]{5,22}\d(?![A-WYZa-wyz0-9_]|[xX](?!\d)|[./-]\w)/g;
 const EXTENSION_START = 'xepd#д;';
 // (RFC 3966 writes the extension as `;ext=942`.)
-const EXTENSION = /[ \t]?(?:x|ext\.?|extn\.?|extension|poste|durchwahl|доб\.?)[ \t]?\d{1,6}(?!\w)|;ext=\d{1,6}(?!\w)|[ \t]#[ \t]?\d{1,6}(?![\w.-]|,\d)/iy;
+const EXTENSION = /[ \t]?(?:x|ext\.?|extn\.?|extension|poste|durchwahl|доб\.?)[ \t]?\d{1,6}(?!\w)|;ext=\d{1,6}(?!\w)|[ \t]#[ \t]?\d{1,6}(?![\w-]|[.,]\d)/iy;
 const MEXICAN_MOBILE_PREFIX = /^\+521(?=\d{10}$)/;
+// A national number opened by a trunk digit before a bracketed area code ("8 (495) 123-45-67", "0 (212) 555 12 34"),
+// or in the Russian grouping 8 495 123-45-67: the plans that write them so, tried besides the configured regions.
+const TRUNK_AREA = /^([08])[ -]?\(\d{2,5}\)/;
+const TRUNK_REGIONS: Readonly<Record<string, readonly CountryCode[]>> = { '8': ['RU', 'KZ', 'BY'], '0': ['TR', 'UA'] };
+/** E.164 written compactly after a phone cue ("WhatsApp +4915112345678"), in a range no plan lists yet. */
+const E164_COMPACT = /^\+\d{10,15}$/;
 
 const PHONE_CUE =
   /(?:phone|tel\b|tel\.|tél|mobile?|cell|call|fax|whatsapp|sms|\btext\b|reach|contact|dial|ruf|handy|telefon|numéro|portable|appel|teléfono|telefono|móvil|movil|llam|cellulare|chiam|contato|celular|bel |nummer|hotline|helpline|support line|switchboard|\bring\b|電話|电话|手机|手機|携帯|号码|番号|тел|номер|звон|моб|전화|휴대폰|هاتف|جوال|טלפון|फ़ोन|फोन|โทร)/;
@@ -142,7 +148,8 @@ const groupsAre = (g: readonly number[], ...lengths: number[]): boolean => g.len
 /** National formats that are phone-like on their own (no cue needed). */
 function isNationalPhoneShape(raw: string, s: Shape): boolean {
   const g = s.groups;
-  if (raw.charCodeAt(0) === 40 /* ( */) return true;
+  if (raw.charCodeAt(0) === 40 /* ( */ || TRUNK_AREA.test(raw)) return true;
+  if (s.d0 === 56 /* 8 */ && groupsAre(g, 1, 3, 3, 2, 2)) return true;
   if (s.d0 === 48 && s.d1 !== 48) return s.n >= 9 && (g.length > 1 || s.n <= 12);
   if (groupsAre(g, 3, 3, 4) || groupsAre(g, 1, 3, 3, 4)) return true; // NANP
   if (groupsAre(g, 3, 3, 3) || groupsAre(g, 3, 2, 2, 2)) return s.d0 >= 54 /* 6-9 */ && (s.seps & (DOT | SLASH)) === 0; // ES mobiles/landlines
@@ -233,7 +240,8 @@ function scoreCandidate(text: string, start: number, raw: string, extension: boo
     // range libphonenumber knows as unassigned, and even where the cue word is further back or absent (contact
     // lists) — but not in a table column named for something else ("amount").
     if (!cue && (raw.charCodeAt(0) !== 43 || column !== undefined)) return 0;
-    return possibleAfterCue(e164, [undefined], scan) ? (cue ? 0.85 : 0.6) : 0;
+    if (possibleAfterCue(e164, [undefined], scan)) return cue ? 0.85 : 0.6;
+    return cue && !column && PHONE_CUE.test(before) && E164_COMPACT.test(raw) ? 0.8 : 0;
   }
   if (n < 7 || n > 12) return 0;
   const strongShape = isNationalPhoneShape(raw, s);
@@ -244,7 +252,8 @@ function scoreCandidate(text: string, start: number, raw: string, extension: boo
   if (namedOtherwise(before)) return 0;
   if (UNIT_AFTER.test(lineAfter(text, end, 8))) return 0;
   const digits = digitString(raw);
-  const regions = NANP.test(digits) ? [...NANP_REGIONS, ...scan.phoneRegions] : scan.phoneRegions;
+  const trunk = TRUNK_AREA.exec(raw)?.[1] ?? (s.d0 === 56 && groupsAre(s.groups, 1, 3, 3, 2, 2) ? '8' : undefined);
+  const regions = NANP.test(digits) ? [...NANP_REGIONS, ...scan.phoneRegions] : trunk ? [...scan.phoneRegions, ...(TRUNK_REGIONS[trunk] ?? [])] : scan.phoneRegions;
   for (const region of regions) {
     if (s.d0 === 48 && (region === 'US' || region === 'CA')) continue; // NANP has no trunk '0'
     if (validate(digits, region as CountryCode, scan)) return cue ? 0.9 : strongShape ? 0.85 : 0.75;
@@ -278,8 +287,10 @@ function digitCount(raw: string): number {
 }
 
 export const phoneRecognizer = matchRecognizer('phone', 'PHONE_NUMBER', CANDIDATE, (m, text, scan, out) => {
-  const start = m.index;
-  let raw = m[0];
+  // "Bilal ((0161) 532 8218)": the area code's bracket opens right after a remark's.
+  const doubled = m[0].startsWith('((') ? 1 : 0;
+  const start = m.index + doubled;
+  let raw = m[0].slice(doubled);
   // Two numbers separated by a space can be read as one candidate ("0151 23456789 0160 9876543"): when
   // there are too many digits for one number, drop whole space-separated groups from the end.
   for (let tries = 0; tries < 4 && digitCount(raw) > (raw.charCodeAt(0) === 43 || raw.startsWith('00') ? 17 : 12); tries++) {

@@ -1,6 +1,6 @@
 // US_SSN: AAA-GG-SSSS with the ranges the SSA issues (area not 000/666/900-999, group not 00, serial not 0000),
 // minus well-known fake numbers. Ungrouped 9-digit numbers only count next to an SSN cue ("SSN", "social", "SS#",
-// "soc sec", "SSA number", "seguro social" …), in a table column named like one, or in an HL7 PID (patient
+// "soc sec", "SSA number", "seguro social"; identity records: "KYC", "DOB", "W-9" …), in a table column named like one, or in an HL7 PID (patient
 // identity) segment; so do ones grouped with spaces or dots. A cued number outranks a national phone reading of the
 // same digits.
 import { matchRecognizer } from './each-match.ts';
@@ -8,7 +8,7 @@ import { lineBefore } from '../text-utils.ts';
 import { columnHeader } from './table-columns.ts';
 
 const CANDIDATE = /(?<![\d.-])(\d{3})([-. ]?)(\d{2})\2(\d{4})(?![\d]|[.-]\d)/g;
-const SSN_CUE = /(?:ssn|\bssa\b|\bsocial\b|soc\.? ?sec|\bss\.? ?(?:#|no\b|nr\b|num)|\bs\.s\.n|seguro social|sécurité sociale|sozialversicherung|taxpayer|\btin\b|\bitin\b)/;
+const SSN_CUE = /(?:ssn|\bssa\b|\bsocial\b|soc\.? ?sec|\bss\.? ?(?:#|no\b|nr\b|num)|\bs\.s\.n|seguro social|sécurité sociale|sozialversicherung|taxpayer|\btin\b|\bitin\b|\bkyc\b|\bdob\b|date of birth|\bw-?9\b)/;
 /** The cue may sit a few words back in a log line ("SSN lookup by … for record 3745: returned …"). */
 const CUE_WINDOW = 64;
 /** An HL7 v2 PID segment: its fields hold the patient's identifiers, the SSN among them. */
