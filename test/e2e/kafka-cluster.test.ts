@@ -22,7 +22,7 @@ import { createKey, testModelList, writeConfig, type TrafficKey } from '../helpe
 
 const { ConfigResourceTypes } = kafkajs;
 const RPS = 20;
-const TRAFFIC_MS = 15_000;
+const TRAFFIC_MS = 11_000;
 const KILL_AT_MS = 4_000;
 /** Far above the mock's answer time: only a gateway waiting on Kafka would take this long. */
 const SLOW_MS = 5_000;
