@@ -64,6 +64,10 @@ const NOT_SECRET_NAME =
 const KEY_NAME = /(?:api|private|access|secret|signing|client|service|master|license|subscription|auth|encryption|account|vpn|x)[_. -]?key/;
 /** Names ending in "key" that hold lookups, not secrets: cache_key, sort_key, PRIMARY_KEY … */
 const NOT_KEY_NAME = /(?:cache|hash|sort|partition|primary|foreign|object|row|map|lookup|hot|idempot|dedup|group|shard|routing|label|public|pub)[_. -]?key/;
+/** Whether a lower-cased name holding a cue word, with the word before it, names no secret (`max_tokens`, `token_url`, `object key`). */
+export const notSecretName = (name: string, withWordBefore: string): boolean => NOT_SECRET_NAME.test(name) || NOT_KEY_NAME.test(withWordBefore);
+/** Whether a lower-cased name with the word before it names a secret key (`api key`, `private_key`, `encryption key`). */
+export const isKeyName = (withWordBefore: string): boolean => KEY_NAME.test(withWordBefore);
 /** An upper-case identifier or one joined with '_'/'-' (AZURE_STORAGE_KEY, x-api-key, KEY): how env files and headers name things. */
 const envStyleName = (name: string): boolean => /^[A-Z0-9_.-]+$/.test(name) || /[_-]/.test(name);
 const WORD_BEFORE = /([A-Za-z]{1,16}) $/;

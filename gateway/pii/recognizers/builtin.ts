@@ -7,6 +7,7 @@ import { ibanRecognizer } from './iban.ts';
 import { ipAddressRecognizer } from './ip-address.ts';
 import { passwordRecognizer } from './password.ts';
 import { phoneRecognizer } from './phone.ts';
+import { secretNearCueRecognizer } from './secret-near-cue.ts';
 import { usSsnRecognizer } from './us-ssn.ts';
 
 export const BUILTIN_RECOGNIZERS: readonly Recognizer[] = [
@@ -18,6 +19,7 @@ export const BUILTIN_RECOGNIZERS: readonly Recognizer[] = [
   ibanRecognizer,
   ipAddressRecognizer,
   phoneRecognizer,
+  secretNearCueRecognizer,
 ];
 
 /** Recognizers needed for a set of enabled entities. */

@@ -4,7 +4,8 @@
 // counts: regional schemes (Troy, Verve, Elo, UATP, Humo, Uzcard, Dankort …) use prefixes no brand table lists,
 // and gift and store cards are printed in groupings of their own. A table column named like a card is a cue too.
 import { lineBefore } from '../text-utils.ts';
-import { matchRecognizer } from './each-match.ts';
+import type { Detection, Recognizer } from '../types.ts';
+import { eachMatch, type OnMatch } from './each-match.ts';
 import { columnHeader } from './table-columns.ts';
 
 // A digit, then 11..18 more each optionally preceded by one separator: no nested ambiguity, bounded length.
@@ -86,7 +87,7 @@ function isCardGrouping(raw: string): boolean {
 /** A grouped number followed by a short group of its own ("4111 1111 1111 1111 09/26": the expiry month, a CVV). */
 const TRAILING_SHORT_GROUP = /[ -]\d{1,4}$/;
 
-export const creditCardRecognizer = matchRecognizer('credit_card', 'CREDIT_CARD', CANDIDATE, (m, text, scan, out) => {
+const judgeCandidate: OnMatch = (m, text, scan, out) => {
   let raw = m[0];
   let digits = raw.length > 19 || raw.includes(' ') || raw.includes('-') ? raw.replace(SEPARATORS, '') : raw;
   if (!luhnValid(digits)) {
@@ -105,4 +106,32 @@ export const creditCardRecognizer = matchRecognizer('credit_card', 'CREDIT_CARD'
   // A Luhn-valid number right after "Order #" is one in ten order numbers, not a card.
   const confidence = cue ? 0.99 : NOT_CARD_CUE.test(before) || NUMBER_SIGN.test(before) ? 0.3 : raw.length > digits.length ? 0.95 : 0.9;
   out.push({ entity: 'CREDIT_CARD', start: m.index, end: m.index + raw.length, confidence, detector: 'credit_card.luhn' });
-});
+};
+
+/**
+ * An ungrouped number that is a whole field of a comma-separated row (an export: "…,+7 495 …,4947690456236633,129.90")
+ * with a brand's prefix and length: the row's other fields neither cue nor veto it, and the field before may end in
+ * digits that CANDIDATE reads as a thousands group.
+ */
+function csvFieldCards(text: string, out: Detection[]): void {
+  // (from each comma, not a lookbehind regex: that one is tried at every character of every prompt)
+  for (let comma = text.indexOf(','); comma !== -1; comma = text.indexOf(',', comma + 1)) {
+    let end = comma + 1;
+    while (end < text.length && end - comma <= 20 && text.charCodeAt(end) >= 48 && text.charCodeAt(end) <= 57) end++;
+    const length = end - comma - 1;
+    if (length < 13 || length > 19) continue;
+    const next = text[end];
+    if (next !== undefined && next !== ',' && next !== '\n' && !(next === '\r' && (text[end + 1] === undefined || text[end + 1] === '\n'))) continue;
+    const digits = text.slice(comma + 1, end);
+    if (cardBrand(digits) && luhnValid(digits)) out.push({ entity: 'CREDIT_CARD', start: comma + 1, end, confidence: 0.9, detector: 'credit_card.csv_field' });
+  }
+}
+
+export const creditCardRecognizer: Recognizer = {
+  name: 'credit_card',
+  entities: ['CREDIT_CARD'],
+  detect(text, scan, out) {
+    eachMatch(CANDIDATE, text, scan, out, judgeCandidate);
+    csvFieldCards(text, out);
+  },
+};

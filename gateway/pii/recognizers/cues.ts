@@ -16,6 +16,8 @@ export interface CueHits {
   command: number[];
   /** [start, end) pairs of the word "IBAN". */
   iban: number[];
+  /** [start, end) pairs of abbreviations only the secret-shape fallback reads (`PAT`, `…_SID`): too short to cue alone. */
+  weak: number[];
 }
 type CueKind = keyof CueHits;
 
@@ -32,6 +34,7 @@ const WORDS: Readonly<Record<CueKind, readonly string[]>> = {
   pair: ['login', 'accounts', 'creds', 'zugang', 'zugangsdaten', 'anmeldedaten', 'credenciales', 'credenciais', 'credenziali', 'admin', 'root'],
   command: ['identified by', 'add_user', 'change_password', 'net user', 'net use', 'convertto-securestring'],
   iban: ['iban'],
+  weak: ['pat', 'sid'],
 };
 // Words written in other scripts (and Vietnamese, whose letters are outside Latin-1).
 const OTHER_SCRIPT_WORDS: Readonly<Partial<Record<CueKind, readonly string[]>>> = {
@@ -89,10 +92,10 @@ function collect(text: string, { re, kinds }: { re: RegExp; kinds: Map<string, C
 
 export function cueHits(text: string, scan: ScanState): CueHits {
   if (scan.cues) return scan.cues;
-  const hits: CueHits = { password: [], secret: [], pair: [], command: [], iban: [] };
+  const hits: CueHits = { password: [], secret: [], pair: [], command: [], iban: [], weak: [] };
   collect(text, LATIN, hits);
   if (OTHER_SCRIPTS.test(text)) {
-    const other: CueHits = { password: [], secret: [], pair: [], command: [], iban: [] };
+    const other: CueHits = { password: [], secret: [], pair: [], command: [], iban: [], weak: [] };
     collect(text, OTHER, other);
     for (const kind of Object.keys(hits) as CueKind[]) if (other[kind].length > 0) hits[kind] = mergePairs(hits[kind], other[kind]);
   }

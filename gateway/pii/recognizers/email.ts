@@ -62,7 +62,8 @@ function isUrlUserinfo(text: string, start: number): boolean {
   if (scheme === -1) return false;
   for (let i = scheme + 3; i < window.length; i++) {
     const c = window.charCodeAt(i);
-    if (c <= 32 || c === 47 /* / */ || c === 63 /* ? */ || c === 35 /* # */) return false;
+    // (A quote, comma or angle bracket ends the URL: `"https://forum.de","kim@…"` is a CSV row.)
+    if (c <= 32 || c === 47 /* / */ || c === 63 /* ? */ || c === 35 /* # */ || c === 34 || c === 44 || c === 96 || c === 60 || c === 62) return false;
   }
   return true;
 }

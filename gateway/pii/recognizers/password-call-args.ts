@@ -17,10 +17,24 @@ const HOST_USER_PASS_FUNCTION = /(?:mysqli_connect|mysqli|mysql_p?connect)[ \t]*
 // User, password as the first two arguments of login and bind calls, or after a distinguished name.
 const USER_PASS_ARGS = new RegExp(`(["'])[^"'\\n]{1,128}\\1${ARG}\\2`, 'y');
 const DN_PASS_ARGS = new RegExp(`(["'])(?:cn|uid|ou)=[^"'\\n]{1,200}\\1${ARG}\\2`, 'iy');
+// JDBC's `DriverManager.getConnection(url, "user", "pass")`: the URL is often a variable, the user and password literals.
+const URL_USER_PASS_ARGS = new RegExp(`[A-Za-z_][\\w.]{0,63}${ARG}\\1${ARG}\\3`, 'y');
+const URL_USER_PASS_FUNCTION = /getConnection[ \t]*$/;
 const LOGIN_FUNCTION = /(?:^|[^\w$])(?:login|log_in|simple_bind(?:_s)?|bind_s)[ \t]*$/i;
 
 export function detectConnectCalls(text: string, out: Detection[]): void {
   for (let open = text.indexOf('('); open !== -1; open = text.indexOf('(', open + 1)) {
+    if (URL_USER_PASS_FUNCTION.test(text.slice(Math.max(0, open - 24), open))) {
+      URL_USER_PASS_ARGS.lastIndex = open + 1;
+      const m = URL_USER_PASS_ARGS.exec(text);
+      const password = m?.[4];
+      if (m && password !== undefined && password.length >= 3 && !isPlaceholder(password)) {
+        const end = m.index + m[0].length - 1;
+        out.push({ entity: 'PASSWORD', start: end - password.length, end, confidence: 0.85, detector: 'password.connect_call' });
+        open = end;
+        continue;
+      }
+    }
     CALL_OPEN.lastIndex = open;
     if (!CALL_OPEN.test(text)) continue;
     const at = CALL_OPEN.lastIndex;

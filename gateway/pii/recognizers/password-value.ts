@@ -63,6 +63,9 @@ export function strongNotNumber(value: string): boolean {
   return strong(value) && !NUMBER_LIKE.test(value) && !URL_OR_PATH.test(value) && !/^v?\d+(?:\.\d+)+(?:-[\w.]+)?$/.test(value);
 }
 
+/** A long run of hex digits is a generated key or token (Heroku's `.netrc` password, an API token), not a typed password. */
+export const passwordOrKey = (value: string): 'PASSWORD' | 'API_KEY' => (value.length >= 32 && /^[0-9a-f]+$/i.test(value) ? 'API_KEY' : 'PASSWORD');
+
 export interface ValueSpan {
   start: number;
   end: number;

@@ -11,7 +11,7 @@ import { readPairs, detectCredentialPairs } from './credential-pairs.ts';
 import { detectConnectCalls } from './password-call-args.ts';
 import { eachCue } from './cues.ts';
 import { detectCommandLines, detectCommandWord } from './password-cli.ts';
-import { endsField, isPlaceholder, isUrlPlaceholder, MAX_VALUE, passphraseEnd, readValue, strong, strongNotNumber, type ValueSpan } from './password-value.ts';
+import { endsField, isPlaceholder, isUrlPlaceholder, MAX_VALUE, passphraseEnd, passwordOrKey, readValue, strong, strongNotNumber, type ValueSpan } from './password-value.ts';
 import { eachCellBelow } from './table-columns.ts';
 
 // Completes a `pass` cue found by the shared cue scan: password, passwd, Passwort, passphrase, passe, passord(et).
@@ -33,6 +33,8 @@ const MAX_TRIED = 5;
 const ASSIGN = /\\?["']?\)?[ \t]{0,3}(?::=|=>|[:=]|->|→)[ \t]{0,3}(?:N(?='))?/y;
 /** A quoted name, then the value as the next argument: `define('DB_PASSWORD', '…')`, `setProperty("…Password", "…")`. */
 const NEXT_ARGUMENT = /["'][ \t]*,[ \t]*(?=["'])/y;
+/** The quoted cue is a member's value (`"format": "password", …`) or a cell of a list (`"Username","Password",…`), not a name. */
+const VALUE_OF_A_LIST = /[:,][ \t]*["'][\w.-]*$/;
 const ATTRIBUTE_VALUE = /\\?["'][ \t]+value[ \t]*=[ \t]*(?=["'])/iy; // <add key="DbPassword" value="…" />
 const CONNECTOR = '(?:is|are|ist|est|este|es|lautet|was|war|era|était|är|er|je|jest|é|è|on|to|adalah|là|είναι|هي|היא|הוא|=|[-–—])';
 // "password is …", "password's …", "Пароль - …"
@@ -156,7 +158,7 @@ function valueAfterCue(text: string, cueStart: number, cueEnd: number, cue: stri
     return span ? { span, confidence: 0.9 } : undefined;
   }
   NEXT_ARGUMENT.lastIndex = cueEnd;
-  if (NEXT_ARGUMENT.exec(text)) {
+  if (NEXT_ARGUMENT.exec(text) && !VALUE_OF_A_LIST.test(lineBefore(text, cueStart, 48))) {
     const span = readValue(text, NEXT_ARGUMENT.lastIndex);
     return span && span.end - span.start >= 3 ? { span, confidence: 0.85 } : undefined;
   }
@@ -254,7 +256,7 @@ function detectCued(text: string, scan: ScanState, out: Detection[]): void {
     if (!found) return triedValues(text, cueEnd, out) ?? answerNextLine(text, cueStart, cueEnd, out) ?? valueBeforeCue(text, cueStart, cueEnd, out);
     const value = text.slice(found.span.start, found.span.end);
     if (isPlaceholder(value)) return undefined;
-    out.push({ entity: 'PASSWORD', start: found.span.start, end: found.span.end, confidence: found.confidence, detector: 'password.cue' });
+    out.push({ entity: passwordOrKey(value), start: found.span.start, end: found.span.end, confidence: found.confidence, detector: 'password.cue' });
     ANOTHER_ONE.lastIndex = found.span.end;
     if (!ANOTHER_ONE.exec(text)) return found.span.end;
     const second = phraseOrStrong(text, ANOTHER_ONE.lastIndex, found.confidence - 0.05);
@@ -378,14 +380,21 @@ function oracleLogin(text: string, tokenStart: number, at: number, out: Detectio
   return true;
 }
 
-/** `address@domain.tld:password`, as credential dumps and SASL password maps write them. */
+/** A spaced slash after an address: "(me@example.org / S3cret!)", how people write a login pair in prose. */
+const SLASH_BETWEEN = /[ \t]+\/[ \t]+/y;
+
+/** `address@domain.tld:password`, as credential dumps and SASL password maps write them, or `address / password`. */
 function comboAfter(text: string, at: number, out: Detection[]): void {
   let i = at + 1;
   for (let c = text.charCodeAt(i); i - at < 255 && isDomainChar(c); c = text.charCodeAt(++i));
-  if (text.charCodeAt(i) !== 58 /* : */ || !/\.[A-Za-z]{2,24}$/.test(text.slice(at + 1, i))) return;
-  const span = readValue(text, i + 1);
+  SLASH_BETWEEN.lastIndex = i;
+  const slash = SLASH_BETWEEN.exec(text);
+  if ((text.charCodeAt(i) !== 58 /* : */ && !slash) || !/\.[A-Za-z]{2,24}$/.test(text.slice(at + 1, i))) return;
+  const span = readValue(text, slash ? SLASH_BETWEEN.lastIndex : i + 1);
   if (!span || span.quoted) return;
   const value = text.slice(span.start, span.end);
+  // ("address / +49 …" pairs an address with a phone number.)
+  if (slash && !/[A-Za-z]/.test(value)) return;
   if (strongNotNumber(value) && !value.includes('/') && !isPlaceholder(value)) out.push({ entity: 'PASSWORD', start: span.start, end: span.end, confidence: 0.8, detector: 'password.combo' });
 }
 

@@ -9,6 +9,8 @@ const MAX_LINE = 4096;
 /** A header cell is a short name, not a clause of prose ("Password, please."). */
 const HEADER_CELL = /^[ \t]*["']?[\p{L}\p{N}_#/ -]{0,40}["']?[ \t]*$/u;
 /** Up to two words naming whose the column is ("DB password", "Admin PIN"); not a possessive of prose ("my password"). */
+/** A label before the header row on its line ("Keepass export row: \"Title\",\"Password\""), not a cell of it. */
+const LEAD_IN = /^[^\n,;|\t"':]{1,40}:[ \t]+(?=["'])/;
 const CELL_PREFIX = /^["']?(?!(?:my|your|our|his|her|their|the|a|an)[ \t])(?:[\p{L}\p{N}]{1,16}[ \t_-]){1,2}$/iu;
 
 function count(s: string, ch: string): number {
@@ -95,7 +97,7 @@ export function eachCellBelow(text: string, cueStart: number, cueEnd: number, on
   const cellEnd = nextDelimiter === -1 ? end : start + nextDelimiter;
   if (!alone && !CELL_PREFIX.test(text.slice(cellStart, cueStart).trimStart())) return undefined;
   if (text.slice(cueEnd, cellEnd).trim().replace(/["']$/, '') !== '') return undefined;
-  if (!line.split(delimiter).every((cell) => HEADER_CELL.test(cell))) return undefined;
+  if (!line.replace(LEAD_IN, '').split(delimiter).every((cell) => HEADER_CELL.test(cell))) return undefined;
   const cells = count(line, delimiter);
   const column = count(text.slice(start, cueStart), delimiter);
   let rowStart = end + 1;
