@@ -229,10 +229,10 @@ export function align(a: Prompt, b: Prompt, opts: AlignOptions): Alignment {
   }
   candidates.sort((p, q) => q[0] - p[0]);
   for (const [, x, y] of candidates) if (!usedA.has(x.index) && !usedB.has(y.index)) take(x, y);
-  const openA = wordsA.filter((x) => x.role === 'content' && !usedA.has(x.index));
-  const openB2 = wordsB.filter((y) => y.role === 'content' && !usedB.has(y.index));
-  const onlyA = openA.filter((x) => !redundant(x, a, b, opts, openB2.length > 0));
-  const onlyB = openB2.filter((y) => !redundant(y, b, a, opts, openA.length > 0));
+  const unmatchedA = wordsA.filter((x) => x.role === 'content' && !usedA.has(x.index));
+  const unmatchedB = wordsB.filter((y) => y.role === 'content' && !usedB.has(y.index));
+  const onlyA = unmatchedA.filter((x) => !redundant(x, a, b, opts, unmatchedB.length > 0));
+  const onlyB = unmatchedB.filter((y) => !redundant(y, b, a, opts, unmatchedA.length > 0));
   return { onlyA, onlyB, pairs };
 }
 

@@ -36,7 +36,9 @@ export function withoutBackstory(input: PromptInput): PromptInput | undefined {
   const sentences = new Map<number, Word[]>();
   let id = 0;
   for (const [i, w] of words.entries()) {
-    sentences.set(id, [...(sentences.get(id) ?? []), w]);
+    const sentence = sentences.get(id);
+    if (sentence) sentence.push(w);
+    else sentences.set(id, [w]);
     const next = words[i + 1];
     if (next && next.sentence !== w.sentence && !(w.punct && w.raw === ';')) id++;
   }

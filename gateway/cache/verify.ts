@@ -77,10 +77,10 @@ function typoCorrections(a: string, b: string, knownWord: KnownWord | undefined)
 }
 
 /** The swap, if any, that is left once a phrase fronted in either prompt is moved back to the end (verify-fronting.ts). */
-function swappedRolesOnceMovedBack(a: Prompt, b: Prompt, pairs: Array<[Token, Token]>): string | undefined {
+function swappedRolesOnceMovedBack(a: Prompt, b: Prompt, pairs: Array<[Token, Token]>, swap: string): string | undefined {
   const backA = frontedMovedBack(a);
   const backB = frontedMovedBack(b);
-  if (!backA && !backB) return swappedRoles(a, b, pairs);
+  if (!backA && !backB) return swap;
   const at = (back: typeof backA, t: Token) => back?.moved.get(t.index) ?? t;
   return swappedRoles(backA?.prompt ?? a, backB?.prompt ?? b, pairs.map(([x, y]) => [at(backA, x), at(backB, y)]));
 }
@@ -127,7 +127,8 @@ function compare(inputA: PromptInput, inputB: PromptInput, opts: VerifyOptions):
   if (onlyA.length > 0 || onlyB.length > 0) return { same: false, reason: `content ${fmt(onlyA.map((t) => t.text))} | ${fmt(onlyB.map((t) => t.text))}` };
   const reversed = reversedMovement(a, b, alignment.pairs);
   if (reversed) return { same: false, reason: `direction reversed: ${reversed}` };
-  const swap = swappedRoles(a, b, alignment.pairs) && swappedRolesOnceMovedBack(a, b, alignment.pairs);
+  const seen = swappedRoles(a, b, alignment.pairs);
+  const swap = seen && swappedRolesOnceMovedBack(a, b, alignment.pairs, seen);
   if (swap) return { same: false, reason: `roles swapped: ${swap}` };
   return { same: true };
 }

@@ -57,24 +57,22 @@ export function detectCredentialPairs(text: string, scan: ScanState, out: Detect
     const cue = text.slice(cueStart, cueEnd).toLowerCase();
     if (WELL_KNOWN_ACCOUNTS.has(cue)) {
       if (cueStart > 0 && /[/\\@.:-]/.test(text[cueStart - 1]!)) return undefined; // paths, URLs, addresses
-      ADMIN_PAIR.lastIndex = end;
-      const m = ADMIN_PAIR.exec(text);
-      if (!m || m[1] === undefined) return undefined;
-      const value = m[1].replace(/[.:]+$/, '');
-      const start = ADMIN_PAIR.lastIndex - m[1].length;
-      if (!passwordOk(value) || !gluedSlashOk(text, start, value)) return undefined;
-      out.push({ entity: 'PASSWORD', start, end: start + value.length, confidence: 0.75, detector: 'password.pair' });
-      return start + value.length;
+      return pairAfter(ADMIN_PAIR, text, end, out, 0.75);
     }
     INTRO.lastIndex = end;
     if (INTRO.exec(text)) return readPairs(text, INTRO.lastIndex, out, 0.8);
-    COLON_PAIR.lastIndex = end;
-    const m = COLON_PAIR.exec(text);
-    if (!m || m[1] === undefined) return undefined;
-    const value = m[1].replace(/[.:]+$/, '');
-    const start = COLON_PAIR.lastIndex - m[1].length;
-    if (!passwordOk(value) || !gluedSlashOk(text, start, value)) return undefined;
-    out.push({ entity: 'PASSWORD', start, end: start + value.length, confidence: 0.8, detector: 'password.pair' });
-    return start + value.length;
+    return pairAfter(COLON_PAIR, text, end, out, 0.8);
   });
+}
+
+/** The password that `re` (its group 1) reads right at `from`; returns where it ends, or undefined. */
+function pairAfter(re: RegExp, text: string, from: number, out: Detection[], confidence: number): number | undefined {
+  re.lastIndex = from;
+  const m = re.exec(text);
+  if (!m || m[1] === undefined) return undefined;
+  const value = m[1].replace(/[.:]+$/, '');
+  const start = re.lastIndex - m[1].length;
+  if (!passwordOk(value) || !gluedSlashOk(text, start, value)) return undefined;
+  out.push({ entity: 'PASSWORD', start, end: start + value.length, confidence, detector: 'password.pair' });
+  return start + value.length;
 }

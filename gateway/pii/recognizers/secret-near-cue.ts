@@ -79,6 +79,9 @@ const USER_AT_HOST = /^[a-z][a-z._-]*@[a-z][a-z._-]*$/;
 /** Names of password managers and products that prose about passwords mentions. */
 const NOT_SECRETS = new Set(['1password']);
 
+/** A random key rather than a typed password: long, of base64/hex letters, random-looking. */
+const keyShaped = (token: string): boolean => token.length >= 20 && BASE64ISH.test(token) && looksRandom(token);
+
 /** Which of lower-case, upper-case (letters of any script), digits and other characters `token` has. */
 function classes(token: string): { lower: boolean; upper: boolean; digit: boolean; other: boolean } {
   const cls = { lower: false, upper: false, digit: false, other: false };
@@ -101,21 +104,18 @@ export function secretShaped(token: string): boolean {
   const kinds = Number(cls.lower) + Number(cls.upper) + Number(cls.digit) + Number(cls.other);
   if (kinds < 2 || !(cls.digit || cls.other) || !(cls.lower || cls.upper)) return false;
   if (token.charCodeAt(0) === 45 /* - */ || /[=:][^=]/.test(token)) return false; // flags and name=value settings
-  const random = (): boolean => token.length >= 20 && BASE64ISH.test(token) && looksRandom(token);
   // A word or a name inside punctuation ("username=", "„Zresetuj", "acct_ro%") is still a word or a name.
   // (Letter classes of every script cost more to match: ASCII tokens, the common case, take the ASCII forms.)
   const shapes = NON_ASCII.test(token) ? UNICODE_SHAPES : ASCII_SHAPES;
   const core = cls.other ? token.replace(shapes.edgePunctuation, '') : token;
   if (shapes.plainWord.test(core) || shapes.identifier.test(core) || NOT_SECRETS.has(core.toLowerCase())) return false;
-  if ((LOWER_NAME.test(core) || UPPER_CODE.test(core)) && !(/^[A-Za-z0-9]+$/.test(token) && random())) return false;
+  if ((LOWER_NAME.test(core) || UPPER_CODE.test(core)) && !(/^[A-Za-z0-9]+$/.test(token) && keyShaped(token))) return false;
   if (URL_OR_PATH.test(token) || EMAIL.test(token) || USER_AT_HOST.test(token) || IPV4_OR_6.test(token) || UUID.test(token) || NUMBER_DATE_OR_VERSION.test(token)) return false;
   // Product/version and media-type pairs (`curl/8.4.0`, `meta-llama/Llama-3-8B`, `application/json`) share the slash with base64.
-  if ((token.includes('/') && !(BASE64.test(token) && random())) || ALGORITHM.test(token)) return false;
+  if ((token.includes('/') && !(BASE64.test(token) && keyShaped(token))) || ALGORITHM.test(token)) return false;
   return !isPlaceholder(token) && !looksLikePlaceholder(token) && !/\$\{|%\w+%|\{\{/.test(token);
 }
 
-/** A random key rather than a typed password: long, of base64/hex letters, random-looking. */
-const keyShaped = (token: string): boolean => token.length >= 20 && BASE64ISH.test(token) && looksRandom(token);
 
 /** Whether the cue at [start, end) is a word of its own (or a name part: DB_PASSWORD, dbPassword, root密码). */
 function isCue(text: string, start: number, end: number): boolean {
