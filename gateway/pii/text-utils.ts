@@ -79,3 +79,13 @@ export function looksLikePlaceholder(value: string): boolean {
   }
   return false;
 }
+
+/** Entropy gate for generic values: random-looking, with letters and digits. */
+export function looksRandom(value: string): boolean {
+  const cls = charClasses(value);
+  if (!(cls.digit && (cls.lower || cls.upper))) return false;
+  const h = shannonEntropy(value);
+  // Hex has only 16 symbols (at most 4 bits/char); random hex of 32+ chars sits around 3.6-3.9.
+  if (value.length >= 32 && /^[0-9a-fA-F]+$/.test(value)) return h >= 3.0;
+  return value.length >= 24 ? h >= 3.5 : h >= 3.2;
+}

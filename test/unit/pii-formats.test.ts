@@ -177,3 +177,74 @@ describe('Classes of the fifth holdout', () => {
     ]);
   });
 });
+
+describe('Classes of the seventh to eleventh holdouts', () => {
+  it('reads brackets, "<" and "&" inside an unquoted password, but not a call, an index or a placeholder', () => {
+    expectFound('PASSWORD', [
+      ['WIKI_DB_PASSWORD=rQk(Tz77pLm\nWIKI_DB_HOST=db', 'rQk(Tz77pLm'],
+      ['the vpn pass: Ux4]mm#Plq9. then reboot', 'Ux4]mm#Plq9'],
+      ['her password for the clinic portal is sunflower<3Bea now', 'sunflower<3Bea'],
+      ['ansible_ssh_pass: t&Rw9=q&Lm2', 't&Rw9=q&Lm2'],
+      ['https://intranet.local/login?user=ops&password=Kite!2049&next=/home', 'Kite!2049'],
+    ]);
+    expectNone(['password = read_secret(name)', 'Password: [REDACTED]', 'pass: (hidden)', 'sshd[4411]: Failed password for invalid user test from port 51234']);
+  });
+  it('reads values after an adverb, past words before a colon, in questions about strength and as passcodes', () => {
+    expectFound('PASSWORD', [
+      ['the wifi password is honestly "ferret-anchor-lilac", four words', 'ferret-anchor-lilac'],
+      ['Initial password handed to the intern: melon2024 (change it)', 'melon2024'],
+      ['is Walrus$Tide42 strong enough for a bank login?', 'Walrus$Tide42'],
+      ['how secure is Copper&Fern77 as a router password?', 'Copper&Fern77'],
+      ['Is grapevine9 a decent password?', 'grapevine9'],
+      ['the passcode for the conference bridge is 55123', '55123'],
+      ['Pass phrase for the backup disk: orchid 72 velvet summit comet', 'orchid 72 velvet summit comet'],
+      ['kata sandi saya kopiTubruk88, tapi tidak bisa masuk', 'kopiTubruk88'],
+    ]);
+    expectNone(['is Python3 good enough for data work?', 'the passcode is 6 digits long', 'Is this a good password manager?', 'how secure is it?']);
+  });
+  it('reads name/value pairs, Terraform defaults, bracketed keys, code paths ending in digits and credential files', () => {
+    expectFound('PASSWORD', [
+      ['containers:\n  - env:\n    - name: SMTP_PASSWORD\n      value: "Gull#Reef31"', 'Gull#Reef31'],
+      ['{"name": "REDIS_PASSWORD", "value": "plover-99"}', 'plover-99'],
+      ['variable "db_password" {\n  type    = string\n  default = "Tern^Cove5"\n}', 'Tern^Cove5'],
+      ["app.config['SMTP_PASSWORD'] = 'heron77'", 'heron77'],
+      ['ROOT_PASSWORD: Marble.falcon58', 'Marble.falcon58'],
+      ['# /etc/rsyncd.secrets\nmirror:Wr3n!stone', 'Wr3n!stone'],
+      ['userlist.txt\n"web" "Otter^Bay12"', 'Otter^Bay12'],
+    ]);
+    expectNone(['variable "db_password" {\n  type      = string\n  sensitive = true\n}', '- name: CACHE_PREFIX\n  value: "users-v2"', 'password = config.smtp2']);
+  });
+  it('reads passwords from command lines: a user flag beside -p, stdin, lftp, DB2, connect and credential calls', () => {
+    expectFound('PASSWORD', [
+      ['clickhouse-client --host ch1 -u analyst -p Qu1ll#ink', 'Qu1ll#ink'],
+      ["podman login -u bot --password-stdin quay.io <<< 'Sprig!8841'", 'Sprig!8841'],
+      ['echo "amber fjord meadow" | passwd --stdin deploy', 'amber fjord meadow'],
+      ['lftp -u backup,Cedar_77x ftp://nas.local', 'Cedar_77x'],
+      ['db2 connect to PAYROLL user db2admin using Fjord!22', 'Fjord!22'],
+      ['conn = DriverManager.getConnection("jdbc:postgresql://db/app", "svc", "Pine&Moss8");', 'Pine&Moss8'],
+      ['new NetworkCredential("mailer", "Heath^Lark61")', 'Heath^Lark61'],
+      ['the login for the kiosk is frontdesk / ~4kq%Lm2Zv!', '~4kq%Lm2Zv!'],
+    ]);
+    expectNone(['docker run -u 1000 -p 8080:80 nginx', 'psql -U postgres -p 5432 -h db', 'I am using Python3.11 for the user interface', 'cat ~/pw.txt | docker login --password-stdin']);
+  });
+  it('finds prefixed vendor tokens, keys in client constructors, quoted keys whole and keys in name/value pairs', () => {
+    expectFound('API_KEY', [
+      ['export DO_TOKEN=dop_v1_4b7e0c1d9a2f3e8b6c5d4a3f2e1d0c9b8a7f6e5d4c3b2a1f0e9d8c7b6a5f4e3d', 'dop_v1_4b7e0c1d9a2f3e8b6c5d4a3f2e1d0c9b8a7f6e5d4c3b2a1f0e9d8c7b6a5f4e3d'],
+      ['curl -H "Authorization: Bearer glsa_Zt4kQ9mW2xR7pL3vN8bC5yH1dF6gJ0sA_5e6f7a8b" https://grafana/api', 'glsa_Zt4kQ9mW2xR7pL3vN8bC5yH1dF6gJ0sA_5e6f7a8b'],
+      ['client = Client("AC0d9f8e7c", "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b")', '9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b'],
+      ["SECRET_KEY = 'prod-3*Kq)vR&u%Wm9+zT=y8^hN!b2Lx'", 'prod-3*Kq)vR&u%Wm9+zT=y8^hN!b2Lx'],
+      ['- name: PAYMENTS_API_TOKEN\n  value: "Xq8Lm2Rt7Vb4Nc9Kw3Hs6Jd1"', 'Xq8Lm2Rt7Vb4Nc9Kw3Hs6Jd1'],
+    ]);
+    expectNone(['the cache key is user_profile_settings_v2', 'commit_5f3c2a1b9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b landed', 'hash_client("5d41402abc4b2a76b9719d911017c592") was slow']);
+  });
+  it('finds e-mail addresses with local parts in other scripts and Greek domains, and phone numbers after more cues', () => {
+    expectFound('EMAIL_ADDRESS', [
+      ['write to 王芳@bücher-haus.de please', '王芳@bücher-haus.de'],
+      ['e-mail: αλέξης@εταιρεία.ελ', 'αλέξης@εταιρεία.ελ'],
+    ]);
+    expectFound('PHONE_NUMBER', [
+      ['Numer kontaktowy: 601-234-567', '601-234-567'],
+      ['caller-id 1 (415) 555-2671 hung up', '1 (415) 555-2671'],
+    ]);
+  });
+});

@@ -3,9 +3,11 @@
 // (or written right after) a key/token/secret-like name, in several languages ("API-Schlüssel", "clé API",
 // "APIキー"). Documentation placeholders (`sk-...`, `sk-xxxx`, `<your-api-key>`, AWS's `…EXAMPLE` keys) are skipped.
 import type { Detection, Recognizer, ScanState } from '../types.ts';
-import { charClasses, isLower, looksLikePlaceholder, shannonEntropy } from '../text-utils.ts';
+import { charClasses, isLower, looksLikePlaceholder, looksRandom, shannonEntropy } from '../text-utils.ts';
 import { eachCue } from './cues.ts';
 import { eachMatch } from './each-match.ts';
+import { detectClientKeys } from './client-call-keys.ts';
+import { readValue, VALUE_KEY_AFTER_NAME } from './password-value.ts';
 
 // All prefixed formats, tried at the token starts PROVIDER_START finds. Every branch starts with a literal and has
 // bounded or single-class repetition, so the engine's work per start position is constant or linear in the token.
@@ -25,6 +27,10 @@ const PROVIDER = new RegExp(
     '|((?:AC|SK)[0-9a-f]{32}|key-[0-9a-f]{32})', // 11 Twilio account/API key SIDs, Mailgun
     '|(pypi-[\\w-]{50,400})', // 12 PyPI upload token (a macaroon)
     '|(hv[sbr]\\.[\\w-]{24,400})', // 13 HashiCorp Vault service, batch and recovery tokens
+    '|(AGE-SECRET-KEY-1[0-9A-Z]{58}|ATATT3[\\w=-]{60,400})', // 14 age secret keys, Atlassian API tokens
+    // 15 Any other vendor's prefixed token (DigitalOcean dop_v1_…, Grafana glsa_…): a short lower-case prefix, an
+    // optional version, and a long random body (checked in providerSecretOk), as vendors now issue them.
+    '|([a-z]{2,6}_(?:v\\d{1,2}_)?[A-Za-z0-9]{30,255}(?:_[0-9a-f]{8})?)',
     ')(?![\\w-])',
   ].join(''),
   'y',
@@ -34,7 +40,10 @@ const PROVIDER = new RegExp(
 // an 'S' (SG., SK…) at the start of a token, or Vault's "hvs.". Anchoring on those rare characters (the lookbehinds only run there) costs about a third
 // of running PROVIDER at every position; PROVIDER then runs sticky at the few token starts found.
 const PROVIDER_START = /[-_.AJS](?<=(?<![\w-])(?:[a-z]{2,6}[-_]|hv[sbr]\.|A|eyJ|S))/g;
-const PROVIDER_NAMES = ['', 'anthropic', 'openai', 'aws_access_key_id', 'github', 'slack', 'stripe', 'google', 'jwt', 'token', 'sendgrid', 'token', 'pypi', 'vault'] as const;
+const PROVIDER_NAMES = ['', 'anthropic', 'openai', 'aws_access_key_id', 'github', 'slack', 'stripe', 'google', 'jwt', 'token', 'sendgrid', 'token', 'pypi', 'vault', 'token', 'prefixed'] as const;
+const PREFIXED = 15;
+/** Prefixes of digests and ids, not of secrets (`sha_3f2a…`, `commit_…`, `trace_…`). */
+const DIGEST_PREFIX = /^(?:sha\d*|md\d|hash|commit|rev|build|git|id|uid|uuid|guid|tx|txid|blk|run|job|req|trace|span|img|file|doc|obj|msg|evt|sess|etag|crc)_/i;
 // A Telegram bot token: the bot's numeric id, a colon, and 35 characters starting "AA". Found from the rare ":AA".
 const TELEGRAM_BOT = /(?<![\w:-])\d{8,10}:AA[\w-]{33}(?![\w-])/y;
 // An AWS secret access key written right after its key id ("AKIA… / wJalr…", "AKIA…:wJalr…").
@@ -50,6 +59,7 @@ const SECRET_NAME = /key|secret|token|bearer|credential|auth/i;
 const ASSIGNED_VALUE =
   /["']?\]?(?:[ \t]{0,4}(?:[:=]|=>|:=)[ \t]{0,4}|[ \t]{1,3}(?:is|ist|est|es|è|é|lautet)[ \t]{1,3})(?:["'`]|(?:Bearer|Token|Basic)[ \t]+)?([A-Za-z0-9_\-+/=.~]{16,512})/y;
 const BEARER_VALUE = /[ \t]{1,4}([A-Za-z0-9_\-+/=.~]{16,512})/y;
+const QUOTED_ASSIGNMENT = /["']?\]?[ \t]{0,4}(?:[:=]|=>|:=)[ \t]{0,4}(?=["'`])/y;
 /** A few words between the name and a colon ("mistral key for the eval run: …", "API-Schlüssel für das Wetter-API: …"). */
 /** Lower-case words joined by '_', '.' or '-' (`user_profile_v2_cache`): a name, not a secret. */
 const IDENTIFIER_WORDS = /^[a-z][a-z0-9]*(?:[_.-][a-z0-9]+)+$/;
@@ -78,16 +88,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isIdentChar = (c: number): boolean =>
   (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45 || c === 46;
 
-/** Entropy gate for generic values: random-looking, with letters and digits. */
-export function looksRandom(value: string): boolean {
-  const cls = charClasses(value);
-  if (!(cls.digit && (cls.lower || cls.upper))) return false;
-  const h = shannonEntropy(value);
-  // Hex has only 16 symbols (at most 4 bits/char); random hex of 32+ chars sits around 3.6-3.9.
-  if (value.length >= 32 && /^[0-9a-fA-F]+$/.test(value)) return h >= 3.0;
-  return value.length >= 24 ? h >= 3.5 : h >= 3.2;
-}
-
 /** Start of the provider token whose hint character (see PROVIDER_START) is at `at`. */
 function tokenStart(text: string, at: number): number {
   const c = text.charCodeAt(at);
@@ -107,6 +107,7 @@ function providerSecretOk(kind: number, value: string): boolean {
   if (looksLikePlaceholder(body)) return false;
   if (kind === 3) return !/EXAMPLE/.test(value);
   if (kind === 8) return isJwt(value);
+  if (kind === PREFIXED) return !DIGEST_PREFIX.test(value) && looksRandom(value.slice(value.indexOf('_') + 1));
   const cls = charClasses(body);
   const mixedCaseRandom = cls.lower && cls.upper && shannonEntropy(body) >= 3.5;
   // Prefixes no word starts with: a mixed-case random body is a key even when it happens to hold no digit.
@@ -186,6 +187,26 @@ function detectAssigned(text: string, scan: ScanState, out: Detection[]): void {
     // env-style names (AZURE_STORAGE_KEY=, KEY=) whose value is assigned.
     const keyOnly = (text.charCodeAt(cueStart) | 32) === 107 /* k */ && !KEY_NAME.test(name);
     if (keyOnly && (!envStyleName(text.slice(s, e)) || NOT_KEY_NAME.test(name))) return e;
+    VALUE_KEY_AFTER_NAME.lastIndex = e;
+    if (VALUE_KEY_AFTER_NAME.exec(text)) {
+      const span = readValue(text, VALUE_KEY_AFTER_NAME.lastIndex);
+      const value = span && text.slice(span.start, span.end);
+      const confidence = value ? genericSecretConfidence(value) : 0;
+      if (!span || confidence <= 0) return e;
+      out.push({ entity: 'API_KEY', start: span.start, end: span.end, confidence, detector: 'api_key.assigned_secret' });
+      return span.end;
+    }
+    QUOTED_ASSIGNMENT.lastIndex = e;
+    if (QUOTED_ASSIGNMENT.exec(text)) {
+      // A quoted value is all of what the quotes hold (`'django-insecure-=mjF…*l-ez…&gcG'`).
+      const span = readValue(text, QUOTED_ASSIGNMENT.lastIndex);
+      const value = span?.quoted ? text.slice(span.start, span.end) : '';
+      const confidence = value.length >= 16 && !/\s/.test(value) ? genericSecretConfidence(value) : 0;
+      if (span && confidence > 0) {
+        out.push({ entity: 'API_KEY', start: span.start, end: span.end, confidence, detector: 'api_key.assigned_secret' });
+        return span.end;
+      }
+    }
     let re = name.endsWith('bearer') ? BEARER_VALUE : ASSIGNED_VALUE;
     re.lastIndex = e;
     let v = re.exec(text);
@@ -266,6 +287,25 @@ function detectProviderKey(hint: RegExpExecArray, text: string, _scan: ScanState
   });
 }
 
+// Webhook URLs whose path is the secret: Slack's `hooks.slack.com/services/T…/B…/…` (the whole path) and Discord's
+// `…/api/webhooks/<id>/<token>` (the token). Found from their fixed path words with indexOf.
+const WEBHOOK_PATHS: ReadonlyArray<readonly [string, RegExp]> = [
+  ['hooks.slack.com/services/', /(T[A-Z0-9]{6,12}\/B[A-Z0-9]{6,12}\/[A-Za-z0-9]{16,40})(?![\w-])/y],
+  ['/api/webhooks/', /\d{15,20}\/([\w-]{40,100})(?![\w-])/y],
+];
+
+function detectWebhookUrls(text: string, out: Detection[]): void {
+  for (const [marker, secret] of WEBHOOK_PATHS) {
+    for (let at = text.indexOf(marker); at !== -1; at = text.indexOf(marker, at + marker.length)) {
+      secret.lastIndex = at + marker.length;
+      const m = secret.exec(text);
+      if (!m || m[1] === undefined || !looksRandom(m[1])) continue;
+      const start = secret.lastIndex - m[1].length;
+      out.push({ entity: 'API_KEY', start, end: secret.lastIndex, confidence: 0.9, detector: 'api_key.webhook_url' });
+    }
+  }
+}
+
 function detectTelegramBotTokens(text: string, out: Detection[]): void {
   for (let at = text.indexOf(':AA'); at !== -1; at = text.indexOf(':AA', at + 3)) {
     let s = at;
@@ -284,7 +324,9 @@ export const apiKeyRecognizer: Recognizer = {
     eachMatch(PROVIDER_START, text, scan, out, detectProviderKey);
     if (text.indexOf('-----BEGIN ') !== -1) detectPem(text, out);
     detectTelegramBotTokens(text, out);
+    if (text.indexOf('hooks') !== -1) detectWebhookUrls(text, out);
     detectAssigned(text, scan, out);
+    detectClientKeys(text, out);
     if (scan.fieldName !== undefined && secretFieldName(scan.fieldName)) {
       const value = text.trim();
       const confidence = /\s/.test(value) ? 0 : genericSecretConfidence(value);

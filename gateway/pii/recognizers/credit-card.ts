@@ -109,21 +109,26 @@ const judgeCandidate: OnMatch = (m, text, scan, out) => {
 };
 
 /**
- * An ungrouped number that is a whole field of a comma-separated row (an export: "…,+7 495 …,4947690456236633,129.90")
- * with a brand's prefix and length: the row's other fields neither cue nor veto it, and the field before may end in
- * digits that CANDIDATE reads as a thousands group.
+ * A number that is a whole field of a comma-separated row (an export: "…,+7 495 …,4947690456236633,129.90"),
+ * ungrouped or grouped the way cards are printed, with a brand's prefix and length: the row's other fields neither
+ * cue nor veto it, and the field before may end in digits that CANDIDATE reads as a thousands group.
  */
 function csvFieldCards(text: string, out: Detection[]): void {
   // (from each comma, not a lookbehind regex: that one is tried at every character of every prompt)
   for (let comma = text.indexOf(','); comma !== -1; comma = text.indexOf(',', comma + 1)) {
     let end = comma + 1;
-    while (end < text.length && end - comma <= 20 && text.charCodeAt(end) >= 48 && text.charCodeAt(end) <= 57) end++;
-    const length = end - comma - 1;
+    let separators = 0;
+    for (let c = text.charCodeAt(end); end < text.length && end - comma <= 24; c = text.charCodeAt(++end)) {
+      if (c === 32 || c === 45) separators++;
+      else if (c < 48 || c > 57) break;
+    }
+    const length = end - comma - 1 - separators;
     if (length < 13 || length > 19) continue;
     const next = text[end];
     if (next !== undefined && next !== ',' && next !== '\n' && !(next === '\r' && (text[end + 1] === undefined || text[end + 1] === '\n'))) continue;
-    const digits = text.slice(comma + 1, end);
-    if (cardBrand(digits) && luhnValid(digits)) out.push({ entity: 'CREDIT_CARD', start: comma + 1, end, confidence: 0.9, detector: 'credit_card.csv_field' });
+    const raw = text.slice(comma + 1, end);
+    const digits = separators > 0 ? raw.replace(SEPARATORS, '') : raw;
+    if ((separators === 0 || isCardGrouping(raw)) && cardBrand(digits) && luhnValid(digits)) out.push({ entity: 'CREDIT_CARD', start: comma + 1, end, confidence: 0.9, detector: 'credit_card.csv_field' });
   }
 }
 

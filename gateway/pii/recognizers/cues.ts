@@ -12,12 +12,14 @@ export interface CueHits {
   secret: number[];
   /** [start, end) pairs of credential-pair cues (`login`, `credentials`, `creds`, `admin`, `root` …). */
   pair: number[];
-  /** [start, end) pairs of statements and commands taking a password argument (SQL `IDENTIFIED BY`, `net user`). */
+  /** [start, end) pairs of statements, commands and files taking a password (SQL `IDENTIFIED BY`, `net user`, DB2's `user … using`, `userlist`, `.secrets`). */
   command: number[];
   /** [start, end) pairs of the word "IBAN". */
   iban: number[];
   /** [start, end) pairs of abbreviations only the secret-shape fallback reads (`PAT`, `…_SID`): too short to cue alone. */
   weak: number[];
+  /** [start, end) pairs of the fixed words of a question about a password ("… strong enough", "how secure is …"). */
+  question: number[];
 }
 type CueKind = keyof CueHits;
 
@@ -32,9 +34,10 @@ const WORDS: Readonly<Record<CueKind, readonly string[]>> = {
   ],
   secret: ['key', 'secret', 'token', 'bearer', 'credential', 'auth', 'schlüssel', 'schluessel', 'clé', 'chave', 'chiave', 'sleutel', 'klucz', 'anahtar'],
   pair: ['login', 'accounts', 'creds', 'zugang', 'zugangsdaten', 'anmeldedaten', 'credenciales', 'credenciais', 'credenziali', 'admin', 'root'],
-  command: ['identified by', 'add_user', 'change_password', 'net user', 'net use', 'convertto-securestring'],
+  command: ['identified by', 'add_user', 'change_password', 'net user', 'net use', 'convertto-securestring', 'userlist', '.secrets', 'using'],
   iban: ['iban'],
   weak: ['pat', 'sid'],
+  question: ['enough', 'how'],
 };
 // Words written in other scripts (and Vietnamese, whose letters are outside Latin-1).
 const OTHER_SCRIPT_WORDS: Readonly<Partial<Record<CueKind, readonly string[]>>> = {
@@ -92,10 +95,10 @@ function collect(text: string, { re, kinds }: { re: RegExp; kinds: Map<string, C
 
 export function cueHits(text: string, scan: ScanState): CueHits {
   if (scan.cues) return scan.cues;
-  const hits: CueHits = { password: [], secret: [], pair: [], command: [], iban: [], weak: [] };
+  const hits: CueHits = { password: [], secret: [], pair: [], command: [], iban: [], weak: [], question: [] };
   collect(text, LATIN, hits);
   if (OTHER_SCRIPTS.test(text)) {
-    const other: CueHits = { password: [], secret: [], pair: [], command: [], iban: [], weak: [] };
+    const other: CueHits = { password: [], secret: [], pair: [], command: [], iban: [], weak: [], question: [] };
     collect(text, OTHER, other);
     for (const kind of Object.keys(hits) as CueKind[]) if (other[kind].length > 0) hits[kind] = mergePairs(hits[kind], other[kind]);
   }

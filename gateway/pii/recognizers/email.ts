@@ -5,10 +5,11 @@ import type { Detection, Recognizer, ScanState } from '../types.ts';
 const MAX_LOCAL = 64;
 // Labels of 1..63 chars, at most 10 of them, then an alphabetic TLD. Each label ends at '.', which no class in
 // the repetition contains, so the engine never has two ways to split the domain. Internationalized domains
-// (ñandú.com.ar, kraków-design.pl, почта.рф) have Latin and Cyrillic letters; a label of CJK letters only counts
-// before a '.' (日本語.jp), never as the TLD, since text in those scripts runs on right after an address without a space.
+// (ñandú.com.ar, kraków-design.pl, почта.рф, παράδειγμα.ελ) have Latin, Greek and Cyrillic letters; a label of CJK letters
+// counts before a '.' (日本語.jp), and as the TLD (例子.中国) only where a space or punctuation ends it, since text in those
+// scripts runs on right after an address without a space.
 const DOMAIN =
-  /(?:(?:[A-Za-z0-9\u00c0-\u024f\u0400-\u04ff](?:[A-Za-z0-9\u00c0-\u024f\u0400-\u04ff-]{0,61}[A-Za-z0-9\u00c0-\u024f\u0400-\u04ff])?|[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]{1,63})\.){1,10}([A-Za-z]{2,24}|[\u0400-\u04ff]{2,24})(?![A-Za-z0-9\u00c0-\u024f\u0400-\u04ff-]|\.[A-Za-z0-9])/y;
+  /(?:(?:[A-Za-z0-9\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff](?:[A-Za-z0-9\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff-]{0,61}[A-Za-z0-9\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff])?|[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]{1,63})\.){1,10}([A-Za-z]{2,24}|[\u0370-\u03ff\u0400-\u04ff]{2,24}|[\u3400-\u9fff]{1,6}(?=[\s.,;:!?)\]'"]|$))(?![A-Za-z0-9\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff-]|\.[A-Za-z0-9])/y;
 // File names like `logo@2x.png` have the '@' shape but a file-extension "TLD".
 const FILE_EXTENSIONS = new Set(['png', 'jpg', 'jpeg', 'gif', 'svg', 'webp', 'ico', 'pdf', 'js', 'mjs', 'ts', 'tsx', 'jsx', 'css', 'scss', 'html', 'json', 'yaml', 'yml', 'txt', 'lock', 'tgz', 'gz']);
 
@@ -24,6 +25,23 @@ function isLocalChar(c: number): boolean {
   );
 }
 
+const isCjk = (c: number): boolean => (c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x9fff) || (c >= 0xac00 && c <= 0xd7af);
+const MAX_CJK_LOCAL = 10;
+
+/**
+ * Start of a local part in a script written without spaces (`李雷@café-lumière.fr`), or `at`: a short run of such
+ * letters standing alone (after a space, punctuation or the start), since in running text of that script the words
+ * before an address run on into it.
+ */
+function cjkLocalStart(text: string, at: number): number {
+  let start = at;
+  while (start > 0 && at - start <= MAX_CJK_LOCAL && isCjk(text.charCodeAt(start - 1))) start--;
+  if (start === at || at - start > MAX_CJK_LOCAL) return at;
+  const before = start > 0 ? text.charCodeAt(start - 1) : 32;
+  const standsAlone = before <= 32 || (before < 0x80 && !isLocalChar(before)) || (before >= 0x3000 && before <= 0x303f) || (before >= 0xff01 && before <= 0xff1f);
+  return standsAlone ? start : at;
+}
+
 export const emailRecognizer: Recognizer = {
   name: 'email',
   entities: ['EMAIL_ADDRESS'],
@@ -33,6 +51,7 @@ export const emailRecognizer: Recognizer = {
       while (start > 0 && at - start <= MAX_LOCAL && isLocalChar(text.charCodeAt(start - 1))) start--;
       if (at - start > MAX_LOCAL) continue; // part of a longer token: not an address
       while (start < at && (text.charCodeAt(start) === 46 || text.charCodeAt(start) === 39)) start++; // no leading '.'/'\''
+      if (start === at) start = cjkLocalStart(text, at);
       if (start === at || text.charCodeAt(at - 1) === 46) continue;
       // `scheme://user:pass@host` and `https://git@host` are URL credentials, not addresses.
       const before = start > 0 ? text.charCodeAt(start - 1) : 0;

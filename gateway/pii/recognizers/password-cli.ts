@@ -1,16 +1,16 @@
 // Passwords on command lines, where no cue word names them: short flags whose meaning depends on the command
 // (`mysql -pS3cret`, `sshpass -p …`, `redis-cli -a …`, `ldapsearch -w …`, `curl -u user:pass`, `smbclient -U
-// user%pass`, `echo '…' | sudo -S`), commands and statements taking a password argument (`htpasswd -b FILE USER
+// user%pass`, `lftp -u user,pass`, `echo '…' | sudo -S`), commands and statements taking a password argument (`htpasswd -b FILE USER
 // PASS`, `echo "user:pass" | chpasswd`, SQL `IDENTIFIED BY '…'`, `rabbitmqctl add_user`, `net user`, `net use`,
 // `wpa_passphrase`, PowerShell `ConvertTo-SecureString "…"`) and .pgpass lines, after the file's name or alone. The same flag elsewhere
 // (`ssh -p 2222`, `mysql -p db` which prompts, `docker run -p 80:80`) is left alone.
 import type { Detection, ScanState } from '../types.ts';
 import { eachCue } from './cues.ts';
 import { eachMatch } from './each-match.ts';
-import { isPlaceholder, MAX_VALUE, strong } from './password-value.ts';
+import { isPlaceholder, MAX_VALUE, passwordOrKey, strong, strongNotNumber } from './password-value.ts';
 
-/** How a flag carries the password: attached (`-pX`), as the next word, either, or inside `user:pass` / `user%pass`. */
-type Carry = 'glued' | 'next' | 'either' | 'user:pass' | 'user%pass' | 'stdin';
+/** How a flag carries the password: attached (`-pX`), as the next word, either, or inside `user:pass` / `user%pass` / `user,pass`. */
+type Carry = 'glued' | 'next' | 'either' | 'user:pass' | 'user%pass' | 'user,pass' | 'stdin';
 
 const MYSQL = { '-p': 'glued' } as const;
 const MONGO = { '-p': 'either' } as const;
@@ -37,6 +37,7 @@ const FLAGS: Readonly<Record<string, Readonly<Record<string, Carry>>>> = {
   sudo: { '-S': 'stdin' },
   curl: { '-u': 'user:pass', '--user': 'user:pass' },
   smbclient: { '-U': 'user%pass' },
+  lftp: { '-u': 'user,pass' },
 };
 
 // Flags as written on a command line; the command before them decides what they mean.
@@ -82,12 +83,15 @@ function commandBefore(text: string, at: number): string | undefined {
   return undefined;
 }
 
+/** A random password may start with '-' (`-p -T0y96fg-0Tao`); a flag has no digit among letters of both cases. */
+const RANDOM_AFTER_DASH = /^-(?=[^-])(?=.*\d)(?=.*[a-z])(?=.*[A-Z])\S{7,}$/;
+
 /** A value fit to be a password: quoted, attached to its flag, or chosen-looking (not a word of prose after a flag). */
 function valueOk(text: string, span: Span | undefined, attached = false): span is Span {
   if (!span || span.end - span.start < 3) return false;
   const value = text.slice(span.start, span.end);
   const quoted = /["']/.test(text[span.start - 1] ?? '');
-  return (quoted || attached || strong(value)) && (quoted || !value.startsWith('-')) && !isPlaceholder(value);
+  return (quoted || attached || strong(value)) && (quoted || !value.startsWith('-') || RANDOM_AFTER_DASH.test(value)) && !isPlaceholder(value);
 }
 
 function push(out: Detection[], span: Span, detector = 'password.command_line'): number {
@@ -109,7 +113,7 @@ function flagValue(text: string, flagEnd: number, carry: Carry, flagStart: numbe
   const word = shellWord(text, skipBlanks(text, attached && text[flagEnd] === '=' ? flagEnd + 1 : flagEnd));
   if (!word || (attached && text[flagEnd] !== '=' && carry !== 'either')) return undefined;
   if (carry === 'next' || carry === 'either') return word;
-  const sep = text.indexOf(carry === 'user:pass' ? ':' : '%', word.start);
+  const sep = text.indexOf(carry[4]!, word.start);
   if (sep === -1 || sep >= word.end - 1) return undefined;
   // (`-U user%"$SMB_PASS"`: the shell quotes only the password.)
   const q = text[sep + 1];
@@ -130,12 +134,41 @@ function detectFlag(text: string, at: number, out: Detection[], re: RegExp): voi
   if (name === undefined) return;
   const command = commandBefore(text, at);
   const carry = command === undefined ? undefined : FLAGS[command]?.[name];
-  if (carry === undefined) return;
+  if (carry === undefined) {
+    if (command === undefined) besideUserFlag(text, at, name, out, re);
+    return;
+  }
   const span = flagValue(text, at + name.length, carry, at);
   if (!valueOk(text, span, span?.start === at + name.length)) return;
   const end = push(out, span);
   re.lastIndex = Math.max(re.lastIndex, end);
 }
+
+/** A user-name flag on the same command line: `-u cassandra`, `--username=admin`. */
+const USER_FLAG = /(?:^|[ \t])(?:-u|-U|--user|--username|--login)(?:[ \t]+|=)?[^\s-]/;
+
+/**
+ * `-p` / `-P` / `-w` of a command no table lists, next to a user-name flag (`cqlsh host -u cassandra -p …`): the
+ * password, when it looks chosen. A port (`docker run -u 1000 -p 8080:80`) or a path does not.
+ */
+function besideUserFlag(text: string, at: number, name: string, out: Detection[], re: RegExp): void {
+  if (name !== '-p' && name !== '-P' && name !== '-w') return;
+  const lineStart = Math.max(text.lastIndexOf('\n', at) + 1, at - SEGMENT_MAX);
+  let lineEnd = text.indexOf('\n', at);
+  if (lineEnd === -1 || lineEnd - at > SEGMENT_MAX) lineEnd = Math.min(text.length, at + SEGMENT_MAX);
+  const line = text.slice(lineStart, lineEnd);
+  const flagAt = at - lineStart;
+  if (!USER_FLAG.test(line.slice(0, flagAt)) && !USER_FLAG.test(line.slice(flagAt + name.length))) return;
+  const flagEnd = at + name.length;
+  const span = text[flagEnd] === ' ' || text[flagEnd] === '\t' ? shellWord(text, skipBlanks(text, flagEnd)) : shellWord(text, flagEnd);
+  if (!span || span.end - span.start < 6) return;
+  const value = text.slice(span.start, span.end);
+  const quoted = /["']/.test(text[span.start - 1] ?? '');
+  if (!(quoted || (strongNotNumber(value) && !/[/:]/.test(value))) || value.startsWith('-') || isPlaceholder(value)) return;
+  re.lastIndex = Math.max(re.lastIndex, push(out, span));
+}
+
+const USER_BEFORE_USING = /\buser[ \t]+[^\s'"]{1,64}[ \t]+$/i;
 
 /** Positional passwords after a command cue; returns the end of what was taken. */
 function commandValue(text: string, cue: string, cueStart: number, cueEnd: number): Span | undefined {
@@ -163,6 +196,9 @@ function commandValue(text: string, cue: string, cueStart: number, cueEnd: numbe
       const after = (i: number): Span | undefined => (i >= 0 ? words[i + 1] : undefined);
       return [after(user), after(share)].find((w) => w !== undefined && !/^[/*]/.test(word(words.indexOf(w))));
     }
+    // DB2's `connect to DB user NAME using PASS`.
+    case 'using':
+      return words[0] && USER_BEFORE_USING.test(text.slice(Math.max(0, cueStart - 80), cueStart)) && strong(word(0)) ? words[0] : undefined;
     case 'convertto-securestring':
     case 'identified by':
       return words[0] && (/["']/.test(text[words[0].start - 1] ?? '') || strong(word(0))) ? words[0] : undefined;
@@ -195,6 +231,35 @@ function pgpassLines(text: string, from: number, out: Detection[]): number | und
     if (!m || m[1] === undefined) break;
     const start = lineStart + m[0].length - m[1].length;
     if (!isPlaceholder(m[1])) end = push(out, { start, end: start + m[1].length });
+    lineStart = lineEnd + 1;
+  }
+  return end;
+}
+
+const USERLIST_LINE = /^[ \t]*"[^"\s]{1,64}"[ \t]+"([^"\n]{1,128})"[ \t]*$/;
+/** rsyncd's and ipsec's `.secrets` files: `user:password`, `user : EAP "password"`. */
+const SECRETS_LINE = /^[ \t]*[^\s:#"]{1,64}[ \t]*:[ \t]*(?:(?:EAP|PSK|XAUTH|RSA)[ \t]+)?(?:"([^"\n]{1,128})"|([^\s"]{1,128}))[ \t]*$/;
+/** A stored hash (`md5` and 32 hex digits): the digits are the secret. */
+const STORED_HASH = /^md5(?=[0-9a-f]{32}$)/;
+
+/** The lines of a credentials file after its name (PgBouncer's `userlist.txt`, `*.secrets`): one password each. */
+function credentialFileLines(text: string, from: number, line: RegExp, out: Detection[]): number | undefined {
+  let end: number | undefined;
+  let lineStart = text.indexOf('\n', from) + 1;
+  for (let n = 0; n < 20 && lineStart > 0 && lineStart < text.length; n++) {
+    let lineEnd = text.indexOf('\n', lineStart);
+    if (lineEnd === -1) lineEnd = text.length;
+    if (lineEnd - lineStart > 256) break;
+    const m = line.exec(text.slice(lineStart, lineEnd));
+    const secret = m?.[1] ?? m?.[2];
+    if (!m || secret === undefined) break;
+    const hash = STORED_HASH.exec(secret)?.[0].length ?? 0;
+    const value = secret.slice(hash);
+    const start = lineStart + m[0].lastIndexOf(secret) + hash;
+    if (!isPlaceholder(value)) {
+      out.push({ entity: passwordOrKey(value), start, end: start + value.length, confidence: 0.85, detector: 'password.credential_file' });
+      end = start + value.length;
+    }
     lineStart = lineEnd + 1;
   }
   return end;
@@ -233,12 +298,45 @@ function detectPgpassEntries(text: string, out: Detection[]): void {
  */
 export function detectCommandWord(text: string, command: string, start: number, end: number, out: Detection[]): number | undefined {
   if (command === '.pgpass') return pgpassLines(text, end, out);
+  if (command === 'userlist') return credentialFileLines(text, end, USERLIST_LINE, out);
+  if (command === '.secrets') return credentialFileLines(text, end, SECRETS_LINE, out);
   const span = commandValue(text, command, start, end);
   return valueOk(text, span) ? push(out, span) : undefined;
 }
 
+/** A flag reading the password from standard input: `--password-stdin`, `--passwd-on-stdin`, `passwd --stdin`. */
+const STDIN_FLAG = /(?:--[\w-]*(?:pass|pw)[\w-]*-stdin|passwd[ \t]+--stdin)$/i;
+const HERE_STRING = /<<<[ \t]*/y;
+/** `echo 'X' | …` or `printf '%s' "X" | …` before the flag, in the same pipeline. */
+const PIPED_IN = /(?:echo(?:[ \t]+-[ne]{1,2})?|printf(?:[ \t]+(['"])%s(?:\\n)?\1)?)[ \t]+(?:(['"])([^'"\n]{1,128})\2|([^'"\s|]{1,128}))[ \t]*\|[^|\n]*$/d;
+
+/** What a command given such a flag reads: `echo 'X' | … --password-stdin`, `printf '%s' X | …`, `… <<< "X"`. */
+function detectStdinPasswords(text: string, out: Detection[]): void {
+  for (let at = text.indexOf('stdin'); at !== -1; at = text.indexOf('stdin', at + 5)) {
+    const flagEnd = at + 5;
+    const flag = STDIN_FLAG.exec(text.slice(Math.max(0, at - 40), flagEnd));
+    if (!flag) continue;
+    const flagStart = flagEnd - flag[0].length;
+    const lineStart = Math.max(text.lastIndexOf('\n', at) + 1, at - SEGMENT_MAX);
+    let lineEnd = text.indexOf('\n', flagEnd);
+    if (lineEnd === -1 || lineEnd - flagEnd > SEGMENT_MAX) lineEnd = Math.min(text.length, flagEnd + SEGMENT_MAX);
+    const here = text.slice(flagEnd, lineEnd).indexOf('<<<');
+    let span: Span | undefined;
+    if (here !== -1) {
+      HERE_STRING.lastIndex = flagEnd + here;
+      if (HERE_STRING.exec(text)) span = shellWord(text, HERE_STRING.lastIndex);
+    } else {
+      const m = PIPED_IN.exec(text.slice(lineStart, flagStart));
+      const value = m?.indices?.[3] ?? m?.indices?.[4];
+      if (value) span = { start: lineStart + value[0], end: lineStart + value[1] };
+    }
+    if (span && span.end - span.start >= 4 && !isPlaceholder(text.slice(span.start, span.end))) push(out, span);
+  }
+}
+
 export function detectCommandLines(text: string, scan: ScanState, out: Detection[]): void {
   detectFlags(text, scan, out);
+  if (text.indexOf('stdin') !== -1) detectStdinPasswords(text, out);
   detectPgpassEntries(text, out);
   eachCue(text, scan, 'command', (cueStart, cueEnd) => detectCommandWord(text, text.slice(cueStart, cueEnd).toLowerCase().replace(/\s+/g, ' '), cueStart, cueEnd, out));
 }

@@ -6,33 +6,78 @@ import { isAsciiLetter, isDigit, isLower, isUpper } from '../text-utils.ts';
 export const MAX_VALUE = 128;
 
 const PLACEHOLDER =
-  /^(?:\*+|x+|\.+|…|-+|\?+|<[^>]*>|\[[^\]]*\]|\{\{.*\}\}|\{[A-Za-z_]\w*\}|%\(\w+(?:\)[sdr]?)?|%[sd]|%[A-Za-z_]\w*%|redacted|null|none|nil|undefined|true|false|empty|required|optional|string|str|text|hidden|masked|secret|password|passwd|pass|pwd|changeme|changeit|!vault|your[_-]?\w*|mypassword|n\/a|tbd|todo)$/i;
+  /^(?:\*+|x+|\.+|…|-+|\?+|<[^>]*>|\[[^\]]*\]?|\([A-Za-z ]*\)?|\{\{.*\}\}|\{[A-Za-z_]\w*\}|%\(\w+(?:\)[sdr]?)?|%[sd]|%[A-Za-z_]\w*%|redacted|null|none|nil|undefined|true|false|empty|required|optional|string|str|text|hidden|masked|secret|password|passwd|pass|pwd|changeme|changeit|!vault|your[_-]?\w*|mypassword|n\/a|tbd|todo)$/i;
 // Shell and template variables: `${DB_PASS}`, `$DB_PASS`, `$dbPassword` (a cut-off `${DB_PASS` too). Case matters:
 // `$KCVwig5LkWHaya` and `$l9LE9N9cq` are passwords that start with a dollar sign (camelCase words start a lower-case run).
 const VARIABLE = /^\$(?:\{[^}]*\}?|[A-Z_][A-Z0-9_]*|[a-z_][a-z0-9_]*(?:[A-Z][a-z][a-z0-9_]*)*)$/;
 // Code that computes the value (`os.getenv(…)`, `config.db.password`, `secrets.DB_PASS`, PowerShell's
 // `(ConvertTo-SecureString …)`), not the value itself.
-const CODE_REFERENCE = /^(?:process\.env|os\.environ|os\.getenv|getenv|env\(|env\.|config\.|settings\.|secrets\.|vars\.|self\.|this\.|args\.|req\.|request\.|user\.|input\.|params\.)|\w\(|^\((?:Get|Read|ConvertTo|ConvertFrom|Import|Invoke|New)-[A-Z][A-Za-z]+$/;
+const CODE_REFERENCE = /^(?:process\.env|os\.environ|os\.getenv|getenv|env\(|env\.|config\.|settings\.|secrets\.|vars\.|self\.|this\.|args\.|req\.|request\.|user\.|input\.|params\.)|^\((?:Get|Read|ConvertTo|ConvertFrom|Import|Invoke|New)-[A-Z][A-Za-z]+$/;
+/** A call (`getpass(`, `read_secret(name`, `vault.Get(`): a name as code writes it, then at most one plain argument. */
+const CALL = /^([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\(([\w.$]*)$/;
+const CALL_START = /^([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\(/;
 // A dotted identifier path is code when it has a capital or an underscore or ends in a secret-like name;
 // dotted lower-case words are a pass phrase (`amber.falcon.dune7`). Each part must be named the way code names
 // things (snake_case, camelCase, PascalCase, SCREAMING_CASE): `LE.AcITg9HYOs` is a random password.
 const DOTTED_PATH = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$/;
 const SECRET_NAME_END = /(?:pass|pwd|secret|key|token)\w*$/i;
 const CODE_PATH = new RegExp(`[A-Z_]|${SECRET_NAME_END.source}`);
-const IDENTIFIER_PART = /^(?:_?[a-z][a-z0-9]*(?:_[a-z0-9]+)*|_?[a-z][a-z0-9]*(?:[A-Z][a-z0-9]+)+[A-Z]?|(?:[A-Z][a-z0-9]+)+[A-Z]?|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*)$/;
-const isCodePath = (value: string): boolean => DOTTED_PATH.test(value) && CODE_PATH.test(value) && value.split('.').every((part) => IDENTIFIER_PART.test(part));
+// (Digits end a part's words, as in `psycopg2`, `http2Client`; `W4u5316N` has them inside: random, not a name.)
+const IDENTIFIER_PART = /^(?:_?[a-z]+[0-9]*(?:_[a-z0-9]+)*|_?[a-z]+[0-9]*(?:[A-Z][a-z]+[0-9]*)+[A-Z]?|(?:[A-Z][a-z]+[0-9]*)+[A-Z]?|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*)$/;
+// Code shows in a part named like code (snake_case, camelCase, SCREAMING_CASE), a class first (`Config.db`) or a
+// secret's name last; two digits at the end make a password (`Quartz.rocket17`: code names a member `password2` at
+// most), and so does a capitalized word among plain ones (`cactus.Sommer.orbit`).
+const CODE_PART = /_|[a-z][A-Z]|^[A-Z][A-Z0-9]+$/;
+const isCodePath = (value: string): boolean => {
+  if (!DOTTED_PATH.test(value) || !CODE_PATH.test(value) || /\d\d$/.test(value)) return false;
+  const parts = value.split('.');
+  if (!parts.every((part) => IDENTIFIER_PART.test(part))) return false;
+  return SECRET_NAME_END.test(value) || /^[A-Z]/.test(value) || parts.some((part) => CODE_PART.test(part));
+};
 const NUMBER_LIKE = /^[\d\s.,:/-]+$/;
-const URL_OR_PATH = /:\/\/|^[/~]|^\.{1,2}\//;
+// (`~/…` and `~user/…` are paths; `~7sf%K5nIT~` is not.)
+const URL_OR_PATH = /:\/\/|^\/|^~(?:[a-z_][\w.-]*)?(?:\/|$)|^\.{1,2}\//;
 
 /** Characters that end an unquoted value: whitespace, quotes, list and markup punctuation, CJK text. */
 export const isStop = (c: number): boolean =>
   c <= 32 || c === 34 || c === 39 || c === 96 || c === 44 || c === 59 || c === 38 || c === 60 || c === 62 || c === 41 || c === 93 || c === 125 || c === 92 || c >= 0x2e80;
 
+/** A closing bracket or '>' goes on inside a value when a letter, digit or symbol follows (`j^ELud2XWgv)LIOox`). */
+const CLOSERS_INSIDE = new Set([41, 62, 93, 125]);
+const goesOn = (c: number): boolean => c > 32 && c < 0x2e80 && !isStop(c) && c !== 46 && c !== 58 && c !== 33 && c !== 63;
+
+const OPENER_OF: Readonly<Record<number, number>> = { 41: 40, 62: 60, 93: 91, 125: 123 };
+
+/**
+ * Whether the value from `start` ends at `i`: a stop character, except a bracket inside it (unless the value opened
+ * it: `[REDACTED]`) or '<' before a digit or symbol (`ilovemycat<3`).
+ */
+function endsValue(text: string, start: number, i: number): boolean {
+  const c = text.charCodeAt(i);
+  if (!isStop(c)) return false;
+  const next = text.charCodeAt(i + 1);
+  if (CLOSERS_INSIDE.has(c)) return text.charCodeAt(start) === OPENER_OF[c] || !goesOn(next);
+  if (c === 60) return !(goesOn(next) && !isAsciiLetter(next) && next !== 47);
+  return true;
+}
+
 const NEXT_PARAM = /^&[A-Za-z_][\w.-]*=/;
+const QUERY_PARAM_BEFORE = /[?&;][\w.%-]{1,32}=$/;
 
 export function isPlaceholder(value: string): boolean {
-  return PLACEHOLDER.test(value) || VARIABLE.test(value) || CODE_REFERENCE.test(value) || isCodePath(value);
+  return PLACEHOLDER.test(value) || VARIABLE.test(value) || CODE_REFERENCE.test(value) || isCall(value) || isCodePath(value);
 }
+
+/** `tlYOpe(F5AiYB` and `rQk(Tz77pLm` are passwords: a call's name and argument are named the way code names things. */
+function isCall(value: string): boolean {
+  const m = CALL.exec(value);
+  return m !== null && isCodeName(m[1]) && (m[2] === '' || isCodeName(m[2]));
+}
+
+/** Whether `token` starts with a call (`psycopg2.connect(host=`), the way code starts one. */
+export const startsWithCall = (token: string): boolean => isCodeName(CALL_START.exec(token)?.[1]);
+
+const isCodeName = (name: string | undefined): boolean => name !== undefined && name.split('.').every((part) => IDENTIFIER_PART.test(part));
 
 /** For a URL's userinfo: a placeholder, or code only when it names a secret (`config.db.password`); `Mango247.nimbus` is a password. */
 export function isUrlPlaceholder(value: string): boolean {
@@ -66,6 +111,12 @@ export function strongNotNumber(value: string): boolean {
 /** A long run of hex digits is a generated key or token (Heroku's `.netrc` password, an API token), not a typed password. */
 export const passwordOrKey = (value: string): 'PASSWORD' | 'API_KEY' => (value.length >= 32 && /^[0-9a-f]+$/i.test(value) ? 'API_KEY' : 'PASSWORD');
 
+/**
+ * After a setting's name given as the value of a `name` key, the key holding its value: Kubernetes' `- name: X` /
+ * `value: …` on the next line, ECS's `{"name": "X", "value": …}`, CloudFormation's `ParameterKey=X,ParameterValue=…`.
+ */
+export const VALUE_KEY_AFTER_NAME = /["']?[ \t]*,?[ \t]*(?:\r?\n[ \t]*)?["']?(?:value|ParameterValue|secretValue)["']?[ \t]*[:=][ \t]*/y;
+
 export interface ValueSpan {
   start: number;
   end: number;
@@ -87,8 +138,9 @@ export function readValue(text: string, from: number): ValueSpan | undefined {
     return { start, end: start + close, quoted: true };
   }
   const start = i;
-  // '&' belongs to the password unless it starts the next query parameter (`&user=`).
-  while (i < text.length && i - start < MAX_VALUE && (!isStop(text.charCodeAt(i)) || (text.charCodeAt(i) === 38 && !NEXT_PARAM.test(text.slice(i, i + 40))))) i++;
+  // '&' belongs to the password unless, in a URL's query (`?pass=…&user=`), it starts the next parameter.
+  const query = QUERY_PARAM_BEFORE.test(text.slice(Math.max(0, start - 40), start));
+  while (i < text.length && i - start < MAX_VALUE && (!endsValue(text, start, i) || (text.charCodeAt(i) === 38 && !(query && NEXT_PARAM.test(text.slice(i, i + 40)))))) i++;
   // A sentence's full stop or colon is not part of the password.
   while (i > start && /[.:]/.test(text[i - 1] ?? '') && (i === text.length || text.charCodeAt(i) <= 32 || text.charCodeAt(i) >= 0x2e80)) i--;
   if (i === start) return undefined;
@@ -136,16 +188,25 @@ export function passphraseEnd(text: string, from: number): number {
   const article = LEADING_ARTICLE.exec(text.slice(from, from + 5));
   let i = article ? from + article[0].length : from;
   let words = 0;
-  while (words < 6) {
+  let numbers = 0;
+  while (words + numbers < 6) {
     const start = i;
-    while (i < text.length && i - start <= 16 && isAsciiLetter(text.charCodeAt(i))) i++;
-    const len = i - start;
-    const word = text.slice(start, i).toLowerCase();
-    if (len < 3 || len > 16 || FUNCTION_WORDS.has(word) || PLACEHOLDER.test(word) || word.startsWith('pass')) return -1;
-    words++;
-    if (text.charCodeAt(i) !== 32 || !isAsciiLetter(text.charCodeAt(i + 1))) break;
+    // (A number may stand among the words, "blossom 40 lemon quartz", as generators and people put one in.)
+    if (isDigit(text.charCodeAt(i))) {
+      while (i < text.length && i - start < 4 && isDigit(text.charCodeAt(i))) i++;
+      if (isDigit(text.charCodeAt(i)) || numbers > 0) return -1;
+      numbers++;
+    } else {
+      while (i < text.length && i - start <= 16 && isAsciiLetter(text.charCodeAt(i))) i++;
+      const len = i - start;
+      const word = text.slice(start, i).toLowerCase();
+      if (len < 3 || len > 16 || FUNCTION_WORDS.has(word) || PLACEHOLDER.test(word) || word.startsWith('pass')) return -1;
+      words++;
+    }
+    const next = text.charCodeAt(i + 1);
+    if (text.charCodeAt(i) !== 32 || !(isAsciiLetter(next) || isDigit(next))) break;
     i++;
   }
-  if (words < (article ? 4 : 3) || (i < text.length && isAsciiLetter(text.charCodeAt(i)))) return -1;
-  return endsField(text, i) || /^(?:[!?](?:\s|$)| \()/.test(text.slice(i, i + 2)) ? i : -1;
+  if (words < (article ? 4 : 3) || (i < text.length && (isAsciiLetter(text.charCodeAt(i)) || isDigit(text.charCodeAt(i))))) return -1;
+  return endsField(text, i) || /^(?:[!?](?:\s|$)| \(| [-—–] )/.test(text.slice(i, i + 3)) ? i : -1;
 }

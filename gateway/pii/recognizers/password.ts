@@ -9,9 +9,10 @@ import type { Detection, Recognizer, ScanState } from '../types.ts';
 import { isAsciiLetter, isDigit, isLower, isUpper, isWordChar, lineBefore } from '../text-utils.ts';
 import { readPairs, detectCredentialPairs } from './credential-pairs.ts';
 import { detectConnectCalls } from './password-call-args.ts';
+import { detectStrengthQuestions } from './password-strength-question.ts';
 import { eachCue } from './cues.ts';
 import { detectCommandLines, detectCommandWord } from './password-cli.ts';
-import { endsField, isPlaceholder, isUrlPlaceholder, MAX_VALUE, passphraseEnd, passwordOrKey, readValue, strong, strongNotNumber, type ValueSpan } from './password-value.ts';
+import { endsField, isPlaceholder, isUrlPlaceholder, MAX_VALUE, passphraseEnd, passwordOrKey, readValue, strong, strongNotNumber, VALUE_KEY_AFTER_NAME, type ValueSpan } from './password-value.ts';
 import { eachCellBelow } from './table-columns.ts';
 
 // Completes a `pass` cue found by the shared cue scan: password, passwd, Passwort, passphrase, passe, passord(et).
@@ -29,28 +30,32 @@ const INFLECTIONS: ReadonlyArray<readonly [RegExp, RegExp]> = [
 const TRIED = /[ \t](?:tried|typed|entered|used|probiert|versucht|essayé|intenté|probé|tentei|provato)[ \t]+(?:both[ \t]+|with[ \t]+)?/i;
 const LIST_AND = /[ \t]*,?[ \t]+(?:and|or|und|oder|et|ou|y|o|e)[ \t]+|[ \t]*,[ \t]*/iy;
 const MAX_TRIED = 5;
-// (Go's `:=` before a lone ':'; SQL Server's N'…' literal reads as the quoted value.)
-const ASSIGN = /\\?["']?\)?[ \t]{0,3}(?::=|=>|[:=]|->|→)[ \t]{0,3}(?:N(?='))?/y;
+// (Go's `:=` before a lone ':'; SQL Server's N'…' literal reads as the quoted value; `config['MAIL_PASSWORD'] = …`.)
+const ASSIGN = /\\?["']?[)\]]?[ \t]{0,3}(?::=|=>|[:=]|->|→)[ \t]{0,3}(?:N(?='))?/y;
+/** Terraform's `variable "admin_password" { … default = "…" }`: the default in the block the name opens. */
+const DEFAULT_IN_BLOCK = /["'][ \t]*\{[^{}]{0,200}?\bdefault[ \t]*=[ \t]*/y;
 /** A quoted name, then the value as the next argument: `define('DB_PASSWORD', '…')`, `setProperty("…Password", "…")`. */
 const NEXT_ARGUMENT = /["'][ \t]*,[ \t]*(?=["'])/y;
 /** The quoted cue is a member's value (`"format": "password", …`) or a cell of a list (`"Username","Password",…`), not a name. */
 const VALUE_OF_A_LIST = /[:,][ \t]*["'][\w.-]*$/;
 const ATTRIBUTE_VALUE = /\\?["'][ \t]+value[ \t]*=[ \t]*(?=["'])/iy; // <add key="DbPassword" value="…" />
-const CONNECTOR = '(?:is|are|ist|est|este|es|lautet|was|war|era|était|är|er|je|jest|é|è|on|to|adalah|là|είναι|هي|היא|הוא|=|[-–—])';
-// "password is …", "password's …", "Пароль - …"
-const NATURAL = new RegExp(`(?:[ \\t]{1,3}${CONNECTOR}|['’]s)[ \\t]{1,3}(?:now[ \\t]|jetzt[ \\t]|maintenant[ \\t]|ahora[ \\t]|still[ \\t])?`, 'iy');
+const CONNECTOR = '(?:is|are|ist|est|este|es|lautet|was|war|era|était|är|er|je|jest|é|è|on|to|adalah|là|είναι|هي|היא|הוא|है|=|[-–—])';
+// "password is …", "password's …", "Пароль - …", with an adverb between ("is literally …", "ist jetzt …").
+const NATURAL = new RegExp(`(?:[ \\t]{1,3}${CONNECTOR}|['’]s)[ \\t]{1,3}(?:(?:now|jetzt|maintenant|ahora|agora|ora|nu|still|just|also|again|already|[a-z]{3,}ly)[ \\t]{1,3})?`, 'iy');
 const CJK_CONNECTOR_CHARS = 'はが是为為는은';
 const CJK_CONNECTOR = new RegExp(`[ \\t]?[${CJK_CONNECTOR_CHARS}][ \\t]?`, 'y');
 /** A few words between the cue and its value: "password for the PDF: …", "пароль від wifi: …". */
 const WORDS_THEN_CONNECTOR = new RegExp(`(?:[ \\t][\\p{L}\\p{N}][\\p{L}\\p{N}.'’-]{0,38}){1,6}?(?:[ \\t]?:|[ \\t]${CONNECTOR}[ \\t])[ \\t]{0,3}`, 'iuy');
+/** The same words up to a colon, read past a connector-like word ("password issued to new hire: …"). */
+const WORDS_THEN_COLON = /(?:[ \t][\p{L}\p{N}][\p{L}\p{N}.'’-]{0,38}){1,6}?[ \t]?:[ \t]{0,3}/iuy;
 /** Words that make the sentence about the password, not its value ("password reset link:", "policy: …"). */
 const ABOUT_THE_PASSWORD = /reset|polic|hash|field|length|expir|chang|last|\bmin|\bmax|rule|requir|strength|hint|complex|histor|\bage\b|attempt|prompt|manager|recover|format|protect|stor|generat|valid|entropy|salt|forgot|\bapi\b/i;
 const QUOTED_AFTER_SPACE = /^[ \t]{1,3}["']/;
 const SPACE = /[ \t]{1,3}(?=[^\s-])/y;
 /** Stems that need an assignment or a connector; full words may also be followed by the value alone. */
 const SHORT_CUE = /^(?:pass|passe|pw|pwd|mdp|clave|parola|psk)$/i;
-/** What the password is for, or whose account ("mot de passe root …", "password admin …"), between the cue and the value. */
-const FOR_WHAT = /[ \t]{1,3}(?:(?:for|от|для|für|pour|para|per|voor)[ \t]{1,3}[\p{L}\d._-]{1,24}|root|admin|administrator|sudo|sa|postgres)(?=[ \t])/iuy;
+/** What the password is for, or whose ("mot de passe root …", "password admin …", "kata sandi saya …"), between the cue and the value. */
+const FOR_WHAT = /[ \t]{1,3}(?:(?:for|от|для|für|pour|para|per|voor)[ \t]{1,3}[\p{L}\d._-]{1,24}|root|admin|administrator|sudo|sa|postgres|saya|anda|kamu|aku)(?=[ \t])/iuy;
 /** Abbreviations no word shares: like full names, they take a strong value alone ("laptop pw Candle540meadow"). */
 const PW = /^pwd?$/i;
 /** Lower-case words that form a password name with a following `pass…`: storepass, keypass, requirepass, vncpasswd. */
@@ -79,6 +84,9 @@ const ELEMENT_AFTER_NAME_ELEMENT = /<\/(?:name|key)>\s{0,40}<(?:value|string)>/i
 // Chat style, the value before the cue: "I typed X as the password", "tried X for my password", "X ist mein Passwort".
 const VALUE_BEFORE_CUE =
   /(?:^|[\s(])(["'“‘]?)([^\s"'“”‘’]{4,128})\1[ \t]+(?:as|for|is|was|als|ist|war|comme|est|como|es|come|è)[ \t]+(?:(?:the|my|our|your|his|her|their|its|a|an|das|ein|mein|unser|le|mon|notre|el|mi|il|mio|o|meu)[ \t]+)?(?:[\p{L}-]{1,20}[ \t]+){0,2}$/diu;
+/** The question form: "is X a good password?", "would 'X' be a strong passphrase". */
+const VALUE_ASKED_BEFORE_CUE =
+  /(?:^|[\s(])(?:is|was|would|isn't|ist|est|es|è|é)[ \t]+(["'“‘]?)([^\s"'“”‘’]{4,128})\1[ \t]+(?:be[ \t]+)?(?:a|an|ein|eine|un|une|uma|um|una)[ \t]+(?:[\p{L}-]{1,20}[ \t]+){0,2}$/diu;
 /** After such a cue the clause ends ("… as the password, caps lock is off"; German puts the verb last: "… als Passwort
  * eingegeben"): "as the password manager" names something else. */
 const CLAUSE_ENDS = /^(?:[ \t]*(?:[,.;:!?)\]—–\r\n-]|$)|[ \t]+(?:and|but|for|on|in|to|at|with|because|when|since|so|still|again|twice|und|aber|et|mais|y|pero|e|ma)\b|[ \t]+(?:(?:ein|an)?ge\p{L}{2,}(?:t|en)|verwendet|benutzt|probiert|versucht)(?![\p{L}]))/iu;
@@ -140,6 +148,12 @@ function valueAfterCue(text: string, cueStart: number, cueEnd: number, cue: stri
   // Text in a script without spaces right after the cue, other than a connector (は, 是 …): no value here.
   const c = text.charCodeAt(first);
   if (first >= text.length || (c >= 0x2e80 && !CJK_CONNECTOR_CHARS.includes(text[first]!))) return undefined;
+  VALUE_KEY_AFTER_NAME.lastIndex = cueEnd;
+  DEFAULT_IN_BLOCK.lastIndex = cueEnd;
+  if (VALUE_KEY_AFTER_NAME.exec(text) || DEFAULT_IN_BLOCK.exec(text)) {
+    const span = readValue(text, Math.max(VALUE_KEY_AFTER_NAME.lastIndex, DEFAULT_IN_BLOCK.lastIndex));
+    return span && span.end - span.start >= 3 ? { span, confidence: 0.85 } : undefined;
+  }
   ASSIGN.lastIndex = cueEnd;
   if (ASSIGN.exec(text)) {
     const from = ASSIGN.lastIndex;
@@ -166,8 +180,9 @@ function valueAfterCue(text: string, cueStart: number, cueEnd: number, cue: stri
   if (element) return { span: element, confidence: 0.85 };
   const next = text.charCodeAt(cueEnd);
   if (next === 62 /* > */ && tagNameStartsAt(text, cueStart)) {
-    const close = text.slice(cueEnd + 1, cueEnd + 2 + MAX_VALUE).indexOf('<');
-    return close > 2 ? { span: { start: cueEnd + 1, end: cueEnd + 1 + close, quoted: true }, confidence: 0.9 } : undefined;
+    // (The element's text up to its closing tag: `<password> and <username>` in prose are two tags.)
+    const close = text.slice(cueEnd + 1, cueEnd + 2 + MAX_VALUE).indexOf('</');
+    return close > 2 && text.charCodeAt(cueEnd + 1) !== 32 ? { span: { start: cueEnd + 1, end: cueEnd + 1 + close, quoted: true }, confidence: 0.9 } : undefined;
   }
   CJK_CONNECTOR.lastIndex = cueEnd;
   if (CJK_CONNECTOR.exec(text)) {
@@ -190,10 +205,11 @@ function valueAfterCue(text: string, cueStart: number, cueEnd: number, cue: stri
     const found = phraseOrStrong(text, NATURAL.lastIndex, 0.8);
     if (found) return found;
   }
-  WORDS_THEN_CONNECTOR.lastIndex = cueEnd;
-  const words = WORDS_THEN_CONNECTOR.exec(text);
-  if (words && !ABOUT_THE_PASSWORD.test(words[0])) {
-    const found = phraseOrStrong(text, WORDS_THEN_CONNECTOR.lastIndex, 0.75);
+  for (const re of [WORDS_THEN_CONNECTOR, WORDS_THEN_COLON]) {
+    re.lastIndex = cueEnd;
+    const words = re.exec(text);
+    if (!words || ABOUT_THE_PASSWORD.test(words[0])) continue;
+    const found = phraseOrStrong(text, re.lastIndex, 0.75);
     if (found) return found;
   }
   // (`requirepass x`, `-storepass x`: a short stem ending a compound name is a full name.)
@@ -252,7 +268,7 @@ function detectCued(text: string, scan: ScanState, out: Detection[]): void {
       const end = readPairs(text, ASSIGN.lastIndex, out, 0.85);
       if (end !== undefined) return end;
     }
-    const found = valueAfterCue(text, cueStart, cueEnd, cue);
+    const found = valueAfterCue(text, cueStart, cueEnd, cue) ?? numericPasscode(text, cueEnd, cue);
     if (!found) return triedValues(text, cueEnd, out) ?? answerNextLine(text, cueStart, cueEnd, out) ?? valueBeforeCue(text, cueStart, cueEnd, out);
     const value = text.slice(found.span.start, found.span.end);
     if (isPlaceholder(value)) return undefined;
@@ -264,6 +280,18 @@ function detectCued(text: string, scan: ScanState, out: Detection[]): void {
     out.push({ entity: 'PASSWORD', start: second.span.start, end: second.span.end, confidence: second.confidence, detector: 'password.cue' });
     return second.span.end;
   });
+}
+
+/** A passcode is often digits only ("the Zoom passcode for the board meeting is 80402"), which no other value rule takes. */
+const PASSCODE = /^pass[ -]?code$/i;
+const DIGITS_AFTER = /(?:[ \t]+(?:for|of)[ \t]+[^\n:=]{1,40}?)?(?:[ \t]{1,3}(?:is|was|=)|[ \t]*[:=])[ \t]{1,3}(\d{4,10})(?![\w-])/y;
+
+function numericPasscode(text: string, cueEnd: number, cue: string): Found | undefined {
+  if (!PASSCODE.test(cue)) return undefined;
+  DIGITS_AFTER.lastIndex = cueEnd;
+  const m = DIGITS_AFTER.exec(text);
+  if (!m || m[1] === undefined) return undefined;
+  return { span: { start: DIGITS_AFTER.lastIndex - m[1].length, end: DIGITS_AFTER.lastIndex, quoted: false }, confidence: 0.8 };
 }
 
 /** The text of the element that a `name="…password"` attribute or a `<name>…password</name>` element names. */
@@ -298,7 +326,7 @@ function answerNextLine(text: string, cueStart: number, cueEnd: number, out: Det
 function valueBeforeCue(text: string, cueStart: number, cueEnd: number, out: Detection[]): number | undefined {
   const window = text.slice(Math.max(0, cueStart - 160), cueStart);
   const before = window.slice(window.lastIndexOf('\n') + 1);
-  const m = VALUE_BEFORE_CUE.exec(before);
+  const m = VALUE_BEFORE_CUE.exec(before) ?? VALUE_ASKED_BEFORE_CUE.exec(before);
   const value = m?.[2];
   const at = m?.indices?.[2]?.[0];
   if (value === undefined || at === undefined || !strongNotNumber(value) || isPlaceholder(value)) return undefined;
@@ -406,6 +434,7 @@ export const passwordRecognizer: Recognizer = {
     detectCredentialPairs(text, scan, out);
     detectCommandLines(text, scan, out);
     detectConnectCalls(text, out);
+    detectStrengthQuestions(text, scan, out);
     if (text.indexOf('@') !== -1) detectAtSigns(text, out);
     if (scan.fieldName !== undefined && PASSWORD_FIELD.test(scan.fieldName)) {
       const value = text.trim();

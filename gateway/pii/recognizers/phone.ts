@@ -27,9 +27,9 @@ const TRUNK_REGIONS: Readonly<Record<string, readonly CountryCode[]>> = { '8': [
 const E164_COMPACT = /^\+\d{10,15}$/;
 
 const PHONE_CUE =
-  /(?:phone|tel\b|tel\.|tél|mobile?|cell|call|fax|whatsapp|sms|\btext\b|reach|contact|dial|ruf|handy|telefon|numéro|portable|appel|teléfono|telefono|móvil|movil|llam|cellulare|chiam|contato|celular|bel |nummer|hotline|helpline|support line|switchboard|\bring\b|電話|电话|手机|手機|携帯|号码|番号|тел|номер|звон|моб|전화|휴대폰|هاتف|جوال|טלפון|फ़ोन|फोन|โทร)/;
+  /(?:phone|tel\b|tel\.|tél|mobile?|cell|call|fax|whatsapp|sms|\btext\b|reach|contact|kontakt|caller|dial|ruf|handy|telefon|telemóvel|telemovel|komórk|zadzwo|numéro|portable|appel|teléfono|telefono|móvil|movil|llam|cellulare|chiam|contato|celular|bel |nummer|hotline|helpline|support line|switchboard|\bring\b|電話|电话|手机|手機|携帯|号码|番号|тел|номер|звон|моб|전화|휴대폰|هاتف|جوال|טלפון|फ़ोन|फोन|โทร)/;
 const NOT_PHONE_CUE =
-  /(?:order|invoice|rechnung|bestell|bestel|commande|factur|factuur|fattur|pedido|ordine|encomenda|tracking|sendung|ticket|\bref|iban|account|konto|kundennummer|kundennr|customer id|serial|isbn|\bzip|\bplz|\bid\b|#\s*$|\bsku|\bpart\b|version|\bv$|\blot\b|\bbatch|\bcase\b|ssn|\bsocial\b|soc\.? ?sec|\bss\.? ?#|(?<!v)card|carte|(?<!visiten)karte|tarjeta|cart[ãa]o|carta|\bkart|\bpan\b|\bcc\b|заказ|注文|订单|customer|member|policy|claim|patient|employee|student|licen[cs]e|passport|\btax\b|\bvat\b|registration|product|item|model|flight|room|build|seat|postal|routing|transaction)/;
+  /(?:order|invoice|rechnung|bestell|bestel|commande|factur|factuur|faktur|zamówien|zamowien|fattur|pedido|ordine|encomenda|tracking|sendung|ticket|\bref|iban|account|konto|kundennummer|kundennr|customer id|serial|isbn|\bzip|\bplz|(?<!caller[ -])\bid\b|#\s*$|\bsku|\bpart\b|version|\bv$|\blot\b|\bbatch|\bcase\b|ssn|\bsocial\b|soc\.? ?sec|\bss\.? ?#|(?<!v)card|carte|(?<!visiten)karte|tarjeta|cart[ãa]o|carta|\bkart|\bpan\b|\bcc\b|заказ|注文|订单|customer|member|policy|claim|patient|employee|student|licen[cs]e|passport|\btax\b|\bvat\b|registration|product|item|model|flight|room|build|seat|postal|routing|transaction)/;
 const PHONE_CUE_ALL = new RegExp(PHONE_CUE.source, 'g');
 const NOT_PHONE_CUE_ALL = new RegExp(NOT_PHONE_CUE.source, 'g');
 /** Where a new clause starts: a cue word before it names something else ("… gift cards, her number is …"). */
@@ -56,8 +56,8 @@ function namedOtherwise(before: string): boolean {
   // A phone cue glued to the other one is part of its word: "Bestellnummer", "注文番号".
   return other >= lastMatch(PHONE_CUE_ALL, before)[0] && other > lastMatch(CLAUSE_BREAK, before)[1];
 }
-/** "number" alone names any number: a cue only for digits grouped the way phone numbers are written. */
-const NUMBER_CUE = /\bnumber\b/;
+/** "number" (Polish "numer", Italian "numero") alone names any number: a cue only for digits grouped the way phone numbers are written. */
+const NUMBER_CUE = /\b(?:number|numer|numero)\b/;
 /** Cue words right after a number: "… is my cell", "(mobile)", "- office". */
 const PHONE_CUE_AFTER = /^[\s,;:()\-–—]{0,3}(?:\(?(?:mobile|cell|phone|tel|fax|home|work|office|landline|whatsapp)\b|(?:is|was) (?:my|his|her|our|their|the) (?:cell|phone|number|mobile|landline|direct line))/i;
 const UNIT_AFTER = /^\s?(?:€|\$|£|eur|usd|gbp|chf|km|kg|mb|gb|ms|tokens|users|requests|rows|bytes)/;

@@ -5,10 +5,10 @@
 // the cue, so it scores below all of them and loses every overlap. Each cue looks in a bounded window of its own
 // line and sentence, and text one cue's window covered is not read again, so the work stays linear in the text.
 import type { Detection, Recognizer, ScanState } from '../types.ts';
-import { looksLikePlaceholder } from '../text-utils.ts';
-import { isKeyName, looksRandom, notSecretName } from './api-key.ts';
+import { looksLikePlaceholder, looksRandom } from '../text-utils.ts';
+import { isKeyName, notSecretName } from './api-key.ts';
 import { cueHits } from './cues.ts';
-import { isPlaceholder, passwordOrKey } from './password-value.ts';
+import { isPlaceholder, passwordOrKey, startsWithCall } from './password-value.ts';
 
 const BEFORE = 64;
 const AFTER = 160;
@@ -31,7 +31,7 @@ const CLAUSE_END_CHARS = '\n\r。！？.!?';
 const clauseEndsAt = (text: string, i: number): boolean => CLAUSE_END_CHARS.includes(text[i]!) && CLAUSE_END.exec(text.slice(i, i + 3))?.index === 0;
 
 // Token shapes that are not secrets.
-const URL_OR_PATH = /:\/\/|^(?:www\.|[/~\\]|\.{1,2}\/|[A-Za-z]:\\)|\/[\w.-]+\/|\.(?:json|ya?ml|txt|env|conf|cfg|ini|pem|key|crt|log|sh|py|ts|js|md|csv|xml|html)$/i;
+const URL_OR_PATH = /:\/\/|^(?:www\.|[/\\]|~(?:[a-z_][\w.-]*)?(?:\/|$)|\.{1,2}\/|[A-Za-z]:\\)|\/[\w.-]+\/|\.(?:json|ya?ml|txt|env|conf|cfg|ini|pem|key|crt|log|sh|py|ts|js|md|csv|xml|html)$/i;
 const EMAIL = /^[^@\s]+@[\w-]+(?:\.[\w-]+)+$/;
 const IPV4_OR_6 = /^\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?$|^[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?:%\w+)?$/i;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -59,11 +59,28 @@ const ALGORITHM = /sha-?\d|md5|pbkdf|bcrypt|argon|scrypt|aes-?\d|rsa|hmac|utf-?8
 const DIGEST_BEFORE = /(?:sha-?\d+|md5|checksum|fingerprint|commit|digest|hash|etag|revision|rev|build|version|serial|order|ticket|invoice|tracking|id)[ \t]*[:=#]?[ \t]*["'`]?$/i;
 /** The value of a command-line flag that names something else (`--image Ubuntu2204` beside `--admin-password …`). */
 const OTHER_FLAG_BEFORE = /(?:^|\s)--?(?![\w-]*(?:pass|pw|secret|token|key|auth|cred))[A-Za-z][\w-]*[ \t=]$/i;
-/** Characters ending a token: whitespace, quotes, brackets, list punctuation, and letters of scripts written without spaces. */
+/**
+ * Characters ending a token: whitespace, quotes, list punctuation, letters of scripts written without spaces, and
+ * brackets at a token's edge (1); a bracket with more of the token after it is part of it (2): `tlYOpe(F5AiYB`.
+ */
 const STOP = new Uint8Array(128);
 for (let c = 0; c <= 32; c++) STOP[c] = 1;
-for (const ch of '"\'`,;()[]{}<>|') STOP[ch.charCodeAt(0)] = 1;
-const isStop = (c: number): boolean => (c < 128 ? STOP[c] === 1 : c >= 0x2e80);
+for (const ch of '"\'`,;|') STOP[ch.charCodeAt(0)] = 1;
+for (const ch of '()[]{}<>') STOP[ch.charCodeAt(0)] = 2;
+const isStop = (c: number): boolean => (c < 128 ? STOP[c] !== 0 : c >= 0x2e80);
+/** Whether the token read from `start` ends at `i`. */
+const endsToken = (text: string, start: number, i: number): boolean => {
+  const c = text.charCodeAt(i);
+  if (c >= 128) return c >= 0x2e80;
+  if (STOP[c] !== 2) return STOP[c] === 1;
+  const next = text.charCodeAt(i + 1);
+  return i === start || i + 1 >= text.length || isStop(next) || next === 46 || next === 58 || next === 33 || next === 63;
+};
+const OPENER: Readonly<Record<number, string>> = { 41: '(', 93: '[', 125: '{', 62: '<' };
+/** Whether the character after the token closes a bracket the token opened. */
+const closesInside = (token: string, after: number): boolean => OPENER[after] !== undefined && token.includes(OPENER[after]);
+/** A setting's name before its value (`DB_PASSWORD=…`) and a `base64:` marker (`APP_KEY=base64:…`) are not the secret. */
+const NAME_OR_MARKER = /^(?:[A-Za-z_][\w.-]{0,40}=(?!=|$))?(?:base64:)?/;
 /** Letters and digits: a token of these alone is a word or a number, never secret-shaped (checked while reading it). */
 const isLetter = (c: number): boolean => (c | 32) >= 97 && (c | 32) <= 122;
 const isAlnum = (c: number): boolean => (c >= 48 && c <= 57) || isLetter(c);
@@ -183,13 +200,14 @@ function detect(text: string, scan: ScanState, out: Detection[]): void {
       let start = i;
       let digit = false;
       let notAlnum = false;
-      for (let c = text.charCodeAt(i); i < text.length && i - start <= MAX_LENGTH && !isStop(c); c = text.charCodeAt(++i)) {
+      for (let c = text.charCodeAt(i); i < text.length && i - start <= MAX_LENGTH && !endsToken(text, start, i); c = text.charCodeAt(++i)) {
         if (c >= 48 && c <= 57) digit = true;
         else if (!isAlnum(c)) notAlnum = true;
       }
       // (Plain words and ASCII letters alone are never secret-shaped: most tokens end here, unsliced.)
       if (i - start < MIN_LENGTH || !(digit || notAlnum)) continue;
       while (start < i && OPENING_MARKS.includes(text[start]!)) start++;
+      start += NAME_OR_MARKER.exec(text.slice(start, i))![0].length;
       let end = i;
       // List punctuation and a sentence's end after an unquoted token are not part of it ("… is Rachel5829%. Then …").
       const open = text[start - 1];
@@ -200,6 +218,8 @@ function detect(text: string, scan: ScanState, out: Detection[]): void {
       }
       if (end - start < MIN_LENGTH || (start <= cueStart && cueStart < end)) continue;
       const token = text.slice(start, end);
+      // (An index or a call the token ended on, `sshd[1123]`, `connect(host=`, is code or a log's field.)
+      if (closesInside(token, text.charCodeAt(i)) || startsWithCall(token)) continue;
       const before = text.slice(Math.max(0, start - 32), start);
       if (!secretShaped(token) || DIGEST_BEFORE.test(before) || OTHER_FLAG_BEFORE.test(before)) continue;
       const entity = keyCue && keyShaped(token) ? 'API_KEY' : passwordOrKey(token);

@@ -8,7 +8,7 @@ import { lineBefore } from '../text-utils.ts';
 import { columnHeader } from './table-columns.ts';
 
 const CANDIDATE = /(?<![\d.-])(\d{3})([-. ]?)(\d{2})\2(\d{4})(?![\d]|[.-]\d)/g;
-const SSN_CUE = /(?:ssn|\bssa\b|\bsocial\b|soc\.? ?sec|\bss\.? ?(?:#|no\b|nr\b|num)|\bs\.s\.n|seguro social|sécurité sociale|sozialversicherung|taxpayer|\btin\b|\bitin\b|\bkyc\b|\bdob\b|date of birth|\bw-?9\b)/;
+const SSN_CUE = /(?:ssn|\bssa\b|\bsocial(?![a-z])|soc\.? ?sec|\bss\.? ?(?:#|no\b|nr\b|num)|\bs\.s\.n|seguro social|sécurité sociale|sozialversicherung|taxpayer|\btin\b|\bitin\b|\bkyc\b|\bdob\b|date of birth|\bw-?9\b)/;
 /** The cue may sit a few words back in a log line ("SSN lookup by … for record 3745: returned …"). */
 const CUE_WINDOW = 64;
 /** An HL7 v2 PID segment: its fields hold the patient's identifiers, the SSN among them. */
