@@ -47,7 +47,7 @@ export interface ScanState {
   /** Memo of libphonenumber verdicts within this scan (repeated numbers are validated once). */
   readonly phoneVerdicts: Map<string, boolean>;
   /** Cue-word hits shared by the password and secret recognizers (see recognizers/cues.ts). */
-  cues?: { password: number[]; secret: number[]; pair: number[]; command: number[]; iban: number[]; weak: number[]; question: number[] };
+  cues?: { password: number[]; secret: number[]; pair: number[]; command: number[]; iban: number[]; weak: number[]; question: number[]; webhook: number[] };
 }
 
 /**

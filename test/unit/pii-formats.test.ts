@@ -178,7 +178,7 @@ describe('Classes of the fifth holdout', () => {
   });
 });
 
-describe('Classes of the seventh to eleventh holdouts', () => {
+describe('Classes of the seventh to fifteenth holdouts', () => {
   it('reads brackets, "<" and "&" inside an unquoted password, but not a call, an index or a placeholder', () => {
     expectFound('PASSWORD', [
       ['WIKI_DB_PASSWORD=rQk(Tz77pLm\nWIKI_DB_HOST=db', 'rQk(Tz77pLm'],
@@ -237,14 +237,38 @@ describe('Classes of the seventh to eleventh holdouts', () => {
     ]);
     expectNone(['the cache key is user_profile_settings_v2', 'commit_5f3c2a1b9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b landed', 'hash_client("5d41402abc4b2a76b9719d911017c592") was slow']);
   });
+  it('finds cards grouped by dots, after words naming no other number, and cued SSNs in JSON keys', () => {
+    expectFound('CREDIT_CARD', [
+      ['mastercard 5425.2334.3010.9903 exp 11/29', '5425.2334.3010.9903'],
+      ['please refund to 4012888888881881, the card expired', '4012888888881881'],
+      ['Test order paid with 378282246310005 by mistake', '378282246310005'],
+    ]);
+    expectNone(['Your order number is 4539660767986724167', 'release 2024.1103.0042.7781 is out', 'version 1234.5678.9012.3456 ships today']);
+    expectFound('US_SSN', [['{"social_security_number": "512449036"}', '512449036']]);
+  });
+  it('reads two phone numbers around a spaced slash, an extension after a comma, and not a setting or a cmdlet as a password', () => {
+    expectFound('PHONE_NUMBER', [
+      ['Office: 01 45 67 89 10 / 06 11 22 33 44', '01 45 67 89 10', '06 11 22 33 44'],
+      ['Standard : 01 45 67 89 10, poste 214', '01 45 67 89 10, poste 214'],
+      ['Rückruf bitte unter 030 / 4418822.', '030 / 4418822'],
+    ]);
+    expectFound('PASSWORD', [
+      ['user dana.k, password Zq81mRt2=Lp0. Thanks', 'Zq81mRt2=Lp0'],
+      ["$pw = ConvertTo-SecureString 'Brisk#Oak77' -AsPlainText -Force", 'Brisk#Oak77'],
+    ]);
+    expectNone(['password max_age=90 applies to all staff']);
+  });
   it('finds e-mail addresses with local parts in other scripts and Greek domains, and phone numbers after more cues', () => {
     expectFound('EMAIL_ADDRESS', [
       ['write to 王芳@bücher-haus.de please', '王芳@bücher-haus.de'],
       ['e-mail: αλέξης@εταιρεία.ελ', 'αλέξης@εταιρεία.ελ'],
+      ['bounce from 李娜@公司.中国 again', '李娜@公司.中国'],
     ]);
     expectFound('PHONE_NUMBER', [
       ['Numer kontaktowy: 601-234-567', '601-234-567'],
       ['caller-id 1 (415) 555-2671 hung up', '1 (415) 555-2671'],
+      ['Zadzwoń pod numer 22 615 40 17.', '22 615 40 17'],
     ]);
+    expectNone(['Numer zamówienia: 22 738 65 41']);
   });
 });

@@ -4,7 +4,7 @@
 // "APIキー"). Documentation placeholders (`sk-...`, `sk-xxxx`, `<your-api-key>`, AWS's `…EXAMPLE` keys) are skipped.
 import type { Detection, Recognizer, ScanState } from '../types.ts';
 import { charClasses, isLower, looksLikePlaceholder, looksRandom, shannonEntropy } from '../text-utils.ts';
-import { eachCue } from './cues.ts';
+import { cueHits, eachCue } from './cues.ts';
 import { eachMatch } from './each-match.ts';
 import { detectClientKeys } from './client-call-keys.ts';
 import { readValue, VALUE_KEY_AFTER_NAME } from './password-value.ts';
@@ -288,21 +288,18 @@ function detectProviderKey(hint: RegExpExecArray, text: string, _scan: ScanState
 }
 
 // Webhook URLs whose path is the secret: Slack's `hooks.slack.com/services/T…/B…/…` (the whole path) and Discord's
-// `…/api/webhooks/<id>/<token>` (the token). Found from their fixed path words with indexOf.
-const WEBHOOK_PATHS: ReadonlyArray<readonly [string, RegExp]> = [
-  ['hooks.slack.com/services/', /(T[A-Z0-9]{6,12}\/B[A-Z0-9]{6,12}\/[A-Za-z0-9]{16,40})(?![\w-])/y],
-  ['/api/webhooks/', /\d{15,20}\/([\w-]{40,100})(?![\w-])/y],
-];
+// `…/api/webhooks/<id>/<token>` (the token), found by the shared cue scan from their fixed parts.
+const SLACK_WEBHOOK_PATH = /(T[A-Z0-9]{6,12}\/B[A-Z0-9]{6,12}\/[A-Za-z0-9]{16,40})(?![\w-])/y;
+const DISCORD_WEBHOOK_PATH = /\d{15,20}\/([\w-]{40,100})(?![\w-])/y;
 
-function detectWebhookUrls(text: string, out: Detection[]): void {
-  for (const [marker, secret] of WEBHOOK_PATHS) {
-    for (let at = text.indexOf(marker); at !== -1; at = text.indexOf(marker, at + marker.length)) {
-      secret.lastIndex = at + marker.length;
-      const m = secret.exec(text);
-      if (!m || m[1] === undefined || !looksRandom(m[1])) continue;
-      const start = secret.lastIndex - m[1].length;
-      out.push({ entity: 'API_KEY', start, end: secret.lastIndex, confidence: 0.9, detector: 'api_key.webhook_url' });
-    }
+function detectWebhookUrls(text: string, scan: ScanState, out: Detection[]): void {
+  const hits = cueHits(text, scan).webhook;
+  for (let h = 0; h < hits.length; h += 2) {
+    const secret = text.charCodeAt(hits[h]!) === 97 /* a: api/webhooks/ */ ? DISCORD_WEBHOOK_PATH : SLACK_WEBHOOK_PATH;
+    secret.lastIndex = hits[h + 1]!;
+    const m = secret.exec(text);
+    if (!m || m[1] === undefined || !looksRandom(m[1])) continue;
+    out.push({ entity: 'API_KEY', start: secret.lastIndex - m[1].length, end: secret.lastIndex, confidence: 0.9, detector: 'api_key.webhook_url' });
   }
 }
 
@@ -324,7 +321,7 @@ export const apiKeyRecognizer: Recognizer = {
     eachMatch(PROVIDER_START, text, scan, out, detectProviderKey);
     if (text.indexOf('-----BEGIN ') !== -1) detectPem(text, out);
     detectTelegramBotTokens(text, out);
-    if (text.indexOf('hooks') !== -1) detectWebhookUrls(text, out);
+    detectWebhookUrls(text, scan, out);
     detectAssigned(text, scan, out);
     detectClientKeys(text, out);
     if (scan.fieldName !== undefined && secretFieldName(scan.fieldName)) {

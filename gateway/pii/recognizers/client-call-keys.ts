@@ -6,6 +6,7 @@ import { looksRandom } from '../text-utils.ts';
 
 /** A constructor or factory of an API client (`TwilioClient`, `Client.new`, `twilio`), right before the '(' (tried at each '(' found with indexOf). */
 const CLIENT_CALL = /(?:^|[^\w$])(?:[A-Z]\w*)?(?:Client|Twilio|Sdk|SDK|Api|API|Auth)(?:\.new|::new)?[ \t]*$|(?:^|[^\w$.])(?:client|twilio)[ \t]*$/;
+const NAME_ENDS = 'tokKiIhw';
 const QUOTED_ARG = /[ \t]*(["'])([^"'\n]{0,128})\1[ \t]*(?:,|(?=\)))|[ \t]*[^,()"'\n]{1,64},/y;
 const MAX_ARGS = 4;
 const KEY_LETTERS = /^[A-Za-z0-9+/_=-]{20,128}$/;
@@ -14,7 +15,10 @@ const ACCOUNT_ID = /^(?:AC|SK|MG|PN)[0-9a-f]{6,32}$/;
 
 export function detectClientKeys(text: string, out: Detection[]): void {
   for (let open = text.indexOf('('); open !== -1; open = text.indexOf('(', open + 1)) {
-    if (!CLIENT_CALL.test(text.slice(Math.max(0, open - 16), open))) continue;
+    let last = open - 1;
+    while (last > 0 && (text.charCodeAt(last) === 32 || text.charCodeAt(last) === 9)) last--;
+    // (The names end in one of these letters: most brackets in prose and code are ruled out before any slicing.)
+    if (!NAME_ENDS.includes(text[last] ?? '') || !CLIENT_CALL.test(text.slice(Math.max(0, open - 16), open))) continue;
     QUOTED_ARG.lastIndex = open + 1;
     for (let n = 0; n < MAX_ARGS; n++) {
       const m = QUOTED_ARG.exec(text);

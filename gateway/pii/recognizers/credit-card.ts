@@ -1,4 +1,4 @@
-// CREDIT_CARD: 12..19 digits, optionally grouped by single spaces or dashes the way cards are printed, that pass
+// CREDIT_CARD: 12..19 digits, optionally grouped by single spaces, dashes or dots the way cards are printed, that pass
 // the Luhn checksum and start with an issuer prefix (IIN) of a known brand with a length that brand issues. Right
 // after a card cue ("card number:", "Kartennummer", "numéro de carte", "PAN"), any Luhn-valid 13..19-digit number
 // counts: regional schemes (Troy, Verve, Elo, UATP, Humo, Uzcard, Dankort …) use prefixes no brand table lists,
@@ -8,13 +8,17 @@ import type { Detection, Recognizer } from '../types.ts';
 import { eachMatch, type OnMatch } from './each-match.ts';
 import { columnHeader } from './table-columns.ts';
 
-// A digit, then 11..18 more each optionally preceded by one separator: no nested ambiguity, bounded length.
+// A digit, then 11..18 more each optionally preceded by one separator: no nested ambiguity, bounded length. (Dots
+// count only in fours, "4796.8795.7589.0931", checked below: dotted numbers are mostly versions and addresses.)
 // A comma before or after is fine (CSV fields) unless it makes a thousands group (1,234…, …,567; not …,272.30, a next field).
-const CANDIDATE = /(?<![\d.-]|(?<![\d,])\d{1,3},)\d(?:[ -]?\d){11,18}(?!\d|\.\d|-\d|,\d{3}(?![\d.]))/g;
-const SEPARATORS = /[ -]/g;
+const CANDIDATE = /(?<![\d.-]|(?<![\d,])\d{1,3},)\d(?:[ .-]?\d){11,18}(?!\d|\.\d|-\d|,\d{3}(?![\d.]))/g;
+const SEPARATORS = /[ .-]/g;
 const CARD_CUE =
   /(?:card|visa|master|amex|american express|discover|diners|jcb|maestro|karte|carte|tarjeta|carta|cart[ãa]o|kart|kort|karta|карт|カード|卡|\bcc\b|\bpan\b|cvv|zahlung|payment|paiement|pago|charge)/;
-const NOT_CARD_CUE = /(?:order|invoice|rechnung|bestell|tracking|sendung|ticket|\bref|account|konto|serial|isbn|\bsku|imei|\bid\b)/;
+// Another number's name right before the digits, or a word or two back ("order #", "invoice number:", "tracking
+// id is"); further back it names something else ("test order placed with 4539…", "refund to …").
+const NOT_CARD_CUE =
+  /(?:order|invoice|rechnung|bestell|tracking|sendung|ticket|\bref\b|reference|account|konto|serial|isbn|\bsku|imei|\bid\b)\w*(?:[ \t]*(?:#|no\.?|nr\.?|number|num|nummer|id|ref|code|is|was|:|=)){0,2}[ \t]*$/;
 /** "#", "no.", "nr." name some number; only a card cue makes it a card number ("card no. …"). */
 const NUMBER_SIGN = /(?:#|\bnr\.?|\bno\.?)\s*$/;
 
@@ -89,7 +93,8 @@ const TRAILING_SHORT_GROUP = /[ -]\d{1,4}$/;
 
 const judgeCandidate: OnMatch = (m, text, scan, out) => {
   let raw = m[0];
-  let digits = raw.length > 19 || raw.includes(' ') || raw.includes('-') ? raw.replace(SEPARATORS, '') : raw;
+  if (raw.includes('.') && !isCardGrouping(raw)) return;
+  let digits = raw.length > 19 || raw.includes(' ') || raw.includes('-') || raw.includes('.') ? raw.replace(SEPARATORS, '') : raw;
   if (!luhnValid(digits)) {
     const shorter = TRAILING_SHORT_GROUP.test(raw) ? raw.replace(TRAILING_SHORT_GROUP, '') : '';
     if (!shorter || !isCardGrouping(shorter)) return;

@@ -12,7 +12,7 @@ export interface CueHits {
   secret: number[];
   /** [start, end) pairs of credential-pair cues (`login`, `credentials`, `creds`, `admin`, `root` …). */
   pair: number[];
-  /** [start, end) pairs of statements, commands and files taking a password (SQL `IDENTIFIED BY`, `net user`, DB2's `user … using`, `userlist`, `.secrets`). */
+  /** [start, end) pairs of statements, commands and files taking a password (SQL `IDENTIFIED BY`, `net user`, DB2's `user … using`, `userlist`, `--password-stdin`). */
   command: number[];
   /** [start, end) pairs of the word "IBAN". */
   iban: number[];
@@ -20,6 +20,8 @@ export interface CueHits {
   weak: number[];
   /** [start, end) pairs of the fixed words of a question about a password ("… strong enough", "how secure is …"). */
   question: number[];
+  /** [start, end) pairs of the fixed parts of webhook URLs whose path is a secret (Slack's, Discord's). */
+  webhook: number[];
 }
 type CueKind = keyof CueHits;
 
@@ -34,10 +36,11 @@ const WORDS: Readonly<Record<CueKind, readonly string[]>> = {
   ],
   secret: ['key', 'secret', 'token', 'bearer', 'credential', 'auth', 'schlüssel', 'schluessel', 'clé', 'chave', 'chiave', 'sleutel', 'klucz', 'anahtar'],
   pair: ['login', 'accounts', 'creds', 'zugang', 'zugangsdaten', 'anmeldedaten', 'credenciales', 'credenciais', 'credenziali', 'admin', 'root'],
-  command: ['identified by', 'add_user', 'change_password', 'net user', 'net use', 'convertto-securestring', 'userlist', '.secrets', 'using'],
+  command: ['identified by', 'add_user', 'change_password', 'net user', 'net use', 'convertto-securestring', 'userlist', 'using', 'stdin'],
   iban: ['iban'],
   weak: ['pat', 'sid'],
   question: ['enough', 'how'],
+  webhook: ['hooks.slack.com/services/', 'api/webhooks/'],
 };
 // Words written in other scripts (and Vietnamese, whose letters are outside Latin-1).
 const OTHER_SCRIPT_WORDS: Readonly<Partial<Record<CueKind, readonly string[]>>> = {
@@ -95,10 +98,10 @@ function collect(text: string, { re, kinds }: { re: RegExp; kinds: Map<string, C
 
 export function cueHits(text: string, scan: ScanState): CueHits {
   if (scan.cues) return scan.cues;
-  const hits: CueHits = { password: [], secret: [], pair: [], command: [], iban: [], weak: [], question: [] };
+  const hits: CueHits = { password: [], secret: [], pair: [], command: [], iban: [], weak: [], question: [], webhook: [] };
   collect(text, LATIN, hits);
   if (OTHER_SCRIPTS.test(text)) {
-    const other: CueHits = { password: [], secret: [], pair: [], command: [], iban: [], weak: [], question: [] };
+    const other: CueHits = { password: [], secret: [], pair: [], command: [], iban: [], weak: [], question: [], webhook: [] };
     collect(text, OTHER, other);
     for (const kind of Object.keys(hits) as CueKind[]) if (other[kind].length > 0) hits[kind] = mergePairs(hits[kind], other[kind]);
   }

@@ -5,7 +5,7 @@
 // `wpa_passphrase`, PowerShell `ConvertTo-SecureString "…"`) and .pgpass lines, after the file's name or alone. The same flag elsewhere
 // (`ssh -p 2222`, `mysql -p db` which prompts, `docker run -p 80:80`) is left alone.
 import type { Detection, ScanState } from '../types.ts';
-import { eachCue } from './cues.ts';
+import { cueHits, eachCue } from './cues.ts';
 import { eachMatch } from './each-match.ts';
 import { isPlaceholder, MAX_VALUE, passwordOrKey, strong, strongNotNumber } from './password-value.ts';
 
@@ -300,6 +300,7 @@ export function detectCommandWord(text: string, command: string, start: number, 
   if (command === '.pgpass') return pgpassLines(text, end, out);
   if (command === 'userlist') return credentialFileLines(text, end, USERLIST_LINE, out);
   if (command === '.secrets') return credentialFileLines(text, end, SECRETS_LINE, out);
+  if (command === 'stdin') return stdinPassword(text, start, out);
   const span = commandValue(text, command, start, end);
   return valueOk(text, span) ? push(out, span) : undefined;
 }
@@ -311,32 +312,36 @@ const HERE_STRING = /<<<[ \t]*/y;
 const PIPED_IN = /(?:echo(?:[ \t]+-[ne]{1,2})?|printf(?:[ \t]+(['"])%s(?:\\n)?\1)?)[ \t]+(?:(['"])([^'"\n]{1,128})\2|([^'"\s|]{1,128}))[ \t]*\|[^|\n]*$/d;
 
 /** What a command given such a flag reads: `echo 'X' | … --password-stdin`, `printf '%s' X | …`, `… <<< "X"`. */
-function detectStdinPasswords(text: string, out: Detection[]): void {
-  for (let at = text.indexOf('stdin'); at !== -1; at = text.indexOf('stdin', at + 5)) {
-    const flagEnd = at + 5;
-    const flag = STDIN_FLAG.exec(text.slice(Math.max(0, at - 40), flagEnd));
-    if (!flag) continue;
-    const flagStart = flagEnd - flag[0].length;
-    const lineStart = Math.max(text.lastIndexOf('\n', at) + 1, at - SEGMENT_MAX);
-    let lineEnd = text.indexOf('\n', flagEnd);
-    if (lineEnd === -1 || lineEnd - flagEnd > SEGMENT_MAX) lineEnd = Math.min(text.length, flagEnd + SEGMENT_MAX);
-    const here = text.slice(flagEnd, lineEnd).indexOf('<<<');
-    let span: Span | undefined;
-    if (here !== -1) {
-      HERE_STRING.lastIndex = flagEnd + here;
-      if (HERE_STRING.exec(text)) span = shellWord(text, HERE_STRING.lastIndex);
-    } else {
-      const m = PIPED_IN.exec(text.slice(lineStart, flagStart));
-      const value = m?.indices?.[3] ?? m?.indices?.[4];
-      if (value) span = { start: lineStart + value[0], end: lineStart + value[1] };
-    }
-    if (span && span.end - span.start >= 4 && !isPlaceholder(text.slice(span.start, span.end))) push(out, span);
+function stdinPassword(text: string, at: number, out: Detection[]): number | undefined {
+  const flagEnd = at + 5;
+  const flag = STDIN_FLAG.exec(text.slice(Math.max(0, at - 40), flagEnd));
+  if (!flag) return undefined;
+  const flagStart = flagEnd - flag[0].length;
+  const lineStart = Math.max(text.lastIndexOf('\n', at) + 1, at - SEGMENT_MAX);
+  let lineEnd = text.indexOf('\n', flagEnd);
+  if (lineEnd === -1 || lineEnd - flagEnd > SEGMENT_MAX) lineEnd = Math.min(text.length, flagEnd + SEGMENT_MAX);
+  const here = text.slice(flagEnd, lineEnd).indexOf('<<<');
+  let span: Span | undefined;
+  if (here !== -1) {
+    HERE_STRING.lastIndex = flagEnd + here;
+    if (HERE_STRING.exec(text)) span = shellWord(text, HERE_STRING.lastIndex);
+  } else {
+    const m = PIPED_IN.exec(text.slice(lineStart, flagStart));
+    const value = m?.indices?.[3] ?? m?.indices?.[4];
+    if (value) span = { start: lineStart + value[0], end: lineStart + value[1] };
   }
+  return span && span.end - span.start >= 4 && !isPlaceholder(text.slice(span.start, span.end)) ? push(out, span) : undefined;
 }
 
 export function detectCommandLines(text: string, scan: ScanState, out: Detection[]): void {
   detectFlags(text, scan, out);
-  if (text.indexOf('stdin') !== -1) detectStdinPasswords(text, out);
+  // `….secrets` files, from the secret cues the shared scan found (a cue word starting with '.' would cost that scan a
+  // branch at every full stop).
+  const secrets = cueHits(text, scan).secret;
+  for (let h = 0; h < secrets.length; h += 2) {
+    const at = secrets[h]! - 1;
+    if (text.charCodeAt(at) === 46 && text.startsWith('secrets', at + 1)) detectCommandWord(text, '.secrets', at, at + 8, out);
+  }
   detectPgpassEntries(text, out);
   eachCue(text, scan, 'command', (cueStart, cueEnd) => detectCommandWord(text, text.slice(cueStart, cueEnd).toLowerCase().replace(/\s+/g, ' '), cueStart, cueEnd, out));
 }

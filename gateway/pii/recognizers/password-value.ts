@@ -12,7 +12,7 @@ const PLACEHOLDER =
 const VARIABLE = /^\$(?:\{[^}]*\}?|[A-Z_][A-Z0-9_]*|[a-z_][a-z0-9_]*(?:[A-Z][a-z][a-z0-9_]*)*)$/;
 // Code that computes the value (`os.getenv(…)`, `config.db.password`, `secrets.DB_PASS`, PowerShell's
 // `(ConvertTo-SecureString …)`), not the value itself.
-const CODE_REFERENCE = /^(?:process\.env|os\.environ|os\.getenv|getenv|env\(|env\.|config\.|settings\.|secrets\.|vars\.|self\.|this\.|args\.|req\.|request\.|user\.|input\.|params\.)|^\((?:Get|Read|ConvertTo|ConvertFrom|Import|Invoke|New)-[A-Z][A-Za-z]+$/;
+const CODE_REFERENCE = /^(?:process\.env|os\.environ|os\.getenv|getenv|env\(|env\.|config\.|settings\.|secrets\.|vars\.|self\.|this\.|args\.|req\.|request\.|user\.|input\.|params\.)|^\(?(?:Get|Read|ConvertTo|ConvertFrom|Import|Invoke|New)-[A-Z][A-Za-z]+$/;
 /** A call (`getpass(`, `read_secret(name`, `vault.Get(`): a name as code writes it, then at most one plain argument. */
 const CALL = /^([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\(([\w.$]*)$/;
 const CALL_START = /^([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\(/;
@@ -73,6 +73,12 @@ function isCall(value: string): boolean {
   const m = CALL.exec(value);
   return m !== null && isCodeName(m[1]) && (m[2] === '' || isCodeName(m[2]));
 }
+
+/** `name=value` where the name is named like code (`timeout=30`, `DB_HOST=db`): a setting, not a password (`w10eDBtx2sSTmk6=v8I`). */
+export const isSetting = (value: string): boolean => {
+  const eq = value.indexOf('=');
+  return eq > 0 && /^[A-Za-z_][\w.-]*$/.test(value.slice(0, eq)) && isCodeName(value.slice(0, eq).replace(/-/g, '_'));
+};
 
 /** Whether `token` starts with a call (`psycopg2.connect(host=`), the way code starts one. */
 export const startsWithCall = (token: string): boolean => isCodeName(CALL_START.exec(token)?.[1]);

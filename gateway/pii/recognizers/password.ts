@@ -12,7 +12,7 @@ import { detectConnectCalls } from './password-call-args.ts';
 import { detectStrengthQuestions } from './password-strength-question.ts';
 import { eachCue } from './cues.ts';
 import { detectCommandLines, detectCommandWord } from './password-cli.ts';
-import { endsField, isPlaceholder, isUrlPlaceholder, MAX_VALUE, passphraseEnd, passwordOrKey, readValue, strong, strongNotNumber, VALUE_KEY_AFTER_NAME, type ValueSpan } from './password-value.ts';
+import { endsField, isPlaceholder, isSetting, isUrlPlaceholder, MAX_VALUE, passphraseEnd, passwordOrKey, readValue, strong, strongNotNumber, VALUE_KEY_AFTER_NAME, type ValueSpan } from './password-value.ts';
 import { eachCellBelow } from './table-columns.ts';
 
 // Completes a `pass` cue found by the shared cue scan: password, passwd, Passwort, passphrase, passe, passord(et).
@@ -228,7 +228,7 @@ function valueAfterCue(text: string, cueStart: number, cueEnd: number, cue: stri
   if (!span || span.quoted || text[span.end] === ':') return undefined;
   const value = text.slice(span.start, span.end);
   // (An identifier's `name=value` is a setting, not the password.)
-  return strongNotNumber(value) && !/^[A-Za-z_][\w.-]*=/.test(value) && !value.startsWith('(') ? { span, confidence: 0.8 } : undefined;
+  return strongNotNumber(value) && !isSetting(value) && !value.startsWith('(') ? { span, confidence: 0.8 } : undefined;
 }
 
 function detectCued(text: string, scan: ScanState, out: Detection[]): void {

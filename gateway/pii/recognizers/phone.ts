@@ -15,9 +15,9 @@ import { columnHeader } from './table-columns.ts';
 // a lookbehind that only lets a candidate start at the beginning of a number keep this linear.
 // It may end right before an extension glued on as `x123`, not inside a longer identifier (2024/118/AB).
 const CANDIDATE = /(?<![\w+./(-])(?:\+ ?|\((?=\())?\(?\d[\d ()./\u00a0-]{5,22}\d(?![A-WYZa-wyz0-9_]|[xX](?!\d)|[./-]\w)/g;
-const EXTENSION_START = 'xepd#д;';
+const EXTENSION_START = 'xepd#д;,';
 // (RFC 3966 writes the extension as `;ext=942`.)
-const EXTENSION = /[ \t]?(?:x|ext\.?|extn\.?|extension|poste|durchwahl|доб\.?)[ \t]?\d{1,6}(?!\w)|;ext=\d{1,6}(?!\w)|[ \t]#[ \t]?\d{1,6}(?![\w-]|[.,]\d)/iy;
+const EXTENSION = /,?[ \t]?(?:x|ext\.?|extn\.?|extension|poste|durchwahl|доб\.?)[ \t]?\d{1,6}(?!\w)|;ext=\d{1,6}(?!\w)|[ \t]#[ \t]?\d{1,6}(?![\w-]|[.,]\d)/iy;
 const MEXICAN_MOBILE_PREFIX = /^\+521(?=\d{10}$)/;
 // A national number opened by a trunk digit before a bracketed area code ("8 (495) 123-45-67", "0 (212) 555 12 34"),
 // or in the Russian grouping 8 495 123-45-67: the plans that write them so, tried besides the configured regions.
@@ -291,6 +291,10 @@ export const phoneRecognizer = matchRecognizer('phone', 'PHONE_NUMBER', CANDIDAT
   const doubled = m[0].startsWith('((') ? 1 : 0;
   const start = m.index + doubled;
   let raw = m[0].slice(doubled);
+  // A spaced slash after a whole number separates two ("06 82 34 33 72 / 06 72 28 24 89"; the second is read on its
+  // own below); after an area code it is part of the number ("040 / 762869").
+  const spacedSlash = raw.indexOf(' / ');
+  if (spacedSlash > 0 && digitCount(raw.slice(0, spacedSlash)) >= 7) raw = raw.slice(0, spacedSlash);
   // Two numbers separated by a space can be read as one candidate ("0151 23456789 0160 9876543"): when
   // there are too many digits for one number, drop whole space-separated groups from the end.
   for (let tries = 0; tries < 4 && digitCount(raw) > (raw.charCodeAt(0) === 43 || raw.startsWith('00') ? 17 : 12); tries++) {
@@ -307,5 +311,8 @@ export const phoneRecognizer = matchRecognizer('phone', 'PHONE_NUMBER', CANDIDAT
     const end = extension ? EXTENSION.lastIndex : start + raw.length;
     out.push({ entity: 'PHONE_NUMBER', start, end, confidence, detector: 'phone' });
     CANDIDATE.lastIndex = end;
+  } else if (raw.length < m[0].length - doubled && raw.length > 0) {
+    // What was cut off a candidate may be a number of its own: "… / 06 82 34 33 72 / 06 72 28 24 89".
+    CANDIDATE.lastIndex = start + raw.length;
   }
 });

@@ -21,8 +21,10 @@ function count(s: string, ch: string): number {
 
 /** [start, end) of the line holding `index` (end excludes the line break and a `\r` before it), bounded. */
 function lineAt(text: string, index: number): [number, number] {
+  // (A bounded walk back, not a slice: this runs for every number some recognizer asks a column for.)
   const from = Math.max(0, index - MAX_LINE);
-  const start = from + text.slice(from, index).lastIndexOf('\n') + 1;
+  let start = index;
+  while (start > from && text.charCodeAt(start - 1) !== 10) start--;
   let end = text.indexOf('\n', index);
   if (end === -1 || end - index > MAX_LINE) end = Math.min(text.length, index + MAX_LINE);
   return [start, text.charCodeAt(end - 1) === 13 ? end - 1 : end];
