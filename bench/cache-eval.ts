@@ -1,10 +1,11 @@
 // Semantic-cache precision and recall on the labelled pairs (test/fixtures/cache/: dev.jsonl to tune on,
-// holdout.jsonl scored only, pairs.jsonl an older regression set) with the real MiniLM and the shipped verifier:
+// holdout.jsonl … holdout10.jsonl each scored untouched once, pairs.jsonl an older regression set) with the real MiniLM
+// and the shipped verifier:
 // per kind of pair, how many same-meaning queries are served and how many near misses are served (wrong hits), at the
 // shipped threshold with the verifier and, on the same pairs, for a plain similarity cut-off (what LiteLLM's
 // redis-semantic cache does); then both over a range of thresholds. Needs the local model (`npm start` / `npm test`
 // download it once).
-//   npx tsx bench/cache-eval.ts [--split dev|holdout|holdout2|regression|all] [--threshold 0.8] [--misses]
+//   npx tsx bench/cache-eval.ts [--split dev|holdout|holdout2|…|holdout10|regression|all] [--threshold 0.7] [--misses]
 import { parseArgs } from 'node:util';
 import { cacheSettings } from '../schemas/config/cache.ts';
 import { BASELINE_THRESHOLD, byKind, evaluate, loadPairs, scorePairs, SETS, THRESHOLDS, type Outcome, type ScoredPair, type SetName } from '../test/fixtures/cache/evaluate.ts';

@@ -258,6 +258,17 @@ describe('Classes of the seventh to fifteenth holdouts', () => {
     ]);
     expectNone(['password max_age=90 applies to all staff']);
   });
+  it('reads a changed password, apostrophes inside a value, typo and phrase cues, and numeric unlock codes', () => {
+    expectFound('PASSWORD', [
+      ['the admin password on the NVR was changed to heron-vale2290 last week', 'heron-vale2290'],
+      ['pasword is Maple#Ridge4 i think', 'Maple#Ridge4'],
+      ["Mot de passe du coffre : aujourd'hui#77", "aujourd'hui#77"],
+      ['Recovery phrase for the wallet: amber ostrich velvet canyon piano', 'amber ostrich velvet canyon piano'],
+      ['unlock code for the tablet: 5521, ask before using it', '5521'],
+      ['alarm code 80614, door code is 2291', '80614', '2291'],
+    ]);
+    expectNone(["My laptop password doesn't work since the update.", 'Dial-in on the bridge, access code 451801#', 'the reset link was changed to the new portal']);
+  });
   it('finds e-mail addresses with local parts in other scripts and Greek domains, and phone numbers after more cues', () => {
     expectFound('EMAIL_ADDRESS', [
       ['write to 王芳@bücher-haus.de please', '王芳@bücher-haus.de'],

@@ -46,16 +46,22 @@ export const isStop = (c: number): boolean =>
 const CLOSERS_INSIDE = new Set([41, 62, 93, 125]);
 const goesOn = (c: number): boolean => c > 32 && c < 0x2e80 && !isStop(c) && c !== 46 && c !== 58 && c !== 33 && c !== 63;
 
+const isLetterAt = (text: string, i: number): boolean => {
+  const c = text.charCodeAt(i);
+  return isAsciiLetter(c) || (c >= 0xc0 && c < 0x2000 && c !== 0xd7 && c !== 0xf7);
+};
 const OPENER_OF: Readonly<Record<number, number>> = { 41: 40, 62: 60, 93: 91, 125: 123 };
 
 /**
  * Whether the value from `start` ends at `i`: a stop character, except a bracket inside it (unless the value opened
- * it: `[REDACTED]`) or '<' before a digit or symbol (`ilovemycat<3`).
+ * it: `[REDACTED]`), '<' before a digit or symbol (`ilovemycat<3`) or an apostrophe between letters.
  */
 function endsValue(text: string, start: number, i: number): boolean {
   const c = text.charCodeAt(i);
   if (!isStop(c)) return false;
   const next = text.charCodeAt(i + 1);
+  // An apostrophe between letters is part of the value (`rock'n'roll77`, `l'été#2019`).
+  if (c === 39) return !(i > start && isLetterAt(text, i - 1) && (isLetterAt(text, i + 1) || isDigit(next)));
   if (CLOSERS_INSIDE.has(c)) return text.charCodeAt(start) === OPENER_OF[c] || !goesOn(next);
   if (c === 60) return !(goesOn(next) && !isAsciiLetter(next) && next !== 47);
   return true;
@@ -90,11 +96,12 @@ export function isUrlPlaceholder(value: string): boolean {
   return PLACEHOLDER.test(value) || VARIABLE.test(value) || (isPlaceholder(value) && SECRET_NAME_END.test(value));
 }
 
-const WORD_AND_PUNCTUATION = /^\p{L}+[.!?]$/u;
+/** A word of prose, maybe with an apostrophe ("doesn't") or ending a sentence ("vergessen?"). */
+const WORD_AND_PUNCTUATION = /^\p{L}+(?:['’]\p{L}+)+[.!?]?$|^\p{L}+[.!?]$/u;
 
 /** Looks like a chosen password rather than a word of prose: digits, symbols or mixed case (other scripts' letters count as letters). */
 export function strong(value: string): boolean {
-  if (value.length < 6 || WORD_AND_PUNCTUATION.test(value)) return false; // "vergessen?"
+  if (value.length < 6 || WORD_AND_PUNCTUATION.test(value)) return false;
   let lower = false;
   let upper = false;
   let digit = false;

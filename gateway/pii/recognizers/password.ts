@@ -46,6 +46,9 @@ const CJK_CONNECTOR_CHARS = 'はが是为為는은';
 const CJK_CONNECTOR = new RegExp(`[ \\t]?[${CJK_CONNECTOR_CHARS}][ \\t]?`, 'y');
 /** A few words between the cue and its value: "password for the PDF: …", "пароль від wifi: …". */
 const WORDS_THEN_CONNECTOR = new RegExp(`(?:[ \\t][\\p{L}\\p{N}][\\p{L}\\p{N}.'’-]{0,38}){1,6}?(?:[ \\t]?:|[ \\t]${CONNECTOR}[ \\t])[ \\t]{0,3}`, 'iuy');
+/** A few words, then the password's new value ("password for the camera was changed to …", "set my pw to …"). */
+const WORDS_THEN_CHANGED_TO = /(?:[ \t][\p{L}\p{N}][\p{L}\p{N}.'’-]{0,38}){0,5}?[ \t](?:changed|set|reset|updated|switched)[ \t]+(?:it[ \t]+)?to[ \t]+/iuy;
+const CHANGED_TO_END = /[ \t](?:changed|set|reset|updated|switched)[ \t]+(?:it[ \t]+)?to[ \t]+$/i;
 /** The same words up to a colon, read past a connector-like word ("password issued to new hire: …"). */
 const WORDS_THEN_COLON = /(?:[ \t][\p{L}\p{N}][\p{L}\p{N}.'’-]{0,38}){1,6}?[ \t]?:[ \t]{0,3}/iuy;
 /** Words that make the sentence about the password, not its value ("password reset link:", "policy: …"). */
@@ -205,10 +208,11 @@ function valueAfterCue(text: string, cueStart: number, cueEnd: number, cue: stri
     const found = phraseOrStrong(text, NATURAL.lastIndex, 0.8);
     if (found) return found;
   }
-  for (const re of [WORDS_THEN_CONNECTOR, WORDS_THEN_COLON]) {
+  for (const re of [WORDS_THEN_CONNECTOR, WORDS_THEN_COLON, WORDS_THEN_CHANGED_TO]) {
     re.lastIndex = cueEnd;
     const words = re.exec(text);
-    if (!words || ABOUT_THE_PASSWORD.test(words[0])) continue;
+    // (The change itself is not about the password's rules: only the words before it are judged.)
+    if (!words || ABOUT_THE_PASSWORD.test(re === WORDS_THEN_CHANGED_TO ? words[0].replace(CHANGED_TO_END, '') : words[0])) continue;
     const found = phraseOrStrong(text, re.lastIndex, 0.75);
     if (found) return found;
   }
@@ -282,16 +286,17 @@ function detectCued(text: string, scan: ScanState, out: Detection[]): void {
   });
 }
 
-/** A passcode is often digits only ("the Zoom passcode for the board meeting is 80402"), which no other value rule takes. */
-const PASSCODE = /^pass[ -]?code$/i;
-const DIGITS_AFTER = /(?:[ \t]+(?:for|of)[ \t]+[^\n:=]{1,40}?)?(?:[ \t]{1,3}(?:is|was|=)|[ \t]*[:=])[ \t]{1,3}(\d{4,10})(?![\w-])/y;
+/** A passcode is often digits only ("the Zoom passcode for the meeting is 80402"), which no other value rule takes. */
+const PASSCODE = /^(?:pass[ -]?code|(?:unlock|master|door|alarm) code)$/i;
+const DIGITS_AFTER = /(?:[ \t]+(?:for|of)[ \t]+[^\n:=]{1,40}?)?(?:(?:[ \t]{1,3}(?:is|was|=|to)|[ \t]*[:=])[ \t]{1,3}(\d{4,10})(?![\w-])|[ \t]{1,3}(\d{4,10})(?=[,;)]|\.?$|\.?\r?\n|\.[ \t]))/y;
 
 function numericPasscode(text: string, cueEnd: number, cue: string): Found | undefined {
   if (!PASSCODE.test(cue)) return undefined;
   DIGITS_AFTER.lastIndex = cueEnd;
-  const m = DIGITS_AFTER.exec(text);
-  if (!m || m[1] === undefined) return undefined;
-  return { span: { start: DIGITS_AFTER.lastIndex - m[1].length, end: DIGITS_AFTER.lastIndex, quoted: false }, confidence: 0.8 };
+  const digits = DIGITS_AFTER.exec(text)?.filter((g, i) => i > 0 && g !== undefined)[0];
+  if (digits === undefined) return undefined;
+  const end = DIGITS_AFTER.lastIndex;
+  return { span: { start: end - digits.length, end, quoted: false }, confidence: 0.8 };
 }
 
 /** The text of the element that a `name="…password"` attribute or a `<name>…password</name>` element names. */
