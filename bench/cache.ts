@@ -35,6 +35,7 @@ const stops: Array<() => Promise<unknown>> = [() => services.stop()];
 const rows: Array<Record<string, string>> = [];
 const results: Record<string, LoadResult & { cpuUsPerReq?: Record<string, number> }> = {};
 let cold = { hits: 0, p50: NaN, p99: NaN };
+const noStore = { 'cache-control': 'no-store' };
 try {
   const upstream = await startServer('bench/servers/mock-upstream.ts');
   stops.unshift(upstream.stop);
@@ -70,7 +71,6 @@ try {
   await waitFor('the consumers to drain the throughput runs\' events', () => consumersDrained(metricsPort), 300_000, 1_000);
   // no-store on every semantic request: one slow lookup (a miss or bypass under load) must not store the
   // paraphrase as an exact entry and turn the rest of the run into exact hits.
-  const noStore = { 'cache-control': 'no-store' };
   await load(url, paraphrase, 1, 2, noStore);
   results.semantic1 = await load(url, paraphrase, 1, seconds, noStore);
   results.semantic8 = await load(url, paraphrase, 8, seconds, noStore);
@@ -96,6 +96,7 @@ try {
     // CPU per request of every process each run keeps busy (µs): where a hit's cost goes, next to the bare forward's.
     results.bareQuiet = await withCpu({ server: bare.child.pid, upstream: upstream.child.pid }, () => load(`${bare.url}/v1/chat/completions`, cached, connections, seconds));
     results.exactQuiet = await withCpu({ server: helix.child.pid, kafka: services.kafka.pid, redis: services.redis.pid }, () => load(url, cached, connections, seconds));
+    results.semantic1Quiet = await load(url, paraphrase, 1, seconds, noStore);
   } finally {
     process.kill(consumers.child.pid!, 'SIGCONT');
   }
@@ -110,7 +111,7 @@ async function consumersDrained(metricsPort: number): Promise<boolean> {
   return lags.length > 0 && lags.every((lag) => lag === 0);
 }
 
-const name = { bare: `bare pass-through (${connections} conn)`, uncached: `helix, cache skipped (${connections} conn)`, exact: `helix exact hit (${connections} conn)`, bareQuiet: `bare pass-through, consumers paused (${connections} conn)`, exactQuiet: `helix exact hit, consumers paused (${connections} conn)`, semantic1: 'helix semantic hit, same prompt (1 conn)', semantic8: 'helix semantic hit, same prompt (8 conn)' } as const;
+const name = { bare: `bare pass-through (${connections} conn)`, uncached: `helix, cache skipped (${connections} conn)`, exact: `helix exact hit (${connections} conn)`, bareQuiet: `bare pass-through, consumers paused (${connections} conn)`, exactQuiet: `helix exact hit, consumers paused (${connections} conn)`, semantic1: 'helix semantic hit, same prompt (1 conn)', semantic8: 'helix semantic hit, same prompt (8 conn)', semantic1Quiet: 'helix semantic hit, consumers paused (1 conn)' } as const;
 for (const [k, label] of Object.entries(name)) {
   const r = results[k]!;
   rows.push({ target: label, 'req/s': fmt(r.rps, 0), 'p50 ms': fmt(r.p50, 2), 'p99 ms': fmt(r.p99, 2), errors: String(r.errors + r.non2xx) });

@@ -1,4 +1,5 @@
 // Runs the consumer groups (HELIX_CONSUMERS=comma list; default all) in this process until SIGINT/SIGTERM.
+import { getPriority, setPriority } from 'node:os';
 import { loadConfig } from '../lib/config.ts';
 import { createKafka, ensureTopics } from '../lib/kafka.ts';
 import { logger } from '../lib/logger.ts';
@@ -19,6 +20,7 @@ const STARTERS = {
 
 async function main() {
   const config = loadConfig(process.env, { logWarnings: true });
+  yieldCpu(config.helix_settings.analytics.consumers_nice);
   const kafka = createKafka(config.env.kafkaBrokers, 'helix-consumers');
   await untilReady('kafka', () => ensureTopics(kafka, config.env.topicPrefix));
   const wanted = (process.env.HELIX_CONSUMERS ?? Object.keys(STARTERS).join(',')).split(',').map((s) => s.trim()).filter(Boolean);
@@ -38,6 +40,15 @@ async function main() {
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
+}
+
+/** Lowers this process's priority (never raises it: that needs privileges) so the gateway wins a shared CPU. */
+function yieldCpu(nice: number): void {
+  try {
+    if (nice > getPriority()) setPriority(nice);
+  } catch (err) {
+    logger.warn({ err, nice }, 'consumers: could not lower the process priority');
+  }
 }
 
 main().catch((err: unknown) => {

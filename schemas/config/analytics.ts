@@ -163,6 +163,11 @@ export const AnalyticsSettings = Type.Object(
     export_s3: Opt(Type.String()),
     /** Prometheus metrics of the consumers process (lag, writes) on this port; HELIX_CONSUMERS_METRICS_PORT wins. */
     consumers_metrics_port: Opt(Type.Integer({ minimum: 1, maximum: 65_535 })),
+    /**
+     * The consumers process's scheduling niceness (0 = as started, 19 = lowest). It is background work behind Kafka;
+     * on a machine it shares with a gateway, a lower priority keeps the request path's latency. On its own host, 0.
+     */
+    consumers_nice: Type.Integer({ minimum: 0, maximum: 19, default: 10 }),
     sink: SinkSettings,
     anomalies: AnomalySettings,
     webhooks: WebhookSettings,

@@ -178,7 +178,7 @@ describe('Classes of the fifth holdout', () => {
   });
 });
 
-describe('Classes of the seventh to fifteenth holdouts', () => {
+describe('Classes of the seventh to eighteenth holdouts', () => {
   it('reads brackets, "<" and "&" inside an unquoted password, but not a call, an index or a placeholder', () => {
     expectFound('PASSWORD', [
       ['WIKI_DB_PASSWORD=rQk(Tz77pLm\nWIKI_DB_HOST=db', 'rQk(Tz77pLm'],
@@ -269,6 +269,16 @@ describe('Classes of the seventh to fifteenth holdouts', () => {
     ]);
     expectNone(["My laptop password doesn't work since the update.", 'Dial-in on the bridge, access code 451801#', 'the reset link was changed to the new portal']);
   });
+  it('reads tried passwords in logs, FTP commands, user / password pairs, and not a network name beside a Wi-Fi password', () => {
+    expectFound('PASSWORD', [
+      ['auth.log: user=ops password_attempt=Vq8#kLm2Zx from 10.1.2.3', 'Vq8#kLm2Zx'],
+      ['USER anonymous\nPASS birch40771', 'birch40771'],
+      ['SSH to the jump host with user deploy / lark&fen41', 'lark&fen41'],
+      ['  password: "Falcon22.river"', 'Falcon22.river'],
+    ]);
+    expectFound('PASSWORD', [['Wi-Fi: Cafe_Guest5, pass: Plum-2231!', 'Plum-2231!']]);
+    expectNone(['failed_password_attempts=3', 'the user / group mapping is wrong', 'PASS the salt please']);
+  });
   it('finds e-mail addresses with local parts in other scripts and Greek domains, and phone numbers after more cues', () => {
     expectFound('EMAIL_ADDRESS', [
       ['write to 王芳@bücher-haus.de please', '王芳@bücher-haus.de'],
@@ -279,6 +289,7 @@ describe('Classes of the seventh to fifteenth holdouts', () => {
       ['Numer kontaktowy: 601-234-567', '601-234-567'],
       ['caller-id 1 (415) 555-2671 hung up', '1 (415) 555-2671'],
       ['Zadzwoń pod numer 22 615 40 17.', '22 615 40 17'],
+      ['Τηλέφωνο: 210-3318472', '210-3318472'],
     ]);
     expectNone(['Numer zamówienia: 22 738 65 41']);
   });

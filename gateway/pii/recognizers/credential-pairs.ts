@@ -1,5 +1,5 @@
 // Passwords given as the second half of a user name / password pair, with no password cue of their own:
-// "Login: jsmith, S3cret!", "credentials: admin / Tr0ub4dor&3", "creds for the box are root, …", lists such as
+// "Login: jsmith, S3cret!", "with user svc / S3cret!", "credentials: admin / Tr0ub4dor&3", "creds for the box are root, …", lists such as
 // "alice, pw1; bob, pw2", bulleted lines under "Accounts:", `user:pass` right after the cue ("decoded credentials
 // bob:S3cret!"), and the well-known accounts written `admin:…`, `root / …`, `admin/…`.
 import type { Detection, ScanState } from '../types.ts';
@@ -18,6 +18,8 @@ const WELL_KNOWN_ACCOUNTS = new Set(['admin', 'root']);
 const MAX_PAIRS = 20;
 /** Without an assignment, only `user:password` or `user / password` right after the cue ("decoded credentials bob:S3cret!", "login bob / S3cret!"). */
 const COLON_PAIR = /[ \t]+[A-Za-z][\w.@+-]{0,63}(?::|[ \t]?\/[ \t]?)([^\s,;|]{4,128})/y;
+
+const SPACED_SLASH_PAIR = /[ \t]+[A-Za-z][\w.@+-]{0,63}[ \t]+\/[ \t]+([^\s,;|]{4,128})/y;
 
 function passwordOk(value: string): boolean {
   return strongNotNumber(value) && !isPlaceholder(value) && !value.includes('/');
@@ -55,6 +57,8 @@ export function detectCredentialPairs(text: string, scan: ScanState, out: Detect
     while (end < text.length && end - cueEnd < 2 && isAsciiLetter(text.charCodeAt(end))) end++; // credential-s, login-s
     if (end < text.length && isWordChar(text.charCodeAt(end))) return undefined;
     const cue = text.slice(cueStart, cueEnd).toLowerCase();
+    // "user" is a word of all prose: only `user NAME / PASSWORD` after it ("RDP … with user svc_backup / pepper+89").
+    if (cue === 'user') return pairAfter(SPACED_SLASH_PAIR, text, end, out, 0.8);
     if (WELL_KNOWN_ACCOUNTS.has(cue)) {
       if (cueStart > 0 && /[/\\@.:-]/.test(text[cueStart - 1]!)) return undefined; // paths, URLs, addresses
       return pairAfter(ADMIN_PAIR, text, end, out, 0.75);

@@ -10,7 +10,7 @@ export interface CueHits {
   password: number[];
   /** [start, end) pairs of secret cue words (`key`, `secret`, `token`, `bearer`, `credential`, `auth`, `Schlüssel` …). */
   secret: number[];
-  /** [start, end) pairs of credential-pair cues (`login`, `credentials`, `creds`, `admin`, `root` …). */
+  /** [start, end) pairs of credential-pair cues (`login`, `credentials`, `creds`, `admin`, `root`, `user` …). */
   pair: number[];
   /** [start, end) pairs of statements, commands and files taking a password (SQL `IDENTIFIED BY`, `net user`, DB2's `user … using`, `userlist`, `--password-stdin`). */
   command: number[];
@@ -35,7 +35,7 @@ const WORDS: Readonly<Record<CueKind, readonly string[]>> = {
     'masterauth', 'pasword', 'secret phrase', 'recovery phrase', 'seed phrase', 'unlock code', 'master code', 'door code', 'alarm code',
   ],
   secret: ['key', 'secret', 'token', 'bearer', 'credential', 'auth', 'schlüssel', 'schluessel', 'clé', 'chave', 'chiave', 'sleutel', 'klucz', 'anahtar'],
-  pair: ['login', 'accounts', 'creds', 'zugang', 'zugangsdaten', 'anmeldedaten', 'credenciales', 'credenciais', 'credenziali', 'admin', 'root'],
+  pair: ['login', 'accounts', 'creds', 'zugang', 'zugangsdaten', 'anmeldedaten', 'credenciales', 'credenciais', 'credenziali', 'admin', 'root', 'user'],
   command: ['identified by', 'add_user', 'change_password', 'net user', 'net use', 'convertto-securestring', 'userlist', 'using', 'stdin'],
   iban: ['iban'],
   weak: ['pat', 'sid'],

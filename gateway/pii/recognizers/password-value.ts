@@ -24,15 +24,15 @@ const SECRET_NAME_END = /(?:pass|pwd|secret|key|token)\w*$/i;
 const CODE_PATH = new RegExp(`[A-Z_]|${SECRET_NAME_END.source}`);
 // (Digits end a part's words, as in `psycopg2`, `http2Client`; `W4u5316N` has them inside: random, not a name.)
 const IDENTIFIER_PART = /^(?:_?[a-z]+[0-9]*(?:_[a-z0-9]+)*|_?[a-z]+[0-9]*(?:[A-Z][a-z]+[0-9]*)+[A-Z]?|(?:[A-Z][a-z]+[0-9]*)+[A-Z]?|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*)$/;
-// Code shows in a part named like code (snake_case, camelCase, SCREAMING_CASE), a class first (`Config.db`) or a
-// secret's name last; two digits at the end make a password (`Quartz.rocket17`: code names a member `password2` at
-// most), and so does a capitalized word among plain ones (`cactus.Sommer.orbit`).
+// Code shows in a part named like code (snake_case, camelCase, SCREAMING_CASE), a class first (`Config.db`, not
+// `Cobalt35.raven`) or a secret's name last; two digits at the end make a password (`Quartz.rocket17`: code names a
+// member `password2` at most), and so does a capitalized word among plain ones (`cactus.Sommer.orbit`).
 const CODE_PART = /_|[a-z][A-Z]|^[A-Z][A-Z0-9]+$/;
 const isCodePath = (value: string): boolean => {
   if (!DOTTED_PATH.test(value) || !CODE_PATH.test(value) || /\d\d$/.test(value)) return false;
   const parts = value.split('.');
   if (!parts.every((part) => IDENTIFIER_PART.test(part))) return false;
-  return SECRET_NAME_END.test(value) || /^[A-Z]/.test(value) || parts.some((part) => CODE_PART.test(part));
+  return SECRET_NAME_END.test(value) || /^[A-Z][A-Za-z]*\./.test(value) || parts.some((part) => CODE_PART.test(part));
 };
 const NUMBER_LIKE = /^[\d\s.,:/-]+$/;
 // (`~/…` and `~user/…` are paths; `~7sf%K5nIT~` is not.)

@@ -216,8 +216,10 @@ function valueAfterCue(text: string, cueStart: number, cueEnd: number, cue: stri
     const found = phraseOrStrong(text, re.lastIndex, 0.75);
     if (found) return found;
   }
-  // (`requirepass x`, `-storepass x`: a short stem ending a compound name is a full name.)
-  if (SHORT_CUE.test(cue) && !PW.test(cue) && !isLower(text.charCodeAt(cueStart - 1)) && !FULL_NAME_BEFORE.test(lineBefore(text, cueStart, 64))) return undefined;
+  // (`requirepass x`, `-storepass x`: a short stem ending a compound name is a full name; so is FTP's and POP3's
+  // `PASS x` command opening a line.)
+  const command = cue === 'PASS' && lineBefore(text, cueStart, 8).trim() === '';
+  if (SHORT_CUE.test(cue) && !PW.test(cue) && !command && !isLower(text.charCodeAt(cueStart - 1)) && !FULL_NAME_BEFORE.test(lineBefore(text, cueStart, 64))) return undefined;
   // `machine … login bob password S3cret!`, `requirepass S3cret!`, "Мой пароль S3cret!": the value alone, also
   // after what it is for ("password for gmail S3cret!", "пароль от почты S3cret!").
   FOR_WHAT.lastIndex = cueEnd;
@@ -259,7 +261,9 @@ function detectCued(text: string, scan: ScanState, out: Detection[]): void {
     if (isAsciiLetter(next) || isDigit(next) || (next >= 0xc0 && next < 0x2000)) return undefined; // passwords, passenger …
     NAME_REST.lastIndex = cueEnd;
     if (next === 95 /* _ */ && NAME_REST.exec(text)) {
-      if (NOT_VALUE_NAME.test(text.slice(cueEnd, NAME_REST.lastIndex).replace(/_/g, ' ')) || ABOUT_THE_PASSWORD.test(text.slice(cueEnd, NAME_REST.lastIndex))) return NAME_REST.lastIndex;
+      const rest = text.slice(cueEnd, NAME_REST.lastIndex);
+      // (`password_attempt=…` in a log holds the password someone tried.)
+      if (NOT_VALUE_NAME.test(rest.replace(/_/g, ' ')) || (ABOUT_THE_PASSWORD.test(rest) && !/^_attempt(?:ed)?$/i.test(rest))) return NAME_REST.lastIndex;
       cueEnd = NAME_REST.lastIndex;
     }
 

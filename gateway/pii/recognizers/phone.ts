@@ -27,7 +27,7 @@ const TRUNK_REGIONS: Readonly<Record<string, readonly CountryCode[]>> = { '8': [
 const E164_COMPACT = /^\+\d{10,15}$/;
 
 const PHONE_CUE =
-  /(?:phone|tel\b|tel\.|tél|mobile?|cell|call|fax|whatsapp|sms|\btext\b|reach|contact|kontakt|caller|dial|ruf|handy|telefon|telemóvel|telemovel|komórk|zadzwo|numéro|portable|appel|teléfono|telefono|móvil|movil|llam|cellulare|chiam|contato|celular|bel |nummer|hotline|helpline|support line|switchboard|\bring\b|電話|电话|手机|手機|携帯|号码|番号|тел|номер|звон|моб|전화|휴대폰|هاتف|جوال|טלפון|फ़ोन|फोन|โทร)/;
+  /(?:phone|tel\b|tel\.|tél|mobile?|cell|call|fax|whatsapp|sms|\btext\b|reach|contact|kontakt|caller|dial|ruf|handy|telefon|telemóvel|telemovel|komórk|zadzwo|numéro|portable|appel|teléfono|telefono|móvil|movil|llam|cellulare|chiam|contato|celular|bel |nummer|hotline|helpline|support line|switchboard|\bring\b|電話|电话|手机|手機|携帯|号码|番号|тел|номер|звон|моб|τηλ|κινητ|전화|휴대폰|هاتف|جوال|טלפון|फ़ोन|फोन|โทร)/;
 const NOT_PHONE_CUE =
   /(?:order|invoice|rechnung|bestell|bestel|commande|factur|factuur|faktur|zamówien|zamowien|fattur|pedido|ordine|encomenda|tracking|sendung|ticket|\bref|iban|account|konto|kundennummer|kundennr|customer id|serial|isbn|\bzip|\bplz|(?<!caller[ -])\bid\b|#\s*$|\bsku|\bpart\b|version|\bv$|\blot\b|\bbatch|\bcase\b|ssn|\bsocial\b|soc\.? ?sec|\bss\.? ?#|(?<!v)card|carte|(?<!visiten)karte|tarjeta|cart[ãa]o|carta|\bkart|\bpan\b|\bcc\b|заказ|注文|订单|customer|member|policy|claim|patient|employee|student|licen[cs]e|passport|\btax\b|\bvat\b|registration|product|item|model|flight|room|build|seat|postal|routing|transaction)/;
 const PHONE_CUE_ALL = new RegExp(PHONE_CUE.source, 'g');

@@ -19,7 +19,7 @@ const CONFIDENCE = 0.55;
 /** What may follow the `pass` stem in the same word (other cues take a plural `s` only). */
 const PASS_REST = /^(?:word|wd|wort|phrase|ord|ordet|e)?s?$/i;
 /** Pair cues that are also plain words of prose or names ("admin panel", "root cause"): not cues here. */
-const NOT_A_CUE = /^(?:admin|root|accounts|auth|bearer|zugang)$/i;
+const NOT_A_CUE = /^(?:admin|root|accounts|auth|bearer|zugang|users?)$/i;
 /** "public key", "public_key": what follows is published, not secret. */
 const PUBLIC_BEFORE = /public[ _-]?$/i;
 /**
@@ -58,6 +58,8 @@ const ALGORITHM = /sha-?\d|md5|pbkdf|bcrypt|argon|scrypt|aes-?\d|rsa|hmac|utf-?8
 /** Words right before the token that make it a digest or an id, not a secret. */
 const DIGEST_BEFORE = /(?:sha-?\d+|md5|checksum|fingerprint|commit|digest|hash|etag|revision|rev|build|version|serial|order|ticket|invoice|tracking|id)[ \t]*[:=#]?[ \t]*["'`]?$/i;
 /** The value of a command-line flag that names something else (`--image Ubuntu2204` beside `--admin-password …`). */
+/** A network's name (SSID) labelled before the token, next to its Wi-Fi password: "Wi-Fi: Guest_5G, pass: …". */
+const NETWORK_NAME_BEFORE = /(?:ssid|wi-?fi|wlan|network|netzwerk|réseau|rede|rete|netwerk)(?:[ \t]*name)?[ \t]*[:=]?[ \t]*["'“„]?$/i;
 const OTHER_FLAG_BEFORE = /(?:^|\s)--?(?![\w-]*(?:pass|pw|secret|token|key|auth|cred))[A-Za-z][\w-]*[ \t=]$/i;
 /**
  * Characters ending a token: whitespace, quotes, list punctuation, letters of scripts written without spaces, and
@@ -221,7 +223,7 @@ function detect(text: string, scan: ScanState, out: Detection[]): void {
       // (An index or a call the token ended on, `sshd[1123]`, `connect(host=`, is code or a log's field.)
       if (closesInside(token, text.charCodeAt(i)) || startsWithCall(token)) continue;
       const before = text.slice(Math.max(0, start - 32), start);
-      if (!secretShaped(token) || DIGEST_BEFORE.test(before) || OTHER_FLAG_BEFORE.test(before)) continue;
+      if (!secretShaped(token) || DIGEST_BEFORE.test(before) || OTHER_FLAG_BEFORE.test(before) || NETWORK_NAME_BEFORE.test(before)) continue;
       const entity = keyCue && keyShaped(token) ? 'API_KEY' : passwordOrKey(token);
       out.push({ entity, start, end, confidence: CONFIDENCE, detector: 'secret.near_cue' });
     }
