@@ -1,6 +1,6 @@
 // Quality of the PII scanner on the labelled splits (test/fixtures/pii/): per entity tp / fp / fn, precision and
 // recall, then collateral (other words altered) and negatives altered, against the targets.
-//   npx tsx bench/pii-eval.ts [--split dev|holdout|holdout2|…|holdout18|secrets|corpus] [--misses]
+//   npx tsx bench/pii-eval.ts [--split dev|holdout|holdout2|…|holdout20|secrets|corpus] [--misses]
 // Without --split: every split present. Tune on dev; a new holdout is scored untouched once, then joins the tuned sets.
 import { evaluateCorpus, hasSplit, loadSplit, PII_TARGETS, SPLITS, type Evaluation, type Score, type SplitName } from '../test/fixtures/pii/evaluate.ts';
 

@@ -58,6 +58,21 @@ export function lineBefore(text: string, index: number, n: number): string {
   return (nl === -1 ? window : window.slice(nl + 1)).toLowerCase();
 }
 
+/** Index of the first line break at or after `from`, looking at most `max` characters ahead, or -1 (bounded: linear per call). */
+export function lineBreakWithin(text: string, from: number, max: number): number {
+  const end = Math.min(text.length, from + max);
+  for (let i = from; i < end; i++) if (text.charCodeAt(i) === 10) return i;
+  return -1;
+}
+
+/** [start, end) of the line around `at`, each edge at most `max` characters away from it. */
+export function lineAround(text: string, at: number, max: number): [number, number] {
+  let start = at;
+  while (start > 0 && at - start < max && text.charCodeAt(start - 1) !== 10) start--;
+  const end = lineBreakWithin(text, at, max);
+  return [start, end === -1 ? Math.min(text.length, at + max) : end];
+}
+
 /** The `n` characters after `index`, lower-cased, cut at the next line break. */
 export function lineAfter(text: string, index: number, n: number): string {
   const window = text.slice(index, index + n);

@@ -53,6 +53,11 @@ const inputs: Array<[string, () => string]> = [
   ['cue words of other scripts', () => 'пароль: パスワードは 密码 '.repeat(10_000)],
   ['words between a cue and its value', () => 'password for the wifi of the '.repeat(30_000)],
   ['cued unassigned phone numbers with extensions', () => 'call +44 7700 900123 x12, tel 0113 496 0123 ext. 7 '.repeat(10_000)],
+  ['flags of no listed command beside user flags', () => '-u x -p '.repeat(25_000)],
+  ['stdin flags on one line', () => '--password-stdin '.repeat(12_000)],
+  ['credential file names without lines', () => '.secrets userlist .pgpass '.repeat(8_000)],
+  ['strength questions and client calls', () => 'is Abc12345! strong enough how secure is Client("a", '.repeat(4_000)],
+  ['user / pairs and webhook paths', () => 'user a / b hooks.slack.com/services/ api/webhooks/ '.repeat(4_000)],
 ];
 
 describe('adversarial inputs scan in linear time', () => {

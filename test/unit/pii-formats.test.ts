@@ -178,7 +178,7 @@ describe('Classes of the fifth holdout', () => {
   });
 });
 
-describe('Classes of the seventh to eighteenth holdouts', () => {
+describe('Classes of the seventh to twentieth holdouts', () => {
   it('reads brackets, "<" and "&" inside an unquoted password, but not a call, an index or a placeholder', () => {
     expectFound('PASSWORD', [
       ['WIKI_DB_PASSWORD=rQk(Tz77pLm\nWIKI_DB_HOST=db', 'rQk(Tz77pLm'],
@@ -278,6 +278,11 @@ describe('Classes of the seventh to eighteenth holdouts', () => {
     ]);
     expectFound('PASSWORD', [['Wi-Fi: Cafe_Guest5, pass: Plum-2231!', 'Plum-2231!']]);
     expectNone(['failed_password_attempts=3', 'the user / group mapping is wrong', 'PASS the salt please']);
+  });
+  it('reads a network key, a long random key after "key" alone, and not decimals in a row or a camelCase name', () => {
+    expectFound('PASSWORD', [['Guest network key is maple-otter-fjord-72 (until Monday)', 'maple-otter-fjord-72']]);
+    expectFound('API_KEY', [['auth failed for svc-sync using key Rt7kLq2WzX9mVb4NcP8sHy3JdF6g', 'Rt7kLq2WzX9mVb4NcP8sHy3JdF6g']]);
+    expectNone(['load average: 0.42 0.37 0.31', 'sort key userProfileSettingsVersion2 of the table', 'the object key 3fa85f6457174562b3fc2c963f66afa6 was deleted']);
   });
   it('finds e-mail addresses with local parts in other scripts and Greek domains, and phone numbers after more cues', () => {
     expectFound('EMAIL_ADDRESS', [

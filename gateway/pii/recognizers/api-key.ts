@@ -59,6 +59,16 @@ const SECRET_NAME = /key|secret|token|bearer|credential|auth/i;
 const ASSIGNED_VALUE =
   /["']?\]?(?:[ \t]{0,4}(?:[:=]|=>|:=)[ \t]{0,4}|[ \t]{1,3}(?:is|ist|est|es|è|é|lautet)[ \t]{1,3})(?:["'`]|(?:Bearer|Token|Basic)[ \t]+)?([A-Za-z0-9_\-+/=.~]{16,512})/y;
 const BEARER_VALUE = /[ \t]{1,4}([A-Za-z0-9_\-+/=.~]{16,512})/y;
+const MIXED_CASE_AND_DIGIT = /^(?=.*[a-z])(?=.*[A-Z])(?=.*\d)/;
+
+/** "key" alone before a value is mostly an id or a digest; a long random one of mixed case is a key ("using key G5gE…"). */
+function randomAfter(text: string, nameEnd: number): boolean {
+  BEARER_VALUE.lastIndex = nameEnd;
+  const value = BEARER_VALUE.exec(text)?.[1];
+  return value !== undefined && value.length >= 24 && MIXED_CASE_AND_DIGIT.test(value) && !CAMEL_CASE_WORDS.test(value) && looksRandom(value);
+}
+/** A name written in camelCase words (`userProfileSettingsVersion2`), not a random key. */
+const CAMEL_CASE_WORDS = /^(?:[a-z]+|[A-Z][a-z]+)(?:[A-Z][a-z]+)+\d{0,3}$/;
 const QUOTED_ASSIGNMENT = /["']?\]?[ \t]{0,4}(?:[:=]|=>|:=)[ \t]{0,4}(?=["'`])/y;
 /** A few words between the name and a colon ("mistral key for the eval run: …", "API-Schlüssel für das Wetter-API: …"). */
 /** Lower-case words joined by '_', '.' or '-' (`user_profile_v2_cache`): a name, not a secret. */
@@ -186,7 +196,7 @@ function detectAssigned(text: string, scan: ScanState, out: Detection[]): void {
     // "key" alone is too common ("object key is …"): only compound names like api_key / private key count, and
     // env-style names (AZURE_STORAGE_KEY=, KEY=) whose value is assigned.
     const keyOnly = (text.charCodeAt(cueStart) | 32) === 107 /* k */ && !KEY_NAME.test(name);
-    if (keyOnly && (!envStyleName(text.slice(s, e)) || NOT_KEY_NAME.test(name))) return e;
+    if (keyOnly && (!envStyleName(text.slice(s, e)) || NOT_KEY_NAME.test(name)) && !randomAfter(text, e)) return e;
     VALUE_KEY_AFTER_NAME.lastIndex = e;
     if (VALUE_KEY_AFTER_NAME.exec(text)) {
       const span = readValue(text, VALUE_KEY_AFTER_NAME.lastIndex);
@@ -212,13 +222,13 @@ function detectAssigned(text: string, scan: ScanState, out: Detection[]): void {
     let v = re.exec(text);
     // "API token 3fa8…Q7 expired", "secret wJalr…": a random value right after the name.
     const bare = !v && re === ASSIGNED_VALUE;
-    if (bare && keyOnly) return e;
     if (bare) {
       re = BEARER_VALUE;
       re.lastIndex = e;
       v = re.exec(text);
     }
     if (!v || v[1] === undefined) return e;
+    if (bare && keyOnly && !randomAfter(text, e)) return e;
     const value = v[1].replace(/[.=]+$/, (tail) => (tail.includes('=') ? tail : '')); // keep base64 padding, drop a full stop
     const start = re.lastIndex - v[1].length;
     const confidence = bare ? (value.length >= 20 && !UUID.test(value) ? genericSecretConfidence(value) - 0.05 : 0) : genericSecretConfidence(value);

@@ -32,7 +32,7 @@ const WORDS: Readonly<Record<CueKind, readonly string[]>> = {
   password: [
     'pass', 'pw', 'pwd', 'kennwort', 'contraseña', 'contrasena', 'senha', 'wachtwoord', 'hasło', 'haslo', 'lösenord', 'salasana', 'heslo',
     'mdp', 'clave', 'parola', 'şifre', 'sifre', 'adgangskode', 'jelszó', 'jelszo', 'jelszav', 'kata sandi', 'kata laluan', 'lozinka', 'psk', 'wpa key', 'wifi key', 'wi-fi key',
-    'masterauth', 'pasword', 'secret phrase', 'recovery phrase', 'seed phrase', 'unlock code', 'master code', 'door code', 'alarm code',
+    'masterauth', 'pasword', 'network key', 'secret phrase', 'recovery phrase', 'seed phrase', 'unlock code', 'master code', 'door code', 'alarm code',
   ],
   secret: ['key', 'secret', 'token', 'bearer', 'credential', 'auth', 'schlüssel', 'schluessel', 'clé', 'chave', 'chiave', 'sleutel', 'klucz', 'anahtar'],
   pair: ['login', 'accounts', 'creds', 'zugang', 'zugangsdaten', 'anmeldedaten', 'credenciales', 'credenciais', 'credenziali', 'admin', 'root', 'user'],

@@ -5,6 +5,7 @@
 // `wpa_passphrase`, PowerShell `ConvertTo-SecureString "…"`) and .pgpass lines, after the file's name or alone. The same flag elsewhere
 // (`ssh -p 2222`, `mysql -p db` which prompts, `docker run -p 80:80`) is left alone.
 import type { Detection, ScanState } from '../types.ts';
+import { lineAround, lineBreakWithin } from '../text-utils.ts';
 import { cueHits, eachCue } from './cues.ts';
 import { eachMatch } from './each-match.ts';
 import { isPlaceholder, MAX_VALUE, passwordOrKey, strong, strongNotNumber } from './password-value.ts';
@@ -69,18 +70,38 @@ function skipBlanks(text: string, i: number): number {
   return i;
 }
 
-/** The command word of the shell segment before `at` (after the last pipe, `;`, `&&` or line break). */
-function commandBefore(text: string, at: number): string | undefined {
-  const from = Math.max(0, at - SEGMENT_MAX);
-  const segment = text.slice(from, at);
-  const cut = Math.max(segment.lastIndexOf('\n'), segment.lastIndexOf('|'), segment.lastIndexOf(';'), segment.lastIndexOf('&'));
-  const words = segment.slice(cut + 1).trim().split(/\s+/);
-  for (const w of words) {
-    // (A command inside a quoted argument: `rsync -e "sshpass -p … ssh"`.)
-    const name = w.slice(w.lastIndexOf('/') + 1).replace(/^["'`]/, '').replace(/\.exe$/i, '').toLowerCase();
-    if (name in FLAGS) return name;
+// The command names FLAGS lists, as words (after a path or a quote, before `.exe`: `/usr/bin/mysql`, `"sshpass`,
+// `7z.exe`), found in one pass per text that has a flag at all.
+const COMMAND_WORD = new RegExp(`(?<=^|[\\s"'\`/])(?:${Object.keys(FLAGS).map((n) => n.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')).join('|')})(?:\\.exe)?(?=[\\s"'\`]|$)`, 'gi');
+const isSegmentBreak = (c: number): boolean => c === 10 || c === 124 /* | */ || c === 59 /* ; */ || c === 38 /* & */;
+
+/**
+ * The command words of a text in order, and a cursor for `commandBefore`: flags are looked up in text order, so the
+ * search for each one's command goes on from the last one's instead of re-reading the words before it.
+ */
+interface CommandWords {
+  at: number[];
+  name: string[];
+  next: number;
+}
+
+function commandWords(text: string): CommandWords {
+  const words: CommandWords = { at: [], name: [], next: 0 };
+  COMMAND_WORD.lastIndex = 0;
+  for (let m = COMMAND_WORD.exec(text); m; m = COMMAND_WORD.exec(text)) {
+    words.at.push(m.index);
+    words.name.push(m[0].toLowerCase().replace(/\.exe$/, ''));
   }
-  return undefined;
+  return words;
+}
+
+/** The first command word of the shell segment before `at` (after the last pipe, `;`, `&&` or line break, at most SEGMENT_MAX back). */
+function commandBefore(text: string, at: number, words: CommandWords): string | undefined {
+  const from = Math.max(0, at - SEGMENT_MAX);
+  let start = at;
+  while (start > from && !isSegmentBreak(text.charCodeAt(start - 1))) start--;
+  while (words.next < words.at.length && words.at[words.next]! < start) words.next++;
+  return words.next < words.at.length && words.at[words.next]! < at ? words.name[words.next] : undefined;
 }
 
 /** A random password may start with '-' (`-p -T0y96fg-0Tao`); a flag has no digit among letters of both cases. */
@@ -122,17 +143,18 @@ function flagValue(text: string, flagEnd: number, carry: Carry, flagStart: numbe
 }
 
 function detectFlags(text: string, scan: ScanState, out: Detection[]): void {
-  eachMatch(FLAG, text, scan, out, (m) => detectFlag(text, m.index, out, FLAG));
+  let words: CommandWords | undefined;
+  eachMatch(FLAG, text, scan, out, (m) => detectFlag(text, m.index, out, FLAG, (words ??= commandWords(text))));
 }
 
 /** The password the flag at `at` carries, if the command before it takes one there; `re` skips past it. */
-function detectFlag(text: string, at: number, out: Detection[], re: RegExp): void {
+function detectFlag(text: string, at: number, out: Detection[], re: RegExp, words: CommandWords): void {
   const before = at > 0 ? text.charCodeAt(at - 1) : 32;
   if (before !== 32 && before !== 9 && before !== 10) return;
   FLAG_NAME.lastIndex = at;
   const name = FLAG_NAME.exec(text)?.[0];
   if (name === undefined) return;
-  const command = commandBefore(text, at);
+  const command = commandBefore(text, at, words);
   const carry = command === undefined ? undefined : FLAGS[command]?.[name];
   if (carry === undefined) {
     if (command === undefined) besideUserFlag(text, at, name, out, re);
@@ -153,9 +175,7 @@ const USER_FLAG = /(?:^|[ \t])(?:-u|-U|--user|--username|--login)(?:[ \t]+|=)?[^
  */
 function besideUserFlag(text: string, at: number, name: string, out: Detection[], re: RegExp): void {
   if (name !== '-p' && name !== '-P' && name !== '-w') return;
-  const lineStart = Math.max(text.lastIndexOf('\n', at) + 1, at - SEGMENT_MAX);
-  let lineEnd = text.indexOf('\n', at);
-  if (lineEnd === -1 || lineEnd - at > SEGMENT_MAX) lineEnd = Math.min(text.length, at + SEGMENT_MAX);
+  const [lineStart, lineEnd] = lineAround(text, at, SEGMENT_MAX);
   const line = text.slice(lineStart, lineEnd);
   const flagAt = at - lineStart;
   if (!USER_FLAG.test(line.slice(0, flagAt)) && !USER_FLAG.test(line.slice(flagAt + name.length))) return;
@@ -220,13 +240,16 @@ function commandValue(text: string, cue: string, cueStart: number, cueEnd: numbe
 
 const PGPASS_LINE = /^[^\s:]+:(?:\d+|\*):[^\s:]+:[^\s:]+:(\S{1,128})$/;
 
+/** How far the line naming a credentials file may run on after the name before its first entry. */
+const MAX_NAME_LINE = 256;
+
 /** Lines of a .pgpass file after its name: `host:port:database:user:password`. */
 function pgpassLines(text: string, from: number, out: Detection[]): number | undefined {
   let end: number | undefined;
-  let lineStart = text.indexOf('\n', from) + 1;
+  let lineStart = lineBreakWithin(text, from, MAX_NAME_LINE) + 1;
   for (let n = 0; n < 20 && lineStart > 0 && lineStart < text.length; n++) {
-    let lineEnd = text.indexOf('\n', lineStart);
-    if (lineEnd === -1 || lineEnd - lineStart > 512) lineEnd = Math.min(text.length, lineStart + 512);
+    let lineEnd = lineBreakWithin(text, lineStart, 512);
+    if (lineEnd === -1) lineEnd = Math.min(text.length, lineStart + 512);
     const m = PGPASS_LINE.exec(text.slice(lineStart, lineEnd).trimEnd());
     if (!m || m[1] === undefined) break;
     const start = lineStart + m[0].length - m[1].length;
@@ -245,11 +268,11 @@ const STORED_HASH = /^md5(?=[0-9a-f]{32}$)/;
 /** The lines of a credentials file after its name (PgBouncer's `userlist.txt`, `*.secrets`): one password each. */
 function credentialFileLines(text: string, from: number, line: RegExp, out: Detection[]): number | undefined {
   let end: number | undefined;
-  let lineStart = text.indexOf('\n', from) + 1;
+  let lineStart = lineBreakWithin(text, from, MAX_NAME_LINE) + 1;
   for (let n = 0; n < 20 && lineStart > 0 && lineStart < text.length; n++) {
-    let lineEnd = text.indexOf('\n', lineStart);
+    let lineEnd = lineBreakWithin(text, lineStart, 257);
+    if (lineEnd === -1 && text.length - lineStart > 256) break;
     if (lineEnd === -1) lineEnd = text.length;
-    if (lineEnd - lineStart > 256) break;
     const m = line.exec(text.slice(lineStart, lineEnd));
     const secret = m?.[1] ?? m?.[2];
     if (!m || secret === undefined) break;
@@ -317,9 +340,7 @@ function stdinPassword(text: string, at: number, out: Detection[]): number | und
   const flag = STDIN_FLAG.exec(text.slice(Math.max(0, at - 40), flagEnd));
   if (!flag) return undefined;
   const flagStart = flagEnd - flag[0].length;
-  const lineStart = Math.max(text.lastIndexOf('\n', at) + 1, at - SEGMENT_MAX);
-  let lineEnd = text.indexOf('\n', flagEnd);
-  if (lineEnd === -1 || lineEnd - flagEnd > SEGMENT_MAX) lineEnd = Math.min(text.length, flagEnd + SEGMENT_MAX);
+  const [lineStart, lineEnd] = lineAround(text, at, SEGMENT_MAX);
   const here = text.slice(flagEnd, lineEnd).indexOf('<<<');
   let span: Span | undefined;
   if (here !== -1) {

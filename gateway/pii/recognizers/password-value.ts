@@ -68,7 +68,7 @@ function endsValue(text: string, start: number, i: number): boolean {
 }
 
 const NEXT_PARAM = /^&[A-Za-z_][\w.-]*=/;
-const QUERY_PARAM_BEFORE = /[?&;][\w.%-]{1,32}=$/;
+const QUERY_PARAM_BEFORE = /(?:^|[?&;\s])[\w.%-]{1,32}=$/;
 
 export function isPlaceholder(value: string): boolean {
   return PLACEHOLDER.test(value) || VARIABLE.test(value) || CODE_REFERENCE.test(value) || isCall(value) || isCodePath(value);
@@ -151,9 +151,16 @@ export function readValue(text: string, from: number): ValueSpan | undefined {
     return { start, end: start + close, quoted: true };
   }
   const start = i;
-  // '&' belongs to the password unless, in a URL's query (`?pass=…&user=`), it starts the next parameter.
-  const query = QUERY_PARAM_BEFORE.test(text.slice(Math.max(0, start - 40), start));
-  while (i < text.length && i - start < MAX_VALUE && (!endsValue(text, start, i) || (text.charCodeAt(i) === 38 && !(query && NEXT_PARAM.test(text.slice(i, i + 40)))))) i++;
+  // '&' belongs to the password unless, in a URL's query or a form body (`pass=…&user=`), it starts the next parameter.
+  let query: boolean | undefined;
+  while (i < text.length && i - start < MAX_VALUE) {
+    if (endsValue(text, start, i)) {
+      if (text.charCodeAt(i) !== 38) break;
+      query ??= QUERY_PARAM_BEFORE.test(text.slice(Math.max(0, start - 40), start));
+      if (query && NEXT_PARAM.test(text.slice(i, i + 40))) break;
+    }
+    i++;
+  }
   // A sentence's full stop or colon is not part of the password.
   while (i > start && /[.:]/.test(text[i - 1] ?? '') && (i === text.length || text.charCodeAt(i) <= 32 || text.charCodeAt(i) >= 0x2e80)) i--;
   if (i === start) return undefined;

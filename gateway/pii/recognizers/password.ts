@@ -90,6 +90,7 @@ const VALUE_BEFORE_CUE =
 /** The question form: "is X a good password?", "would 'X' be a strong passphrase". */
 const VALUE_ASKED_BEFORE_CUE =
   /(?:^|[\s(])(?:is|was|would|isn't|ist|est|es|è|é)[ \t]+(["'“‘]?)([^\s"'“”‘’]{4,128})\1[ \t]+(?:be[ \t]+)?(?:a|an|ein|eine|un|une|uma|um|una)[ \t]+(?:[\p{L}-]{1,20}[ \t]+){0,2}$/diu;
+const ARTICLE = /[ \t](?:a|an|ein|eine|un|une|uma|um|una)[ \t]/i;
 /** After such a cue the clause ends ("… as the password, caps lock is off"; German puts the verb last: "… als Passwort
  * eingegeben"): "as the password manager" names something else. */
 const CLAUSE_ENDS = /^(?:[ \t]*(?:[,.;:!?)\]—–\r\n-]|$)|[ \t]+(?:and|but|for|on|in|to|at|with|because|when|since|so|still|again|twice|und|aber|et|mais|y|pero|e|ma)\b|[ \t]+(?:(?:ein|an)?ge\p{L}{2,}(?:t|en)|verwendet|benutzt|probiert|versucht)(?![\p{L}]))/iu;
@@ -335,7 +336,7 @@ function answerNextLine(text: string, cueStart: number, cueEnd: number, out: Det
 function valueBeforeCue(text: string, cueStart: number, cueEnd: number, out: Detection[]): number | undefined {
   const window = text.slice(Math.max(0, cueStart - 160), cueStart);
   const before = window.slice(window.lastIndexOf('\n') + 1);
-  const m = VALUE_BEFORE_CUE.exec(before) ?? VALUE_ASKED_BEFORE_CUE.exec(before);
+  const m = VALUE_BEFORE_CUE.exec(before) ?? (ARTICLE.test(before) ? VALUE_ASKED_BEFORE_CUE.exec(before) : null);
   const value = m?.[2];
   const at = m?.indices?.[2]?.[0];
   if (value === undefined || at === undefined || !strongNotNumber(value) || isPlaceholder(value)) return undefined;

@@ -213,6 +213,9 @@ const cueAfter = (text: string, end: number): boolean => PHONE_CUE_AFTER.test(li
 /** A table column headed "phone", "tel", "mobile" …: the header is the cue for every cell below it. */
 const phoneColumn = (text: string, start: number, scan: ScanState): boolean => PHONE_CUE.test(columnHeader(text, start, scan) ?? '');
 
+/** Decimal numbers in a row ("load average: 0.42 0.37 0.31"), not a number written in groups. */
+const DECIMALS = /^\d{1,3}\.\d+(?: \d{1,3}\.\d+)+$/;
+
 /** Grouped like a count or an amount: 1 204 567, 12 345 678. */
 function thousandsShape(s: Shape): boolean {
   return s.groups.length > 1 && (s.groups[0] ?? 0) <= 3 && allGroups(s.groups, 1, s.groups.length, 3);
@@ -222,7 +225,7 @@ function thousandsShape(s: Shape): boolean {
 function scoreCandidate(text: string, start: number, raw: string, extension: boolean, trimmed: boolean, scan: ScanState): number {
   const s = shapeOf(raw);
   const n = s.n;
-  if (isOtherNumberShape(s)) return 0;
+  if (isOtherNumberShape(s) || DECIMALS.test(raw)) return 0;
   const end = start + raw.length;
   if (s.international) {
     if (n < 8 || n > 17) return 0;
