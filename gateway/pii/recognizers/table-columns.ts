@@ -2,6 +2,7 @@
 // for every value below it ("ssn" over bare 9-digit numbers, "password" over passwords). A table is a run of
 // lines with the same number of one delimiter; its first line is the header. Every walk here is bounded.
 import type { ScanState } from '../types.ts';
+import { lineAround } from '../text-utils.ts';
 
 const DELIMITERS = [',', ';', '\t', '|'] as const;
 const MAX_ROWS = 200;
@@ -21,12 +22,7 @@ function count(s: string, ch: string): number {
 
 /** [start, end) of the line holding `index` (end excludes the line break and a `\r` before it), bounded. */
 function lineAt(text: string, index: number): [number, number] {
-  // (A bounded walk back, not a slice: this runs for every number some recognizer asks a column for.)
-  const from = Math.max(0, index - MAX_LINE);
-  let start = index;
-  while (start > from && text.charCodeAt(start - 1) !== 10) start--;
-  let end = text.indexOf('\n', index);
-  if (end === -1 || end - index > MAX_LINE) end = Math.min(text.length, index + MAX_LINE);
+  const [start, end] = lineAround(text, index, MAX_LINE);
   return [start, text.charCodeAt(end - 1) === 13 ? end - 1 : end];
 }
 
